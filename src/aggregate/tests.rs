@@ -1,0 +1,156 @@
+//! The clock is an argument everywhere in this module, so these tests move it by hand: a
+//! paused clock without sleeps.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::config::{load, load_city, Overrides};
+use crate::model::{City, Reading};
+
+const T0: i64 = 1_763_880_000_000;
+
+fn city() -> Arc<City> {
+    let s = load(&Overrides::default()).expect("defaults");
+    Arc::new(City::from_config(&load_city(&s).expect("demo")).expect("valid"))
+}
+
+fn live(city: &Arc<City>) -> LiveState {
+    let t = StatusThresholds {
+        late_after_intervals: 2,
+        offline_after_intervals: 5,
+    };
+    LiveState::new(city.clone(), t, 2)
+}
+
+fn reading(city: &City, sensor: &str, metric: &str, ts: i64, value: f64) -> Reading {
+    let s = city.sensor(sensor);
+    let domain = s.map_or(city.domain_idx("traffic").expect("traffic"), |s| s.domain);
+    Reading {
+        sensor: Arc::from(sensor),
+        registered: s.is_some(),
+        domain,
+        district: s.map_or(city.district_idx("hai-chau").expect("district"), |s| s.district),
+        metric: city.metric_idx(domain, metric).expect("metric"),
+        ts_ms: ts,
+        seq: None,
+        value,
+    }
+}
+
+#[test]
+fn a_window_reports_count_mean_min_max_of_values_inside_it() {
+    let mut w = RollingWindow::new(Span::OneMinute);
+    for (i, v) in [10.0, 20.0, 30.0].into_iter().enumerate() {
+        w.record(T0 + i as i64 * 1000, v);
+    }
+    let s = w.summary(T0 + 2000).expect("values");
+    assert_eq!((s.count, s.mean, s.min, s.max), (3, 20.0, 10.0, 30.0));
+}
+
+#[test]
+fn values_leave_the_window_as_the_clock_advances() {
+    let mut w = RollingWindow::new(Span::OneMinute);
+    w.record(T0, 1.0);
+    w.record(T0 + 30_000, 3.0);
+    assert_eq!(w.summary(T0 + 59_000).map(|s| s.count), Some(2));
+    assert_eq!(w.summary(T0 + 60_000).map(|s| s.count), Some(1), "the first value is 60 s old");
+    assert_eq!(w.summary(T0 + 90_000), None);
+}
+
+#[test]
+fn a_reading_older_than_the_window_does_not_evict_newer_data() {
+    let mut w = RollingWindow::new(Span::OneMinute);
+    w.record(T0 + 60_000, 5.0);
+    w.record(T0, 100.0); // same ring slot, one lap older
+    let s = w.summary(T0 + 60_000).expect("values");
+    assert_eq!((s.count, s.max), (1, 5.0));
+}
+
+#[test]
+fn longer_windows_keep_what_shorter_ones_dropped() {
+    let mut set = WindowSet::default();
+    set.record(T0, 2.0);
+    set.record(T0 + 240_000, 4.0);
+    let now = T0 + 250_000;
+    assert_eq!(set.summary(Span::OneMinute, now).map(|s| s.count), Some(1));
+    assert_eq!(set.summary(Span::FiveMinutes, now).map(|s| s.mean), Some(3.0));
+    assert_eq!(set.summary(Span::OneHour, T0 + 3_700_000), None);
+    assert_eq!(set.newest_ts_ms, Some(T0 + 240_000));
+}
+
+#[test]
+fn latest_value_keeps_the_newest_by_source_time() {
+    let city = city();
+    let mut live = live(&city);
+    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0 + 10_000, 7.0)], T0 + 10_000).expect("apply");
+    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0, 99.0)], T0 + 11_000).expect("apply");
+    let d = live.sensor("tl-0042", T0 + 11_000).expect("sensor");
+    assert_eq!(d.latest["vehicle_count"].value, 7.0);
+    assert_eq!(d.latest["vehicle_count"].unit, "vehicles");
+    assert_eq!(d.summary.last_seen, Some(T0 + 11_000));
+    assert_eq!(d.readings_received, 2);
+}
+
+#[test]
+fn sensor_status_follows_silence_in_expected_intervals() {
+    let city = city();
+    let mut live = live(&city);
+    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0, 1.0)], T0).expect("apply");
+    let status = |now| live.sensor("tl-0042", now).map(|d| d.summary.status);
+    // tl-0042 reports every 15 s: late after 30 s of silence, offline after 75 s.
+    assert_eq!(status(T0 + 30_000), Some(SensorStatus::Online));
+    assert_eq!(status(T0 + 30_001), Some(SensorStatus::Late));
+    assert_eq!(status(T0 + 75_001), Some(SensorStatus::Offline));
+    assert_eq!(live.sensor("tl-0001", T0).map(|d| d.summary.status), Some(SensorStatus::NeverSeen));
+}
+
+#[test]
+fn unregistered_sensors_are_tracked_up_to_the_cap() {
+    let city = city();
+    let mut live = live(&city);
+    for id in ["x-1", "x-2"] {
+        live.apply(&[reading(&city, id, "vehicle_count", T0, 1.0)], T0).expect("under the cap");
+    }
+    let err = live.apply(&[reading(&city, "x-3", "vehicle_count", T0, 1.0)], T0).unwrap_err();
+    assert_eq!(err.reason.as_str(), "too_many_unregistered");
+    live.apply(&[reading(&city, "x-1", "vehicle_count", T0, 2.0)], T0).expect("known ones still flow");
+    let listed = live.sensors(SensorFilter::default(), T0);
+    assert_eq!(listed.iter().filter(|s| !s.registered).count(), 2);
+}
+
+#[test]
+fn indicators_aggregate_per_district_and_city_wide() {
+    let city = city();
+    let mut live = live(&city);
+    let son_tra = city.sensors.iter().find(|s| city.district(s.district).id == "son-tra" && city.domain(s.domain).name == "traffic").expect("sensor");
+    live.apply(&[reading(&city, "tl-0042", "avg_speed_kmh", T0, 20.0)], T0).expect("apply");
+    live.apply(&[reading(&city, &son_tra.id, "avg_speed_kmh", T0 + 1000, 40.0)], T0).expect("apply");
+    let ind = live.indicators(None, None, T0 + 2000);
+    let traffic = &ind.domains["traffic"];
+    let city_wide = traffic.city["avg_speed_kmh"].windows["1m"].expect("window");
+    assert_eq!((city_wide.count, city_wide.mean), (2, 30.0));
+    assert_eq!(traffic.districts["hai-chau"]["avg_speed_kmh"].windows["5m"].map(|s| s.mean), Some(20.0));
+    assert_eq!(traffic.as_of, Some(T0 + 1000));
+    assert!(ind.domains["environment"].city.is_empty());
+
+    let hai_chau = city.district_idx("hai-chau");
+    let narrowed = live.indicators(city.domain_idx("traffic"), hai_chau, T0 + 2000);
+    assert_eq!(narrowed.domains.len(), 1);
+    assert_eq!(narrowed.domains["traffic"].districts.len(), 1);
+}
+
+#[test]
+fn sensors_filter_by_domain_district_and_status() {
+    let city = city();
+    let mut live = live(&city);
+    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0, 1.0)], T0).expect("apply");
+    let f = SensorFilter {
+        domain: city.domain_idx("traffic"),
+        district: city.district_idx("hai-chau"),
+        status: Some(SensorStatus::Online),
+    };
+    let online: Vec<_> = live.sensors(f, T0).into_iter().map(|s| s.id).collect();
+    assert_eq!(online, ["tl-0042"]);
+    let f = SensorFilter { status: Some(SensorStatus::NeverSeen), ..f };
+    assert_eq!(live.sensors(f, T0).len(), 11);
+}

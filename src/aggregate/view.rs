@@ -1,0 +1,170 @@
+//! Read-only views of the live state, shaped for the API.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::model::{DistrictIdx, DomainIdx};
+
+use super::live::{GroupKey, LiveState, SensorState};
+use super::status::SensorStatus;
+use super::window::{Span, WindowSummary};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SensorFilter {
+    pub domain: Option<DomainIdx>,
+    pub district: Option<DistrictIdx>,
+    pub status: Option<SensorStatus>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SensorSummary {
+    pub id: String,
+    /// `None` for unregistered sensors.
+    pub name: Option<String>,
+    pub domain: String,
+    pub district: String,
+    pub registered: bool,
+    pub status: SensorStatus,
+    /// Receive time of the last accepted reading, unix ms.
+    pub last_seen: Option<i64>,
+    pub expected_interval_s: i64,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LatestValue {
+    pub value: f64,
+    pub unit: String,
+    /// Source timestamp of the value, unix ms.
+    pub ts: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SensorDetail {
+    #[serde(flatten)]
+    pub summary: SensorSummary,
+    pub latest: BTreeMap<String, LatestValue>,
+    pub last_seq: Option<u64>,
+    pub readings_received: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricIndicator {
+    pub unit: String,
+    /// Newest source timestamp this aggregate reflects, unix ms.
+    pub as_of: Option<i64>,
+    /// Window label ("1m", "5m", "15m", "1h") → summary, `null` when the window is empty.
+    pub windows: BTreeMap<&'static str, Option<WindowSummary>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DomainIndicators {
+    pub as_of: Option<i64>,
+    /// Metric name → city-wide aggregate.
+    pub city: BTreeMap<String, MetricIndicator>,
+    /// District id → metric name → aggregate.
+    pub districts: BTreeMap<String, BTreeMap<String, MetricIndicator>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Indicators {
+    pub generated_at: i64,
+    pub windows: [&'static str; 4],
+    pub domains: BTreeMap<String, DomainIndicators>,
+}
+
+impl LiveState {
+    /// Sensors matching `filter`, registered ones first in registry order, then unregistered ones by id.
+    pub fn sensors(&self, filter: SensorFilter, now_ms: i64) -> Vec<SensorSummary> {
+        let registered = self.city.sensors.iter().filter_map(|s| self.sensors.get(&s.id).map(|st| (&s.id, st)));
+        let mut unregistered: Vec<_> = self.sensors.iter().filter(|(_, st)| !st.registered).collect();
+        unregistered.sort_by(|a, b| a.0.cmp(b.0));
+        registered
+            .chain(unregistered)
+            .filter(|(_, st)| filter.domain.is_none_or(|d| d == st.domain))
+            .filter(|(_, st)| filter.district.is_none_or(|d| d == st.district))
+            .map(|(id, st)| self.summary(id, st, now_ms))
+            .filter(|s| filter.status.is_none_or(|want| want == s.status))
+            .collect()
+    }
+
+    pub fn sensor(&self, id: &str, now_ms: i64) -> Option<SensorDetail> {
+        let (id, st) = self.sensors.get_key_value(id)?;
+        let latest = st
+            .latest
+            .iter()
+            .map(|&(m, value, ts)| {
+                let metric = self.city.metric(m);
+                (metric.name.clone(), LatestValue { value, unit: metric.unit.clone(), ts })
+            })
+            .collect();
+        Some(SensorDetail {
+            summary: self.summary(id, st, now_ms),
+            latest,
+            last_seq: st.last_seq,
+            readings_received: st.readings_received,
+        })
+    }
+
+    fn summary(&self, id: &str, st: &SensorState, now_ms: i64) -> SensorSummary {
+        let reg = self.city.sensor(id).filter(|_| st.registered);
+        let interval_ms = reg.map_or(self.default_interval_ms[usize::from(st.domain.0)], |s| s.interval_ms);
+        SensorSummary {
+            id: id.to_owned(),
+            name: reg.map(|s| s.name.clone()),
+            domain: self.city.domain(st.domain).name.clone(),
+            district: self.city.district(st.district).id.clone(),
+            registered: st.registered,
+            status: self.thresholds.classify(st.last_seen_ms, interval_ms, now_ms),
+            last_seen: st.last_seen_ms,
+            expected_interval_s: interval_ms / 1000,
+            lat: reg.map(|s| s.lat),
+            lon: reg.map(|s| s.lon),
+        }
+    }
+
+    /// Window aggregates per domain, city-wide and per district, optionally narrowed.
+    pub fn indicators(&self, domain: Option<DomainIdx>, district: Option<DistrictIdx>, now_ms: i64) -> Indicators {
+        let mut domains: BTreeMap<String, DomainIndicators> = BTreeMap::new();
+        for (i, d) in self.city.domains.iter().enumerate() {
+            let didx = DomainIdx(i as u16);
+            if domain.is_some_and(|want| want != didx) {
+                continue;
+            }
+            domains.insert(d.name.clone(), DomainIndicators::default());
+        }
+        for (key, set) in &self.groups {
+            if domain.is_some_and(|d| d != key.domain) {
+                continue;
+            }
+            let GroupKey { domain: dom, district: dist, metric } = *key;
+            if district.is_some() && dist.is_some() && dist != district {
+                continue;
+            }
+            let m = self.city.metric(metric);
+            let ind = MetricIndicator {
+                unit: m.unit.clone(),
+                as_of: set.newest_ts_ms,
+                windows: Span::ALL.iter().map(|s| (s.label(), set.summary(*s, now_ms))).collect(),
+            };
+            let entry = domains.entry(self.city.domain(dom).name.clone()).or_default();
+            entry.as_of = entry.as_of.max(set.newest_ts_ms);
+            match dist {
+                None => {
+                    entry.city.insert(m.name.clone(), ind);
+                }
+                Some(d) => {
+                    let id = self.city.district(d).id.clone();
+                    entry.districts.entry(id).or_default().insert(m.name.clone(), ind);
+                }
+            }
+        }
+        Indicators {
+            generated_at: now_ms,
+            windows: Span::ALL.map(Span::label),
+            domains,
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! `Application`: wires config → city → broker → ingest → live state → HTTP server, and shuts
+//! them down in order. `main.rs` only parses flags and calls this; tests call it directly.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::aggregate::{LiveState, SharedLive, StatusThresholds};
+use crate::config::{load_city, ConfigError, Settings};
+use crate::ingest::{BrokerUrl, Ingest, OptionsError, RejectionLog, Sinks};
+use crate::model::{City, CityError};
+use crate::serve::{self, AppState};
+use crate::telemetry::Metrics;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    City(#[from] CityError),
+    #[cfg(feature = "embedded-broker")]
+    #[error(transparent)]
+    Broker(#[from] crate::ingest::EmbeddedBrokerError),
+    #[error("mqtt.url is empty but this build has no embedded broker (cargo feature `embedded-broker`); set mqtt.url")]
+    NoEmbeddedBroker,
+    #[error(transparent)]
+    Mqtt(#[from] OptionsError),
+    #[error("cannot listen on {addr} (http.listen): {source}")]
+    HttpBind { addr: SocketAddr, source: std::io::Error },
+    #[error("HTTP server failed: {0}")]
+    Http(std::io::Error),
+    #[error("metrics registry: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+pub struct Application {
+    http_addr: SocketAddr,
+    mqtt_addr: (String, u16),
+    server: ServerHandle,
+    server_task: JoinHandle<std::io::Result<()>>,
+    ingest: Ingest,
+    shutdown: CancellationToken,
+    live: SharedLive,
+    metrics: Arc<Metrics>,
+}
+
+impl Application {
+    /// Starts every part. Returns once the HTTP server listens; the MQTT connection comes up in
+    /// the background (see `/readyz`).
+    pub async fn build(settings: Settings) -> Result<Application, AppError> {
+        let city = Arc::new(City::from_config(&load_city(&settings)?)?);
+        let url = broker_url(&settings)?;
+        let domains: Vec<String> = city.domains.iter().map(|d| d.name.clone()).collect();
+        let metrics = Arc::new(Metrics::new(&domains)?);
+        let thresholds = StatusThresholds {
+            late_after_intervals: settings.aggregate.late_after_intervals,
+            offline_after_intervals: settings.aggregate.offline_after_intervals,
+        };
+        let live: SharedLive = Arc::new(RwLock::new(LiveState::new(city.clone(), thresholds, settings.ingest.max_unregistered_sensors)));
+        let rejections = Arc::new(RejectionLog::new(settings.ingest.rejection_log_size));
+        let shutdown = CancellationToken::new();
+        let sinks = Sinks { live: live.clone(), metrics: metrics.clone(), rejections: rejections.clone() };
+        let ingest = Ingest::start(&settings, &url, city.clone(), sinks, shutdown.clone())?;
+
+        let addr = settings.http.listen;
+        let listener = std::net::TcpListener::bind(addr).map_err(|source| AppError::HttpBind { addr, source })?;
+        let http_addr = listener.local_addr().map_err(AppError::Http)?;
+        let state = AppState { live: live.clone(), metrics: metrics.clone(), rejections, broker: ingest.status.clone() };
+        let timeout = Duration::from_secs(settings.http.shutdown_timeout_s);
+        let server = serve::start(listener, state, settings.http.workers, timeout).map_err(AppError::Http)?;
+        let handle = server.handle();
+        tracing::info!(%http_addr, city = %city.name, sensors = city.sensors.len(), broker = %format!("{}:{}", url.host, url.port), "ioc started");
+        Ok(Application {
+            http_addr,
+            mqtt_addr: (url.host, url.port),
+            server: handle,
+            server_task: tokio::spawn(server),
+            ingest,
+            shutdown,
+            live,
+            metrics,
+        })
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+
+    /// Host and port of the broker ingest connects to (the embedded one by default).
+    pub fn mqtt_addr(&self) -> (&str, u16) {
+        (&self.mqtt_addr.0, self.mqtt_addr.1)
+    }
+
+    /// Cancel it to stop the application; `run_until_stopped` then returns.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    pub fn live(&self) -> SharedLive {
+        self.live.clone()
+    }
+
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
+    /// Runs until the shutdown token is cancelled, then stops taking MQTT messages, processes
+    /// those already taken, and stops the HTTP server gracefully.
+    pub async fn run_until_stopped(mut self) -> Result<(), AppError> {
+        let server_result = tokio::select! {
+            _ = self.shutdown.cancelled() => None,
+            r = &mut self.server_task => Some(r),
+        };
+        tracing::info!("shutting down: draining ingest");
+        self.shutdown.cancel();
+        self.ingest.drained().await;
+        tracing::info!("ingest drained; stopping HTTP server");
+        self.server.stop(true).await;
+        match server_result {
+            Some(Ok(Err(e))) => Err(AppError::Http(e)),
+            Some(Err(join)) => Err(AppError::Http(std::io::Error::other(join.to_string()))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The broker ingest connects to: the external one, or the embedded one started here.
+fn broker_url(settings: &Settings) -> Result<BrokerUrl, AppError> {
+    if !settings.uses_embedded_broker() {
+        return BrokerUrl::parse(&settings.mqtt.url)
+            .map_err(|e| AppError::Config(ConfigError::invalid("mqtt.url", &settings.mqtt.url, e.to_string())));
+    }
+    #[cfg(feature = "embedded-broker")]
+    {
+        crate::ingest::start_embedded_broker(&settings.broker)?;
+        let listen = settings.broker.listen;
+        let host = if listen.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { listen.ip() };
+        Ok(BrokerUrl { host: host.to_string(), port: listen.port(), tls: false })
+    }
+    #[cfg(not(feature = "embedded-broker"))]
+    {
+        let _ = (IpAddr::V4(Ipv4Addr::LOCALHOST),);
+        Err(AppError::NoEmbeddedBroker)
+    }
+}

@@ -1,0 +1,209 @@
+//! Typed settings. Defaults live in `config/default.toml`, not here, so the file that
+//! documents a key is also the one that sets it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::ConfigError;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub http: HttpSettings,
+    pub mqtt: MqttSettings,
+    pub broker: BrokerSettings,
+    pub ingest: IngestSettings,
+    pub aggregate: AggregateSettings,
+    pub city: CitySettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub listen: SocketAddr,
+    pub workers: usize,
+    pub shutdown_timeout_s: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MqttSettings {
+    pub url: String,
+    pub client_id: String,
+    pub topic_prefix: String,
+    pub username: String,
+    pub password: String,
+    pub ca_path: String,
+    pub client_cert_path: String,
+    pub client_key_path: String,
+    pub keep_alive_s: u64,
+    pub max_packet_bytes: usize,
+    pub inflight: u16,
+    pub reconnect_initial_ms: u64,
+    pub reconnect_max_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerSettings {
+    pub listen: SocketAddr,
+    pub max_connections: usize,
+    pub max_payload_bytes: usize,
+    pub max_inflight: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestSettings {
+    pub queue_capacity: usize,
+    pub max_payload_bytes: usize,
+    pub max_batch_readings: usize,
+    pub max_future_skew_s: u64,
+    pub rejection_log_size: usize,
+    pub max_unregistered_sensors: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregateSettings {
+    pub late_after_intervals: u32,
+    pub offline_after_intervals: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CitySettings {
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub filter: String,
+    pub format: String,
+}
+
+impl Settings {
+    /// True when `ioc` must start its own broker: no external broker URL is configured.
+    pub fn uses_embedded_broker(&self) -> bool {
+        self.mqtt.url.trim().is_empty()
+    }
+
+    /// The city file to load, or `None` for the built-in demo city.
+    pub fn city_path(&self) -> Option<PathBuf> {
+        let p = self.city.path.trim();
+        (!p.is_empty()).then(|| PathBuf::from(p))
+    }
+
+    /// Checks every value against what is allowed; the first problem is returned.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        positive("http.shutdown_timeout_s", self.http.shutdown_timeout_s)?;
+        if self.http.workers > 256 {
+            return Err(ConfigError::invalid(
+                "http.workers",
+                self.http.workers,
+                "0 (one per core) to 256",
+            ));
+        }
+        let m = &self.mqtt;
+        if !m.url.trim().is_empty() {
+            crate::ingest::BrokerUrl::parse(&m.url)
+                .map_err(|e| ConfigError::invalid("mqtt.url", format!("{:?}", m.url), e.to_string()))?;
+        }
+        if m.client_id.is_empty() || m.client_id.len() > 64 {
+            return Err(ConfigError::invalid(
+                "mqtt.client_id",
+                format!("{:?}", m.client_id),
+                "1 to 64 characters; it must stay the same across restarts for the persistent session",
+            ));
+        }
+        let prefix_ok = !m.topic_prefix.is_empty()
+            && !m.topic_prefix.contains(['+', '#'])
+            && !m.topic_prefix.starts_with('/')
+            && !m.topic_prefix.ends_with('/');
+        if !prefix_ok {
+            return Err(ConfigError::invalid(
+                "mqtt.topic_prefix",
+                format!("{:?}", m.topic_prefix),
+                "a non-empty topic level path without wildcards or leading/trailing '/'",
+            ));
+        }
+        if m.username.is_empty() && !m.password.is_empty() {
+            return Err(ConfigError::invalid(
+                "mqtt.password",
+                "(set)",
+                "a password needs mqtt.username as well",
+            ));
+        }
+        if m.client_cert_path.is_empty() != m.client_key_path.is_empty() {
+            return Err(ConfigError::invalid(
+                "mqtt.client_key_path",
+                format!("{:?}", m.client_key_path),
+                "client_cert_path and client_key_path are set together or not at all",
+            ));
+        }
+        range("mqtt.keep_alive_s", m.keep_alive_s, 5, 3600)?;
+        range("mqtt.max_packet_bytes", m.max_packet_bytes as u64, 1024, 256 << 20)?;
+        range("mqtt.inflight", u64::from(m.inflight), 1, 65535)?;
+        range("mqtt.reconnect_initial_ms", m.reconnect_initial_ms, 10, 60_000)?;
+        if m.reconnect_max_ms < m.reconnect_initial_ms || m.reconnect_max_ms > 600_000 {
+            return Err(ConfigError::invalid(
+                "mqtt.reconnect_max_ms",
+                m.reconnect_max_ms,
+                format!("at least mqtt.reconnect_initial_ms ({}) and at most 600000", m.reconnect_initial_ms),
+            ));
+        }
+        let b = &self.broker;
+        range("broker.max_connections", b.max_connections as u64, 1, 1_000_000)?;
+        range("broker.max_payload_bytes", b.max_payload_bytes as u64, 1024, 256 << 20)?;
+        range("broker.max_inflight", b.max_inflight as u64, 1, 65535)?;
+        let i = &self.ingest;
+        range("ingest.queue_capacity", i.queue_capacity as u64, 1, 1_000_000)?;
+        range("ingest.max_payload_bytes", i.max_payload_bytes as u64, 64, 64 << 20)?;
+        if i.max_payload_bytes > m.max_packet_bytes {
+            return Err(ConfigError::invalid(
+                "ingest.max_payload_bytes",
+                i.max_payload_bytes,
+                format!("at most mqtt.max_packet_bytes ({})", m.max_packet_bytes),
+            ));
+        }
+        range("ingest.max_batch_readings", i.max_batch_readings as u64, 1, 100_000)?;
+        range("ingest.max_future_skew_s", i.max_future_skew_s, 0, 86_400)?;
+        range("ingest.rejection_log_size", i.rejection_log_size as u64, 1, 100_000)?;
+        range("ingest.max_unregistered_sensors", i.max_unregistered_sensors as u64, 0, 1_000_000)?;
+        let a = &self.aggregate;
+        range("aggregate.late_after_intervals", u64::from(a.late_after_intervals), 1, 1000)?;
+        if a.offline_after_intervals <= a.late_after_intervals {
+            return Err(ConfigError::invalid(
+                "aggregate.offline_after_intervals",
+                a.offline_after_intervals,
+                format!("greater than aggregate.late_after_intervals ({})", a.late_after_intervals),
+            ));
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(ConfigError::invalid(
+                "log.format",
+                format!("{:?}", self.log.format),
+                "\"text\" or \"json\"",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn positive(key: &str, v: u64) -> Result<(), ConfigError> {
+    range(key, v, 1, u64::MAX)
+}
+
+fn range(key: &str, v: u64, lo: u64, hi: u64) -> Result<(), ConfigError> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else if hi == u64::MAX {
+        Err(ConfigError::invalid(key, v, format!("at least {lo}")))
+    } else {
+        Err(ConfigError::invalid(key, v, format!("{lo} to {hi}")))
+    }
+}

@@ -1,0 +1,26 @@
+//! `ioc`: the backend of a smart-city Intelligent Operations Center.
+//!
+//! # Layout
+//!
+//! The modules follow the data's path:
+//!
+//! - [`ingest`]: MQTT client (rumqttc) and embedded broker (rumqttd); one task polls the
+//!   event loop, a worker decodes and aggregates.
+//! - [`model`]: the city registry and the pure decoding/validation of payloads into
+//!   [`model::Reading`]s and [`model::Rejection`]s.
+//! - [`aggregate`]: latest value per sensor-metric, sensor status, rolling windows per domain
+//!   and district. Pure; the clock is an argument.
+//! - [`serve`]: actix-web REST API, health, readiness, `/metrics`.
+//! - [`config`]: layered, validated settings and the city file.
+//! - [`telemetry`]: logging and every Prometheus metric.
+//! - [`app`]: wires the stages together and shuts them down in order.
+
+pub mod aggregate;
+pub mod app;
+pub mod config;
+pub mod ingest;
+pub mod model;
+pub mod serve;
+pub mod telemetry;
+
+pub use app::{AppError, Application};

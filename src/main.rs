@@ -1,0 +1,98 @@
+//! The `ioc` binary: flags → logging → config → `Application::build` → run until a signal.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use ioc::config::{load, load_city, Overrides};
+use ioc::model::City;
+use ioc::telemetry::init_logging;
+use ioc::Application;
+
+/// Smart-city Intelligent Operations Center backend: MQTT ingest, live indicators, REST API.
+///
+/// Every config key can also be set as IOC__SECTION__KEY (e.g. IOC__MQTT__URL); see
+/// config/default.toml for all of them and their defaults.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    /// A TOML file overriding config/default.toml (only the keys you change).
+    #[arg(long, short, env = "IOC_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (the default).
+    Run,
+    /// Load and validate the configuration and city file, print a summary, and exit.
+    CheckConfig,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ioc: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let overrides = Overrides { file: cli.config, env: std::env::vars().collect() };
+    let settings = load(&overrides)?;
+    if let Some(Command::CheckConfig) = cli.command {
+        let city = City::from_config(&load_city(&settings)?)?;
+        println!(
+            "configuration OK: city {:?}, {} domains, {} districts, {} sensors, broker {}",
+            city.name,
+            city.domains.len(),
+            city.districts.len(),
+            city.sensors.len(),
+            if settings.uses_embedded_broker() { format!("embedded on {}", settings.broker.listen) } else { settings.mqtt.url.clone() }
+        );
+        return Ok(());
+    }
+    init_logging(&settings.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let app = Application::build(settings).await?;
+        let token = app.shutdown_token();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("signal received");
+            token.cancel();
+        });
+        app.run_until_stopped().await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

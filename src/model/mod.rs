@@ -1,0 +1,21 @@
+//! The domain model: the city registry, typed readings, and the pure decoding of MQTT
+//! messages into readings and rejections. Nothing here does I/O.
+
+mod city;
+mod decode;
+mod reading;
+mod rejection;
+mod senml;
+mod timestamp;
+mod topic;
+
+pub use city::{City, CityError, District, DistrictIdx, Domain, DomainIdx, Metric, MetricIdx, Sensor};
+pub use decode::{Decoded, Decoder, DecoderLimits, Outcome};
+pub use reading::Reading;
+pub(crate) use rejection::truncate;
+pub use rejection::{Reason, Rejection};
+pub use timestamp::{now_ms, parse_rfc3339_ms, MIN_VALID_TS_MS};
+pub use topic::{parse_topic, TopicParts};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,99 @@
+//! SenML JSON (RFC 8428) packs: `[{"bn": "tl-0042:", "bt": 1.7e9, "n": "vehicle_count", "v": 42}, …]`.
+//!
+//! Names resolve as base name + name; the metric is the part after the last ':' or '/', so
+//! both `"n": "pm25"` and URN-style names work. Times are seconds (RFC 8428 §4.5.3): values
+//! below 2^28 are relative to the receive time.
+
+use serde_json::{Map, Value};
+
+use super::decode::{check_metric, check_ts, short, Decoded, Target};
+use super::{Reason, Rejection};
+
+/// RFC 8428 §4.5.3: times below 2**28 are relative to now.
+const RELATIVE_TIME_LIMIT_S: f64 = 268_435_456.0;
+
+/// A JSON array is read as SenML when its first object uses SenML's field names.
+pub(super) fn looks_like_senml(items: &[Value]) -> bool {
+    items.iter().find_map(Value::as_object).is_some_and(|o| {
+        ["bn", "bt", "n", "v", "vs", "vb", "vd", "bv", "bu"]
+            .iter()
+            .any(|k| o.contains_key(*k))
+            && !o.contains_key("ts")
+    })
+}
+
+pub(super) fn decode_pack(t: &Target, items: &[Value], out: &mut Decoded) {
+    let mut base_name = String::new();
+    let mut base_time = 0.0_f64;
+    let mut base_value = 0.0_f64;
+    for (i, item) in items.iter().enumerate() {
+        let Some(rec) = item.as_object() else {
+            out.rejections.push(Rejection::whole(Reason::InvalidShape, format!("SenML record {i} is not an object")));
+            continue;
+        };
+        if let Err(r) = update_bases(rec, &mut base_name, &mut base_time, &mut base_value) {
+            out.rejections.push(r);
+            continue;
+        }
+        if !["n", "v", "vs", "vb", "vd", "s"].iter().any(|k| rec.contains_key(*k)) {
+            continue; // a record carrying only base fields
+        }
+        let name = match rec.get("n") {
+            None => base_name.clone(),
+            Some(Value::String(n)) => format!("{base_name}{n}"),
+            Some(other) => {
+                out.rejections.push(Rejection::whole(Reason::InvalidShape, format!("SenML record {i}: n must be a string, got {}", short(other))));
+                continue;
+            }
+        };
+        let metric = name.rsplit([':', '/']).next().unwrap_or(&name);
+        let ts = match record_time_ms(t, rec, base_time).and_then(|ts| check_ts(t, ts)) {
+            Ok(ts) => ts,
+            Err(r) => {
+                out.rejections.push(r);
+                continue;
+            }
+        };
+        let value = rec.get("v").and_then(|v| v.as_f64().filter(|_| v.is_number())).map(|v| v + base_value);
+        let shown = || match rec.get("v").or(rec.get("vs")).or(rec.get("vb")).or(rec.get("vd")) {
+            Some(v) => short(v),
+            None => "no value".to_owned(),
+        };
+        match check_metric(t, metric, value, shown) {
+            Ok(reading) => out.readings.push(super::Reading { ts_ms: ts, ..reading }),
+            Err(r) => out.rejections.push(r),
+        }
+    }
+}
+
+fn update_bases(rec: &Map<String, Value>, name: &mut String, time: &mut f64, value: &mut f64) -> Result<(), Rejection> {
+    let bad = |field: &str, v: &Value| Rejection::field(Reason::InvalidShape, field, format!("SenML {field} has the wrong type: {}", short(v)));
+    if let Some(v) = rec.get("bn") {
+        *name = v.as_str().ok_or_else(|| bad("bn", v))?.to_owned();
+    }
+    if let Some(v) = rec.get("bt") {
+        *time = v.as_f64().filter(|f| f.is_finite()).ok_or_else(|| bad("bt", v))?;
+    }
+    if let Some(v) = rec.get("bv") {
+        *value = v.as_f64().filter(|f| f.is_finite()).ok_or_else(|| bad("bv", v))?;
+    }
+    Ok(())
+}
+
+fn record_time_ms(t: &Target, rec: &Map<String, Value>, base_time: f64) -> Result<i64, Rejection> {
+    let rel = match rec.get("t") {
+        None => 0.0,
+        Some(v) => v.as_f64().filter(|f| f.is_finite()).ok_or_else(|| {
+            Rejection::whole(Reason::BadTimestamp, format!("SenML t must be a number of seconds, got {}", short(v)))
+        })?,
+    };
+    let secs = base_time + rel;
+    if !secs.is_finite() || secs.abs() > 1e12 {
+        return Err(Rejection::whole(Reason::BadTimestamp, format!("SenML time {secs} s is out of range")));
+    }
+    if secs < RELATIVE_TIME_LIMIT_S {
+        Ok(t.received_ms + (secs * 1000.0) as i64)
+    } else {
+        Ok((secs * 1000.0) as i64)
+    }
+}

@@ -1,0 +1,55 @@
+//! The one table of API errors: each has a stable snake_case `code` and an HTTP status, and
+//! reaches clients as `{ "code", "message" }`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    InvalidQuery(String),
+    #[error("unknown domain {0:?}; known domains: {1}")]
+    UnknownDomain(String, String),
+    #[error("unknown district {0:?}")]
+    UnknownDistrict(String),
+    #[error("no sensor {0:?} has been registered or seen")]
+    SensorNotFound(String),
+    #[error("no route {method} {path}; see docs/api.md")]
+    RouteNotFound { method: String, path: String },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidQuery(_) => "invalid_query",
+            ApiError::UnknownDomain(..) => "unknown_domain",
+            ApiError::UnknownDistrict(_) => "unknown_district",
+            ApiError::SensorNotFound(_) => "sensor_not_found",
+            ApiError::RouteNotFound { .. } => "route_not_found",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidQuery(_) | ApiError::UnknownDomain(..) | ApiError::UnknownDistrict(_) => StatusCode::BAD_REQUEST,
+            ApiError::SensorNotFound(_) | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code()).json(Body { code: self.code(), message: self.to_string() })
+    }
+}

@@ -1,0 +1,36 @@
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::resolve;
+use crate::aggregate::{SensorFilter, SensorStatus};
+use crate::model::now_ms;
+use crate::serve::{ApiError, AppState};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ListQuery {
+    domain: Option<String>,
+    district: Option<String>,
+    status: Option<String>,
+}
+
+/// `GET /api/v1/sensors?domain=&district=&status=`
+pub(super) async fn list(state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let (domain, district) = resolve(&state, q.domain.as_deref(), q.district.as_deref())?;
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| SensorStatus::parse(s).ok_or_else(|| ApiError::InvalidQuery(format!("status {s:?} is not one of online, late, offline, never_seen"))))
+        .transpose()?;
+    let sensors = state.live().sensors(SensorFilter { domain, district, status }, now_ms());
+    Ok(HttpResponse::Ok().json(json!({ "count": sensors.len(), "sensors": sensors })))
+}
+
+/// `GET /api/v1/sensors/{id}`
+pub(super) async fn detail(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let detail = state.live().sensor(&id, now_ms());
+    detail
+        .map(|d| HttpResponse::Ok().json(d))
+        .ok_or_else(|| ApiError::SensorNotFound(crate::model::truncate(&id, 64)))
+}

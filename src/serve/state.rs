@@ -1,0 +1,23 @@
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::aggregate::SharedLive;
+use crate::ingest::{BrokerStatus, RejectionLog};
+use crate::telemetry::Metrics;
+
+/// What handlers read. Cloned into every worker thread by actix (`web::Data` is an `Arc`).
+pub struct AppState {
+    pub live: SharedLive,
+    pub metrics: Arc<Metrics>,
+    pub rejections: Arc<RejectionLog>,
+    pub broker: watch::Receiver<BrokerStatus>,
+}
+
+impl AppState {
+    /// A read guard on the live state. A poisoned lock still holds consistent data: every
+    /// writer section is a sequence of plain field updates.
+    pub fn live(&self) -> std::sync::RwLockReadGuard<'_, crate::aggregate::LiveState> {
+        self.live.read().unwrap_or_else(|p| p.into_inner())
+    }
+}
