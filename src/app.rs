@@ -29,8 +29,8 @@ pub enum AppError {
     NoEmbeddedBroker,
     #[error(transparent)]
     Mqtt(#[from] OptionsError),
-    #[error("cannot listen on {addr} (http.listen): {source}")]
-    HttpBind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot listen on {addr} (http.listen): {cause}")]
+    HttpBind { addr: SocketAddr, cause: std::io::Error },
     #[error("HTTP server failed: {0}")]
     Http(std::io::Error),
     #[error("metrics registry: {0}")]
@@ -67,7 +67,7 @@ impl Application {
         let ingest = Ingest::start(&settings, &url, city.clone(), sinks, shutdown.clone())?;
 
         let addr = settings.http.listen;
-        let listener = std::net::TcpListener::bind(addr).map_err(|source| AppError::HttpBind { addr, source })?;
+        let listener = std::net::TcpListener::bind(addr).map_err(|cause| AppError::HttpBind { addr, cause })?;
         let http_addr = listener.local_addr().map_err(AppError::Http)?;
         let state = AppState { live: live.clone(), metrics: metrics.clone(), rejections, broker: ingest.status.clone() };
         let timeout = Duration::from_secs(settings.http.shutdown_timeout_s);

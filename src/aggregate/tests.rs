@@ -74,7 +74,7 @@ fn longer_windows_keep_what_shorter_ones_dropped() {
     let now = T0 + 250_000;
     assert_eq!(set.summary(Span::OneMinute, now).map(|s| s.count), Some(1));
     assert_eq!(set.summary(Span::FiveMinutes, now).map(|s| s.mean), Some(3.0));
-    assert_eq!(set.summary(Span::OneHour, T0 + 3_700_000), None);
+    assert_eq!(set.summary(Span::OneHour, T0 + 240_000 + 3_660_000), None);
     assert_eq!(set.newest_ts_ms, Some(T0 + 240_000));
 }
 

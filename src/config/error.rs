@@ -3,10 +3,10 @@ use std::path::PathBuf;
 /// Why the configuration could not be used. Every variant names what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("configuration is not valid: {0}")]
     Parse(String),

@@ -1,6 +1,7 @@
 //! Layering: built-in defaults → optional file → environment, then validation.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use config::{Config, Environment, File, FileFormat};
@@ -40,7 +41,15 @@ pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
             .try_parsing(true)
             .source(Some(env)),
     );
-    let settings: Settings = builder.build()?.try_deserialize()?;
+    let config = builder.build()?;
+    // Socket addresses fail inside serde without naming their key; check them here first.
+    for key in ["http.listen", "broker.listen"] {
+        let value: String = config.get(key)?;
+        if value.parse::<SocketAddr>().is_err() {
+            return Err(ConfigError::invalid(key, format!("{value:?}"), "an IP address and port such as \"127.0.0.1:8080\" or \"0.0.0.0:1883\""));
+        }
+    }
+    let settings: Settings = config.try_deserialize()?;
     settings.validate()?;
     Ok(settings)
 }
@@ -59,9 +68,9 @@ pub fn load_city(settings: &Settings) -> Result<CityConfig, ConfigError> {
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     })
 }
 
@@ -109,8 +118,10 @@ mod tests {
 
     #[test]
     fn a_malformed_address_is_rejected() {
-        let err = load(&env(&[("IOC__HTTP__LISTEN", "localhost")])).unwrap_err();
-        assert!(err.to_string().contains("http"), "{err}");
+        let err = load(&env(&[("IOC__HTTP__LISTEN", "localhost")])).unwrap_err().to_string();
+        assert!(err.contains("http.listen") && err.contains("localhost") && err.contains("127.0.0.1:8080"), "{err}");
+        let err = load(&env(&[("IOC__HTTP__WORKERS", "many")])).unwrap_err().to_string();
+        assert!(err.contains("http.workers") && err.contains("many"), "{err}");
     }
 
     #[test]

@@ -12,10 +12,10 @@ use crate::config::BrokerSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedBrokerError {
-    #[error("embedded broker cannot listen on {addr} (broker.listen): {source}")]
+    #[error("embedded broker cannot listen on {addr} (broker.listen): {cause}")]
     Bind {
         addr: SocketAddr,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("cannot start the embedded broker thread: {0}")]
     Thread(std::io::Error),
@@ -26,7 +26,7 @@ pub fn start_embedded_broker(settings: &BrokerSettings) -> Result<(), EmbeddedBr
     // rumqttd logs a failed bind on its own thread and carries on; probe first so a taken port
     // is a startup error that names the key.
     let addr = settings.listen;
-    TcpListener::bind(addr).map_err(|source| EmbeddedBrokerError::Bind { addr, source })?;
+    TcpListener::bind(addr).map_err(|cause| EmbeddedBrokerError::Bind { addr, cause })?;
 
     let connections = ConnectionSettings {
         connection_timeout_ms: 60_000,

@@ -11,11 +11,11 @@ use crate::config::MqttSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OptionsError {
-    #[error("cannot read {key} file {path}: {source}")]
+    #[error("cannot read {key} file {path}: {cause}")]
     Read {
         key: &'static str,
         path: String,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{key} file {path} holds no PEM {what}")]
     Empty {
@@ -69,10 +69,10 @@ fn tls_config(m: &MqttSettings) -> Result<rustls::ClientConfig, OptionsError> {
 }
 
 fn read(key: &'static str, path: &str) -> Result<Vec<u8>, OptionsError> {
-    std::fs::read(path).map_err(|source| OptionsError::Read {
+    std::fs::read(path).map_err(|cause| OptionsError::Read {
         key,
         path: path.to_owned(),
-        source,
+        cause,
     })
 }
 
@@ -80,7 +80,7 @@ fn read_certs(key: &'static str, path: &str) -> Result<Vec<CertificateDer<'stati
     let pem = read(key, path)?;
     let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
         .collect::<Result<_, _>>()
-        .map_err(|source| OptionsError::Read { key, path: path.to_owned(), source })?;
+        .map_err(|cause| OptionsError::Read { key, path: path.to_owned(), cause })?;
     if certs.is_empty() {
         return Err(OptionsError::Empty { key, path: path.to_owned(), what: "certificate" });
     }
@@ -91,6 +91,6 @@ fn read_key(path: &str) -> Result<PrivateKeyDer<'static>, OptionsError> {
     let key = "mqtt.client_key_path";
     let pem = read(key, path)?;
     rustls_pemfile::private_key(&mut pem.as_slice())
-        .map_err(|source| OptionsError::Read { key, path: path.to_owned(), source })?
+        .map_err(|cause| OptionsError::Read { key, path: path.to_owned(), cause })?
         .ok_or(OptionsError::Empty { key, path: path.to_owned(), what: "private key" })
 }

@@ -1,1 +1,9 @@
+//! Integration tests: one binary, real servers on port 0 (HTTP) or a free port (MQTT), real
+//! brokers — the embedded rumqttd and Debian's Mosquitto, started by the test.
 
+mod helpers;
+
+mod api;
+mod ingest;
+mod lifecycle;
+mod mosquitto;

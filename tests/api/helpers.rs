@@ -1,0 +1,275 @@
+//! `spawn_app`, a real MQTT publisher, a Mosquitto process, and polling helpers.
+
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ioc::config::{load, Overrides};
+use ioc::Application;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use serde_json::Value;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// A port that was free a moment ago (rumqttd and Mosquitto cannot bind port 0 and tell us).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+pub enum BrokerKind {
+    /// Start rumqttd inside the application.
+    Embedded,
+    /// Connect to a broker already listening on this port.
+    External(u16),
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub mqtt_port: u16,
+    pub http: reqwest::Client,
+    shutdown: CancellationToken,
+    task: Option<JoinHandle<Result<(), ioc::AppError>>>,
+}
+
+static CLIENT_IDS: AtomicUsize = AtomicUsize::new(0);
+
+/// Test settings: quick reconnects, one HTTP worker, quiet logs.
+pub fn test_env(broker: &BrokerKind) -> Vec<(String, String)> {
+    let id = CLIENT_IDS.fetch_add(1, Ordering::Relaxed);
+    let mut env = vec![
+        ("IOC__HTTP__LISTEN", "127.0.0.1:0".to_owned()),
+        ("IOC__HTTP__WORKERS", "1".to_owned()),
+        ("IOC__MQTT__CLIENT_ID", format!("ioc-test-{}-{id}", std::process::id())),
+        ("IOC__MQTT__RECONNECT_INITIAL_MS", "50".to_owned()),
+        ("IOC__MQTT__RECONNECT_MAX_MS", "400".to_owned()),
+        ("IOC__LOG__FILTER", "warn,rumqttd=off".to_owned()),
+    ];
+    match broker {
+        BrokerKind::Embedded => env.push(("IOC__BROKER__LISTEN", format!("127.0.0.1:{}", free_port()))),
+        BrokerKind::External(port) => env.push(("IOC__MQTT__URL", format!("mqtt://127.0.0.1:{port}"))),
+    }
+    env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+pub async fn spawn_app(broker: BrokerKind) -> TestApp {
+    spawn_app_with(broker, &[]).await
+}
+
+pub async fn spawn_app_with(broker: BrokerKind, extra: &[(&str, &str)]) -> TestApp {
+    let mut env = test_env(&broker);
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let settings = load(&Overrides { file: None, env }).expect("test settings are valid");
+    ioc::telemetry::init_logging(&settings.log);
+    let app = Application::build(settings).await.expect("application starts");
+    let addr = app.http_addr();
+    let mqtt_port = app.mqtt_addr().1;
+    let shutdown = app.shutdown_token();
+    let task = tokio::spawn(app.run_until_stopped());
+    let app = TestApp { addr, mqtt_port, http: reqwest::Client::new(), shutdown, task: Some(task) };
+    app.wait_ready().await;
+    app
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// GET `path`; returns the status and the JSON body (`Value::Null` when not JSON).
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let res = self.http.get(self.url(path)).send().await.expect("HTTP request");
+        let status = res.status().as_u16();
+        let body = res.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn metrics(&self) -> String {
+        self.http.get(self.url("/metrics")).send().await.expect("metrics").text().await.expect("text")
+    }
+
+    /// The value of one Prometheus series, e.g. `ioc_mqtt_reconnects_total`, 0 when absent.
+    pub async fn metric(&self, series: &str) -> f64 {
+        metric_value(&self.metrics().await, series)
+    }
+
+    /// Waits until `/readyz` says the broker connection is up and the subscription is in place.
+    pub async fn wait_ready(&self) {
+        eventually("readyz reports ready", || async { self.get("/readyz").await.0 == 200 }).await;
+        // The SUBSCRIBE follows the CONNACK; give it a moment to be acknowledged.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+
+    pub async fn publisher(&self) -> Publisher {
+        Publisher::connect(self.mqtt_port).await
+    }
+
+    /// Cancels and waits for a graceful stop.
+    pub async fn stop(mut self) -> Result<(), ioc::AppError> {
+        self.shutdown.cancel();
+        let task = self.task.take().expect("running");
+        task.await.expect("join")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub fn metric_value(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Polls `check` every 50 ms until it holds; panics with `what` after 10 s. A correctness
+/// deadline for asynchronous delivery, not a performance assertion.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+/// A real MQTT client publishing QoS 1; counts the PUBACKs it receives.
+pub struct Publisher {
+    client: AsyncClient,
+    pub acks: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl Publisher {
+    pub async fn connect(port: u16) -> Publisher {
+        let id = CLIENT_IDS.fetch_add(1, Ordering::Relaxed);
+        let mut o = MqttOptions::new(format!("test-pub-{}-{id}", std::process::id()), "127.0.0.1", port);
+        o.set_max_packet_size(4 << 20, 4 << 20);
+        let (client, mut eventloop) = AsyncClient::new(o, 1000);
+        let acks = Arc::new(AtomicUsize::new(0));
+        let (connected_tx, connected_rx) = tokio::sync::oneshot::channel();
+        let counter = acks.clone();
+        let task = tokio::spawn(async move {
+            let mut connected = Some(connected_tx);
+            loop {
+                match eventloop.poll().await {
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        if let Some(tx) = connected.take() {
+                            let _ = tx.send(());
+                        }
+                    }
+                    Ok(Event::Incoming(Packet::PubAck(_))) => {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Ok(_) => {}
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
+            }
+        });
+        tokio::time::timeout(Duration::from_secs(10), connected_rx)
+            .await
+            .expect("publisher connects within 10 s")
+            .expect("publisher task alive");
+        Publisher { client, acks, task }
+    }
+
+    pub async fn publish(&self, topic: &str, payload: impl Into<Vec<u8>>) {
+        self.client.publish(topic, QoS::AtLeastOnce, false, payload.into()).await.expect("publish request queued");
+    }
+
+    /// Waits until the broker acknowledged `n` publishes in all.
+    pub async fn wait_acked(&self, n: usize) {
+        eventually(&format!("{n} PUBACKs"), || async { self.acks.load(Ordering::SeqCst) >= n }).await;
+    }
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Debian's Mosquitto on a free loopback port, killed on drop.
+pub struct Mosquitto {
+    pub port: u16,
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+}
+
+impl Mosquitto {
+    /// Starts Mosquitto. Fails the test (never skips it) when Mosquitto is not installed.
+    pub fn start() -> Mosquitto {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut m = Mosquitto { port: free_port(), child: None, dir };
+        m.launch();
+        m
+    }
+
+    fn launch(&mut self) {
+        let conf = self.dir.path().join("mosquitto.conf");
+        // The limits that make at-least-once hold for a subscriber that lags: unbounded
+        // queue and in-flight window instead of the defaults (1000 and 20) that drop QoS 1.
+        let text = format!(
+            "listener {} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 0\nlog_dest stderr\nlog_type error\n",
+            self.port
+        );
+        std::fs::write(&conf, text).expect("write mosquitto.conf");
+        let child = Command::new(mosquitto_binary())
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start mosquitto ({e}); run scripts/test.sh, which installs it"));
+        self.child = Some(child);
+        for _ in 0..200 {
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("mosquitto did not listen on port {} within 5 s", self.port);
+    }
+
+    /// SIGKILL: the broker vanishes without closing connections politely.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts again on the same port.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch();
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn mosquitto_binary() -> PathBuf {
+    ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from("mosquitto"))
+}
