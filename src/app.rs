@@ -14,6 +14,7 @@ use crate::config::{load_city, ConfigError, Settings};
 use crate::ingest::{BrokerUrl, Ingest, OptionsError, RejectionLog, Sinks};
 use crate::model::{City, CityError};
 use crate::serve::{self, AppState};
+use crate::store::{SqliteStore, Store, StoreError};
 use crate::telemetry::Metrics;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,8 @@ pub enum AppError {
     Http(std::io::Error),
     #[error("metrics registry: {0}")]
     Metrics(#[from] prometheus::Error),
+    #[error("{0} (store.path)")]
+    Store(#[from] StoreError),
 }
 
 pub struct Application {
@@ -43,6 +46,7 @@ pub struct Application {
     server: ServerHandle,
     server_task: JoinHandle<std::io::Result<()>>,
     ingest: Ingest,
+    retention: JoinHandle<()>,
     shutdown: CancellationToken,
     live: SharedLive,
     metrics: Arc<Metrics>,
@@ -60,16 +64,26 @@ impl Application {
             late_after_intervals: settings.aggregate.late_after_intervals,
             offline_after_intervals: settings.aggregate.offline_after_intervals,
         };
-        let live: SharedLive = Arc::new(RwLock::new(LiveState::new(city.clone(), thresholds, settings.ingest.max_unregistered_sensors)));
+        let live: SharedLive = Arc::new(RwLock::new(LiveState::new(city.clone(), thresholds)));
         let rejections = Arc::new(RejectionLog::new(settings.ingest.rejection_log_size));
+        let store = open_store(&settings, city.clone()).await?;
         let shutdown = CancellationToken::new();
-        let sinks = Sinks { live: live.clone(), metrics: metrics.clone(), rejections: rejections.clone() };
+        let retention = tokio::spawn(run_retention(store.clone(), settings.store.retention_interval_s, metrics.clone(), shutdown.clone()));
+        let sinks = Sinks { store: store.clone(), live: live.clone(), metrics: metrics.clone(), rejections: rejections.clone() };
         let ingest = Ingest::start(&settings, &url, city.clone(), sinks, shutdown.clone())?;
 
         let addr = settings.http.listen;
         let listener = std::net::TcpListener::bind(addr).map_err(|cause| AppError::HttpBind { addr, cause })?;
         let http_addr = listener.local_addr().map_err(AppError::Http)?;
-        let state = AppState { live: live.clone(), metrics: metrics.clone(), rejections, broker: ingest.status.clone() };
+        let state = AppState {
+            live: live.clone(),
+            store,
+            retention: settings.store.retention(),
+            max_points: settings.store.max_points,
+            metrics: metrics.clone(),
+            rejections,
+            broker: ingest.status.clone(),
+        };
         let timeout = Duration::from_secs(settings.http.shutdown_timeout_s);
         let server = serve::start(listener, state, settings.http.workers, timeout).map_err(AppError::Http)?;
         let handle = server.handle();
@@ -80,6 +94,7 @@ impl Application {
             server: handle,
             server_task: tokio::spawn(server),
             ingest,
+            retention,
             shutdown,
             live,
             metrics,
@@ -118,12 +133,43 @@ impl Application {
         tracing::info!("shutting down: draining ingest");
         self.shutdown.cancel();
         self.ingest.drained().await;
+        let _ = self.retention.await;
         tracing::info!("ingest drained; stopping HTTP server");
         self.server.stop(true).await;
         match server_result {
             Some(Ok(Err(e))) => Err(AppError::Http(e)),
             Some(Err(join)) => Err(AppError::Http(std::io::Error::other(join.to_string()))),
             _ => Ok(()),
+        }
+    }
+}
+
+async fn open_store(settings: &Settings, city: Arc<City>) -> Result<Arc<dyn Store>, AppError> {
+    let s = settings.store.clone();
+    let opened = tokio::task::spawn_blocking(move || SqliteStore::open(&s.path, city, s.retention(), s.durable_fsync()))
+        .await
+        .map_err(|e| AppError::Http(std::io::Error::other(e.to_string())))??;
+    tracing::info!(path = %opened.path().display(), "store open");
+    Ok(Arc::new(opened))
+}
+
+/// Deletes expired rows every `interval_s` seconds, off the async executor.
+async fn run_retention(store: Arc<dyn Store>, interval_s: u64, metrics: Arc<Metrics>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(interval_s));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let store = store.clone();
+        match tokio::task::spawn_blocking(move || store.enforce_retention(crate::model::now_ms())).await {
+            Ok(Ok(r)) => {
+                for (table, n) in [("readings", r.raw), ("rollup_1m", r.rollup_1m), ("rollup_1h", r.rollup_1h)] {
+                    metrics.store_retention_deleted.with_label_values(&[table]).inc_by(n as u64);
+                }
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "retention failed; will retry"),
+            Err(e) => tracing::error!(error = %e, "retention task panicked"),
         }
     }
 }

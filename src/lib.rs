@@ -10,6 +10,7 @@
 //!   [`model::Reading`]s and [`model::Rejection`]s.
 //! - [`aggregate`]: latest value per sensor-metric, sensor status, rolling windows per domain
 //!   and district. Pure; the clock is an argument.
+//! - [`indicators`]: pure indicator maths (air-quality indices VN_AQI and US EPA AQI); no I/O.
 //! - [`serve`]: actix-web REST API, health, readiness, `/metrics`.
 //! - [`config`]: layered, validated settings and the city file.
 //! - [`telemetry`]: logging and every Prometheus metric.
@@ -18,9 +19,11 @@
 pub mod aggregate;
 pub mod app;
 pub mod config;
+pub mod indicators;
 pub mod ingest;
 pub mod model;
 pub mod serve;
+pub mod store;
 pub mod telemetry;
 
 pub use app::{AppError, Application};

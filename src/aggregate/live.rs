@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::model::{City, DistrictIdx, DomainIdx, MetricIdx, Reading, Reason, Rejection};
+use crate::model::{City, DistrictIdx, DomainIdx, MetricIdx, Reading};
 
 use super::status::StatusThresholds;
 use super::window::WindowSet;
@@ -42,11 +42,10 @@ pub struct LiveState {
     /// Expected interval assumed for unregistered sensors: the shortest of their domain.
     pub(super) default_interval_ms: Vec<i64>,
     unregistered: usize,
-    max_unregistered: usize,
 }
 
 impl LiveState {
-    pub fn new(city: Arc<City>, thresholds: StatusThresholds, max_unregistered: usize) -> Self {
+    pub fn new(city: Arc<City>, thresholds: StatusThresholds) -> Self {
         let sensors = city
             .sensors
             .iter()
@@ -80,7 +79,6 @@ impl LiveState {
             groups: HashMap::new(),
             default_interval_ms,
             unregistered: 0,
-            max_unregistered,
         }
     }
 
@@ -88,22 +86,13 @@ impl LiveState {
         &self.city
     }
 
-    /// Folds the readings of one message (all from one sensor) into the live state. Fails
-    /// only when the sensor is unregistered and the cap on unregistered sensors is reached.
-    pub fn apply(&mut self, readings: &[Reading], received_ms: i64) -> Result<(), Rejection> {
+    /// Folds the readings of one message (all from one sensor) into the live state. An
+    /// unregistered sensor is added on first sight (the cap on how many is enforced upstream).
+    pub fn apply(&mut self, readings: &[Reading], received_ms: i64) {
         let Some(first) = readings.first() else {
-            return Ok(());
+            return;
         };
         if !self.sensors.contains_key(&first.sensor) {
-            if self.unregistered >= self.max_unregistered {
-                return Err(Rejection::whole(
-                    Reason::TooManyUnregistered,
-                    format!(
-                        "sensor {:?} is not registered and {} unregistered sensors are already tracked; add it to the city file",
-                        &*first.sensor, self.max_unregistered
-                    ),
-                ));
-            }
             self.unregistered += 1;
             self.sensors.insert(
                 first.sensor.clone(),
@@ -121,7 +110,6 @@ impl LiveState {
         for r in readings {
             self.record(r, received_ms);
         }
-        Ok(())
     }
 
     fn record(&mut self, r: &Reading, received_ms: i64) {

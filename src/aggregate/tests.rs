@@ -19,7 +19,7 @@ fn live(city: &Arc<City>) -> LiveState {
         late_after_intervals: 2,
         offline_after_intervals: 5,
     };
-    LiveState::new(city.clone(), t, 2)
+    LiveState::new(city.clone(), t)
 }
 
 fn reading(city: &City, sensor: &str, metric: &str, ts: i64, value: f64) -> Reading {
@@ -32,6 +32,7 @@ fn reading(city: &City, sensor: &str, metric: &str, ts: i64, value: f64) -> Read
         district: s.map_or(city.district_idx("hai-chau").expect("district"), |s| s.district),
         metric: city.metric_idx(domain, metric).expect("metric"),
         ts_ms: ts,
+        ts_received: false,
         seq: None,
         value,
     }
@@ -82,8 +83,8 @@ fn longer_windows_keep_what_shorter_ones_dropped() {
 fn latest_value_keeps_the_newest_by_source_time() {
     let city = city();
     let mut live = live(&city);
-    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0 + 10_000, 7.0)], T0 + 10_000).expect("apply");
-    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0, 99.0)], T0 + 11_000).expect("apply");
+    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0 + 10_000, 7.0)], T0 + 10_000);
+    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0, 99.0)], T0 + 11_000);
     let d = live.sensor("tl-0042", T0 + 11_000).expect("sensor");
     assert_eq!(d.latest["vehicle_count"].value, 7.0);
     assert_eq!(d.latest["vehicle_count"].unit, "vehicles");
@@ -95,7 +96,7 @@ fn latest_value_keeps_the_newest_by_source_time() {
 fn sensor_status_follows_silence_in_expected_intervals() {
     let city = city();
     let mut live = live(&city);
-    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0, 1.0)], T0).expect("apply");
+    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0, 1.0)], T0);
     let status = |now| live.sensor("tl-0042", now).map(|d| d.summary.status);
     // tl-0042 reports every 15 s: late after 30 s of silence, offline after 75 s.
     assert_eq!(status(T0 + 30_000), Some(SensorStatus::Online));
@@ -105,17 +106,18 @@ fn sensor_status_follows_silence_in_expected_intervals() {
 }
 
 #[test]
-fn unregistered_sensors_are_tracked_up_to_the_cap() {
+fn unregistered_sensors_are_listed_after_registered_ones() {
     let city = city();
     let mut live = live(&city);
-    for id in ["x-1", "x-2"] {
-        live.apply(&[reading(&city, id, "vehicle_count", T0, 1.0)], T0).expect("under the cap");
+    for id in ["x-2", "x-1"] {
+        live.apply(&[reading(&city, id, "vehicle_count", T0, 1.0)], T0);
     }
-    let err = live.apply(&[reading(&city, "x-3", "vehicle_count", T0, 1.0)], T0).unwrap_err();
-    assert_eq!(err.reason.as_str(), "too_many_unregistered");
-    live.apply(&[reading(&city, "x-1", "vehicle_count", T0, 2.0)], T0).expect("known ones still flow");
+    live.apply(&[reading(&city, "x-1", "vehicle_count", T0, 2.0)], T0);
     let listed = live.sensors(SensorFilter::default(), T0);
-    assert_eq!(listed.iter().filter(|s| !s.registered).count(), 2);
+    let unregistered: Vec<_> = listed.iter().filter(|s| !s.registered).map(|s| s.id.as_str()).collect();
+    assert_eq!(unregistered, ["x-1", "x-2"]);
+    assert_eq!(live.unregistered_count(), 2);
+    assert_eq!(listed.len(), city.sensors.len() + 2);
 }
 
 #[test]
@@ -123,8 +125,8 @@ fn indicators_aggregate_per_district_and_city_wide() {
     let city = city();
     let mut live = live(&city);
     let son_tra = city.sensors.iter().find(|s| city.district(s.district).id == "son-tra" && city.domain(s.domain).name == "traffic").expect("sensor");
-    live.apply(&[reading(&city, "tl-0042", "avg_speed_kmh", T0, 20.0)], T0).expect("apply");
-    live.apply(&[reading(&city, &son_tra.id, "avg_speed_kmh", T0 + 1000, 40.0)], T0).expect("apply");
+    live.apply(&[reading(&city, "tl-0042", "avg_speed_kmh", T0, 20.0)], T0);
+    live.apply(&[reading(&city, &son_tra.id, "avg_speed_kmh", T0 + 1000, 40.0)], T0);
     let ind = live.indicators(None, None, T0 + 2000);
     let traffic = &ind.domains["traffic"];
     let city_wide = traffic.city["avg_speed_kmh"].windows["1m"].expect("window");
@@ -143,7 +145,7 @@ fn indicators_aggregate_per_district_and_city_wide() {
 fn sensors_filter_by_domain_district_and_status() {
     let city = city();
     let mut live = live(&city);
-    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0, 1.0)], T0).expect("apply");
+    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0, 1.0)], T0);
     let f = SensorFilter {
         domain: city.domain_idx("traffic"),
         district: city.district_idx("hai-chau"),

@@ -15,6 +15,6 @@ pub use error::ConfigError;
 pub use load::{load, load_city, Overrides};
 pub use settings::{
     AggregateSettings, BrokerSettings, CitySettings, HttpSettings, IngestSettings, LogSettings,
-    MqttSettings,
+    MqttSettings, StoreSettings,
     Settings,
 };

@@ -16,6 +16,7 @@ pub struct Settings {
     pub broker: BrokerSettings,
     pub ingest: IngestSettings,
     pub aggregate: AggregateSettings,
+    pub store: StoreSettings,
     pub city: CitySettings,
     pub log: LogSettings,
 }
@@ -71,6 +72,36 @@ pub struct IngestSettings {
 pub struct AggregateSettings {
     pub late_after_intervals: u32,
     pub offline_after_intervals: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    pub path: PathBuf,
+    pub fsync: String,
+    pub raw_retention_days: u64,
+    pub rollup_1m_retention_days: u64,
+    pub rollup_1h_retention_days: u64,
+    pub retention_interval_s: u64,
+    pub max_batch_readings: usize,
+    pub writer_queue_messages: usize,
+    pub max_points: i64,
+}
+
+impl StoreSettings {
+    pub fn retention(&self) -> crate::store::RetentionPolicy {
+        const DAY: i64 = 86_400_000;
+        crate::store::RetentionPolicy {
+            raw_ms: self.raw_retention_days as i64 * DAY,
+            rollup_1m_ms: self.rollup_1m_retention_days as i64 * DAY,
+            rollup_1h_ms: self.rollup_1h_retention_days as i64 * DAY,
+        }
+    }
+
+    /// True for `fsync = "full"`: every commit survives power loss, not only a crash.
+    pub fn durable_fsync(&self) -> bool {
+        self.fsync == "full"
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -183,6 +214,24 @@ impl Settings {
                 format!("greater than aggregate.late_after_intervals ({})", a.late_after_intervals),
             ));
         }
+        let st = &self.store;
+        if st.path.as_os_str().is_empty() {
+            return Err(ConfigError::invalid("store.path", "\"\"", "a file path for the SQLite database"));
+        }
+        if !matches!(st.fsync.as_str(), "full" | "normal") {
+            return Err(ConfigError::invalid("store.fsync", format!("{:?}", st.fsync), "\"full\" or \"normal\""));
+        }
+        range("store.raw_retention_days", st.raw_retention_days, 1, 3650)?;
+        if st.rollup_1m_retention_days < st.raw_retention_days || st.rollup_1m_retention_days > 36_500 {
+            return Err(ConfigError::invalid("store.rollup_1m_retention_days", st.rollup_1m_retention_days, format!("at least store.raw_retention_days ({}) and at most 36500", st.raw_retention_days)));
+        }
+        if st.rollup_1h_retention_days < st.rollup_1m_retention_days || st.rollup_1h_retention_days > 36_500 {
+            return Err(ConfigError::invalid("store.rollup_1h_retention_days", st.rollup_1h_retention_days, format!("at least store.rollup_1m_retention_days ({}) and at most 36500", st.rollup_1m_retention_days)));
+        }
+        range("store.retention_interval_s", st.retention_interval_s, 1, 86_400)?;
+        range("store.max_batch_readings", st.max_batch_readings as u64, 1, 1_000_000)?;
+        range("store.writer_queue_messages", st.writer_queue_messages as u64, 1, 1_000_000)?;
+        range("store.max_points", st.max_points.max(0) as u64, 10, 1_000_000)?;
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(ConfigError::invalid(
                 "log.format",

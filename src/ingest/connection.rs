@@ -1,16 +1,20 @@
 //! The one task that polls the MQTT event loop. It never awaits a publish, ack or subscribe
 //! (those go through `AsyncClient`'s request channel, which this loop drains); its only await
 //! besides `poll` is handing a message to the decoder queue, which is the back-pressure point.
+//!
+//! On shutdown it stops taking messages (closing the queue lets the pipeline drain) but keeps
+//! polling, so the acknowledgements of what was already taken still reach the broker; once
+//! the pipeline reports drained (or after `DRAIN_LIMIT`) it disconnects.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, EventLoop, Outgoing, Packet};
 use serde::Serialize;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio_util::sync::CancellationToken;
 
-use super::{Backoff, RawMessage};
+use super::{AckToken, Backoff, RawMessage};
 use crate::model::now_ms;
 use crate::telemetry::Metrics;
 
@@ -31,9 +35,13 @@ impl BrokerStatus {
     }
 }
 
+/// How long shutdown waits for the pipeline to commit and acknowledge what it holds.
+const DRAIN_LIMIT: Duration = Duration::from_secs(15);
+
 pub(super) struct Connection {
     pub client: AsyncClient,
-    pub queue: mpsc::Sender<RawMessage>,
+    /// `None` once shutdown began: new messages are left unacknowledged for redelivery.
+    pub queue: Option<mpsc::Sender<RawMessage>>,
     pub status: watch::Sender<BrokerStatus>,
     pub resubscribe: Arc<Notify>,
     pub metrics: Arc<Metrics>,
@@ -42,11 +50,23 @@ pub(super) struct Connection {
 }
 
 impl Connection {
-    pub async fn run(mut self, mut eventloop: EventLoop) {
+    pub async fn run(mut self, mut eventloop: EventLoop, mut drained: oneshot::Receiver<()>) {
         let mut connected_before = false;
+        let drain_deadline = tokio::time::sleep(Duration::from_secs(365 * 86_400));
+        tokio::pin!(drain_deadline);
         loop {
+            let taking = self.queue.is_some();
             let event = tokio::select! {
-                _ = self.shutdown.cancelled() => break,
+                _ = self.shutdown.cancelled(), if taking => {
+                    self.queue = None;
+                    drain_deadline.as_mut().reset(tokio::time::Instant::now() + DRAIN_LIMIT);
+                    continue;
+                }
+                _ = &mut drained, if !taking => break,
+                _ = &mut drain_deadline, if !taking => {
+                    tracing::warn!("shutdown: pipeline not drained in time; unacknowledged messages will be redelivered");
+                    break;
+                }
                 event = eventloop.poll() => event,
             };
             match event {
@@ -62,17 +82,25 @@ impl Connection {
                     self.resubscribe.notify_one();
                 }
                 Ok(Event::Incoming(Packet::Publish(p))) => {
-                    let msg = RawMessage { topic: p.topic, payload: p.payload, received_ms: now_ms() };
-                    // Back-pressure: when the decoder lags, stop reading from the broker; it
+                    let Some(queue) = &self.queue else {
+                        continue; // shutting down: not acknowledged, so the broker redelivers it
+                    };
+                    let ack = AckToken { pkid: p.pkid, qos: p.qos };
+                    let msg = RawMessage { topic: p.topic, payload: p.payload, received_ms: now_ms(), ack };
+                    // Back-pressure: when the pipeline lags, stop reading from the broker; it
                     // holds the rest (QoS 1, persistent session) instead of us dropping them.
                     let sent = tokio::select! {
-                        _ = self.shutdown.cancelled() => break,
-                        sent = self.queue.send(msg) => sent,
+                        _ = self.shutdown.cancelled() => {
+                            self.queue = None;
+                            drain_deadline.as_mut().reset(tokio::time::Instant::now() + DRAIN_LIMIT);
+                            continue;
+                        }
+                        sent = queue.send(msg) => sent,
                     };
                     if sent.is_err() {
                         break;
                     }
-                    self.metrics.ingest_queue_messages.set((self.queue.max_capacity() - self.queue.capacity()) as i64);
+                    self.metrics.ingest_queue_messages.set((queue.max_capacity() - queue.capacity()) as i64);
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -83,7 +111,10 @@ impl Connection {
                     self.status.send_replace(BrokerStatus { up: false, since: now_ms(), error: Some(e.to_string()) });
                     // rumqttc has no delay of its own: without this sleep it would spin.
                     tokio::select! {
-                        _ = self.shutdown.cancelled() => break,
+                        _ = self.shutdown.cancelled(), if self.queue.is_some() => {
+                            self.queue = None;
+                            drain_deadline.as_mut().reset(tokio::time::Instant::now() + DRAIN_LIMIT);
+                        }
                         _ = tokio::time::sleep(delay) => {}
                     }
                 }

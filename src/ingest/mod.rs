@@ -1,13 +1,19 @@
-//! Ingest: the MQTT shell around the pure decoder.
+//! Ingest: the MQTT shell around the pure decoder and the durable store.
 //!
 //! ```text
-//! broker ──► connection.rs (polls the event loop, nothing else) ──bounded mpsc──► worker.rs
-//!            subscriber.rs (subscribes on every ConnAck)          decode → LiveState, metrics,
-//!                                                                  rejection log
+//! broker ─► connection.rs ─queue─► worker.rs ─writer queue─► store writer thread ─committed─► commit.rs
+//!           polls the event      decode, validate,          one transaction per batch,        live state, then
+//!           loop, nothing else   account rejections         durable before it hands on        PUBACK in arrival order
 //! ```
+//!
+//! A QoS 1 message is acknowledged only after its readings are committed ("acknowledged means
+//! stored"); a message that is wholly rejected is acknowledged in its turn, since redelivering
+//! it would not change the verdict. Every arrow is a bounded channel: when a stage lags, the
+//! one before it waits, and the event loop stops reading from the broker.
 
 mod backoff;
 mod broker_url;
+mod commit;
 mod connection;
 #[cfg(feature = "embedded-broker")]
 mod embedded_broker;
@@ -18,7 +24,7 @@ mod worker;
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -33,7 +39,15 @@ pub use rejections::{RejectionLog, RejectionRecord};
 use crate::aggregate::SharedLive;
 use crate::config::Settings;
 use crate::model::{City, DecoderLimits};
+use crate::store::{spawn_writer, Store, WriterHandle};
 use crate::telemetry::Metrics;
+
+/// What the broker needs back to consider a message delivered.
+#[derive(Debug, Clone, Copy)]
+pub struct AckToken {
+    pub pkid: u16,
+    pub qos: rumqttc::QoS,
+}
 
 /// One MQTT message as it left the event loop.
 #[derive(Debug)]
@@ -41,6 +55,14 @@ pub struct RawMessage {
     pub topic: String,
     pub payload: bytes::Bytes,
     /// Receive time, unix ms.
+    pub received_ms: i64,
+    pub ack: AckToken,
+}
+
+/// What the pipeline carries past the decoder for each message: its ack and receive time.
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    pub ack: AckToken,
     pub received_ms: i64,
 }
 
@@ -50,26 +72,37 @@ pub struct Ingest {
     connection: JoinHandle<()>,
     subscriber: JoinHandle<()>,
     worker: JoinHandle<()>,
+    writer: WriterHandle,
+    commit: JoinHandle<()>,
 }
 
-/// What the ingest worker writes to.
+/// Where the pipeline writes to.
 #[derive(Clone)]
 pub struct Sinks {
+    pub store: Arc<dyn Store>,
     pub live: SharedLive,
     pub metrics: Arc<Metrics>,
     pub rejections: Arc<RejectionLog>,
 }
 
 impl Ingest {
-    /// Connects to the broker named by `settings` and starts ingesting. Stops taking messages
-    /// when `shutdown` is cancelled; `drained` then resolves once every message already taken
-    /// has been processed.
+    /// Connects to the broker at `url` and starts the pipeline. When `shutdown` is cancelled,
+    /// it stops taking messages, commits and acknowledges those already taken, then
+    /// disconnects; `drained` resolves after that.
     pub fn start(settings: &Settings, url: &BrokerUrl, city: Arc<City>, sinks: Sinks, shutdown: CancellationToken) -> Result<Ingest, OptionsError> {
-        let options = mqtt_options(&settings.mqtt, url)?;
-        // The request channel carries our subscribe / disconnect requests to the event loop.
-        let (client, eventloop) = rumqttc::AsyncClient::new(options, 16);
+        let mut options = mqtt_options(&settings.mqtt, url)?;
+        options.set_manual_acks(true);
+        // Acks wait in the client's request channel until the event loop sends them. Every
+        // message taken and not yet acknowledged sits in one of the queues below, so a channel
+        // larger than all of them together never blocks the commit stage while the event loop
+        // waits on the first queue.
+        let in_pipeline = settings.ingest.queue_capacity + settings.store.writer_queue_messages + settings.store.max_batch_readings + 64;
+        let (client, eventloop) = rumqttc::AsyncClient::new(options, in_pipeline + 64);
         let (queue_tx, queue_rx) = mpsc::channel(settings.ingest.queue_capacity);
+        let (writer_tx, writer_rx) = mpsc::channel(settings.store.writer_queue_messages);
+        let (committed_tx, committed_rx) = mpsc::channel(settings.store.writer_queue_messages);
         let (status_tx, status_rx) = watch::channel(BrokerStatus::connecting());
+        let (drained_tx, drained_rx) = oneshot::channel();
         let resubscribe = Arc::new(Notify::new());
         let filter = format!("{}/+/+/+", settings.mqtt.topic_prefix);
         let backoff = Backoff::new(settings.mqtt.reconnect_initial_ms, settings.mqtt.reconnect_max_ms);
@@ -77,36 +110,37 @@ impl Ingest {
         let connection = tokio::spawn(
             connection::Connection {
                 client: client.clone(),
-                queue: queue_tx,
+                queue: Some(queue_tx),
                 status: status_tx,
                 resubscribe: resubscribe.clone(),
                 metrics: sinks.metrics.clone(),
                 backoff,
                 shutdown: shutdown.clone(),
             }
-            .run(eventloop),
+            .run(eventloop, drained_rx),
         );
-        let subscriber = tokio::spawn(subscriber::run(client, filter, resubscribe, shutdown));
+        let subscriber = tokio::spawn(subscriber::run(client.clone(), filter, resubscribe, shutdown));
         let limits = DecoderLimits {
             topic_prefix: settings.mqtt.topic_prefix.clone(),
             max_payload_bytes: settings.ingest.max_payload_bytes,
             max_batch_readings: settings.ingest.max_batch_readings,
             max_future_skew_ms: settings.ingest.max_future_skew_s as i64 * 1000,
         };
-        let worker = tokio::spawn(worker::run(queue_rx, worker::Worker::new(city, limits, sinks)));
-        Ok(Ingest {
-            status: status_rx,
-            connection,
-            subscriber,
-            worker,
-        })
+        let worker = worker::Worker::new(city, limits, sinks.clone(), settings.ingest.max_unregistered_sensors);
+        let worker = tokio::spawn(worker::run(queue_rx, writer_tx, worker));
+        let writer = spawn_writer(sinks.store.clone(), writer_rx, committed_tx, settings.store.max_batch_readings, sinks.metrics.clone())
+            .map_err(|e| OptionsError::Thread(e.to_string()))?;
+        let commit = tokio::spawn(commit::run(committed_rx, client, sinks, drained_tx));
+        Ok(Ingest { status: status_rx, connection, subscriber, worker, writer, commit })
     }
 
-    /// Waits until the connection task has stopped and the worker has processed every message
-    /// it had been handed. Call after cancelling the shutdown token.
+    /// Waits until every message taken has been committed and acknowledged and the
+    /// connection is closed. Call after cancelling the shutdown token.
     pub async fn drained(self) {
+        let _ = self.worker.await;
+        self.writer.join().await;
+        let _ = self.commit.await;
         let _ = self.connection.await;
         let _ = self.subscriber.await;
-        let _ = self.worker.await;
     }
 }

@@ -23,6 +23,8 @@ pub enum OptionsError {
         path: String,
         what: &'static str,
     },
+    #[error("cannot start the store writer thread: {0}")]
+    Thread(String),
     #[error("TLS setup failed: {0}")]
     Tls(#[from] rustls::Error),
 }

@@ -1,52 +1,77 @@
-//! The decode worker: drains the queue, decodes each message, folds readings into the live
-//! state and accounts for every outcome. It ends when the queue closes, after the last message.
+//! The decode worker: decodes each message, accounts for every outcome and rejection, and
+//! hands the message (with its readings, possibly none) to the store writer in arrival order.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::mpsc;
 
 use super::rejections::RejectionRecord;
-use super::{RawMessage, Sinks};
-use crate::model::{City, Decoded, Decoder, DecoderLimits};
+use super::{InFlight, RawMessage, Sinks};
+use crate::model::{City, Decoded, Decoder, DecoderLimits, Reason, Rejection};
+use crate::store::Pending;
 use crate::telemetry::metrics_domain_label;
 
 pub(super) struct Worker {
     city: Arc<City>,
     limits: DecoderLimits,
     sinks: Sinks,
+    /// Unregistered sensors admitted so far; bounded by `max_unregistered`.
+    unregistered: HashSet<Arc<str>>,
+    max_unregistered: usize,
 }
 
-pub(super) async fn run(mut queue: mpsc::Receiver<RawMessage>, worker: Worker) {
+/// Runs until the queue closes; then closes the writer's input, so the pipeline drains.
+pub(super) async fn run(mut queue: mpsc::Receiver<RawMessage>, writer: mpsc::Sender<Pending<InFlight>>, mut worker: Worker) {
     while let Some(msg) = queue.recv().await {
         worker.sinks.metrics.ingest_queue_messages.set(queue.len() as i64);
-        worker.handle(&msg);
+        let pending = worker.handle(msg);
+        if writer.send(pending).await.is_err() {
+            break;
+        }
     }
     worker.sinks.metrics.ingest_queue_messages.set(0);
 }
 
 impl Worker {
-    pub fn new(city: Arc<City>, limits: DecoderLimits, sinks: Sinks) -> Self {
-        Worker { city, limits, sinks }
+    pub fn new(city: Arc<City>, limits: DecoderLimits, sinks: Sinks, max_unregistered: usize) -> Self {
+        Worker { city, limits, sinks, unregistered: HashSet::new(), max_unregistered }
     }
 
-    fn handle(&self, msg: &RawMessage) {
+    fn handle(&mut self, msg: RawMessage) -> Pending<InFlight> {
         let started = Instant::now();
         let mut decoded = Decoder::new(&self.city, &self.limits).decode(&msg.topic, &msg.payload, msg.received_ms);
-        if !decoded.readings.is_empty() {
-            let mut live = self.sinks.live.write().unwrap_or_else(|p| p.into_inner());
-            if let Err(rejection) = live.apply(&decoded.readings, msg.received_ms) {
-                decoded.readings.clear();
-                decoded.rejections.push(rejection);
-            }
-            self.sinks.metrics.ingest_unregistered_sensors.set(live.unregistered_count() as i64);
-        }
+        self.admit_unregistered(&mut decoded);
         let m = &self.sinks.metrics;
         m.ingest_decode_seconds.observe(started.elapsed().as_secs_f64());
         let domain = metrics_domain_label(&self.city, decoded.domain);
         m.ingest_messages.with_label_values(&[domain, decoded.outcome().as_str()]).inc();
         m.ingest_readings.with_label_values(&[domain]).inc_by(decoded.readings.len() as u64);
-        self.log_rejections(msg, decoded);
+        let readings = std::mem::take(&mut decoded.readings);
+        self.log_rejections(&msg, decoded);
+        Pending { message: InFlight { ack: msg.ack, received_ms: msg.received_ms }, readings }
+    }
+
+    /// Keeps readings of an unregistered sensor only while the cap allows another one.
+    fn admit_unregistered(&mut self, decoded: &mut Decoded) {
+        let Some(first) = decoded.readings.first() else {
+            return;
+        };
+        if first.registered || self.unregistered.contains(&first.sensor) {
+            return;
+        }
+        if self.unregistered.len() < self.max_unregistered {
+            self.unregistered.insert(first.sensor.clone());
+            self.sinks.metrics.ingest_unregistered_sensors.set(self.unregistered.len() as i64);
+            return;
+        }
+        let detail = format!(
+            "sensor {:?} is not registered and {} unregistered sensors are already tracked; add it to the city file",
+            &*first.sensor, self.max_unregistered
+        );
+        decoded.readings.clear();
+        decoded.rejections.push(Rejection::whole(Reason::TooManyUnregistered, detail));
     }
 
     fn log_rejections(&self, msg: &RawMessage, decoded: Decoded) {

@@ -195,6 +195,7 @@ impl<'c> Decoder<'c> {
 
 /// Decodes one `{"ts": …, "seq": …, "<metric>": <number>, …}` record.
 fn decode_record(t: &Target, obj: &Map<String, Value>, out: &mut Decoded) {
+    let ts_received = !obj.contains_key("ts");
     let ts_ms = match obj.get("ts") {
         None => t.received_ms,
         Some(v) => match parse_ts(v).and_then(|ts| check_ts(t, ts)) {
@@ -223,7 +224,7 @@ fn decode_record(t: &Target, obj: &Map<String, Value>, out: &mut Decoded) {
         }
         metric_fields += 1;
         match check_metric(t, name, v.as_f64().filter(|_| v.is_number()), || short(v)) {
-            Ok(reading) => out.readings.push(Reading { ts_ms, seq, ..reading }),
+            Ok(reading) => out.readings.push(Reading { ts_ms, ts_received, seq, ..reading }),
             Err(r) => out.rejections.push(r),
         }
     }
@@ -261,6 +262,7 @@ pub(super) fn check_metric(
         district: t.district,
         metric,
         ts_ms: 0,
+        ts_received: false,
         seq: None,
         value,
     })

@@ -16,6 +16,9 @@ pub struct Reading {
     pub metric: MetricIdx,
     /// Source timestamp, unix milliseconds.
     pub ts_ms: i64,
+    /// True when the payload carried no time and `ts_ms` is the receive time: a redelivered
+    /// copy then gets another `ts_ms`, so only `seq` can tell it is a duplicate.
+    pub ts_received: bool,
     pub seq: Option<u64>,
     pub value: f64,
 }

@@ -47,8 +47,8 @@ pub(super) fn decode_pack(t: &Target, items: &[Value], out: &mut Decoded) {
             }
         };
         let metric = name.rsplit([':', '/']).next().unwrap_or(&name);
-        let ts = match record_time_ms(t, rec, base_time).and_then(|ts| check_ts(t, ts)) {
-            Ok(ts) => ts,
+        let (ts, ts_received) = match record_time_ms(t, rec, base_time).and_then(|(ts, rel)| Ok((check_ts(t, ts)?, rel))) {
+            Ok(time) => time,
             Err(r) => {
                 out.rejections.push(r);
                 continue;
@@ -60,7 +60,7 @@ pub(super) fn decode_pack(t: &Target, items: &[Value], out: &mut Decoded) {
             None => "no value".to_owned(),
         };
         match check_metric(t, metric, value, shown) {
-            Ok(reading) => out.readings.push(super::Reading { ts_ms: ts, ..reading }),
+            Ok(reading) => out.readings.push(super::Reading { ts_ms: ts, ts_received, ..reading }),
             Err(r) => out.rejections.push(r),
         }
     }
@@ -80,7 +80,8 @@ fn update_bases(rec: &Map<String, Value>, name: &mut String, time: &mut f64, val
     Ok(())
 }
 
-fn record_time_ms(t: &Target, rec: &Map<String, Value>, base_time: f64) -> Result<i64, Rejection> {
+/// The record's time in unix ms, and whether it was relative to the receive time.
+fn record_time_ms(t: &Target, rec: &Map<String, Value>, base_time: f64) -> Result<(i64, bool), Rejection> {
     let rel = match rec.get("t") {
         None => 0.0,
         Some(v) => v.as_f64().filter(|f| f.is_finite()).ok_or_else(|| {
@@ -92,8 +93,8 @@ fn record_time_ms(t: &Target, rec: &Map<String, Value>, base_time: f64) -> Resul
         return Err(Rejection::whole(Reason::BadTimestamp, format!("SenML time {secs} s is out of range")));
     }
     if secs < RELATIVE_TIME_LIMIT_S {
-        Ok(t.received_ms + (secs * 1000.0) as i64)
+        Ok((t.received_ms + (secs * 1000.0) as i64, true))
     } else {
-        Ok((secs * 1000.0) as i64)
+        Ok(((secs * 1000.0) as i64, false))
     }
 }

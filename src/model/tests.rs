@@ -136,7 +136,7 @@ fn a_batch_keeps_good_records_and_rejects_bad_ones() {
     assert_eq!(d.outcome(), Outcome::Partial);
     assert_eq!(d.readings.iter().map(|r| r.value).collect::<Vec<_>>(), [40.0, 42.0]);
     assert_eq!(reasons(&d), ["bad_timestamp", "invalid_shape"]);
-    let many = format!("[{}]", vec![r#"{"vehicle_count": 1}"#; 11].join(","));
+    let many = format!("[{}]", [r#"{"vehicle_count": 1}"#; 11].join(","));
     assert_eq!(reasons(&decode("city/traffic/hai-chau/tl-0042", &many)), ["batch_too_large"]);
 }
 

@@ -15,6 +15,14 @@ pub enum ApiError {
     UnknownDistrict(String),
     #[error("no sensor {0:?} has been registered or seen")]
     SensorNotFound(String),
+    #[error("unknown sensor {0:?}: it is neither registered nor ever seen")]
+    UnknownSensor(String),
+    #[error("{0}")]
+    UnknownMetric(String),
+    #[error("{0}")]
+    InvalidRange(String),
+    #[error("{0}")]
+    TooManyPoints(String),
     #[error("no route {method} {path}; see docs/api.md")]
     RouteNotFound { method: String, path: String },
     #[error("internal error: {0}")]
@@ -34,6 +42,10 @@ impl ApiError {
             ApiError::UnknownDomain(..) => "unknown_domain",
             ApiError::UnknownDistrict(_) => "unknown_district",
             ApiError::SensorNotFound(_) => "sensor_not_found",
+            ApiError::UnknownSensor(_) => "unknown_sensor",
+            ApiError::UnknownMetric(_) => "unknown_metric",
+            ApiError::InvalidRange(_) => "invalid_range",
+            ApiError::TooManyPoints(_) => "too_many_points",
             ApiError::RouteNotFound { .. } => "route_not_found",
             ApiError::Internal(_) => "internal",
         }
@@ -43,7 +55,13 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::InvalidQuery(_) | ApiError::UnknownDomain(..) | ApiError::UnknownDistrict(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidQuery(_)
+            | ApiError::UnknownDomain(..)
+            | ApiError::UnknownDistrict(_)
+            | ApiError::UnknownSensor(_)
+            | ApiError::UnknownMetric(_)
+            | ApiError::InvalidRange(_)
+            | ApiError::TooManyPoints(_) => StatusCode::BAD_REQUEST,
             ApiError::SensorNotFound(_) | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

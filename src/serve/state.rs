@@ -4,11 +4,16 @@ use tokio::sync::watch;
 
 use crate::aggregate::SharedLive;
 use crate::ingest::{BrokerStatus, RejectionLog};
+use crate::store::{RetentionPolicy, Store};
 use crate::telemetry::Metrics;
 
 /// What handlers read. Cloned into every worker thread by actix (`web::Data` is an `Arc`).
 pub struct AppState {
     pub live: SharedLive,
+    pub store: Arc<dyn Store>,
+    pub retention: RetentionPolicy,
+    /// Most points one history answer may carry (`store.max_points`).
+    pub max_points: i64,
     pub metrics: Arc<Metrics>,
     pub rejections: Arc<RejectionLog>,
     pub broker: watch::Receiver<BrokerStatus>,

@@ -23,6 +23,12 @@ pub struct Metrics {
     pub mqtt_connection_errors: IntCounter,
     pub http_requests: IntCounterVec,
     pub http_request_seconds: HistogramVec,
+    pub store_readings: IntCounterVec,
+    pub store_write_seconds: Histogram,
+    pub store_batch_readings: Histogram,
+    pub store_write_errors: IntCounter,
+    pub store_up: IntGauge,
+    pub store_retention_deleted: IntCounterVec,
 }
 
 /// Label used for messages whose topic names no known domain.
@@ -75,6 +81,30 @@ impl Metrics {
                 .buckets(vec![1e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2, 0.1, 0.5, 1.0]),
             &["route"],
         )?;
+        let store_readings = IntCounterVec::new(
+            Opts::new("ioc_store_readings_total", "Readings written to the store: stored, or duplicate (already stored, skipped)"),
+            &["result"],
+        )?;
+        let store_write_seconds = Histogram::with_opts(
+            HistogramOpts::new("ioc_store_write_duration_seconds", "Time to commit one batch durably")
+                .buckets(vec![1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.5, 1.0]),
+        )?;
+        let store_batch_readings = Histogram::with_opts(
+            HistogramOpts::new("ioc_store_batch_readings", "Readings per committed batch")
+                .buckets(vec![1.0, 10.0, 100.0, 1000.0, 5000.0, 20000.0, 100000.0]),
+        )?;
+        let store_write_errors = IntCounter::new("ioc_store_write_errors_total", "Failed batch writes (each retried; ingest waits)")?;
+        let store_up = IntGauge::new("ioc_store_up", "1 while the last store write succeeded")?;
+        let store_retention_deleted = IntCounterVec::new(
+            Opts::new("ioc_store_retention_deleted_total", "Rows removed by retention, by table"),
+            &["table"],
+        )?;
+        registry.register(Box::new(store_readings.clone()))?;
+        registry.register(Box::new(store_write_seconds.clone()))?;
+        registry.register(Box::new(store_batch_readings.clone()))?;
+        registry.register(Box::new(store_write_errors.clone()))?;
+        registry.register(Box::new(store_up.clone()))?;
+        registry.register(Box::new(store_retention_deleted.clone()))?;
         registry.register(Box::new(ingest_messages.clone()))?;
         registry.register(Box::new(ingest_readings.clone()))?;
         registry.register(Box::new(ingest_rejections.clone()))?;
@@ -93,6 +123,13 @@ impl Metrics {
             }
             ingest_readings.with_label_values(&[domain]);
         }
+        for result in ["stored", "duplicate"] {
+            store_readings.with_label_values(&[result]);
+        }
+        for table in ["readings", "rollup_1m", "rollup_1h"] {
+            store_retention_deleted.with_label_values(&[table]);
+        }
+        store_up.set(1);
         for reason in Reason::ALL {
             ingest_rejections.with_label_values(&[reason.as_str()]);
         }
@@ -109,6 +146,12 @@ impl Metrics {
             mqtt_connection_errors,
             http_requests,
             http_request_seconds,
+            store_readings,
+            store_write_seconds,
+            store_batch_readings,
+            store_write_errors,
+            store_up,
+            store_retention_deleted,
         })
     }
 

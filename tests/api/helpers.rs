@@ -32,6 +32,8 @@ pub enum BrokerKind {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The store lives here; kept so a test can restart on the same data.
+    pub dir: Arc<tempfile::TempDir>,
     pub mqtt_port: u16,
     pub http: reqwest::Client,
     shutdown: CancellationToken,
@@ -63,7 +65,13 @@ pub async fn spawn_app(broker: BrokerKind) -> TestApp {
 }
 
 pub async fn spawn_app_with(broker: BrokerKind, extra: &[(&str, &str)]) -> TestApp {
+    spawn_app_in(Arc::new(tempfile::tempdir().expect("tempdir")), broker, extra).await
+}
+
+/// Starts the application with its store in `dir` (reuse a dir to restart on the same data).
+pub async fn spawn_app_in(dir: Arc<tempfile::TempDir>, broker: BrokerKind, extra: &[(&str, &str)]) -> TestApp {
     let mut env = test_env(&broker);
+    env.push(("IOC__STORE__PATH".to_owned(), dir.path().join("ioc.db").display().to_string()));
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let settings = load(&Overrides { file: None, env }).expect("test settings are valid");
     ioc::telemetry::init_logging(&settings.log);
@@ -72,7 +80,7 @@ pub async fn spawn_app_with(broker: BrokerKind, extra: &[(&str, &str)]) -> TestA
     let mqtt_port = app.mqtt_addr().1;
     let shutdown = app.shutdown_token();
     let task = tokio::spawn(app.run_until_stopped());
-    let app = TestApp { addr, mqtt_port, http: reqwest::Client::new(), shutdown, task: Some(task) };
+    let app = TestApp { addr, dir, mqtt_port, http: reqwest::Client::new(), shutdown, task: Some(task) };
     app.wait_ready().await;
     app
 }

@@ -5,10 +5,15 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::{eventually, free_port, spawn_app, BrokerKind, Publisher};
 
-fn ioc() -> Command {
+/// The binary, with its store in `dir`.
+fn ioc_in(dir: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ioc"));
-    c.env_remove("RUST_LOG").env("IOC__LOG__FILTER", "warn,rumqttd=off");
+    c.env_remove("RUST_LOG").env("IOC__LOG__FILTER", "warn,rumqttd=off").env("IOC__STORE__PATH", dir.join("ioc.db"));
     c
+}
+
+fn ioc() -> Command {
+    ioc_in(&std::env::temp_dir().join(format!("ioc-lifecycle-{}", std::process::id())))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,3 +7,4 @@ mod api;
 mod ingest;
 mod lifecycle;
 mod mosquitto;
+mod store;

@@ -1,5 +1,5 @@
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::serve::AppState;
 
@@ -11,10 +11,21 @@ pub(super) async fn healthz() -> HttpResponse {
 /// Readiness, per dependency: 200 when every one is up, else 503 with the reason.
 pub(super) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let broker = state.broker.borrow().clone();
-    let ready = broker.up;
+    let store = state.store.clone();
+    let store_check = web::block(move || store.check()).await;
+    let store_error = match store_check {
+        Ok(Ok(())) if state.metrics.store_up.get() == 1 => None,
+        Ok(Ok(())) => Some("the last write failed; ingest is paused and retrying".to_owned()),
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(e) => Some(e.to_string()),
+    };
+    let ready = broker.up && store_error.is_none();
+    let check = |up: bool, error: Option<String>| -> Value { json!({ "status": if up { "up" } else { "down" }, "error": error }) };
+    let mut broker_check = check(broker.up, broker.error);
+    broker_check["since"] = json!(broker.since);
     let body = json!({
         "status": if ready { "ready" } else { "not_ready" },
-        "checks": { "broker": { "status": if broker.up { "up" } else { "down" }, "since": broker.since, "error": broker.error } },
+        "checks": { "broker": broker_check, "store": check(store_error.is_none(), store_error) },
     });
     if ready {
         HttpResponse::Ok().json(body)

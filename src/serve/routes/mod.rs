@@ -3,6 +3,7 @@ mod indicators;
 mod metrics;
 mod rejections;
 mod sensors;
+mod series;
 
 use actix_web::{web, HttpRequest};
 
@@ -19,6 +20,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/sensors", web::get().to(sensors::list))
                 .route("/sensors/{id}", web::get().to(sensors::detail))
                 .route("/indicators", web::get().to(indicators::all))
+                .route("/series", web::get().to(series::series))
                 .route("/ingest/rejections", web::get().to(rejections::recent)),
         )
         .default_service(web::to(not_found));
@@ -32,7 +34,7 @@ async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError
 }
 
 /// Resolves optional `domain` / `district` query values against the city registry.
-fn resolve(state: &AppState, domain: Option<&str>, district: Option<&str>) -> Result<(Option<DomainIdx>, Option<DistrictIdx>), ApiError> {
+pub(super) fn resolve(state: &AppState, domain: Option<&str>, district: Option<&str>) -> Result<(Option<DomainIdx>, Option<DistrictIdx>), ApiError> {
     let live = state.live();
     let city = live.city();
     let domain = domain

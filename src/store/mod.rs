@@ -1,0 +1,37 @@
+//! Store: the embedded time-series store, the durable point of the pipeline.
+//!
+//! Only this module (and `export/`) knows a storage backend. The pipeline writes through
+//! [`Store::write`], which returns once the batch is durable; the ingest shell acknowledges
+//! MQTT messages only after that.
+
+mod error;
+mod plan;
+mod sqlite;
+mod types;
+mod writer;
+
+pub use error::StoreError;
+pub use plan::{fold, plan, Plan, PlanError, Resolution};
+pub use sqlite::SqliteStore;
+pub use types::{Agg, Point, RetentionPolicy, RetentionReport, Row, Scope, SeriesQuery, WriteReport};
+pub use writer::{spawn_writer, Committed, Pending, WriterHandle};
+
+/// The contract every store keeps. Methods may block (disk I/O): call them from a blocking
+/// thread, never directly on an async executor.
+pub trait Store: Send + Sync + 'static {
+    /// Inserts the readings in one transaction and returns after it is durable on disk;
+    /// `fresh[i]` is false when reading `i` duplicates one already stored (same sensor, metric
+    /// and `ts`, or — for readings timed on receipt — the same `seq`), in which case it was
+    /// not stored again and not counted in rollups.
+    fn write(&self, readings: &[crate::model::Reading]) -> Result<WriteReport, StoreError>;
+
+    /// The rows of `query` at the chosen resolution, oldest first; reads a snapshot and never
+    /// waits for a write in progress.
+    fn rows(&self, query: &SeriesQuery, resolution: Resolution) -> Result<Vec<Row>, StoreError>;
+
+    /// Deletes rows older than each table's retention horizon at `now_ms`; returns the counts.
+    fn enforce_retention(&self, now_ms: i64) -> Result<RetentionReport, StoreError>;
+
+    /// True when the store can be written and read (for `/readyz`).
+    fn check(&self) -> Result<(), StoreError>;
+}

@@ -1,0 +1,103 @@
+//! The embedded store on SQLite: WAL mode, one writer connection, a pool of read-only
+//! connections (WAL readers see a snapshot and never wait for the writer).
+
+mod read;
+mod retention;
+mod schema;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::{Resolution, RetentionPolicy, RetentionReport, Row, SeriesQuery, Store, StoreError, WriteReport};
+use crate::model::{City, Reading};
+
+pub struct SqliteStore {
+    path: PathBuf,
+    city: Arc<City>,
+    retention: RetentionPolicy,
+    /// The one writer. A std `Mutex`: only the writer thread (and retention, between batches)
+    /// takes it, and never across an await.
+    writer: Mutex<write::Writer>,
+    /// Idle read-only connections; a query takes one and puts it back.
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path`. `durable_fsync` chooses
+    /// `synchronous=FULL` (every commit survives power loss) over `NORMAL` (survives a crash of
+    /// the process, not of the machine).
+    pub fn open(path: &Path, city: Arc<City>, retention: RetentionPolicy, durable_fsync: bool) -> Result<SqliteStore, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|cause| StoreError::CreateDir { path: dir.to_owned(), cause })?;
+        }
+        let open_err = |cause| StoreError::Open { path: path.to_owned(), cause };
+        let conn = Connection::open(path).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", if durable_fsync { "FULL" } else { "NORMAL" }).map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
+        schema::migrate(&conn, path)?;
+        let writer = write::Writer::new(conn, city.clone())?;
+        Ok(SqliteStore {
+            path: path.to_owned(),
+            city,
+            retention,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn retention(&self) -> RetentionPolicy {
+        self.retention
+    }
+
+    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => {
+                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let c = Connection::open_with_flags(&self.path, flags).map_err(|cause| StoreError::Open { path: self.path.clone(), cause })?;
+                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                c
+            }
+        };
+        let out = f(&conn);
+        let mut idle = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < 16 {
+            idle.push(conn);
+        }
+        out
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, write::Writer> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Store for SqliteStore {
+    fn write(&self, readings: &[Reading]) -> Result<WriteReport, StoreError> {
+        self.writer().write(readings)
+    }
+
+    fn rows(&self, query: &SeriesQuery, resolution: Resolution) -> Result<Vec<Row>, StoreError> {
+        self.with_reader(|conn| read::rows(conn, &self.city, query, resolution))
+    }
+
+    fn enforce_retention(&self, now_ms: i64) -> Result<RetentionReport, StoreError> {
+        retention::enforce(self.writer().conn(), &self.retention, now_ms)
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        self.with_reader(|conn| Ok(conn.query_row("SELECT count(*) FROM sensors", [], |r| r.get::<_, i64>(0)).map(|_| ())?))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,158 @@
+//! The write path: one transaction per batch — raw rows, seq de-duplication, rollups — made
+//! durable by the commit.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use crate::model::{City, MetricIdx, Reading};
+use crate::store::{Row, StoreError, WriteReport};
+
+/// A reading timed on receipt whose `seq` matches one stored within this window is a
+/// redelivered copy. Outside it, the sensor's counter has restarted.
+const SEQ_WINDOW_MS: i64 = 10 * 60_000;
+
+/// How far (ms) a reading timed on receipt may move to find a free timestamp.
+const MAX_RECEIPT_SHIFTS: i64 = 1000;
+
+pub(super) struct Writer {
+    conn: Connection,
+    keys: Keys,
+}
+
+/// Integer keys of sensors and metrics, cached after their first use.
+struct Keys {
+    city: Arc<City>,
+    sensors: HashMap<Arc<str>, i64>,
+    metrics: HashMap<MetricIdx, i64>,
+}
+
+type BucketKey = (i64, i64, i64);
+
+impl Writer {
+    pub fn new(conn: Connection, city: Arc<City>) -> Result<Writer, StoreError> {
+        Ok(Writer { conn, keys: Keys { city, sensors: HashMap::new(), metrics: HashMap::new() } })
+    }
+
+    pub fn conn(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub fn write(&mut self, readings: &[Reading]) -> Result<WriteReport, StoreError> {
+        let tx = self.conn.transaction()?;
+        let result = write_in(&tx, &mut self.keys, readings);
+        match result {
+            Ok(report) => {
+                tx.commit()?;
+                Ok(report)
+            }
+            Err(e) => {
+                // Keys cached during a rolled-back transaction may not exist on disk.
+                self.keys.sensors.clear();
+                self.keys.metrics.clear();
+                Err(e)
+            }
+        }
+    }
+}
+
+fn write_in(tx: &Transaction, keys: &mut Keys, readings: &[Reading]) -> Result<WriteReport, StoreError> {
+    let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO readings (sensor_key, metric_key, ts, value, seq) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+    let mut seq_seen = tx.prepare_cached("SELECT ts FROM seq_seen WHERE sensor_key = ?1 AND metric_key = ?2 AND seq = ?3")?;
+    let mut seq_put = tx.prepare_cached("INSERT OR REPLACE INTO seq_seen (sensor_key, metric_key, seq, ts) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut fresh = Vec::with_capacity(readings.len());
+    let mut minutes: HashMap<BucketKey, Row> = HashMap::new();
+    let mut hours: HashMap<BucketKey, Row> = HashMap::new();
+    for r in readings {
+        let sk = keys.sensor(tx, r)?;
+        let mk = keys.metric(tx, r.metric)?;
+        let seq = r.seq.map(|s| s as i64);
+        if let (true, Some(seq)) = (r.ts_received, seq) {
+            let seen: Option<i64> = seq_seen.query_row(params![sk, mk, seq], |row| row.get(0)).optional()?;
+            if seen.is_some_and(|ts| (ts - r.ts_ms).abs() <= SEQ_WINDOW_MS) {
+                fresh.push(false);
+                continue;
+            }
+            seq_put.execute(params![sk, mk, seq, r.ts_ms])?;
+        }
+        let mut ts = r.ts_ms;
+        let mut inserted = insert.execute(params![sk, mk, ts, r.value, seq])? == 1;
+        // Two readings timed on receipt in the same millisecond are two readings, not one
+        // (a redelivery was caught by `seq` above): the later one moves to the next free ms.
+        let mut shifts = 0;
+        while !inserted && r.ts_received && shifts < MAX_RECEIPT_SHIFTS {
+            ts += 1;
+            shifts += 1;
+            inserted = insert.execute(params![sk, mk, ts, r.value, seq])? == 1;
+        }
+        fresh.push(inserted);
+        if inserted {
+            merge(&mut minutes, (sk, mk, ts.div_euclid(60_000) * 60_000), ts, r.value);
+            merge(&mut hours, (sk, mk, ts.div_euclid(3_600_000) * 3_600_000), ts, r.value);
+        }
+    }
+    upsert(tx, "rollup_1m", &minutes)?;
+    upsert(tx, "rollup_1h", &hours)?;
+    Ok(WriteReport { fresh })
+}
+
+fn merge(buckets: &mut HashMap<BucketKey, Row>, key: BucketKey, ts: i64, value: f64) {
+    buckets
+        .entry(key)
+        .and_modify(|b| {
+            b.count += 1;
+            b.sum += value;
+            b.min = b.min.min(value);
+            b.max = b.max.max(value);
+            if ts >= b.last_ts {
+                b.last = value;
+                b.last_ts = ts;
+            }
+        })
+        .or_insert(Row { t: key.2, ..Row::raw(ts, value) });
+}
+
+fn upsert(tx: &Transaction, table: &str, buckets: &HashMap<BucketKey, Row>) -> Result<(), StoreError> {
+    // In an UPDATE every right-hand side sees the old row, so `last` compares with the old last_ts.
+    let sql = format!(
+        "INSERT INTO {table} (sensor_key, metric_key, bucket, count, sum, min, max, last, last_ts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (sensor_key, metric_key, bucket) DO UPDATE SET
+           count = count + excluded.count, sum = sum + excluded.sum,
+           min = min(min, excluded.min), max = max(max, excluded.max),
+           last = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last ELSE last END,
+           last_ts = max(last_ts, excluded.last_ts)"
+    );
+    let mut stmt = tx.prepare_cached(&sql)?;
+    for (&(sk, mk, bucket), b) in buckets {
+        stmt.execute(params![sk, mk, bucket, b.count as i64, b.sum, b.min, b.max, b.last, b.last_ts])?;
+    }
+    Ok(())
+}
+
+impl Keys {
+    fn sensor(&mut self, tx: &Transaction, r: &Reading) -> Result<i64, StoreError> {
+        if let Some(k) = self.sensors.get(&r.sensor) {
+            return Ok(*k);
+        }
+        let domain = &self.city.domain(r.domain).name;
+        let district = &self.city.district(r.district).id;
+        tx.execute("INSERT INTO sensors (id, domain, district) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING", params![&*r.sensor, domain, district])?;
+        let k: i64 = tx.query_row("SELECT sensor_key FROM sensors WHERE id = ?1", [&*r.sensor], |row| row.get(0))?;
+        self.sensors.insert(r.sensor.clone(), k);
+        Ok(k)
+    }
+
+    fn metric(&mut self, tx: &Transaction, m: MetricIdx) -> Result<i64, StoreError> {
+        if let Some(k) = self.metrics.get(&m) {
+            return Ok(*k);
+        }
+        let metric = self.city.metric(m);
+        let domain = &self.city.domain(metric.domain).name;
+        tx.execute("INSERT INTO metrics (domain, name) VALUES (?1, ?2) ON CONFLICT (domain, name) DO NOTHING", params![domain, metric.name])?;
+        let k: i64 = tx.query_row("SELECT metric_key FROM metrics WHERE domain = ?1 AND name = ?2", params![domain, metric.name], |row| row.get(0))?;
+        self.metrics.insert(m, k);
+        Ok(k)
+    }
+}

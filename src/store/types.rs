@@ -1,0 +1,99 @@
+use serde::Serialize;
+
+use crate::model::{DistrictIdx, DomainIdx, MetricIdx};
+
+/// How values are combined inside one step of a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Agg {
+    Mean,
+    Min,
+    Max,
+    Sum,
+    Count,
+    Last,
+}
+
+impl Agg {
+    pub fn parse(s: &str) -> Option<Agg> {
+        Some(match s {
+            "mean" | "avg" => Agg::Mean,
+            "min" => Agg::Min,
+            "max" => Agg::Max,
+            "sum" => Agg::Sum,
+            "count" => Agg::Count,
+            "last" => Agg::Last,
+            _ => return None,
+        })
+    }
+}
+
+/// Whose readings a series covers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope {
+    Sensor(String),
+    /// All sensors of a domain, in one district or (`None`) city-wide.
+    Group { domain: DomainIdx, district: Option<DistrictIdx> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesQuery {
+    pub scope: Scope,
+    pub metric: MetricIdx,
+    /// Inclusive start, unix ms.
+    pub from_ms: i64,
+    /// Exclusive end, unix ms.
+    pub to_ms: i64,
+}
+
+/// One stored row: a raw reading (count 1) or a rollup bucket.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Row {
+    pub t: i64,
+    pub count: u64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+    pub last: f64,
+    pub last_ts: i64,
+}
+
+impl Row {
+    pub fn raw(ts: i64, value: f64) -> Row {
+        Row { t: ts, count: 1, sum: value, min: value, max: value, last: value, last_ts: ts }
+    }
+}
+
+/// One point of an answered series: the start of its step and the aggregated value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Point {
+    pub t: i64,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WriteReport {
+    /// Per reading of the batch: stored now (true) or a duplicate of a stored one (false).
+    pub fresh: Vec<bool>,
+}
+
+impl WriteReport {
+    pub fn duplicates(&self) -> usize {
+        self.fresh.iter().filter(|f| !**f).count()
+    }
+}
+
+/// How long each table keeps its rows.
+#[derive(Debug, Clone, Copy)]
+pub struct RetentionPolicy {
+    pub raw_ms: i64,
+    pub rollup_1m_ms: i64,
+    pub rollup_1h_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetentionReport {
+    pub raw: usize,
+    pub rollup_1m: usize,
+    pub rollup_1h: usize,
+}
