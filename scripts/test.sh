@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need when it is missing (Debian's Mosquitto), then
-# checks formatting and lints and runs every test of the workspace.
+# The test command: installs what the tests need when it is missing (Debian's Mosquitto and
+# VictoriaMetrics, which speaks the InfluxDB v2 write API), then checks formatting and lints
+# and runs every test of the workspace.
 #
 #   ./scripts/test.sh            # everything
 #   ./scripts/test.sh -- NAME    # only tests whose name contains NAME (passed to cargo test)
@@ -10,6 +11,7 @@ cd "$(dirname "$0")/.."
 missing=()
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+[ -x /usr/bin/victoria-metrics ] || command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing test dependencies: ${missing[*]}"
   sudo=""

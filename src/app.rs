@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::aggregate::{LiveState, SharedLive, StatusThresholds};
 use crate::config::{load_city, ConfigError, Settings};
+use crate::export::{run_exporter, ExportStatus, FluxClient};
 use crate::ingest::{BrokerUrl, Ingest, OptionsError, RejectionLog, Sinks};
 use crate::model::{City, CityError};
 use crate::serve::{self, AppState};
@@ -47,6 +48,7 @@ pub struct Application {
     server_task: JoinHandle<std::io::Result<()>>,
     ingest: Ingest,
     retention: JoinHandle<()>,
+    exporter: Option<JoinHandle<()>>,
     shutdown: CancellationToken,
     live: SharedLive,
     metrics: Arc<Metrics>,
@@ -69,6 +71,7 @@ impl Application {
         let store = open_store(&settings, city.clone()).await?;
         let shutdown = CancellationToken::new();
         let retention = tokio::spawn(run_retention(store.clone(), settings.store.retention_interval_s, metrics.clone(), shutdown.clone()));
+        let export = start_export(&settings, &store, &metrics, &shutdown);
         let sinks = Sinks { store: store.clone(), live: live.clone(), metrics: metrics.clone(), rejections: rejections.clone() };
         let ingest = Ingest::start(&settings, &url, city.clone(), sinks, shutdown.clone())?;
 
@@ -83,6 +86,9 @@ impl Application {
             metrics: metrics.clone(),
             rejections,
             broker: ingest.status.clone(),
+            export: export.as_ref().map(|e| e.status.clone()),
+            warn_outbox_fill: settings.export.influxdb.warn_outbox_fill,
+            flux: export.as_ref().map(|e| e.flux.clone()),
         };
         let timeout = Duration::from_secs(settings.http.shutdown_timeout_s);
         let server = serve::start(listener, state, settings.http.workers, timeout).map_err(AppError::Http)?;
@@ -95,6 +101,7 @@ impl Application {
             server_task: tokio::spawn(server),
             ingest,
             retention,
+            exporter: export.map(|e| e.task),
             shutdown,
             live,
             metrics,
@@ -134,6 +141,9 @@ impl Application {
         self.shutdown.cancel();
         self.ingest.drained().await;
         let _ = self.retention.await;
+        if let Some(exporter) = self.exporter {
+            let _ = exporter.await;
+        }
         tracing::info!("ingest drained; stopping HTTP server");
         self.server.stop(true).await;
         match server_result {
@@ -146,11 +156,38 @@ impl Application {
 
 async fn open_store(settings: &Settings, city: Arc<City>) -> Result<Arc<dyn Store>, AppError> {
     let s = settings.store.clone();
-    let opened = tokio::task::spawn_blocking(move || SqliteStore::open(&s.path, city, s.retention(), s.durable_fsync()))
-        .await
-        .map_err(|e| AppError::Http(std::io::Error::other(e.to_string())))??;
+    let outbox = settings.export.influxdb.enabled().then_some(settings.export.influxdb.max_outbox_lines);
+    let opened = tokio::task::spawn_blocking(move || {
+        let store = SqliteStore::open(&s.path, city, s.retention(), s.durable_fsync())?;
+        if let Some(max) = outbox {
+            store.enable_outbox(max)?;
+        }
+        Ok::<_, StoreError>(store)
+    })
+    .await
+    .map_err(|e| AppError::Http(std::io::Error::other(e.to_string())))??;
     tracing::info!(path = %opened.path().display(), "store open");
     Ok(Arc::new(opened))
+}
+
+/// The running exporter, and what serve needs from it.
+struct Export {
+    task: JoinHandle<()>,
+    status: tokio::sync::watch::Receiver<ExportStatus>,
+    flux: Arc<FluxClient>,
+}
+
+fn start_export(settings: &Settings, store: &Arc<dyn Store>, metrics: &Arc<Metrics>, shutdown: &CancellationToken) -> Option<Export> {
+    let cfg = settings.export.influxdb.clone();
+    if !cfg.enabled() {
+        return None;
+    }
+    let client = influxdb2::Client::new(cfg.url.trim(), &cfg.org, &cfg.token);
+    let (status_tx, status) = tokio::sync::watch::channel(ExportStatus::default());
+    let flux = Arc::new(FluxClient::new(client.clone(), cfg.bucket.clone()));
+    tracing::info!(url = %cfg.url, bucket = %cfg.bucket, "exporting to InfluxDB");
+    let task = tokio::spawn(run_exporter(store.clone(), client, cfg, metrics.clone(), status_tx, shutdown.clone()));
+    Some(Export { task, status, flux })
 }
 
 /// Deletes expired rows every `interval_s` seconds, off the async executor.

@@ -19,6 +19,7 @@
 pub mod aggregate;
 pub mod app;
 pub mod config;
+pub mod export;
 pub mod indicators;
 pub mod ingest;
 pub mod model;

@@ -17,6 +17,7 @@ pub struct Settings {
     pub ingest: IngestSettings,
     pub aggregate: AggregateSettings,
     pub store: StoreSettings,
+    pub export: ExportSettings,
     pub city: CitySettings,
     pub log: LogSettings,
 }
@@ -101,6 +102,33 @@ impl StoreSettings {
     /// True for `fsync = "full"`: every commit survives power loss, not only a crash.
     pub fn durable_fsync(&self) -> bool {
         self.fsync == "full"
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSettings {
+    pub influxdb: InfluxSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InfluxSettings {
+    pub url: String,
+    pub org: String,
+    pub bucket: String,
+    pub token: String,
+    pub batch_lines: usize,
+    pub max_outbox_lines: u64,
+    pub warn_outbox_fill: f64,
+    pub retry_initial_ms: u64,
+    pub retry_max_ms: u64,
+}
+
+impl InfluxSettings {
+    /// True when readings are exported: `url` is set.
+    pub fn enabled(&self) -> bool {
+        !self.url.trim().is_empty()
     }
 }
 
@@ -232,6 +260,27 @@ impl Settings {
         range("store.max_batch_readings", st.max_batch_readings as u64, 1, 1_000_000)?;
         range("store.writer_queue_messages", st.writer_queue_messages as u64, 1, 1_000_000)?;
         range("store.max_points", st.max_points.max(0) as u64, 10, 1_000_000)?;
+        let ix = &self.export.influxdb;
+        if ix.enabled() {
+            let url = ix.url.trim();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::invalid("export.influxdb.url", format!("{url:?}"), "http://host:8086 or https://…, or empty to turn export off"));
+            }
+            for (key, v) in [("export.influxdb.org", &ix.org), ("export.influxdb.bucket", &ix.bucket)] {
+                if v.trim().is_empty() {
+                    return Err(ConfigError::invalid(key, "\"\"", "required when export.influxdb.url is set"));
+                }
+            }
+        }
+        range("export.influxdb.batch_lines", ix.batch_lines as u64, 1, 100_000)?;
+        range("export.influxdb.max_outbox_lines", ix.max_outbox_lines, 1, 1_000_000_000)?;
+        if !(ix.warn_outbox_fill > 0.0 && ix.warn_outbox_fill <= 1.0) {
+            return Err(ConfigError::invalid("export.influxdb.warn_outbox_fill", ix.warn_outbox_fill, "a fraction above 0 and at most 1"));
+        }
+        range("export.influxdb.retry_initial_ms", ix.retry_initial_ms, 10, 60_000)?;
+        if ix.retry_max_ms < ix.retry_initial_ms || ix.retry_max_ms > 3_600_000 {
+            return Err(ConfigError::invalid("export.influxdb.retry_max_ms", ix.retry_max_ms, format!("at least export.influxdb.retry_initial_ms ({}) and at most 3600000", ix.retry_initial_ms)));
+        }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(ConfigError::invalid(
                 "log.format",

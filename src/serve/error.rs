@@ -27,6 +27,8 @@ pub enum ApiError {
     RouteNotFound { method: String, path: String },
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("{0}")]
+    Upstream(String),
 }
 
 #[derive(Serialize)]
@@ -48,6 +50,7 @@ impl ApiError {
             ApiError::TooManyPoints(_) => "too_many_points",
             ApiError::RouteNotFound { .. } => "route_not_found",
             ApiError::Internal(_) => "internal",
+            ApiError::Upstream(_) => "upstream_unavailable",
         }
     }
 }
@@ -64,6 +67,7 @@ impl ResponseError for ApiError {
             | ApiError::TooManyPoints(_) => StatusCode::BAD_REQUEST,
             ApiError::SensorNotFound(_) | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
         }
     }
 

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use crate::aggregate::SharedLive;
+use crate::export::{ExportStatus, FluxClient};
 use crate::ingest::{BrokerStatus, RejectionLog};
 use crate::store::{RetentionPolicy, Store};
 use crate::telemetry::Metrics;
@@ -17,6 +18,12 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub rejections: Arc<RejectionLog>,
     pub broker: watch::Receiver<BrokerStatus>,
+    /// Present when export to InfluxDB is configured.
+    pub export: Option<watch::Receiver<ExportStatus>>,
+    /// `/readyz` warns above this outbox fill (`export.influxdb.warn_outbox_fill`).
+    pub warn_outbox_fill: f64,
+    /// Answers history beyond local retention, when export is configured.
+    pub flux: Option<Arc<FluxClient>>,
 }
 
 impl AppState {

@@ -13,7 +13,7 @@ mod writer;
 pub use error::StoreError;
 pub use plan::{fold, plan, Plan, PlanError, Resolution};
 pub use sqlite::SqliteStore;
-pub use types::{Agg, Point, RetentionPolicy, RetentionReport, Row, Scope, SeriesQuery, WriteReport};
+pub use types::{Agg, OutboxEntry, OutboxStats, Point, RetentionPolicy, RetentionReport, Row, Scope, SeriesQuery, WriteReport};
 pub use writer::{spawn_writer, Committed, Pending, WriterHandle};
 
 /// The contract every store keeps. Methods may block (disk I/O): call them from a blocking
@@ -34,4 +34,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// True when the store can be written and read (for `/readyz`).
     fn check(&self) -> Result<(), StoreError>;
+
+    /// The oldest `limit` export outbox entries, in order; reads a snapshot.
+    fn outbox_peek(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
+
+    /// Deletes the outbox entries with `id <= through`; returns after that is durable.
+    fn outbox_remove_through(&self, through: i64) -> Result<(), StoreError>;
+
+    /// Outbox size and losses, kept in memory and exact.
+    fn outbox_stats(&self) -> OutboxStats;
 }

@@ -97,3 +97,22 @@ pub struct RetentionReport {
     pub rollup_1m: usize,
     pub rollup_1h: usize,
 }
+
+/// One line of InfluxDB line protocol waiting to be exported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    pub id: i64,
+    /// When it entered the outbox, unix ms: the export lag is measured from here.
+    pub enqueued_ms: i64,
+    pub line: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxStats {
+    /// False when export is not configured: nothing enters the outbox.
+    pub enabled: bool,
+    pub lines: u64,
+    pub max_lines: u64,
+    /// Lines not enqueued because the outbox was full (they stay in the local store).
+    pub dropped: u64,
+}

@@ -3,7 +3,7 @@
 //! from config, rejection reasons, outcomes, route templates) — never sensor ids or raw paths.
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
     Registry, TextEncoder,
 };
 
@@ -29,6 +29,11 @@ pub struct Metrics {
     pub store_write_errors: IntCounter,
     pub store_up: IntGauge,
     pub store_retention_deleted: IntCounterVec,
+    pub export_lines: IntCounterVec,
+    pub export_errors: IntCounter,
+    pub export_outbox_lines: IntGauge,
+    pub export_outbox_dropped: IntGauge,
+    pub export_lag_seconds: Gauge,
 }
 
 /// Label used for messages whose topic names no known domain.
@@ -99,6 +104,19 @@ impl Metrics {
             Opts::new("ioc_store_retention_deleted_total", "Rows removed by retention, by table"),
             &["table"],
         )?;
+        let export_lines = IntCounterVec::new(
+            Opts::new("ioc_export_lines_total", "Line-protocol lines leaving the outbox: sent (accepted by InfluxDB) or rejected (refused as invalid, dropped)"),
+            &["result"],
+        )?;
+        let export_errors = IntCounter::new("ioc_export_errors_total", "Failed InfluxDB write attempts (each retried with backoff)")?;
+        let export_outbox_lines = IntGauge::new("ioc_export_outbox_lines", "Lines waiting in the export outbox")?;
+        let export_outbox_dropped = IntGauge::new("ioc_export_outbox_dropped_lines", "Lines not enqueued since start because the outbox was full")?;
+        let export_lag_seconds = Gauge::new("ioc_export_lag_seconds", "Age of the oldest line waiting in the export outbox")?;
+        registry.register(Box::new(export_lines.clone()))?;
+        registry.register(Box::new(export_errors.clone()))?;
+        registry.register(Box::new(export_outbox_lines.clone()))?;
+        registry.register(Box::new(export_outbox_dropped.clone()))?;
+        registry.register(Box::new(export_lag_seconds.clone()))?;
         registry.register(Box::new(store_readings.clone()))?;
         registry.register(Box::new(store_write_seconds.clone()))?;
         registry.register(Box::new(store_batch_readings.clone()))?;
@@ -130,6 +148,9 @@ impl Metrics {
             store_retention_deleted.with_label_values(&[table]);
         }
         store_up.set(1);
+        for result in ["sent", "rejected"] {
+            export_lines.with_label_values(&[result]);
+        }
         for reason in Reason::ALL {
             ingest_rejections.with_label_values(&[reason.as_str()]);
         }
@@ -152,6 +173,11 @@ impl Metrics {
             store_write_errors,
             store_up,
             store_retention_deleted,
+            export_lines,
+            export_errors,
+            export_outbox_lines,
+            export_outbox_dropped,
+            export_lag_seconds,
         })
     }
 

@@ -51,7 +51,7 @@ pub fn test_env(broker: &BrokerKind) -> Vec<(String, String)> {
         ("IOC__MQTT__CLIENT_ID", format!("ioc-test-{}-{id}", std::process::id())),
         ("IOC__MQTT__RECONNECT_INITIAL_MS", "50".to_owned()),
         ("IOC__MQTT__RECONNECT_MAX_MS", "400".to_owned()),
-        ("IOC__LOG__FILTER", "warn,rumqttd=off".to_owned()),
+        ("IOC__LOG__FILTER", "error,rumqttd=off".to_owned()),
     ];
     match broker {
         BrokerKind::Embedded => env.push(("IOC__BROKER__LISTEN", format!("127.0.0.1:{}", free_port()))),

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod api;
+mod export;
 mod ingest;
 mod lifecycle;
 mod mosquitto;

@@ -54,15 +54,15 @@ async fn bad_history_queries_get_clear_400s() {
     let app = spawn_app(BrokerKind::Embedded).await;
     let now = now_ms();
     let cases = [
-        (format!("/api/v1/series?sensor=nope-1&metric=pm25"), "unknown_sensor"),
-        (format!("/api/v1/series?sensor=tl-0042&metric=pm25"), "unknown_metric"),
+        ("/api/v1/series?sensor=nope-1&metric=pm25".to_owned(), "unknown_sensor"),
+        ("/api/v1/series?sensor=tl-0042&metric=pm25".to_owned(), "unknown_metric"),
         (format!("/api/v1/series?domain=traffic&metric=vehicle_count&from={now}&to={}", now - 1000), "invalid_range"),
-        (format!("/api/v1/series?sensor=tl-0042&metric=vehicle_count&from=yesterday"), "invalid_range"),
+        ("/api/v1/series?sensor=tl-0042&metric=vehicle_count&from=yesterday".to_owned(), "invalid_range"),
         (format!("/api/v1/series?sensor=tl-0042&metric=vehicle_count&from={}&to={now}&step=1s", now - 86_400_000), "too_many_points"),
-        (format!("/api/v1/series?sensor=tl-0042&metric=vehicle_count&agg=median"), "invalid_query"),
-        (format!("/api/v1/series?sensor=tl-0042&domain=traffic&metric=vehicle_count"), "invalid_query"),
-        (format!("/api/v1/series?sensor=tl-0042&metric=vehicle_count&step=fast"), "invalid_query"),
-        (format!("/api/v1/series?sensor=tl-0042"), "invalid_query"),
+        ("/api/v1/series?sensor=tl-0042&metric=vehicle_count&agg=median".to_owned(), "invalid_query"),
+        ("/api/v1/series?sensor=tl-0042&domain=traffic&metric=vehicle_count".to_owned(), "invalid_query"),
+        ("/api/v1/series?sensor=tl-0042&metric=vehicle_count&step=fast".to_owned(), "invalid_query"),
+        ("/api/v1/series?sensor=tl-0042".to_owned(), "invalid_query"),
     ];
     for (path, code) in cases {
         let (status, body) = app.get(&path).await;

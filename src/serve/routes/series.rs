@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::resolve;
 use crate::model::{now_ms, parse_rfc3339_ms, MetricIdx};
 use crate::serve::{ApiError, AppState};
-use crate::store::{fold, plan, Agg, PlanError, Point, Scope, SeriesQuery};
+use crate::export::{flux_query, FluxRequest};
+use crate::store::{fold, plan, Agg, PlanError, Scope, SeriesQuery};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -37,9 +38,10 @@ struct Answer {
     from: i64,
     to: i64,
     step_s: f64,
-    /// The table that answered: raw, rollup_1m or rollup_1h.
+    /// What answered: raw, rollup_1m, rollup_1h, or influxdb (beyond local retention).
     source: &'static str,
-    /// True when the range reaches past local retention: older points are missing.
+    /// True when the range reaches past local retention and no InfluxDB is configured: older
+    /// points are missing.
     partial: bool,
     /// `[t, value]` pairs, `t` the start of each step (unix ms); steps without data are absent.
     points: Vec<(i64, f64)>,
@@ -60,16 +62,35 @@ pub(super) async fn series(state: web::Data<AppState>, q: web::Query<Query>, req
         e @ PlanError::TooManyPoints { .. } => ApiError::TooManyPoints(e.to_string()),
         e @ PlanError::StepTooFine { .. } => ApiError::InvalidQuery(e.to_string()),
     })?;
-    let query = SeriesQuery { scope: scope.clone(), metric, from_ms: from, to_ms: to };
-    let store = state.store.clone();
-    let rows = web::block(move || store.rows(&query, plan.resolution))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let points: Vec<Point> = fold(&rows, plan.step_ms, agg);
     let (sensor, district) = match &scope {
         Scope::Sensor(id) => (Some(id.clone()), None),
         Scope::Group { district, .. } => (None, district.map(|d| state.live().city().district(d).id.clone())),
+    };
+    let (points, source, partial) = match (&state.flux, plan.beyond_retention) {
+        (Some(flux), true) => {
+            let request = FluxRequest {
+                bucket: &flux.bucket,
+                measurement: &domain_name,
+                field: &q.metric,
+                sensor: sensor.as_deref(),
+                district: district.as_deref(),
+                from_ms: from,
+                to_ms: to,
+                step_ms: plan.step_ms,
+                agg,
+            };
+            let points = flux.points(flux_query(&request)).await.map_err(|e| ApiError::Upstream(e.to_string()))?;
+            (points, "influxdb", false)
+        }
+        _ => {
+            let query = SeriesQuery { scope: scope.clone(), metric, from_ms: from, to_ms: to };
+            let store = state.store.clone();
+            let rows = web::block(move || store.rows(&query, plan.resolution))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            (fold(&rows, plan.step_ms, agg), plan.resolution.name(), plan.beyond_retention)
+        }
     };
     let answer = Answer {
         sensor,
@@ -81,8 +102,8 @@ pub(super) async fn series(state: web::Data<AppState>, q: web::Query<Query>, req
         from,
         to,
         step_s: plan.step_ms as f64 / 1000.0,
-        source: plan.resolution.name(),
-        partial: plan.beyond_retention,
+        source,
+        partial,
         points: points.iter().map(|p| (p.t, p.value)).collect(),
     };
     if wants_csv(&req, q.format.as_deref())? {

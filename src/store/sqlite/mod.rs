@@ -11,7 +11,11 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Resolution, RetentionPolicy, RetentionReport, Row, SeriesQuery, Store, StoreError, WriteReport};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rusqlite::params;
+
+use super::{OutboxEntry, OutboxStats, Resolution, RetentionPolicy, RetentionReport, Row, SeriesQuery, Store, StoreError, WriteReport};
 use crate::model::{City, Reading};
 
 pub struct SqliteStore {
@@ -23,6 +27,9 @@ pub struct SqliteStore {
     writer: Mutex<write::Writer>,
     /// Idle read-only connections; a query takes one and puts it back.
     readers: Mutex<Vec<Connection>>,
+    outbox_max: AtomicU64,
+    outbox_lines: Arc<AtomicU64>,
+    outbox_dropped: Arc<AtomicU64>,
 }
 
 impl SqliteStore {
@@ -46,7 +53,21 @@ impl SqliteStore {
             retention,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            outbox_max: AtomicU64::new(0),
+            outbox_lines: Arc::new(AtomicU64::new(0)),
+            outbox_dropped: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// Turns the export outbox on: from now on every fresh reading is also enqueued as line
+    /// protocol, while fewer than `max_lines` wait. Lines left from an earlier run are kept.
+    pub fn enable_outbox(&self, max_lines: u64) -> Result<(), StoreError> {
+        let mut writer = self.writer();
+        let waiting: i64 = writer.conn().query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+        self.outbox_lines.store(waiting as u64, Ordering::Relaxed);
+        self.outbox_max.store(max_lines, Ordering::Relaxed);
+        writer.set_outbox(write::Outbox { max_lines, lines: self.outbox_lines.clone(), dropped: self.outbox_dropped.clone() });
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -92,6 +113,31 @@ impl Store for SqliteStore {
 
     fn enforce_retention(&self, now_ms: i64) -> Result<RetentionReport, StoreError> {
         retention::enforce(self.writer().conn(), &self.retention, now_ms)
+    }
+
+    fn outbox_peek(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT id, enqueued_ms, line FROM outbox ORDER BY id LIMIT ?1")?;
+            let rows = stmt.query_map([limit as i64], |r| Ok(OutboxEntry { id: r.get(0)?, enqueued_ms: r.get(1)?, line: r.get(2)? }))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn outbox_remove_through(&self, through: i64) -> Result<(), StoreError> {
+        let mut writer = self.writer();
+        let removed = writer.conn().execute("DELETE FROM outbox WHERE id <= ?1", params![through])?;
+        self.outbox_lines.fetch_sub((removed as u64).min(self.outbox_lines.load(Ordering::Relaxed)), Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn outbox_stats(&self) -> OutboxStats {
+        let max_lines = self.outbox_max.load(Ordering::Relaxed);
+        OutboxStats {
+            enabled: max_lines > 0,
+            lines: self.outbox_lines.load(Ordering::Relaxed),
+            max_lines,
+            dropped: self.outbox_dropped.load(Ordering::Relaxed),
+        }
     }
 
     fn check(&self) -> Result<(), StoreError> {

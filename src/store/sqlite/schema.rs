@@ -53,6 +53,7 @@ CREATE TABLE rollup_1h (
 ) WITHOUT ROWID;
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
+    enqueued_ms INTEGER NOT NULL,
     line TEXT NOT NULL
 );
 ";

@@ -2,11 +2,14 @@
 //! durable by the commit.
 
 use std::collections::HashMap;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use crate::model::{City, MetricIdx, Reading};
+use crate::export::line_protocol;
+use crate::model::{now_ms, City, MetricIdx, Reading};
 use crate::store::{Row, StoreError, WriteReport};
 
 /// A reading timed on receipt whose `seq` matches one stored within this window is a
@@ -19,6 +22,15 @@ const MAX_RECEIPT_SHIFTS: i64 = 1000;
 pub(super) struct Writer {
     conn: Connection,
     keys: Keys,
+    /// Set when export is configured: fresh readings also become outbox lines.
+    outbox: Option<Outbox>,
+}
+
+/// Export outbox bookkeeping. The counters are shared with `SqliteStore::outbox_stats`.
+pub(super) struct Outbox {
+    pub max_lines: u64,
+    pub lines: Arc<AtomicU64>,
+    pub dropped: Arc<AtomicU64>,
 }
 
 /// Integer keys of sensors and metrics, cached after their first use.
@@ -32,7 +44,11 @@ type BucketKey = (i64, i64, i64);
 
 impl Writer {
     pub fn new(conn: Connection, city: Arc<City>) -> Result<Writer, StoreError> {
-        Ok(Writer { conn, keys: Keys { city, sensors: HashMap::new(), metrics: HashMap::new() } })
+        Ok(Writer { conn, keys: Keys { city, sensors: HashMap::new(), metrics: HashMap::new() }, outbox: None })
+    }
+
+    pub fn set_outbox(&mut self, outbox: Outbox) {
+        self.outbox = Some(outbox);
     }
 
     pub fn conn(&mut self) -> &mut Connection {
@@ -41,10 +57,19 @@ impl Writer {
 
     pub fn write(&mut self, readings: &[Reading]) -> Result<WriteReport, StoreError> {
         let tx = self.conn.transaction()?;
-        let result = write_in(&tx, &mut self.keys, readings);
+        let result = write_in(&tx, &mut self.keys, readings).and_then(|report| {
+            let enqueued = match &self.outbox {
+                Some(outbox) => enqueue(&tx, &self.keys.city, outbox, readings, &report.fresh)?,
+                None => 0,
+            };
+            Ok((report, enqueued))
+        });
         match result {
-            Ok(report) => {
+            Ok((report, enqueued)) => {
                 tx.commit()?;
+                if let Some(outbox) = &self.outbox {
+                    outbox.lines.fetch_add(enqueued, Ordering::Relaxed);
+                }
                 Ok(report)
             }
             Err(e) => {
@@ -95,6 +120,30 @@ fn write_in(tx: &Transaction, keys: &mut Keys, readings: &[Reading]) -> Result<W
     upsert(tx, "rollup_1m", &minutes)?;
     upsert(tx, "rollup_1h", &hours)?;
     Ok(WriteReport { fresh })
+}
+
+/// Adds one line per (sensor, timestamp) of the fresh readings, unless the outbox is full.
+fn enqueue(tx: &Transaction, city: &City, outbox: &Outbox, readings: &[Reading], fresh: &[bool]) -> Result<u64, StoreError> {
+    let mut points: BTreeMap<(&str, i64), Vec<&Reading>> = BTreeMap::new();
+    for (r, _) in readings.iter().zip(fresh).filter(|(_, f)| **f) {
+        points.entry((&r.sensor, r.ts_ms)).or_default().push(r);
+    }
+    let room = outbox.max_lines.saturating_sub(outbox.lines.load(Ordering::Relaxed));
+    let wanted = points.len() as u64;
+    if wanted > room {
+        outbox.dropped.fetch_add(wanted - room, Ordering::Relaxed);
+    }
+    let mut stmt = tx.prepare_cached("INSERT INTO outbox (enqueued_ms, line) VALUES (?1, ?2)")?;
+    let now = now_ms();
+    let mut fields: Vec<(&str, f64)> = Vec::new();
+    for ((sensor, ts), rs) in points.into_iter().take(room as usize) {
+        let first = rs[0];
+        fields.clear();
+        fields.extend(rs.iter().map(|r| (city.metric(r.metric).name.as_str(), r.value)));
+        let line = line_protocol::line(&city.domain(first.domain).name, &city.district(first.district).id, sensor, &fields, ts);
+        stmt.execute(params![now, line])?;
+    }
+    Ok(wanted.min(room))
 }
 
 fn merge(buckets: &mut HashMap<BucketKey, Row>, key: BucketKey, ts: i64, value: f64) {

@@ -1,0 +1,222 @@
+//! Command-line flags. Every flag has a default or an `IOC_SIM_*` environment twin; the city,
+//! the topic prefix and broker credentials/TLS come from ioc's own configuration (`--config`
+//! and `IOC__…` variables), so the simulator always speaks to the city ioc monitors.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ioc-sim",
+    version,
+    about = "Simulated city sensors for ioc: generate, publish, record and replay MQTT traffic"
+)]
+pub struct Cli {
+    /// ioc's configuration file: the city (city.path), the topic prefix (mqtt.topic_prefix) and
+    /// broker credentials and TLS (mqtt.username, mqtt.password, mqtt.ca_path). IOC__SECTION__KEY
+    /// variables apply as they do for ioc. Default: ioc's built-in defaults and demo city.
+    #[arg(long, global = true, env = "IOC_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Log filter (tracing syntax), e.g. "info" or "simulators=debug".
+    #[arg(long, global = true, env = "IOC_SIM_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Hide progress bars (they are hidden anyway when stderr is not a terminal).
+    #[arg(long, global = true, env = "IOC_SIM_NO_PROGRESS")]
+    pub no_progress: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate the city and publish its sensors' readings (or write them to a file).
+    Run(RunArgs),
+    /// Subscribe to a broker and write every message to a JSONL file.
+    Record(RecordArgs),
+    /// Publish a JSONL recording (or dry run) in order, keeping its timing.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// MQTT broker: mqtt://host[:port] or mqtts://host[:port].
+    #[arg(long, env = "IOC_SIM_BROKER", default_value = "mqtt://127.0.0.1:1883")]
+    pub broker: String,
+
+    /// MQTT client id. Default: ioc-sim-<command>-<process id>.
+    #[arg(long, env = "IOC_SIM_CLIENT_ID")]
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Pace {
+    /// Simulated (or recorded) seconds per wall-clock second: 1 is real time, 60 is an hour a minute.
+    #[arg(long, env = "IOC_SIM_SPEED", default_value_t = 1.0, value_parser = positive)]
+    pub speed: f64,
+
+    /// Do not wait between messages at all (still within --max-rate).
+    #[arg(long, env = "IOC_SIM_AS_FAST_AS_POSSIBLE", conflicts_with = "speed")]
+    pub as_fast_as_possible: bool,
+
+    /// At most this many messages per second (0: no cap).
+    #[arg(long, env = "IOC_SIM_MAX_RATE", default_value_t = 5000.0)]
+    pub max_rate: f64,
+
+    /// MQTT QoS: 1 (at least once; the run ends when the broker has acknowledged everything) or 0.
+    #[arg(long, env = "IOC_SIM_QOS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=1))]
+    pub qos: u8,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML, see docs/simulators.md). Default: the built-in demo scenario.
+    #[arg(long, env = "IOC_SIM_SCENARIO")]
+    pub scenario: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub connection: Connection,
+
+    #[command(flatten)]
+    pub pace: Pace,
+
+    /// Random seed; overrides the scenario's. The same seed, start and city give the same stream.
+    #[arg(long, env = "IOC_SIM_SEED")]
+    pub seed: Option<u64>,
+
+    /// Simulated seconds to run. Default: until interrupted (Ctrl-C).
+    #[arg(long, env = "IOC_SIM_DURATION")]
+    pub duration: Option<u64>,
+
+    /// Simulated start, RFC 3339 (e.g. 2025-11-24T07:00:00+07:00). Default: now minus the
+    /// catch-up, or, for accelerated runs with a duration, now minus the duration so no
+    /// reading is stamped in the future.
+    #[arg(long, env = "IOC_SIM_START")]
+    pub start: Option<String>,
+
+    /// Simulated seconds of history to publish at once before going on in real time;
+    /// overrides the scenario's catch_up_s.
+    #[arg(long, env = "IOC_SIM_CATCH_UP")]
+    pub catch_up: Option<u64>,
+
+    /// Override a fault rate, NAME=SHARE (repeatable): dropout, stuck, spike, clock_skew,
+    /// duplicate, out_of_order, malformed. E.g. --fault malformed=0.01.
+    #[arg(long = "fault", value_name = "NAME=SHARE")]
+    pub faults: Vec<String>,
+
+    /// Dry run: write the stream as JSONL (stamped with simulated time) to this file instead
+    /// of publishing, as fast as possible. Needs --duration.
+    #[arg(long, env = "IOC_SIM_OUT")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+
+    /// JSONL file to write (replaced if it exists).
+    #[arg(long, env = "IOC_SIM_RECORD_OUT")]
+    pub out: PathBuf,
+
+    /// Topic filter to subscribe to (repeatable).
+    #[arg(long = "topic", env = "IOC_SIM_TOPIC", default_value = "city/#")]
+    pub topics: Vec<String>,
+
+    /// Stop after this many wall-clock seconds. Default: until interrupted (Ctrl-C).
+    #[arg(long, env = "IOC_SIM_DURATION")]
+    pub duration: Option<u64>,
+
+    /// Stop after this many messages.
+    #[arg(long, env = "IOC_SIM_COUNT")]
+    pub count: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+
+    /// JSONL recording (from `record`) or dry run (from `run --out`).
+    #[arg(long, env = "IOC_SIM_FILE")]
+    pub file: PathBuf,
+
+    #[command(flatten)]
+    pub pace: Pace,
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent_and_every_flag_is_documented() {
+        Cli::command().debug_assert();
+        for sub in Cli::command().get_subcommands() {
+            for arg in sub.get_arguments() {
+                let documented = arg.get_help().is_some() || arg.get_long_help().is_some();
+                assert!(
+                    documented,
+                    "{} --{} has no help",
+                    sub.get_name(),
+                    arg.get_id()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_readme_commands_parse() {
+        Cli::try_parse_from(["ioc-sim", "run"]).expect("run with defaults");
+        Cli::try_parse_from([
+            "ioc-sim",
+            "run",
+            "--scenario",
+            "s.toml",
+            "--broker",
+            "mqtt://127.0.0.1:1883",
+            "--speed",
+            "60",
+            "--seed",
+            "7",
+            "--duration",
+            "3600",
+        ])
+        .expect("run with every flag");
+        Cli::try_parse_from([
+            "ioc-sim",
+            "record",
+            "--broker",
+            "mqtt://h:1883",
+            "--out",
+            "f.jsonl",
+            "--topic",
+            "city/#",
+            "--duration",
+            "10",
+        ])
+        .expect("record");
+        Cli::try_parse_from([
+            "ioc-sim",
+            "replay",
+            "--broker",
+            "mqtt://h:1883",
+            "--file",
+            "f.jsonl",
+            "--as-fast-as-possible",
+        ])
+        .expect("replay");
+        assert!(Cli::try_parse_from(["ioc-sim", "run", "--speed", "0"]).is_err());
+    }
+}

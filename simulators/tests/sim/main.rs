@@ -1,0 +1,7 @@
+//! Simulator tests, one binary: the generated stream (determinism, patterns, faults) through
+//! the pure core and dry runs; record → replay and ioc's accounting through real brokers.
+
+mod broker;
+mod faults;
+mod helpers;
+mod patterns;
