@@ -32,7 +32,10 @@ pub enum AppError {
     #[error(transparent)]
     Mqtt(#[from] OptionsError),
     #[error("cannot listen on {addr} (http.listen): {cause}")]
-    HttpBind { addr: SocketAddr, cause: std::io::Error },
+    HttpBind {
+        addr: SocketAddr,
+        cause: std::io::Error,
+    },
     #[error("HTTP server failed: {0}")]
     Http(std::io::Error),
     #[error("metrics registry: {0}")]
@@ -70,13 +73,24 @@ impl Application {
         let rejections = Arc::new(RejectionLog::new(settings.ingest.rejection_log_size));
         let store = open_store(&settings, city.clone()).await?;
         let shutdown = CancellationToken::new();
-        let retention = tokio::spawn(run_retention(store.clone(), settings.store.retention_interval_s, metrics.clone(), shutdown.clone()));
+        let retention = tokio::spawn(run_retention(
+            store.clone(),
+            settings.store.retention_interval_s,
+            metrics.clone(),
+            shutdown.clone(),
+        ));
         let export = start_export(&settings, &store, &metrics, &shutdown);
-        let sinks = Sinks { store: store.clone(), live: live.clone(), metrics: metrics.clone(), rejections: rejections.clone() };
+        let sinks = Sinks {
+            store: store.clone(),
+            live: live.clone(),
+            metrics: metrics.clone(),
+            rejections: rejections.clone(),
+        };
         let ingest = Ingest::start(&settings, &url, city.clone(), sinks, shutdown.clone())?;
 
         let addr = settings.http.listen;
-        let listener = std::net::TcpListener::bind(addr).map_err(|cause| AppError::HttpBind { addr, cause })?;
+        let listener = std::net::TcpListener::bind(addr)
+            .map_err(|cause| AppError::HttpBind { addr, cause })?;
         let http_addr = listener.local_addr().map_err(AppError::Http)?;
         let state = AppState {
             live: live.clone(),
@@ -91,7 +105,8 @@ impl Application {
             flux: export.as_ref().map(|e| e.flux.clone()),
         };
         let timeout = Duration::from_secs(settings.http.shutdown_timeout_s);
-        let server = serve::start(listener, state, settings.http.workers, timeout).map_err(AppError::Http)?;
+        let server = serve::start(listener, state, settings.http.workers, timeout)
+            .map_err(AppError::Http)?;
         let handle = server.handle();
         tracing::info!(%http_addr, city = %city.name, sensors = city.sensors.len(), broker = %format!("{}:{}", url.host, url.port), "ioc started");
         Ok(Application {
@@ -156,7 +171,11 @@ impl Application {
 
 async fn open_store(settings: &Settings, city: Arc<City>) -> Result<Arc<dyn Store>, AppError> {
     let s = settings.store.clone();
-    let outbox = settings.export.influxdb.enabled().then_some(settings.export.influxdb.max_outbox_lines);
+    let outbox = settings
+        .export
+        .influxdb
+        .enabled()
+        .then_some(settings.export.influxdb.max_outbox_lines);
     let opened = tokio::task::spawn_blocking(move || {
         let store = SqliteStore::open(&s.path, city, s.retention(), s.durable_fsync())?;
         if let Some(max) = outbox {
@@ -177,7 +196,12 @@ struct Export {
     flux: Arc<FluxClient>,
 }
 
-fn start_export(settings: &Settings, store: &Arc<dyn Store>, metrics: &Arc<Metrics>, shutdown: &CancellationToken) -> Option<Export> {
+fn start_export(
+    settings: &Settings,
+    store: &Arc<dyn Store>,
+    metrics: &Arc<Metrics>,
+    shutdown: &CancellationToken,
+) -> Option<Export> {
     let cfg = settings.export.influxdb.clone();
     if !cfg.enabled() {
         return None;
@@ -186,12 +210,24 @@ fn start_export(settings: &Settings, store: &Arc<dyn Store>, metrics: &Arc<Metri
     let (status_tx, status) = tokio::sync::watch::channel(ExportStatus::default());
     let flux = Arc::new(FluxClient::new(client.clone(), cfg.bucket.clone()));
     tracing::info!(url = %cfg.url, bucket = %cfg.bucket, "exporting to InfluxDB");
-    let task = tokio::spawn(run_exporter(store.clone(), client, cfg, metrics.clone(), status_tx, shutdown.clone()));
+    let task = tokio::spawn(run_exporter(
+        store.clone(),
+        client,
+        cfg,
+        metrics.clone(),
+        status_tx,
+        shutdown.clone(),
+    ));
     Some(Export { task, status, flux })
 }
 
 /// Deletes expired rows every `interval_s` seconds, off the async executor.
-async fn run_retention(store: Arc<dyn Store>, interval_s: u64, metrics: Arc<Metrics>, shutdown: CancellationToken) {
+async fn run_retention(
+    store: Arc<dyn Store>,
+    interval_s: u64,
+    metrics: Arc<Metrics>,
+    shutdown: CancellationToken,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(interval_s));
     loop {
         tokio::select! {
@@ -199,10 +235,19 @@ async fn run_retention(store: Arc<dyn Store>, interval_s: u64, metrics: Arc<Metr
             _ = tick.tick() => {}
         }
         let store = store.clone();
-        match tokio::task::spawn_blocking(move || store.enforce_retention(crate::model::now_ms())).await {
+        match tokio::task::spawn_blocking(move || store.enforce_retention(crate::model::now_ms()))
+            .await
+        {
             Ok(Ok(r)) => {
-                for (table, n) in [("readings", r.raw), ("rollup_1m", r.rollup_1m), ("rollup_1h", r.rollup_1h)] {
-                    metrics.store_retention_deleted.with_label_values(&[table]).inc_by(n as u64);
+                for (table, n) in [
+                    ("readings", r.raw),
+                    ("rollup_1m", r.rollup_1m),
+                    ("rollup_1h", r.rollup_1h),
+                ] {
+                    metrics
+                        .store_retention_deleted
+                        .with_label_values(&[table])
+                        .inc_by(n as u64);
                 }
             }
             Ok(Err(e)) => tracing::error!(error = %e, "retention failed; will retry"),
@@ -214,15 +259,28 @@ async fn run_retention(store: Arc<dyn Store>, interval_s: u64, metrics: Arc<Metr
 /// The broker ingest connects to: the external one, or the embedded one started here.
 fn broker_url(settings: &Settings) -> Result<BrokerUrl, AppError> {
     if !settings.uses_embedded_broker() {
-        return BrokerUrl::parse(&settings.mqtt.url)
-            .map_err(|e| AppError::Config(ConfigError::invalid("mqtt.url", &settings.mqtt.url, e.to_string())));
+        return BrokerUrl::parse(&settings.mqtt.url).map_err(|e| {
+            AppError::Config(ConfigError::invalid(
+                "mqtt.url",
+                &settings.mqtt.url,
+                e.to_string(),
+            ))
+        });
     }
     #[cfg(feature = "embedded-broker")]
     {
         crate::ingest::start_embedded_broker(&settings.broker)?;
         let listen = settings.broker.listen;
-        let host = if listen.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { listen.ip() };
-        Ok(BrokerUrl { host: host.to_string(), port: listen.port(), tls: false })
+        let host = if listen.ip().is_unspecified() {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        } else {
+            listen.ip()
+        };
+        Ok(BrokerUrl {
+            host: host.to_string(),
+            port: listen.port(),
+            tls: false,
+        })
     }
     #[cfg(not(feature = "embedded-broker"))]
     {

@@ -45,7 +45,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let overrides = Overrides { file: cli.config, env: std::env::vars().collect() };
+    let overrides = Overrides {
+        file: cli.config,
+        env: std::env::vars().collect(),
+    };
     let settings = load(&overrides)?;
     if let Some(Command::CheckConfig) = cli.command {
         let city = City::from_config(&load_city(&settings)?)?;
@@ -55,12 +58,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             city.domains.len(),
             city.districts.len(),
             city.sensors.len(),
-            if settings.uses_embedded_broker() { format!("embedded on {}", settings.broker.listen) } else { settings.mqtt.url.clone() }
+            if settings.uses_embedded_broker() {
+                format!("embedded on {}", settings.broker.listen)
+            } else {
+                settings.mqtt.url.clone()
+            }
         );
         return Ok(());
     }
     init_logging(&settings.log);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     runtime.block_on(async {
         let app = Application::build(settings).await?;
         let token = app.shutdown_token();

@@ -9,7 +9,10 @@ mod window;
 
 pub use live::{LiveState, SharedLive};
 pub use status::{SensorStatus, StatusThresholds};
-pub use view::{DomainIndicators, Indicators, LatestValue, MetricIndicator, SensorDetail, SensorFilter, SensorSummary};
+pub use view::{
+    DomainIndicators, Indicators, LatestValue, MetricIndicator, SensorDetail, SensorFilter,
+    SensorSummary,
+};
 pub use window::{RollingWindow, Span, WindowSet, WindowSummary};
 
 #[cfg(test)]

@@ -31,7 +31,12 @@ pub struct StatusThresholds {
 }
 
 impl StatusThresholds {
-    pub fn classify(&self, last_seen_ms: Option<i64>, interval_ms: i64, now_ms: i64) -> SensorStatus {
+    pub fn classify(
+        &self,
+        last_seen_ms: Option<i64>,
+        interval_ms: i64,
+        now_ms: i64,
+    ) -> SensorStatus {
         let Some(seen) = last_seen_ms else {
             return SensorStatus::NeverSeen;
         };

@@ -29,7 +29,9 @@ fn reading(city: &City, sensor: &str, metric: &str, ts: i64, value: f64) -> Read
         sensor: Arc::from(sensor),
         registered: s.is_some(),
         domain,
-        district: s.map_or(city.district_idx("hai-chau").expect("district"), |s| s.district),
+        district: s.map_or(city.district_idx("hai-chau").expect("district"), |s| {
+            s.district
+        }),
         metric: city.metric_idx(domain, metric).expect("metric"),
         ts_ms: ts,
         ts_received: false,
@@ -54,7 +56,11 @@ fn values_leave_the_window_as_the_clock_advances() {
     w.record(T0, 1.0);
     w.record(T0 + 30_000, 3.0);
     assert_eq!(w.summary(T0 + 59_000).map(|s| s.count), Some(2));
-    assert_eq!(w.summary(T0 + 60_000).map(|s| s.count), Some(1), "the first value is 60 s old");
+    assert_eq!(
+        w.summary(T0 + 60_000).map(|s| s.count),
+        Some(1),
+        "the first value is 60 s old"
+    );
     assert_eq!(w.summary(T0 + 90_000), None);
 }
 
@@ -74,7 +80,10 @@ fn longer_windows_keep_what_shorter_ones_dropped() {
     set.record(T0 + 240_000, 4.0);
     let now = T0 + 250_000;
     assert_eq!(set.summary(Span::OneMinute, now).map(|s| s.count), Some(1));
-    assert_eq!(set.summary(Span::FiveMinutes, now).map(|s| s.mean), Some(3.0));
+    assert_eq!(
+        set.summary(Span::FiveMinutes, now).map(|s| s.mean),
+        Some(3.0)
+    );
     assert_eq!(set.summary(Span::OneHour, T0 + 240_000 + 3_660_000), None);
     assert_eq!(set.newest_ts_ms, Some(T0 + 240_000));
 }
@@ -83,8 +92,14 @@ fn longer_windows_keep_what_shorter_ones_dropped() {
 fn latest_value_keeps_the_newest_by_source_time() {
     let city = city();
     let mut live = live(&city);
-    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0 + 10_000, 7.0)], T0 + 10_000);
-    live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0, 99.0)], T0 + 11_000);
+    live.apply(
+        &[reading(&city, "tl-0042", "vehicle_count", T0 + 10_000, 7.0)],
+        T0 + 10_000,
+    );
+    live.apply(
+        &[reading(&city, "tl-0042", "vehicle_count", T0, 99.0)],
+        T0 + 11_000,
+    );
     let d = live.sensor("tl-0042", T0 + 11_000).expect("sensor");
     assert_eq!(d.latest["vehicle_count"].value, 7.0);
     assert_eq!(d.latest["vehicle_count"].unit, "vehicles");
@@ -102,7 +117,10 @@ fn sensor_status_follows_silence_in_expected_intervals() {
     assert_eq!(status(T0 + 30_000), Some(SensorStatus::Online));
     assert_eq!(status(T0 + 30_001), Some(SensorStatus::Late));
     assert_eq!(status(T0 + 75_001), Some(SensorStatus::Offline));
-    assert_eq!(live.sensor("tl-0001", T0).map(|d| d.summary.status), Some(SensorStatus::NeverSeen));
+    assert_eq!(
+        live.sensor("tl-0001", T0).map(|d| d.summary.status),
+        Some(SensorStatus::NeverSeen)
+    );
 }
 
 #[test]
@@ -114,7 +132,11 @@ fn unregistered_sensors_are_listed_after_registered_ones() {
     }
     live.apply(&[reading(&city, "x-1", "vehicle_count", T0, 2.0)], T0);
     let listed = live.sensors(SensorFilter::default(), T0);
-    let unregistered: Vec<_> = listed.iter().filter(|s| !s.registered).map(|s| s.id.as_str()).collect();
+    let unregistered: Vec<_> = listed
+        .iter()
+        .filter(|s| !s.registered)
+        .map(|s| s.id.as_str())
+        .collect();
     assert_eq!(unregistered, ["x-1", "x-2"]);
     assert_eq!(live.unregistered_count(), 2);
     assert_eq!(listed.len(), city.sensors.len() + 2);
@@ -124,14 +146,32 @@ fn unregistered_sensors_are_listed_after_registered_ones() {
 fn indicators_aggregate_per_district_and_city_wide() {
     let city = city();
     let mut live = live(&city);
-    let son_tra = city.sensors.iter().find(|s| city.district(s.district).id == "son-tra" && city.domain(s.domain).name == "traffic").expect("sensor");
+    let son_tra = city
+        .sensors
+        .iter()
+        .find(|s| {
+            city.district(s.district).id == "son-tra" && city.domain(s.domain).name == "traffic"
+        })
+        .expect("sensor");
     live.apply(&[reading(&city, "tl-0042", "avg_speed_kmh", T0, 20.0)], T0);
-    live.apply(&[reading(&city, &son_tra.id, "avg_speed_kmh", T0 + 1000, 40.0)], T0);
+    live.apply(
+        &[reading(
+            &city,
+            &son_tra.id,
+            "avg_speed_kmh",
+            T0 + 1000,
+            40.0,
+        )],
+        T0,
+    );
     let ind = live.indicators(None, None, T0 + 2000);
     let traffic = &ind.domains["traffic"];
     let city_wide = traffic.city["avg_speed_kmh"].windows["1m"].expect("window");
     assert_eq!((city_wide.count, city_wide.mean), (2, 30.0));
-    assert_eq!(traffic.districts["hai-chau"]["avg_speed_kmh"].windows["5m"].map(|s| s.mean), Some(20.0));
+    assert_eq!(
+        traffic.districts["hai-chau"]["avg_speed_kmh"].windows["5m"].map(|s| s.mean),
+        Some(20.0)
+    );
     assert_eq!(traffic.as_of, Some(T0 + 1000));
     assert!(ind.domains["environment"].city.is_empty());
 
@@ -153,6 +193,9 @@ fn sensors_filter_by_domain_district_and_status() {
     };
     let online: Vec<_> = live.sensors(f, T0).into_iter().map(|s| s.id).collect();
     assert_eq!(online, ["tl-0042"]);
-    let f = SensorFilter { status: Some(SensorStatus::NeverSeen), ..f };
+    let f = SensorFilter {
+        status: Some(SensorStatus::NeverSeen),
+        ..f
+    };
     assert_eq!(live.sensors(f, T0).len(), 11);
 }

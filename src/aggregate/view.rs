@@ -78,8 +78,16 @@ pub struct Indicators {
 impl LiveState {
     /// Sensors matching `filter`, registered ones first in registry order, then unregistered ones by id.
     pub fn sensors(&self, filter: SensorFilter, now_ms: i64) -> Vec<SensorSummary> {
-        let registered = self.city.sensors.iter().filter_map(|s| self.sensors.get(&s.id).map(|st| (&s.id, st)));
-        let mut unregistered: Vec<_> = self.sensors.iter().filter(|(_, st)| !st.registered).collect();
+        let registered = self
+            .city
+            .sensors
+            .iter()
+            .filter_map(|s| self.sensors.get(&s.id).map(|st| (&s.id, st)));
+        let mut unregistered: Vec<_> = self
+            .sensors
+            .iter()
+            .filter(|(_, st)| !st.registered)
+            .collect();
         unregistered.sort_by(|a, b| a.0.cmp(b.0));
         registered
             .chain(unregistered)
@@ -97,7 +105,14 @@ impl LiveState {
             .iter()
             .map(|&(m, value, ts)| {
                 let metric = self.city.metric(m);
-                (metric.name.clone(), LatestValue { value, unit: metric.unit.clone(), ts })
+                (
+                    metric.name.clone(),
+                    LatestValue {
+                        value,
+                        unit: metric.unit.clone(),
+                        ts,
+                    },
+                )
             })
             .collect();
         Some(SensorDetail {
@@ -110,14 +125,18 @@ impl LiveState {
 
     fn summary(&self, id: &str, st: &SensorState, now_ms: i64) -> SensorSummary {
         let reg = self.city.sensor(id).filter(|_| st.registered);
-        let interval_ms = reg.map_or(self.default_interval_ms[usize::from(st.domain.0)], |s| s.interval_ms);
+        let interval_ms = reg.map_or(self.default_interval_ms[usize::from(st.domain.0)], |s| {
+            s.interval_ms
+        });
         SensorSummary {
             id: id.to_owned(),
             name: reg.map(|s| s.name.clone()),
             domain: self.city.domain(st.domain).name.clone(),
             district: self.city.district(st.district).id.clone(),
             registered: st.registered,
-            status: self.thresholds.classify(st.last_seen_ms, interval_ms, now_ms),
+            status: self
+                .thresholds
+                .classify(st.last_seen_ms, interval_ms, now_ms),
             last_seen: st.last_seen_ms,
             expected_interval_s: interval_ms / 1000,
             lat: reg.map(|s| s.lat),
@@ -126,7 +145,12 @@ impl LiveState {
     }
 
     /// Window aggregates per domain, city-wide and per district, optionally narrowed.
-    pub fn indicators(&self, domain: Option<DomainIdx>, district: Option<DistrictIdx>, now_ms: i64) -> Indicators {
+    pub fn indicators(
+        &self,
+        domain: Option<DomainIdx>,
+        district: Option<DistrictIdx>,
+        now_ms: i64,
+    ) -> Indicators {
         let mut domains: BTreeMap<String, DomainIndicators> = BTreeMap::new();
         for (i, d) in self.city.domains.iter().enumerate() {
             let didx = DomainIdx(i as u16);
@@ -139,7 +163,11 @@ impl LiveState {
             if domain.is_some_and(|d| d != key.domain) {
                 continue;
             }
-            let GroupKey { domain: dom, district: dist, metric } = *key;
+            let GroupKey {
+                domain: dom,
+                district: dist,
+                metric,
+            } = *key;
             if district.is_some() && dist.is_some() && dist != district {
                 continue;
             }
@@ -147,9 +175,14 @@ impl LiveState {
             let ind = MetricIndicator {
                 unit: m.unit.clone(),
                 as_of: set.newest_ts_ms,
-                windows: Span::ALL.iter().map(|s| (s.label(), set.summary(*s, now_ms))).collect(),
+                windows: Span::ALL
+                    .iter()
+                    .map(|s| (s.label(), set.summary(*s, now_ms)))
+                    .collect(),
             };
-            let entry = domains.entry(self.city.domain(dom).name.clone()).or_default();
+            let entry = domains
+                .entry(self.city.domain(dom).name.clone())
+                .or_default();
             entry.as_of = entry.as_of.max(set.newest_ts_ms);
             match dist {
                 None => {
@@ -157,7 +190,11 @@ impl LiveState {
                 }
                 Some(d) => {
                     let id = self.city.district(d).id.clone();
-                    entry.districts.entry(id).or_default().insert(m.name.clone(), ind);
+                    entry
+                        .districts
+                        .entry(id)
+                        .or_default()
+                        .insert(m.name.clone(), ind);
                 }
             }
         }

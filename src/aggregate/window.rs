@@ -18,7 +18,12 @@ pub enum Span {
 }
 
 impl Span {
-    pub const ALL: [Span; 4] = [Span::OneMinute, Span::FiveMinutes, Span::FifteenMinutes, Span::OneHour];
+    pub const ALL: [Span; 4] = [
+        Span::OneMinute,
+        Span::FiveMinutes,
+        Span::FifteenMinutes,
+        Span::OneHour,
+    ];
 
     pub fn millis(self) -> i64 {
         match self {
@@ -100,8 +105,15 @@ impl RollingWindow {
     pub fn summary(&self, now_ms: i64) -> Option<WindowSummary> {
         let newest = now_ms.div_euclid(self.bucket_ms);
         let oldest = newest - BUCKETS as i64 + 1;
-        let mut acc = Bucket { slot: newest, ..EMPTY };
-        for b in self.buckets.iter().filter(|b| (oldest..=newest).contains(&b.slot)) {
+        let mut acc = Bucket {
+            slot: newest,
+            ..EMPTY
+        };
+        for b in self
+            .buckets
+            .iter()
+            .filter(|b| (oldest..=newest).contains(&b.slot))
+        {
             acc.count += b.count;
             acc.sum += b.sum;
             acc.min = acc.min.min(b.min);

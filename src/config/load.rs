@@ -46,7 +46,11 @@ pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
     for key in ["http.listen", "broker.listen"] {
         let value: String = config.get(key)?;
         if value.parse::<SocketAddr>().is_err() {
-            return Err(ConfigError::invalid(key, format!("{value:?}"), "an IP address and port such as \"127.0.0.1:8080\" or \"0.0.0.0:1883\""));
+            return Err(ConfigError::invalid(
+                key,
+                format!("{value:?}"),
+                "an IP address and port such as \"127.0.0.1:8080\" or \"0.0.0.0:1883\"",
+            ));
         }
     }
     let settings: Settings = config.try_deserialize()?;
@@ -81,7 +85,10 @@ mod tests {
     fn env(pairs: &[(&str, &str)]) -> Overrides {
         Overrides {
             file: None,
-            env: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            env: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 
@@ -95,8 +102,11 @@ mod tests {
 
     #[test]
     fn environment_overrides_a_nested_key() {
-        let s = load(&env(&[("IOC__MQTT__TOPIC_PREFIX", "hue"), ("IOC__HTTP__WORKERS", "3")]))
-            .expect("loads");
+        let s = load(&env(&[
+            ("IOC__MQTT__TOPIC_PREFIX", "hue"),
+            ("IOC__HTTP__WORKERS", "3"),
+        ]))
+        .expect("loads");
         assert_eq!(s.mqtt.topic_prefix, "hue");
         assert_eq!(s.http.workers, 3);
     }
@@ -118,18 +128,33 @@ mod tests {
 
     #[test]
     fn a_malformed_address_is_rejected() {
-        let err = load(&env(&[("IOC__HTTP__LISTEN", "localhost")])).unwrap_err().to_string();
-        assert!(err.contains("http.listen") && err.contains("localhost") && err.contains("127.0.0.1:8080"), "{err}");
-        let err = load(&env(&[("IOC__HTTP__WORKERS", "many")])).unwrap_err().to_string();
-        assert!(err.contains("http.workers") && err.contains("many"), "{err}");
+        let err = load(&env(&[("IOC__HTTP__LISTEN", "localhost")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("http.listen")
+                && err.contains("localhost")
+                && err.contains("127.0.0.1:8080"),
+            "{err}"
+        );
+        let err = load(&env(&[("IOC__HTTP__WORKERS", "many")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("http.workers") && err.contains("many"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_config_file_overrides_defaults_and_env_overrides_the_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("ioc.toml");
-        std::fs::write(&path, "[mqtt]\nurl = \"mqtt://10.0.0.5:1883\"\nclient_id = \"from-file\"\n")
-            .expect("write");
+        std::fs::write(
+            &path,
+            "[mqtt]\nurl = \"mqtt://10.0.0.5:1883\"\nclient_id = \"from-file\"\n",
+        )
+        .expect("write");
         let s = load(&Overrides {
             file: Some(path),
             env: vec![("IOC__MQTT__CLIENT_ID".into(), "from-env".into())],

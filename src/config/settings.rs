@@ -169,8 +169,9 @@ impl Settings {
         }
         let m = &self.mqtt;
         if !m.url.trim().is_empty() {
-            crate::ingest::BrokerUrl::parse(&m.url)
-                .map_err(|e| ConfigError::invalid("mqtt.url", format!("{:?}", m.url), e.to_string()))?;
+            crate::ingest::BrokerUrl::parse(&m.url).map_err(|e| {
+                ConfigError::invalid("mqtt.url", format!("{:?}", m.url), e.to_string())
+            })?;
         }
         if m.client_id.is_empty() || m.client_id.len() > 64 {
             return Err(ConfigError::invalid(
@@ -205,23 +206,56 @@ impl Settings {
             ));
         }
         range("mqtt.keep_alive_s", m.keep_alive_s, 5, 3600)?;
-        range("mqtt.max_packet_bytes", m.max_packet_bytes as u64, 1024, 256 << 20)?;
+        range(
+            "mqtt.max_packet_bytes",
+            m.max_packet_bytes as u64,
+            1024,
+            256 << 20,
+        )?;
         range("mqtt.inflight", u64::from(m.inflight), 1, 65535)?;
-        range("mqtt.reconnect_initial_ms", m.reconnect_initial_ms, 10, 60_000)?;
+        range(
+            "mqtt.reconnect_initial_ms",
+            m.reconnect_initial_ms,
+            10,
+            60_000,
+        )?;
         if m.reconnect_max_ms < m.reconnect_initial_ms || m.reconnect_max_ms > 600_000 {
             return Err(ConfigError::invalid(
                 "mqtt.reconnect_max_ms",
                 m.reconnect_max_ms,
-                format!("at least mqtt.reconnect_initial_ms ({}) and at most 600000", m.reconnect_initial_ms),
+                format!(
+                    "at least mqtt.reconnect_initial_ms ({}) and at most 600000",
+                    m.reconnect_initial_ms
+                ),
             ));
         }
         let b = &self.broker;
-        range("broker.max_connections", b.max_connections as u64, 1, 1_000_000)?;
-        range("broker.max_payload_bytes", b.max_payload_bytes as u64, 1024, 256 << 20)?;
+        range(
+            "broker.max_connections",
+            b.max_connections as u64,
+            1,
+            1_000_000,
+        )?;
+        range(
+            "broker.max_payload_bytes",
+            b.max_payload_bytes as u64,
+            1024,
+            256 << 20,
+        )?;
         range("broker.max_inflight", b.max_inflight as u64, 1, 65535)?;
         let i = &self.ingest;
-        range("ingest.queue_capacity", i.queue_capacity as u64, 1, 1_000_000)?;
-        range("ingest.max_payload_bytes", i.max_payload_bytes as u64, 64, 64 << 20)?;
+        range(
+            "ingest.queue_capacity",
+            i.queue_capacity as u64,
+            1,
+            1_000_000,
+        )?;
+        range(
+            "ingest.max_payload_bytes",
+            i.max_payload_bytes as u64,
+            64,
+            64 << 20,
+        )?;
         if i.max_payload_bytes > m.max_packet_bytes {
             return Err(ConfigError::invalid(
                 "ingest.max_payload_bytes",
@@ -229,57 +263,163 @@ impl Settings {
                 format!("at most mqtt.max_packet_bytes ({})", m.max_packet_bytes),
             ));
         }
-        range("ingest.max_batch_readings", i.max_batch_readings as u64, 1, 100_000)?;
+        range(
+            "ingest.max_batch_readings",
+            i.max_batch_readings as u64,
+            1,
+            100_000,
+        )?;
         range("ingest.max_future_skew_s", i.max_future_skew_s, 0, 86_400)?;
-        range("ingest.rejection_log_size", i.rejection_log_size as u64, 1, 100_000)?;
-        range("ingest.max_unregistered_sensors", i.max_unregistered_sensors as u64, 0, 1_000_000)?;
+        range(
+            "ingest.rejection_log_size",
+            i.rejection_log_size as u64,
+            1,
+            100_000,
+        )?;
+        range(
+            "ingest.max_unregistered_sensors",
+            i.max_unregistered_sensors as u64,
+            0,
+            1_000_000,
+        )?;
         let a = &self.aggregate;
-        range("aggregate.late_after_intervals", u64::from(a.late_after_intervals), 1, 1000)?;
+        range(
+            "aggregate.late_after_intervals",
+            u64::from(a.late_after_intervals),
+            1,
+            1000,
+        )?;
         if a.offline_after_intervals <= a.late_after_intervals {
             return Err(ConfigError::invalid(
                 "aggregate.offline_after_intervals",
                 a.offline_after_intervals,
-                format!("greater than aggregate.late_after_intervals ({})", a.late_after_intervals),
+                format!(
+                    "greater than aggregate.late_after_intervals ({})",
+                    a.late_after_intervals
+                ),
             ));
         }
         let st = &self.store;
         if st.path.as_os_str().is_empty() {
-            return Err(ConfigError::invalid("store.path", "\"\"", "a file path for the SQLite database"));
+            return Err(ConfigError::invalid(
+                "store.path",
+                "\"\"",
+                "a file path for the SQLite database",
+            ));
         }
         if !matches!(st.fsync.as_str(), "full" | "normal") {
-            return Err(ConfigError::invalid("store.fsync", format!("{:?}", st.fsync), "\"full\" or \"normal\""));
+            return Err(ConfigError::invalid(
+                "store.fsync",
+                format!("{:?}", st.fsync),
+                "\"full\" or \"normal\"",
+            ));
         }
         range("store.raw_retention_days", st.raw_retention_days, 1, 3650)?;
-        if st.rollup_1m_retention_days < st.raw_retention_days || st.rollup_1m_retention_days > 36_500 {
-            return Err(ConfigError::invalid("store.rollup_1m_retention_days", st.rollup_1m_retention_days, format!("at least store.raw_retention_days ({}) and at most 36500", st.raw_retention_days)));
+        if st.rollup_1m_retention_days < st.raw_retention_days
+            || st.rollup_1m_retention_days > 36_500
+        {
+            return Err(ConfigError::invalid(
+                "store.rollup_1m_retention_days",
+                st.rollup_1m_retention_days,
+                format!(
+                    "at least store.raw_retention_days ({}) and at most 36500",
+                    st.raw_retention_days
+                ),
+            ));
         }
-        if st.rollup_1h_retention_days < st.rollup_1m_retention_days || st.rollup_1h_retention_days > 36_500 {
-            return Err(ConfigError::invalid("store.rollup_1h_retention_days", st.rollup_1h_retention_days, format!("at least store.rollup_1m_retention_days ({}) and at most 36500", st.rollup_1m_retention_days)));
+        if st.rollup_1h_retention_days < st.rollup_1m_retention_days
+            || st.rollup_1h_retention_days > 36_500
+        {
+            return Err(ConfigError::invalid(
+                "store.rollup_1h_retention_days",
+                st.rollup_1h_retention_days,
+                format!(
+                    "at least store.rollup_1m_retention_days ({}) and at most 36500",
+                    st.rollup_1m_retention_days
+                ),
+            ));
         }
-        range("store.retention_interval_s", st.retention_interval_s, 1, 86_400)?;
-        range("store.max_batch_readings", st.max_batch_readings as u64, 1, 1_000_000)?;
-        range("store.writer_queue_messages", st.writer_queue_messages as u64, 1, 1_000_000)?;
-        range("store.max_points", st.max_points.max(0) as u64, 10, 1_000_000)?;
+        range(
+            "store.retention_interval_s",
+            st.retention_interval_s,
+            1,
+            86_400,
+        )?;
+        range(
+            "store.max_batch_readings",
+            st.max_batch_readings as u64,
+            1,
+            1_000_000,
+        )?;
+        range(
+            "store.writer_queue_messages",
+            st.writer_queue_messages as u64,
+            1,
+            1_000_000,
+        )?;
+        range(
+            "store.max_points",
+            st.max_points.max(0) as u64,
+            10,
+            1_000_000,
+        )?;
         let ix = &self.export.influxdb;
         if ix.enabled() {
             let url = ix.url.trim();
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(ConfigError::invalid("export.influxdb.url", format!("{url:?}"), "http://host:8086 or https://…, or empty to turn export off"));
+                return Err(ConfigError::invalid(
+                    "export.influxdb.url",
+                    format!("{url:?}"),
+                    "http://host:8086 or https://…, or empty to turn export off",
+                ));
             }
-            for (key, v) in [("export.influxdb.org", &ix.org), ("export.influxdb.bucket", &ix.bucket)] {
+            for (key, v) in [
+                ("export.influxdb.org", &ix.org),
+                ("export.influxdb.bucket", &ix.bucket),
+            ] {
                 if v.trim().is_empty() {
-                    return Err(ConfigError::invalid(key, "\"\"", "required when export.influxdb.url is set"));
+                    return Err(ConfigError::invalid(
+                        key,
+                        "\"\"",
+                        "required when export.influxdb.url is set",
+                    ));
                 }
             }
         }
-        range("export.influxdb.batch_lines", ix.batch_lines as u64, 1, 100_000)?;
-        range("export.influxdb.max_outbox_lines", ix.max_outbox_lines, 1, 1_000_000_000)?;
+        range(
+            "export.influxdb.batch_lines",
+            ix.batch_lines as u64,
+            1,
+            100_000,
+        )?;
+        range(
+            "export.influxdb.max_outbox_lines",
+            ix.max_outbox_lines,
+            1,
+            1_000_000_000,
+        )?;
         if !(ix.warn_outbox_fill > 0.0 && ix.warn_outbox_fill <= 1.0) {
-            return Err(ConfigError::invalid("export.influxdb.warn_outbox_fill", ix.warn_outbox_fill, "a fraction above 0 and at most 1"));
+            return Err(ConfigError::invalid(
+                "export.influxdb.warn_outbox_fill",
+                ix.warn_outbox_fill,
+                "a fraction above 0 and at most 1",
+            ));
         }
-        range("export.influxdb.retry_initial_ms", ix.retry_initial_ms, 10, 60_000)?;
+        range(
+            "export.influxdb.retry_initial_ms",
+            ix.retry_initial_ms,
+            10,
+            60_000,
+        )?;
         if ix.retry_max_ms < ix.retry_initial_ms || ix.retry_max_ms > 3_600_000 {
-            return Err(ConfigError::invalid("export.influxdb.retry_max_ms", ix.retry_max_ms, format!("at least export.influxdb.retry_initial_ms ({}) and at most 3600000", ix.retry_initial_ms)));
+            return Err(ConfigError::invalid(
+                "export.influxdb.retry_max_ms",
+                ix.retry_max_ms,
+                format!(
+                    "at least export.influxdb.retry_initial_ms ({}) and at most 3600000",
+                    ix.retry_initial_ms
+                ),
+            ));
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(ConfigError::invalid(

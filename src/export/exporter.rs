@@ -28,7 +28,14 @@ pub struct ExportStatus {
 /// How long to wait before looking at an empty outbox again.
 const IDLE_POLL: Duration = Duration::from_millis(250);
 
-pub async fn run_exporter(store: Arc<dyn Store>, client: influxdb2::Client, cfg: InfluxSettings, metrics: Arc<Metrics>, status: watch::Sender<ExportStatus>, shutdown: CancellationToken) {
+pub async fn run_exporter(
+    store: Arc<dyn Store>,
+    client: influxdb2::Client,
+    cfg: InfluxSettings,
+    metrics: Arc<Metrics>,
+    status: watch::Sender<ExportStatus>,
+    shutdown: CancellationToken,
+) {
     let mut backoff = Backoff::new(cfg.retry_initial_ms, cfg.retry_max_ms);
     loop {
         if shutdown.is_cancelled() {
@@ -48,28 +55,53 @@ pub async fn run_exporter(store: Arc<dyn Store>, client: influxdb2::Client, cfg:
             continue;
         };
         let through = last.id;
-        let body = batch.iter().map(|e| e.line.as_str()).collect::<Vec<_>>().join("\n");
-        let sent = client.write_line_protocol_with_precision(&cfg.org, &cfg.bucket, body, TimestampPrecision::Milliseconds).await;
+        let body = batch
+            .iter()
+            .map(|e| e.line.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let sent = client
+            .write_line_protocol_with_precision(
+                &cfg.org,
+                &cfg.bucket,
+                body,
+                TimestampPrecision::Milliseconds,
+            )
+            .await;
         match sent {
             Ok(()) => {
                 backoff.reset();
                 remove(&store, through).await;
-                metrics.export_lines.with_label_values(&["sent"]).inc_by(batch.len() as u64);
-                status.send_replace(ExportStatus { last_success: Some(now_ms()), error: None });
+                metrics
+                    .export_lines
+                    .with_label_values(&["sent"])
+                    .inc_by(batch.len() as u64);
+                status.send_replace(ExportStatus {
+                    last_success: Some(now_ms()),
+                    error: None,
+                });
             }
-            Err(RequestError::Http { status: code, text }) if code.as_u16() == 400 || code.as_u16() == 422 => {
+            Err(RequestError::Http { status: code, text })
+                if code.as_u16() == 400 || code.as_u16() == 422 =>
+            {
                 // InfluxDB refused the data itself: resending cannot help, and keeping it would
                 // block every line behind it. The readings stay in the local store.
                 tracing::error!(status = code.as_u16(), %text, lines = batch.len(), "InfluxDB rejected an export batch; dropping it");
                 remove(&store, through).await;
-                metrics.export_lines.with_label_values(&["rejected"]).inc_by(batch.len() as u64);
+                metrics
+                    .export_lines
+                    .with_label_values(&["rejected"])
+                    .inc_by(batch.len() as u64);
             }
             Err(e) => {
                 let delay = backoff.next_delay();
                 tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "InfluxDB export failed; the outbox keeps the lines");
                 metrics.export_errors.inc();
                 let last_success = status.borrow().last_success;
-                status.send_replace(ExportStatus { last_success, error: Some(e.to_string()) });
+                status.send_replace(ExportStatus {
+                    last_success,
+                    error: Some(e.to_string()),
+                });
                 sleep_or_stop(&shutdown, delay).await;
             }
         }

@@ -31,7 +31,11 @@ pub struct FluxRequest<'a> {
 /// a group pooled (as the local store does). Strings are quoted with Flux escaping.
 pub fn flux_query(r: &FluxRequest) -> String {
     let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
-    let mut filter = format!("r._measurement == {} and r._field == {}", q(r.measurement), q(r.field));
+    let mut filter = format!(
+        "r._measurement == {} and r._field == {}",
+        q(r.measurement),
+        q(r.field)
+    );
     if let Some(s) = r.sensor {
         filter.push_str(&format!(" and r.sensor == {}", q(s)));
     }
@@ -129,7 +133,10 @@ mod tests {
             step_ms: 1,
             agg: Agg::Mean,
         });
-        assert!(flux.starts_with("from(bucket: \"b\\\") |> drop(\")"), "{flux}");
+        assert!(
+            flux.starts_with("from(bucket: \"b\\\") |> drop(\")"),
+            "{flux}"
+        );
         assert!(flux.contains("r.district == \"d\\\\\""), "{flux}");
     }
 }

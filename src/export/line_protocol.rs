@@ -25,7 +25,13 @@ fn key(out: &mut String, s: &str) {
 
 /// One line: `domain,district=…,sensor=… metric=value,… ts_ms`. `fields` must not be empty
 /// and every value must be finite (validated readings are).
-pub fn line(domain: &str, district: &str, sensor: &str, fields: &[(&str, f64)], ts_ms: i64) -> String {
+pub fn line(
+    domain: &str,
+    district: &str,
+    sensor: &str,
+    fields: &[(&str, f64)],
+    ts_ms: i64,
+) -> String {
     let mut out = String::with_capacity(48 + 24 * fields.len());
     measurement(&mut out, domain);
     out.push_str(",district=");
@@ -48,7 +54,13 @@ mod tests {
 
     #[test]
     fn a_reading_becomes_one_line_with_tags_fields_and_ms_time() {
-        let l = line("traffic", "hai-chau", "tl-0042", &[("vehicle_count", 42.0), ("avg_speed_kmh", 31.5)], 1_763_880_000_000);
+        let l = line(
+            "traffic",
+            "hai-chau",
+            "tl-0042",
+            &[("vehicle_count", 42.0), ("avg_speed_kmh", 31.5)],
+            1_763_880_000_000,
+        );
         assert_eq!(l, "traffic,district=hai-chau,sensor=tl-0042 vehicle_count=42.0,avg_speed_kmh=31.5 1763880000000");
     }
 

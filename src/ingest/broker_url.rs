@@ -15,16 +15,24 @@ pub enum BrokerUrlError {
     Host,
     #[error("the port must be a number from 1 to 65535")]
     Port,
-    #[error("a broker URL has no path, query or credentials; set mqtt.username / mqtt.password instead")]
+    #[error(
+        "a broker URL has no path, query or credentials; set mqtt.username / mqtt.password instead"
+    )]
     Extra,
 }
 
 impl BrokerUrl {
     pub fn parse(url: &str) -> Result<BrokerUrl, BrokerUrlError> {
         let url = url.trim();
-        let (rest, tls) = if let Some(r) = url.strip_prefix("mqtt://").or_else(|| url.strip_prefix("tcp://")) {
+        let (rest, tls) = if let Some(r) = url
+            .strip_prefix("mqtt://")
+            .or_else(|| url.strip_prefix("tcp://"))
+        {
             (r, false)
-        } else if let Some(r) = url.strip_prefix("mqtts://").or_else(|| url.strip_prefix("ssl://")) {
+        } else if let Some(r) = url
+            .strip_prefix("mqtts://")
+            .or_else(|| url.strip_prefix("ssl://"))
+        {
             (r, true)
         } else {
             return Err(BrokerUrlError::Scheme);
@@ -43,10 +51,24 @@ impl BrokerUrl {
             return Err(BrokerUrlError::Host);
         }
         let port = match port {
-            None => if tls { 8883 } else { 1883 },
-            Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or(BrokerUrlError::Port)?,
+            None => {
+                if tls {
+                    8883
+                } else {
+                    1883
+                }
+            }
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or(BrokerUrlError::Port)?,
         };
-        Ok(BrokerUrl { host: host.to_owned(), port, tls })
+        Ok(BrokerUrl {
+            host: host.to_owned(),
+            port,
+            tls,
+        })
     }
 }
 
@@ -57,17 +79,26 @@ mod tests {
     #[test]
     fn urls_parse_with_default_ports() {
         let u = BrokerUrl::parse("mqtt://broker.local").expect("valid");
-        assert_eq!((u.host.as_str(), u.port, u.tls), ("broker.local", 1883, false));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.tls),
+            ("broker.local", 1883, false)
+        );
         let u = BrokerUrl::parse("mqtts://10.1.2.3:9883").expect("valid");
         assert_eq!((u.host.as_str(), u.port, u.tls), ("10.1.2.3", 9883, true));
-        assert_eq!(BrokerUrl::parse("ssl://[::1]:8883").map(|u| u.host), Ok("::1".to_owned()));
+        assert_eq!(
+            BrokerUrl::parse("ssl://[::1]:8883").map(|u| u.host),
+            Ok("::1".to_owned())
+        );
     }
 
     #[test]
     fn bad_urls_say_what_is_wrong() {
         assert_eq!(BrokerUrl::parse("http://x"), Err(BrokerUrlError::Scheme));
         assert_eq!(BrokerUrl::parse("mqtt://:1883"), Err(BrokerUrlError::Host));
-        assert_eq!(BrokerUrl::parse("mqtt://x:70000"), Err(BrokerUrlError::Port));
+        assert_eq!(
+            BrokerUrl::parse("mqtt://x:70000"),
+            Err(BrokerUrlError::Port)
+        );
         assert_eq!(BrokerUrl::parse("mqtt://u:p@x"), Err(BrokerUrlError::Extra));
     }
 }

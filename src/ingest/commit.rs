@@ -9,17 +9,35 @@ use super::{InFlight, Sinks};
 use crate::model::Reading;
 use crate::store::Committed;
 
-pub(super) async fn run(mut committed: mpsc::Receiver<Committed<InFlight>>, client: AsyncClient, sinks: Sinks, drained: oneshot::Sender<()>) {
+pub(super) async fn run(
+    mut committed: mpsc::Receiver<Committed<InFlight>>,
+    client: AsyncClient,
+    sinks: Sinks,
+    drained: oneshot::Sender<()>,
+) {
     let mut fresh_readings: Vec<Reading> = Vec::new();
     while let Some(c) = committed.recv().await {
         fresh_readings.clear();
-        fresh_readings.extend(c.readings.into_iter().zip(c.fresh).filter(|(_, f)| *f).map(|(r, _)| r));
+        fresh_readings.extend(
+            c.readings
+                .into_iter()
+                .zip(c.fresh)
+                .filter(|(_, f)| *f)
+                .map(|(r, _)| r),
+        );
         if !fresh_readings.is_empty() {
             let mut live = sinks.live.write().unwrap_or_else(|p| p.into_inner());
             live.apply(&fresh_readings, c.message.received_ms);
         }
         if c.message.ack.qos != rumqttc::QoS::AtMostOnce {
-            let publish = Publish { dup: false, qos: c.message.ack.qos, retain: false, topic: String::new(), pkid: c.message.ack.pkid, payload: bytes::Bytes::new() };
+            let publish = Publish {
+                dup: false,
+                qos: c.message.ack.qos,
+                retain: false,
+                topic: String::new(),
+                pkid: c.message.ack.pkid,
+                payload: bytes::Bytes::new(),
+            };
             // Fails only when the event loop is gone (shutdown); the broker then redelivers.
             let _ = client.ack(&publish).await;
         }

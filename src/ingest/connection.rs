@@ -31,7 +31,11 @@ pub struct BrokerStatus {
 
 impl BrokerStatus {
     pub fn connecting() -> Self {
-        BrokerStatus { up: false, since: now_ms(), error: Some("connecting".into()) }
+        BrokerStatus {
+            up: false,
+            since: now_ms(),
+            error: Some("connecting".into()),
+        }
     }
 }
 
@@ -76,17 +80,32 @@ impl Connection {
                         self.metrics.mqtt_reconnects.inc();
                     }
                     connected_before = true;
-                    tracing::info!(session_present = ack.session_present, "connected to MQTT broker");
+                    tracing::info!(
+                        session_present = ack.session_present,
+                        "connected to MQTT broker"
+                    );
                     self.metrics.mqtt_connected.set(1);
-                    self.status.send_replace(BrokerStatus { up: true, since: now_ms(), error: None });
+                    self.status.send_replace(BrokerStatus {
+                        up: true,
+                        since: now_ms(),
+                        error: None,
+                    });
                     self.resubscribe.notify_one();
                 }
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     let Some(queue) = &self.queue else {
                         continue; // shutting down: not acknowledged, so the broker redelivers it
                     };
-                    let ack = AckToken { pkid: p.pkid, qos: p.qos };
-                    let msg = RawMessage { topic: p.topic, payload: p.payload, received_ms: now_ms(), ack };
+                    let ack = AckToken {
+                        pkid: p.pkid,
+                        qos: p.qos,
+                    };
+                    let msg = RawMessage {
+                        topic: p.topic,
+                        payload: p.payload,
+                        received_ms: now_ms(),
+                        ack,
+                    };
                     // Back-pressure: when the pipeline lags, stop reading from the broker; it
                     // holds the rest (QoS 1, persistent session) instead of us dropping them.
                     let sent = tokio::select! {
@@ -100,7 +119,9 @@ impl Connection {
                     if sent.is_err() {
                         break;
                     }
-                    self.metrics.ingest_queue_messages.set((queue.max_capacity() - queue.capacity()) as i64);
+                    self.metrics
+                        .ingest_queue_messages
+                        .set((queue.max_capacity() - queue.capacity()) as i64);
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -108,7 +129,11 @@ impl Connection {
                     tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "MQTT connection lost");
                     self.metrics.mqtt_connected.set(0);
                     self.metrics.mqtt_connection_errors.inc();
-                    self.status.send_replace(BrokerStatus { up: false, since: now_ms(), error: Some(e.to_string()) });
+                    self.status.send_replace(BrokerStatus {
+                        up: false,
+                        since: now_ms(),
+                        error: Some(e.to_string()),
+                    });
                     // rumqttc has no delay of its own: without this sleep it would spin.
                     tokio::select! {
                         _ = self.shutdown.cancelled(), if self.queue.is_some() => {
@@ -138,6 +163,10 @@ impl Connection {
             }
         });
         let _ = flushed.await;
-        self.status.send_replace(BrokerStatus { up: false, since: now_ms(), error: Some("shut down".into()) });
+        self.status.send_replace(BrokerStatus {
+            up: false,
+            since: now_ms(),
+            error: Some("shut down".into()),
+        });
     }
 }

@@ -86,7 +86,8 @@ fn wait_until_listening(addr: SocketAddr) {
 fn probe(addr: SocketAddr) -> std::io::Result<()> {
     // CONNECT, MQTT 3.1.1, clean session, keep-alive 60 s, client id "ioc-probe".
     const CONNECT: [u8; 23] = [
-        0x10, 21, 0, 4, b'M', b'Q', b'T', b'T', 4, 0x02, 0, 60, 0, 9, b'i', b'o', b'c', b'-', b'p', b'r', b'o', b'b', b'e',
+        0x10, 21, 0, 4, b'M', b'Q', b'T', b'T', 4, 0x02, 0, 60, 0, 9, b'i', b'o', b'c', b'-', b'p',
+        b'r', b'o', b'b', b'e',
     ];
     const DISCONNECT: [u8; 2] = [0xE0, 0];
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_millis(200))?;

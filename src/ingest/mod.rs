@@ -89,14 +89,23 @@ impl Ingest {
     /// Connects to the broker at `url` and starts the pipeline. When `shutdown` is cancelled,
     /// it stops taking messages, commits and acknowledges those already taken, then
     /// disconnects; `drained` resolves after that.
-    pub fn start(settings: &Settings, url: &BrokerUrl, city: Arc<City>, sinks: Sinks, shutdown: CancellationToken) -> Result<Ingest, OptionsError> {
+    pub fn start(
+        settings: &Settings,
+        url: &BrokerUrl,
+        city: Arc<City>,
+        sinks: Sinks,
+        shutdown: CancellationToken,
+    ) -> Result<Ingest, OptionsError> {
         let mut options = mqtt_options(&settings.mqtt, url)?;
         options.set_manual_acks(true);
         // Acks wait in the client's request channel until the event loop sends them. Every
         // message taken and not yet acknowledged sits in one of the queues below, so a channel
         // larger than all of them together never blocks the commit stage while the event loop
         // waits on the first queue.
-        let in_pipeline = settings.ingest.queue_capacity + settings.store.writer_queue_messages + settings.store.max_batch_readings + 64;
+        let in_pipeline = settings.ingest.queue_capacity
+            + settings.store.writer_queue_messages
+            + settings.store.max_batch_readings
+            + 64;
         let (client, eventloop) = rumqttc::AsyncClient::new(options, in_pipeline + 64);
         let (queue_tx, queue_rx) = mpsc::channel(settings.ingest.queue_capacity);
         let (writer_tx, writer_rx) = mpsc::channel(settings.store.writer_queue_messages);
@@ -105,7 +114,10 @@ impl Ingest {
         let (drained_tx, drained_rx) = oneshot::channel();
         let resubscribe = Arc::new(Notify::new());
         let filter = format!("{}/+/+/+", settings.mqtt.topic_prefix);
-        let backoff = Backoff::new(settings.mqtt.reconnect_initial_ms, settings.mqtt.reconnect_max_ms);
+        let backoff = Backoff::new(
+            settings.mqtt.reconnect_initial_ms,
+            settings.mqtt.reconnect_max_ms,
+        );
 
         let connection = tokio::spawn(
             connection::Connection {
@@ -119,19 +131,42 @@ impl Ingest {
             }
             .run(eventloop, drained_rx),
         );
-        let subscriber = tokio::spawn(subscriber::run(client.clone(), filter, resubscribe, shutdown));
+        let subscriber = tokio::spawn(subscriber::run(
+            client.clone(),
+            filter,
+            resubscribe,
+            shutdown,
+        ));
         let limits = DecoderLimits {
             topic_prefix: settings.mqtt.topic_prefix.clone(),
             max_payload_bytes: settings.ingest.max_payload_bytes,
             max_batch_readings: settings.ingest.max_batch_readings,
             max_future_skew_ms: settings.ingest.max_future_skew_s as i64 * 1000,
         };
-        let worker = worker::Worker::new(city, limits, sinks.clone(), settings.ingest.max_unregistered_sensors);
+        let worker = worker::Worker::new(
+            city,
+            limits,
+            sinks.clone(),
+            settings.ingest.max_unregistered_sensors,
+        );
         let worker = tokio::spawn(worker::run(queue_rx, writer_tx, worker));
-        let writer = spawn_writer(sinks.store.clone(), writer_rx, committed_tx, settings.store.max_batch_readings, sinks.metrics.clone())
-            .map_err(|e| OptionsError::Thread(e.to_string()))?;
+        let writer = spawn_writer(
+            sinks.store.clone(),
+            writer_rx,
+            committed_tx,
+            settings.store.max_batch_readings,
+            sinks.metrics.clone(),
+        )
+        .map_err(|e| OptionsError::Thread(e.to_string()))?;
         let commit = tokio::spawn(commit::run(committed_rx, client, sinks, drained_tx));
-        Ok(Ingest { status: status_rx, connection, subscriber, worker, writer, commit })
+        Ok(Ingest {
+            status: status_rx,
+            connection,
+            subscriber,
+            worker,
+            writer,
+            commit,
+        })
     }
 
     /// Waits until every message taken has been committed and acknowledged and the

@@ -41,7 +41,9 @@ pub fn mqtt_options(m: &MqttSettings, url: &BrokerUrl) -> Result<MqttOptions, Op
         o.set_credentials(&m.username, &m.password);
     }
     if url.tls {
-        o.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(Arc::new(tls_config(m)?))));
+        o.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
+            Arc::new(tls_config(m)?),
+        )));
     }
     Ok(o)
 }
@@ -82,9 +84,17 @@ fn read_certs(key: &'static str, path: &str) -> Result<Vec<CertificateDer<'stati
     let pem = read(key, path)?;
     let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
         .collect::<Result<_, _>>()
-        .map_err(|cause| OptionsError::Read { key, path: path.to_owned(), cause })?;
+        .map_err(|cause| OptionsError::Read {
+            key,
+            path: path.to_owned(),
+            cause,
+        })?;
     if certs.is_empty() {
-        return Err(OptionsError::Empty { key, path: path.to_owned(), what: "certificate" });
+        return Err(OptionsError::Empty {
+            key,
+            path: path.to_owned(),
+            what: "certificate",
+        });
     }
     Ok(certs)
 }
@@ -93,6 +103,14 @@ fn read_key(path: &str) -> Result<PrivateKeyDer<'static>, OptionsError> {
     let key = "mqtt.client_key_path";
     let pem = read(key, path)?;
     rustls_pemfile::private_key(&mut pem.as_slice())
-        .map_err(|cause| OptionsError::Read { key, path: path.to_owned(), cause })?
-        .ok_or(OptionsError::Empty { key, path: path.to_owned(), what: "private key" })
+        .map_err(|cause| OptionsError::Read {
+            key,
+            path: path.to_owned(),
+            cause,
+        })?
+        .ok_or(OptionsError::Empty {
+            key,
+            path: path.to_owned(),
+            what: "private key",
+        })
 }

@@ -27,7 +27,10 @@ pub struct RejectionLog {
 
 impl RejectionLog {
     pub fn new(capacity: usize) -> Self {
-        RejectionLog { capacity, recent: Mutex::new(VecDeque::with_capacity(capacity)) }
+        RejectionLog {
+            capacity,
+            recent: Mutex::new(VecDeque::with_capacity(capacity)),
+        }
     }
 
     pub fn push(&self, record: RejectionRecord) {
@@ -72,11 +75,22 @@ mod tests {
     fn the_log_keeps_the_newest_records_up_to_its_capacity() {
         let log = RejectionLog::new(3);
         for i in 0..5 {
-            log.push(record(i, if i % 2 == 0 { Reason::MalformedJson } else { Reason::OutOfRange }));
+            log.push(record(
+                i,
+                if i % 2 == 0 {
+                    Reason::MalformedJson
+                } else {
+                    Reason::OutOfRange
+                },
+            ));
         }
         let times: Vec<i64> = log.recent(None, 10).iter().map(|r| r.received_at).collect();
         assert_eq!(times, [4, 3, 2]);
-        let json: Vec<i64> = log.recent(Some(Reason::MalformedJson), 10).iter().map(|r| r.received_at).collect();
+        let json: Vec<i64> = log
+            .recent(Some(Reason::MalformedJson), 10)
+            .iter()
+            .map(|r| r.received_at)
+            .collect();
         assert_eq!(json, [4, 2]);
         assert_eq!(log.recent(None, 1).len(), 1);
     }

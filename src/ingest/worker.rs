@@ -23,9 +23,17 @@ pub(super) struct Worker {
 }
 
 /// Runs until the queue closes; then closes the writer's input, so the pipeline drains.
-pub(super) async fn run(mut queue: mpsc::Receiver<RawMessage>, writer: mpsc::Sender<Pending<InFlight>>, mut worker: Worker) {
+pub(super) async fn run(
+    mut queue: mpsc::Receiver<RawMessage>,
+    writer: mpsc::Sender<Pending<InFlight>>,
+    mut worker: Worker,
+) {
     while let Some(msg) = queue.recv().await {
-        worker.sinks.metrics.ingest_queue_messages.set(queue.len() as i64);
+        worker
+            .sinks
+            .metrics
+            .ingest_queue_messages
+            .set(queue.len() as i64);
         let pending = worker.handle(msg);
         if writer.send(pending).await.is_err() {
             break;
@@ -35,22 +43,48 @@ pub(super) async fn run(mut queue: mpsc::Receiver<RawMessage>, writer: mpsc::Sen
 }
 
 impl Worker {
-    pub fn new(city: Arc<City>, limits: DecoderLimits, sinks: Sinks, max_unregistered: usize) -> Self {
-        Worker { city, limits, sinks, unregistered: HashSet::new(), max_unregistered }
+    pub fn new(
+        city: Arc<City>,
+        limits: DecoderLimits,
+        sinks: Sinks,
+        max_unregistered: usize,
+    ) -> Self {
+        Worker {
+            city,
+            limits,
+            sinks,
+            unregistered: HashSet::new(),
+            max_unregistered,
+        }
     }
 
     fn handle(&mut self, msg: RawMessage) -> Pending<InFlight> {
         let started = Instant::now();
-        let mut decoded = Decoder::new(&self.city, &self.limits).decode(&msg.topic, &msg.payload, msg.received_ms);
+        let mut decoded = Decoder::new(&self.city, &self.limits).decode(
+            &msg.topic,
+            &msg.payload,
+            msg.received_ms,
+        );
         self.admit_unregistered(&mut decoded);
         let m = &self.sinks.metrics;
-        m.ingest_decode_seconds.observe(started.elapsed().as_secs_f64());
+        m.ingest_decode_seconds
+            .observe(started.elapsed().as_secs_f64());
         let domain = metrics_domain_label(&self.city, decoded.domain);
-        m.ingest_messages.with_label_values(&[domain, decoded.outcome().as_str()]).inc();
-        m.ingest_readings.with_label_values(&[domain]).inc_by(decoded.readings.len() as u64);
+        m.ingest_messages
+            .with_label_values(&[domain, decoded.outcome().as_str()])
+            .inc();
+        m.ingest_readings
+            .with_label_values(&[domain])
+            .inc_by(decoded.readings.len() as u64);
         let readings = std::mem::take(&mut decoded.readings);
         self.log_rejections(&msg, decoded);
-        Pending { message: InFlight { ack: msg.ack, received_ms: msg.received_ms }, readings }
+        Pending {
+            message: InFlight {
+                ack: msg.ack,
+                received_ms: msg.received_ms,
+            },
+            readings,
+        }
     }
 
     /// Keeps readings of an unregistered sensor only while the cap allows another one.
@@ -63,7 +97,10 @@ impl Worker {
         }
         if self.unregistered.len() < self.max_unregistered {
             self.unregistered.insert(first.sensor.clone());
-            self.sinks.metrics.ingest_unregistered_sensors.set(self.unregistered.len() as i64);
+            self.sinks
+                .metrics
+                .ingest_unregistered_sensors
+                .set(self.unregistered.len() as i64);
             return;
         }
         let detail = format!(
@@ -71,7 +108,9 @@ impl Worker {
             &*first.sensor, self.max_unregistered
         );
         decoded.readings.clear();
-        decoded.rejections.push(Rejection::whole(Reason::TooManyUnregistered, detail));
+        decoded
+            .rejections
+            .push(Rejection::whole(Reason::TooManyUnregistered, detail));
     }
 
     fn log_rejections(&self, msg: &RawMessage, decoded: Decoded) {
@@ -80,7 +119,11 @@ impl Worker {
         }
         let topic = crate::model::truncate(&msg.topic, 200);
         for rejection in decoded.rejections {
-            self.sinks.metrics.ingest_rejections.with_label_values(&[rejection.reason.as_str()]).inc();
+            self.sinks
+                .metrics
+                .ingest_rejections
+                .with_label_values(&[rejection.reason.as_str()])
+                .inc();
             tracing::debug!(topic = %topic, reason = rejection.reason.as_str(), detail = %rejection.detail, "rejected");
             self.sinks.rejections.push(RejectionRecord {
                 received_at: msg.received_ms,

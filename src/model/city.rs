@@ -100,14 +100,26 @@ impl City {
         for (i, d) in cfg.domains.iter().enumerate() {
             let key = format!("domains[{i}].name");
             if !is_valid_id(&d.name) {
-                return Err(err(key, format!("{:?}", d.name), "letters, digits, '-', '_', '.'; 1 to 64 characters"));
+                return Err(err(
+                    key,
+                    format!("{:?}", d.name),
+                    "letters, digits, '-', '_', '.'; 1 to 64 characters",
+                ));
             }
             let idx = DomainIdx(i as u16);
             if domain_by_name.insert(d.name.clone(), idx).is_some() {
-                return Err(err(key, format!("{:?}", d.name), "domain names must be unique"));
+                return Err(err(
+                    key,
+                    format!("{:?}", d.name),
+                    "domain names must be unique",
+                ));
             }
             if d.metrics.is_empty() {
-                return Err(err(format!("domains[{i}].metrics"), "[]", "at least one metric"));
+                return Err(err(
+                    format!("domains[{i}].metrics"),
+                    "[]",
+                    "at least one metric",
+                ));
             }
             let mut domain = Domain {
                 name: d.name.clone(),
@@ -118,17 +130,29 @@ impl City {
                 let key = format!("domains[{i}].metrics[{j}]");
                 let reserved = matches!(m.name.as_str(), "ts" | "seq");
                 if !is_valid_id(&m.name) || reserved {
-                    return Err(err(format!("{key}.name"), format!("{:?}", m.name), "an identifier other than \"ts\" and \"seq\""));
+                    return Err(err(
+                        format!("{key}.name"),
+                        format!("{:?}", m.name),
+                        "an identifier other than \"ts\" and \"seq\"",
+                    ));
                 }
                 if !(m.min.is_finite() && m.max.is_finite() && m.min < m.max) {
-                    return Err(err(format!("{key}.max"), m.max, format!("a finite number above min ({})", m.min)));
+                    return Err(err(
+                        format!("{key}.max"),
+                        m.max,
+                        format!("a finite number above min ({})", m.min),
+                    ));
                 }
                 if metrics.len() >= usize::from(u16::MAX) {
                     return Err(err(key, metrics.len(), "at most 65535 metrics in all"));
                 }
                 let midx = MetricIdx(metrics.len() as u16);
                 if domain.metric_by_name.insert(m.name.clone(), midx).is_some() {
-                    return Err(err(format!("{key}.name"), format!("{:?}", m.name), "metric names must be unique within a domain"));
+                    return Err(err(
+                        format!("{key}.name"),
+                        format!("{:?}", m.name),
+                        "metric names must be unique within a domain",
+                    ));
                 }
                 domain.metrics.push(midx);
                 metrics.push(Metric {
@@ -143,23 +167,50 @@ impl City {
         }
 
         if cfg.districts.is_empty() || cfg.districts.len() > 10_000 {
-            return Err(err("districts".into(), cfg.districts.len(), "1 to 10000 districts"));
+            return Err(err(
+                "districts".into(),
+                cfg.districts.len(),
+                "1 to 10000 districts",
+            ));
         }
         let mut district_by_id = HashMap::new();
         let mut districts = Vec::new();
         for (i, d) in cfg.districts.iter().enumerate() {
             let key = format!("districts[{i}]");
             if !is_valid_id(&d.id) {
-                return Err(err(format!("{key}.id"), format!("{:?}", d.id), "letters, digits, '-', '_', '.'; 1 to 64 characters"));
+                return Err(err(
+                    format!("{key}.id"),
+                    format!("{:?}", d.id),
+                    "letters, digits, '-', '_', '.'; 1 to 64 characters",
+                ));
             }
-            if district_by_id.insert(d.id.clone(), DistrictIdx(i as u16)).is_some() {
-                return Err(err(format!("{key}.id"), format!("{:?}", d.id), "district ids must be unique"));
+            if district_by_id
+                .insert(d.id.clone(), DistrictIdx(i as u16))
+                .is_some()
+            {
+                return Err(err(
+                    format!("{key}.id"),
+                    format!("{:?}", d.id),
+                    "district ids must be unique",
+                ));
             }
             if d.polygon.len() < 3 {
-                return Err(err(format!("{key}.polygon"), format!("{} points", d.polygon.len()), "at least 3 [lon, lat] points"));
+                return Err(err(
+                    format!("{key}.polygon"),
+                    format!("{} points", d.polygon.len()),
+                    "at least 3 [lon, lat] points",
+                ));
             }
-            if let Some([lon, lat]) = d.polygon.iter().find(|[lon, lat]| !valid_lon_lat(*lon, *lat)) {
-                return Err(err(format!("{key}.polygon"), format!("[{lon}, {lat}]"), "longitude -180..180 and latitude -90..90"));
+            if let Some([lon, lat]) = d
+                .polygon
+                .iter()
+                .find(|[lon, lat]| !valid_lon_lat(*lon, *lat))
+            {
+                return Err(err(
+                    format!("{key}.polygon"),
+                    format!("[{lon}, {lat}]"),
+                    "longitude -180..180 and latitude -90..90",
+                ));
             }
             districts.push(District {
                 id: d.id.clone(),
@@ -173,23 +224,50 @@ impl City {
         for (i, s) in cfg.sensors.iter().enumerate() {
             let key = format!("sensors[{i}]");
             if !is_valid_id(&s.id) {
-                return Err(err(format!("{key}.id"), format!("{:?}", s.id), "letters, digits, '-', '_', '.'; 1 to 64 characters"));
+                return Err(err(
+                    format!("{key}.id"),
+                    format!("{:?}", s.id),
+                    "letters, digits, '-', '_', '.'; 1 to 64 characters",
+                ));
             }
             let domain = *domain_by_name.get(&s.domain).ok_or_else(|| {
-                err(format!("{key}.domain"), format!("{:?}", s.domain), format!("one of the domains: {}", names(cfg.domains.iter().map(|d| d.name.as_str()))))
+                err(
+                    format!("{key}.domain"),
+                    format!("{:?}", s.domain),
+                    format!(
+                        "one of the domains: {}",
+                        names(cfg.domains.iter().map(|d| d.name.as_str()))
+                    ),
+                )
             })?;
             let district = *district_by_id.get(&s.district).ok_or_else(|| {
-                err(format!("{key}.district"), format!("{:?}", s.district), "the id of a district in this city file")
+                err(
+                    format!("{key}.district"),
+                    format!("{:?}", s.district),
+                    "the id of a district in this city file",
+                )
             })?;
             if !valid_lon_lat(s.lon, s.lat) {
-                return Err(err(format!("{key}.lat"), format!("{}, lon {}", s.lat, s.lon), "longitude -180..180 and latitude -90..90"));
+                return Err(err(
+                    format!("{key}.lat"),
+                    format!("{}, lon {}", s.lat, s.lon),
+                    "longitude -180..180 and latitude -90..90",
+                ));
             }
             if s.interval_s == 0 || s.interval_s > 86_400 {
-                return Err(err(format!("{key}.interval_s"), s.interval_s, "1 to 86400 seconds"));
+                return Err(err(
+                    format!("{key}.interval_s"),
+                    s.interval_s,
+                    "1 to 86400 seconds",
+                ));
             }
             let id: Arc<str> = Arc::from(s.id.as_str());
             if sensor_by_id.insert(id.clone(), sensors.len()).is_some() {
-                return Err(err(format!("{key}.id"), format!("{:?}", s.id), "sensor ids must be unique"));
+                return Err(err(
+                    format!("{key}.id"),
+                    format!("{:?}", s.id),
+                    "sensor ids must be unique",
+                ));
             }
             sensors.push(Sensor {
                 id,

@@ -10,7 +10,10 @@ use serde_json::{Map, Value};
 
 use super::rejection::truncate;
 use super::senml;
-use super::{parse_rfc3339_ms, parse_topic, City, DistrictIdx, DomainIdx, Reading, Reason, Rejection, MIN_VALID_TS_MS};
+use super::{
+    parse_rfc3339_ms, parse_topic, City, DistrictIdx, DomainIdx, Reading, Reason, Rejection,
+    MIN_VALID_TS_MS,
+};
 
 /// Bounds on what one message may carry.
 #[derive(Debug, Clone)]
@@ -96,16 +99,30 @@ impl<'c> Decoder<'c> {
     pub fn decode(&self, topic: &str, payload: &[u8], received_ms: i64) -> Decoded {
         let parts = match parse_topic(&self.limits.topic_prefix, topic) {
             Ok(p) => p,
-            Err(why) => return Decoded::rejected(None, None, Rejection::whole(Reason::BadTopic, why)),
+            Err(why) => {
+                return Decoded::rejected(None, None, Rejection::whole(Reason::BadTopic, why))
+            }
         };
         let sensor: Arc<str> = Arc::from(parts.sensor);
         let Some(domain) = self.city.domain_idx(parts.domain) else {
-            let why = format!("domain {:?} is not one of: {}", parts.domain, self.city.domain_names());
-            return Decoded::rejected(None, Some(sensor), Rejection::whole(Reason::UnknownDomain, why));
+            let why = format!(
+                "domain {:?} is not one of: {}",
+                parts.domain,
+                self.city.domain_names()
+            );
+            return Decoded::rejected(
+                None,
+                Some(sensor),
+                Rejection::whole(Reason::UnknownDomain, why),
+            );
         };
         let Some(district) = self.city.district_idx(parts.district) else {
             let why = format!("district {:?} is not in the city registry", parts.district);
-            return Decoded::rejected(Some(domain), Some(sensor), Rejection::whole(Reason::UnknownDistrict, why));
+            return Decoded::rejected(
+                Some(domain),
+                Some(sensor),
+                Rejection::whole(Reason::UnknownDistrict, why),
+            );
         };
         let (sensor, registered) = match self.city.sensor(parts.sensor) {
             Some(s) if s.domain != domain || s.district != district => {
@@ -117,7 +134,11 @@ impl<'c> Decoder<'c> {
                     parts.domain,
                     parts.district
                 );
-                return Decoded::rejected(Some(domain), Some(sensor), Rejection::whole(Reason::SensorMismatch, why));
+                return Decoded::rejected(
+                    Some(domain),
+                    Some(sensor),
+                    Rejection::whole(Reason::SensorMismatch, why),
+                );
             }
             Some(s) => (s.id.clone(), true),
             None => (sensor, false),
@@ -142,33 +163,56 @@ impl<'c> Decoder<'c> {
         out
     }
 
-    fn decode_payload(&self, t: &Target, payload: &[u8], out: &mut Decoded) -> Result<(), Rejection> {
+    fn decode_payload(
+        &self,
+        t: &Target,
+        payload: &[u8],
+        out: &mut Decoded,
+    ) -> Result<(), Rejection> {
         if payload.len() > self.limits.max_payload_bytes {
             return Err(Rejection::whole(
                 Reason::PayloadTooLarge,
-                format!("payload is {} bytes; the limit is {}", payload.len(), self.limits.max_payload_bytes),
+                format!(
+                    "payload is {} bytes; the limit is {}",
+                    payload.len(),
+                    self.limits.max_payload_bytes
+                ),
             ));
         }
         if payload.iter().all(u8::is_ascii_whitespace) {
             return Err(Rejection::whole(Reason::EmptyPayload, "payload is empty"));
         }
         let text = std::str::from_utf8(payload).map_err(|e| {
-            Rejection::whole(Reason::InvalidUtf8, format!("payload is not UTF-8: invalid byte at offset {}", e.valid_up_to()))
+            Rejection::whole(
+                Reason::InvalidUtf8,
+                format!(
+                    "payload is not UTF-8: invalid byte at offset {}",
+                    e.valid_up_to()
+                ),
+            )
         })?;
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| Rejection::whole(Reason::MalformedJson, format!("payload is not JSON: {e}")))?;
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            Rejection::whole(Reason::MalformedJson, format!("payload is not JSON: {e}"))
+        })?;
         match value {
             Value::Object(obj) => {
                 decode_record(t, &obj, out);
                 Ok(())
             }
-            Value::Array(items) if items.is_empty() => {
-                Err(Rejection::whole(Reason::EmptyPayload, "payload is an empty array"))
-            }
-            Value::Array(items) if items.len() > self.limits.max_batch_readings => Err(Rejection::whole(
-                Reason::BatchTooLarge,
-                format!("batch has {} entries; the limit is {}", items.len(), self.limits.max_batch_readings),
+            Value::Array(items) if items.is_empty() => Err(Rejection::whole(
+                Reason::EmptyPayload,
+                "payload is an empty array",
             )),
+            Value::Array(items) if items.len() > self.limits.max_batch_readings => {
+                Err(Rejection::whole(
+                    Reason::BatchTooLarge,
+                    format!(
+                        "batch has {} entries; the limit is {}",
+                        items.len(),
+                        self.limits.max_batch_readings
+                    ),
+                ))
+            }
             Value::Array(items) if senml::looks_like_senml(&items) => {
                 senml::decode_pack(t, &items, out);
                 Ok(())
@@ -187,7 +231,10 @@ impl<'c> Decoder<'c> {
             }
             other => Err(Rejection::whole(
                 Reason::InvalidShape,
-                format!("payload is {}; expected a JSON object, an array of objects, or SenML", kind(&other)),
+                format!(
+                    "payload is {}; expected a JSON object, an array of objects, or SenML",
+                    kind(&other)
+                ),
             )),
         }
     }
@@ -224,12 +271,20 @@ fn decode_record(t: &Target, obj: &Map<String, Value>, out: &mut Decoded) {
         }
         metric_fields += 1;
         match check_metric(t, name, v.as_f64().filter(|_| v.is_number()), || short(v)) {
-            Ok(reading) => out.readings.push(Reading { ts_ms, ts_received, seq, ..reading }),
+            Ok(reading) => out.readings.push(Reading {
+                ts_ms,
+                ts_received,
+                seq,
+                ..reading
+            }),
             Err(r) => out.rejections.push(r),
         }
     }
     if metric_fields == 0 {
-        out.rejections.push(Rejection::whole(Reason::NoValidMetric, "record has no metric fields"));
+        out.rejections.push(Rejection::whole(
+            Reason::NoValidMetric,
+            "record has no metric fields",
+        ));
     }
 }
 
@@ -242,17 +297,28 @@ pub(super) fn check_metric(
 ) -> Result<Reading, Rejection> {
     let Some(metric) = t.city.metric_idx(t.domain, name) else {
         let domain = &t.city.domain(t.domain).name;
-        return Err(Rejection::field(Reason::UnknownMetric, name, format!("{domain} has no metric {:?}", truncate(name, 64))));
+        return Err(Rejection::field(
+            Reason::UnknownMetric,
+            name,
+            format!("{domain} has no metric {:?}", truncate(name, 64)),
+        ));
     };
     let Some(value) = value.filter(|v| v.is_finite()) else {
-        return Err(Rejection::field(Reason::NonNumericValue, name, format!("{name} must be a number, got {}", shown())));
+        return Err(Rejection::field(
+            Reason::NonNumericValue,
+            name,
+            format!("{name} must be a number, got {}", shown()),
+        ));
     };
     let m = t.city.metric(metric);
     if !(m.min..=m.max).contains(&value) {
         return Err(Rejection::field(
             Reason::OutOfRange,
             name,
-            format!("{name} = {value} is outside {}..={} {}", m.min, m.max, m.unit),
+            format!(
+                "{name} = {value} is outside {}..={} {}",
+                m.min, m.max, m.unit
+            ),
         ));
     }
     Ok(Reading {
@@ -276,9 +342,16 @@ fn parse_ts(v: &Value) -> Result<i64, Rejection> {
             (None, Some(f)) if f.is_finite() && f.abs() < 1e15 => Ok(f as i64),
             _ => Err(bad(format!("ts {n} is not a unix-milliseconds integer"))),
         },
-        Value::String(s) => parse_rfc3339_ms(s)
-            .ok_or_else(|| bad(format!("ts {:?} is neither unix milliseconds nor RFC 3339", truncate(s, 40)))),
-        other => Err(bad(format!("ts must be unix milliseconds or an RFC 3339 string, got {}", kind(other)))),
+        Value::String(s) => parse_rfc3339_ms(s).ok_or_else(|| {
+            bad(format!(
+                "ts {:?} is neither unix milliseconds nor RFC 3339",
+                truncate(s, 40)
+            ))
+        }),
+        other => Err(bad(format!(
+            "ts must be unix milliseconds or an RFC 3339 string, got {}",
+            kind(other)
+        ))),
     }
 }
 
@@ -287,14 +360,20 @@ pub(super) fn check_ts(t: &Target, ts: i64) -> Result<i64, Rejection> {
     if ts < MIN_VALID_TS_MS {
         return Err(Rejection::whole(
             Reason::BadTimestamp,
-            format!("ts {ts} is before 2000-01-01; ts is unix milliseconds (was it sent in seconds?)"),
+            format!(
+                "ts {ts} is before 2000-01-01; ts is unix milliseconds (was it sent in seconds?)"
+            ),
         ));
     }
     let skew = ts.saturating_sub(t.received_ms);
     if skew > t.max_future_skew_ms {
         return Err(Rejection::whole(
             Reason::TimestampInFuture,
-            format!("ts {ts} is {} s ahead of the server clock; at most {} s allowed", skew / 1000, t.max_future_skew_ms / 1000),
+            format!(
+                "ts {ts} is {} s ahead of the server clock; at most {} s allowed",
+                skew / 1000,
+                t.max_future_skew_ms / 1000
+            ),
         ));
     }
     Ok(ts)

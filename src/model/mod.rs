@@ -9,7 +9,9 @@ mod senml;
 mod timestamp;
 mod topic;
 
-pub use city::{City, CityError, District, DistrictIdx, Domain, DomainIdx, Metric, MetricIdx, Sensor};
+pub use city::{
+    City, CityError, District, DistrictIdx, Domain, DomainIdx, Metric, MetricIdx, Sensor,
+};
 pub use decode::{Decoded, Decoder, DecoderLimits, Outcome};
 pub use reading::Reading;
 pub(crate) use rejection::truncate;

@@ -28,69 +28,119 @@ pub(super) fn decode_pack(t: &Target, items: &[Value], out: &mut Decoded) {
     let mut base_value = 0.0_f64;
     for (i, item) in items.iter().enumerate() {
         let Some(rec) = item.as_object() else {
-            out.rejections.push(Rejection::whole(Reason::InvalidShape, format!("SenML record {i} is not an object")));
+            out.rejections.push(Rejection::whole(
+                Reason::InvalidShape,
+                format!("SenML record {i} is not an object"),
+            ));
             continue;
         };
         if let Err(r) = update_bases(rec, &mut base_name, &mut base_time, &mut base_value) {
             out.rejections.push(r);
             continue;
         }
-        if !["n", "v", "vs", "vb", "vd", "s"].iter().any(|k| rec.contains_key(*k)) {
+        if !["n", "v", "vs", "vb", "vd", "s"]
+            .iter()
+            .any(|k| rec.contains_key(*k))
+        {
             continue; // a record carrying only base fields
         }
         let name = match rec.get("n") {
             None => base_name.clone(),
             Some(Value::String(n)) => format!("{base_name}{n}"),
             Some(other) => {
-                out.rejections.push(Rejection::whole(Reason::InvalidShape, format!("SenML record {i}: n must be a string, got {}", short(other))));
+                out.rejections.push(Rejection::whole(
+                    Reason::InvalidShape,
+                    format!("SenML record {i}: n must be a string, got {}", short(other)),
+                ));
                 continue;
             }
         };
         let metric = name.rsplit([':', '/']).next().unwrap_or(&name);
-        let (ts, ts_received) = match record_time_ms(t, rec, base_time).and_then(|(ts, rel)| Ok((check_ts(t, ts)?, rel))) {
+        let (ts, ts_received) = match record_time_ms(t, rec, base_time)
+            .and_then(|(ts, rel)| Ok((check_ts(t, ts)?, rel)))
+        {
             Ok(time) => time,
             Err(r) => {
                 out.rejections.push(r);
                 continue;
             }
         };
-        let value = rec.get("v").and_then(|v| v.as_f64().filter(|_| v.is_number())).map(|v| v + base_value);
-        let shown = || match rec.get("v").or(rec.get("vs")).or(rec.get("vb")).or(rec.get("vd")) {
+        let value = rec
+            .get("v")
+            .and_then(|v| v.as_f64().filter(|_| v.is_number()))
+            .map(|v| v + base_value);
+        let shown = || match rec
+            .get("v")
+            .or(rec.get("vs"))
+            .or(rec.get("vb"))
+            .or(rec.get("vd"))
+        {
             Some(v) => short(v),
             None => "no value".to_owned(),
         };
         match check_metric(t, metric, value, shown) {
-            Ok(reading) => out.readings.push(super::Reading { ts_ms: ts, ts_received, ..reading }),
+            Ok(reading) => out.readings.push(super::Reading {
+                ts_ms: ts,
+                ts_received,
+                ..reading
+            }),
             Err(r) => out.rejections.push(r),
         }
     }
 }
 
-fn update_bases(rec: &Map<String, Value>, name: &mut String, time: &mut f64, value: &mut f64) -> Result<(), Rejection> {
-    let bad = |field: &str, v: &Value| Rejection::field(Reason::InvalidShape, field, format!("SenML {field} has the wrong type: {}", short(v)));
+fn update_bases(
+    rec: &Map<String, Value>,
+    name: &mut String,
+    time: &mut f64,
+    value: &mut f64,
+) -> Result<(), Rejection> {
+    let bad = |field: &str, v: &Value| {
+        Rejection::field(
+            Reason::InvalidShape,
+            field,
+            format!("SenML {field} has the wrong type: {}", short(v)),
+        )
+    };
     if let Some(v) = rec.get("bn") {
         *name = v.as_str().ok_or_else(|| bad("bn", v))?.to_owned();
     }
     if let Some(v) = rec.get("bt") {
-        *time = v.as_f64().filter(|f| f.is_finite()).ok_or_else(|| bad("bt", v))?;
+        *time = v
+            .as_f64()
+            .filter(|f| f.is_finite())
+            .ok_or_else(|| bad("bt", v))?;
     }
     if let Some(v) = rec.get("bv") {
-        *value = v.as_f64().filter(|f| f.is_finite()).ok_or_else(|| bad("bv", v))?;
+        *value = v
+            .as_f64()
+            .filter(|f| f.is_finite())
+            .ok_or_else(|| bad("bv", v))?;
     }
     Ok(())
 }
 
 /// The record's time in unix ms, and whether it was relative to the receive time.
-fn record_time_ms(t: &Target, rec: &Map<String, Value>, base_time: f64) -> Result<(i64, bool), Rejection> {
+fn record_time_ms(
+    t: &Target,
+    rec: &Map<String, Value>,
+    base_time: f64,
+) -> Result<(i64, bool), Rejection> {
     let rel = match rec.get("t") {
         None => 0.0,
         Some(v) => v.as_f64().filter(|f| f.is_finite()).ok_or_else(|| {
-            Rejection::whole(Reason::BadTimestamp, format!("SenML t must be a number of seconds, got {}", short(v)))
+            Rejection::whole(
+                Reason::BadTimestamp,
+                format!("SenML t must be a number of seconds, got {}", short(v)),
+            )
         })?,
     };
     let secs = base_time + rel;
     if !secs.is_finite() || secs.abs() > 1e12 {
-        return Err(Rejection::whole(Reason::BadTimestamp, format!("SenML time {secs} s is out of range")));
+        return Err(Rejection::whole(
+            Reason::BadTimestamp,
+            format!("SenML time {secs} s is out of range"),
+        ));
     }
     if secs < RELATIVE_TIME_LIMIT_S {
         Ok((t.received_ms + (secs * 1000.0) as i64, true))

@@ -6,8 +6,11 @@ use crate::config::{load, load_city, Overrides};
 const NOW: i64 = 1_763_880_000_000;
 
 fn city() -> City {
-    let s = load(&Overrides::default()).expect("defaults");
-    City::from_config(&load_city(&s).expect("demo city")).expect("valid city")
+    static CITY: std::sync::LazyLock<City> = std::sync::LazyLock::new(|| {
+        let s = load(&Overrides::default()).expect("defaults");
+        City::from_config(&load_city(&s).expect("demo city")).expect("valid city")
+    });
+    CITY.clone()
 }
 
 fn limits() -> DecoderLimits {
@@ -37,7 +40,10 @@ fn a_traffic_object_becomes_one_reading_per_metric() {
     );
     assert_eq!(d.outcome(), Outcome::Accepted, "{:?}", d.rejections);
     assert_eq!(d.readings.len(), 3);
-    assert!(d.readings.iter().all(|r| r.ts_ms == NOW && r.seq == Some(5012) && r.registered));
+    assert!(d
+        .readings
+        .iter()
+        .all(|r| r.ts_ms == NOW && r.seq == Some(5012) && r.registered));
     assert_eq!(&*d.readings[0].sensor, "tl-0042");
 }
 
@@ -45,7 +51,10 @@ fn a_traffic_object_becomes_one_reading_per_metric() {
 fn a_missing_ts_means_the_receive_time_and_rfc3339_is_accepted() {
     let d = decode("city/environment/hai-chau/aq-0019", r#"{"pm25": 20.5}"#);
     assert_eq!(d.readings[0].ts_ms, NOW);
-    let d = decode("city/environment/hai-chau/aq-0019", r#"{"ts": "2025-11-23T13:40:00+07:00", "pm25": 20.5}"#);
+    let d = decode(
+        "city/environment/hai-chau/aq-0019",
+        r#"{"ts": "2025-11-23T13:40:00+07:00", "pm25": 20.5}"#,
+    );
     assert_eq!(d.readings[0].ts_ms, NOW);
 }
 
@@ -60,7 +69,12 @@ fn a_bad_field_is_rejected_and_the_rest_of_the_record_kept() {
     let mut r = reasons(&d);
     r.sort_unstable();
     assert_eq!(r, ["non_numeric_value", "out_of_range", "unknown_metric"]);
-    let field = |reason| d.rejections.iter().find(|x| x.reason == reason).and_then(|x| x.field.clone());
+    let field = |reason| {
+        d.rejections
+            .iter()
+            .find(|x| x.reason == reason)
+            .and_then(|x| x.field.clone())
+    };
     assert_eq!(field(Reason::OutOfRange).as_deref(), Some("avg_speed_kmh"));
 }
 
@@ -69,7 +83,10 @@ fn a_message_with_no_valid_metric_is_rejected_whole() {
     let d = decode("city/traffic/hai-chau/tl-0042", r#"{"ts": 1763880000000}"#);
     assert_eq!(d.outcome(), Outcome::Rejected);
     assert_eq!(reasons(&d), ["no_valid_metric"]);
-    let d = decode("city/traffic/hai-chau/tl-0042", r#"{"vehicle_count": null}"#);
+    let d = decode(
+        "city/traffic/hai-chau/tl-0042",
+        r#"{"vehicle_count": null}"#,
+    );
     assert_eq!(d.outcome(), Outcome::Rejected);
     assert_eq!(reasons(&d), ["non_numeric_value"]);
 }
@@ -90,7 +107,11 @@ fn each_malformed_payload_gets_its_own_reason() {
     for (payload, want) in cases {
         let d = Decoder::new(&city, &limits).decode(t, payload, NOW);
         assert_eq!(d.outcome(), Outcome::Rejected, "{payload:?}");
-        assert!(reasons(&d).iter().all(|r| *r == want), "{payload:?}: {:?}", d.rejections);
+        assert!(
+            reasons(&d).iter().all(|r| *r == want),
+            "{payload:?}: {:?}",
+            d.rejections
+        );
     }
     let big = format!(r#"{{"vehicle_count": 1, "pad": "{}"}}"#, "x".repeat(5000));
     assert_eq!(reasons(&decode(t, &big)), ["payload_too_large"]);
@@ -99,14 +120,31 @@ fn each_malformed_payload_gets_its_own_reason() {
 #[test]
 fn topics_route_or_say_why_not() {
     let p = r#"{"vehicle_count": 1}"#;
-    assert_eq!(reasons(&decode("town/traffic/hai-chau/tl-0042", p)), ["bad_topic"]);
+    assert_eq!(
+        reasons(&decode("town/traffic/hai-chau/tl-0042", p)),
+        ["bad_topic"]
+    );
     assert_eq!(reasons(&decode("city/traffic/hai-chau", p)), ["bad_topic"]);
-    assert_eq!(reasons(&decode("city/traffic/hai-chau/tl-0042/x", p)), ["bad_topic"]);
-    assert_eq!(reasons(&decode("city/parking/hai-chau/tl-0042", p)), ["unknown_domain"]);
-    assert_eq!(reasons(&decode("city/traffic/atlantis/tl-0042", p)), ["unknown_district"]);
-    assert_eq!(reasons(&decode("city/traffic/son-tra/tl-0042", p)), ["sensor_mismatch"]);
+    assert_eq!(
+        reasons(&decode("city/traffic/hai-chau/tl-0042/x", p)),
+        ["bad_topic"]
+    );
+    assert_eq!(
+        reasons(&decode("city/parking/hai-chau/tl-0042", p)),
+        ["unknown_domain"]
+    );
+    assert_eq!(
+        reasons(&decode("city/traffic/atlantis/tl-0042", p)),
+        ["unknown_district"]
+    );
+    assert_eq!(
+        reasons(&decode("city/traffic/son-tra/tl-0042", p)),
+        ["sensor_mismatch"]
+    );
     let d = decode("city/parking/hai-chau/tl-0042", p);
-    assert!(d.rejections[0].detail.contains("traffic, environment, public_service"));
+    assert!(d.rejections[0]
+        .detail
+        .contains("traffic, environment, public_service"));
 }
 
 #[test]
@@ -119,12 +157,21 @@ fn an_unregistered_sensor_in_a_known_district_is_accepted_and_flagged() {
 #[test]
 fn timestamps_in_seconds_or_far_future_are_rejected() {
     let t = "city/traffic/hai-chau/tl-0042";
-    assert_eq!(reasons(&decode(t, r#"{"ts": 1763880000, "vehicle_count": 1}"#)), ["bad_timestamp"]);
-    assert_eq!(reasons(&decode(t, r#"{"ts": "yesterday", "vehicle_count": 1}"#)), ["bad_timestamp"]);
+    assert_eq!(
+        reasons(&decode(t, r#"{"ts": 1763880000, "vehicle_count": 1}"#)),
+        ["bad_timestamp"]
+    );
+    assert_eq!(
+        reasons(&decode(t, r#"{"ts": "yesterday", "vehicle_count": 1}"#)),
+        ["bad_timestamp"]
+    );
     let future = format!(r#"{{"ts": {}, "vehicle_count": 1}}"#, NOW + 3_600_000);
     assert_eq!(reasons(&decode(t, &future)), ["timestamp_in_future"]);
     let d = decode(t, r#"{"seq": -1, "vehicle_count": 1}"#);
-    assert_eq!((d.outcome(), reasons(&d)), (Outcome::Partial, vec!["bad_seq"]));
+    assert_eq!(
+        (d.outcome(), reasons(&d)),
+        (Outcome::Partial, vec!["bad_seq"])
+    );
 }
 
 #[test]
@@ -134,10 +181,16 @@ fn a_batch_keeps_good_records_and_rejects_bad_ones() {
         r#"[{"ts": 1763879940000, "vehicle_count": 40}, {"ts": "bad", "vehicle_count": 41}, 7, {"ts": 1763880000000, "vehicle_count": 42}]"#,
     );
     assert_eq!(d.outcome(), Outcome::Partial);
-    assert_eq!(d.readings.iter().map(|r| r.value).collect::<Vec<_>>(), [40.0, 42.0]);
+    assert_eq!(
+        d.readings.iter().map(|r| r.value).collect::<Vec<_>>(),
+        [40.0, 42.0]
+    );
     assert_eq!(reasons(&d), ["bad_timestamp", "invalid_shape"]);
     let many = format!("[{}]", [r#"{"vehicle_count": 1}"#; 11].join(","));
-    assert_eq!(reasons(&decode("city/traffic/hai-chau/tl-0042", &many)), ["batch_too_large"]);
+    assert_eq!(
+        reasons(&decode("city/traffic/hai-chau/tl-0042", &many)),
+        ["batch_too_large"]
+    );
 }
 
 #[test]
@@ -152,7 +205,10 @@ fn senml_packs_resolve_names_and_times() {
     assert_eq!(d.readings[0].ts_ms, NOW);
     assert_eq!(d.readings[1].ts_ms, NOW - 60_000);
     assert_eq!(reasons(&d), ["unknown_metric"]);
-    let rel = decode("city/environment/hai-chau/aq-0019", r#"[{"n": "pm25", "v": 1, "t": -5}]"#);
+    let rel = decode(
+        "city/environment/hai-chau/aq-0019",
+        r#"[{"n": "pm25", "v": 1, "t": -5}]"#,
+    );
     assert_eq!(rel.readings[0].ts_ms, NOW - 5000);
 }
 
@@ -162,7 +218,10 @@ fn a_city_with_a_sensor_in_an_unknown_district_names_the_entry() {
     let mut cfg = load_city(&s).expect("demo");
     cfg.sensors[3].district = "atlantis".into();
     let err = City::from_config(&cfg).unwrap_err().to_string();
-    assert!(err.contains("sensors[3].district") && err.contains("atlantis"), "{err}");
+    assert!(
+        err.contains("sensors[3].district") && err.contains("atlantis"),
+        "{err}"
+    );
 }
 
 proptest! {
@@ -192,8 +251,15 @@ proptest! {
 fn arb_json() -> impl Strategy<Value = serde_json::Value> {
     use serde_json::Value;
     let key = prop_oneof![
-        Just("ts".to_owned()), Just("seq".to_owned()), Just("pm25".to_owned()), Just("bn".to_owned()),
-        Just("n".to_owned()), Just("v".to_owned()), Just("t".to_owned()), Just("bt".to_owned()), "[a-z_]{1,8}",
+        Just("ts".to_owned()),
+        Just("seq".to_owned()),
+        Just("pm25".to_owned()),
+        Just("bn".to_owned()),
+        Just("n".to_owned()),
+        Just("v".to_owned()),
+        Just("t".to_owned()),
+        Just("bt".to_owned()),
+        "[a-z_]{1,8}",
     ];
     let leaf = prop_oneof![
         Just(Value::Null),

@@ -24,7 +24,11 @@ pub fn parse_topic<'a>(prefix: &str, topic: &'a str) -> Result<TopicParts<'a>, S
             rest.split('/').count()
         ));
     };
-    for (what, level) in [("domain", domain), ("district", district), ("sensor id", sensor)] {
+    for (what, level) in [
+        ("domain", domain),
+        ("district", district),
+        ("sensor id", sensor),
+    ] {
         if !is_valid_id(level) {
             return Err(format!(
                 "{what} level {level:?} must be 1 to 64 letters, digits, '-', '_' or '.'"

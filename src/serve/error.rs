@@ -72,6 +72,9 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(Body { code: self.code(), message: self.to_string() })
+        HttpResponse::build(self.status_code()).json(Body {
+            code: self.code(),
+            message: self.to_string(),
+        })
     }
 }

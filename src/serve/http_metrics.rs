@@ -10,18 +10,34 @@ use actix_web::{web, Error};
 
 use super::AppState;
 
-pub(super) async fn track(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, Error> {
+pub(super) async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = method_label(req.method());
     let started = Instant::now();
     let res = next.call(req).await;
     if let Some(state) = state {
         let (route, status) = match &res {
-            Ok(r) => (r.request().match_pattern().unwrap_or_else(|| "unmatched".into()), r.status()),
+            Ok(r) => (
+                r.request()
+                    .match_pattern()
+                    .unwrap_or_else(|| "unmatched".into()),
+                r.status(),
+            ),
             Err(e) => ("unmatched".into(), e.as_response_error().status_code()),
         };
-        state.metrics.http_requests.with_label_values(&[route.as_str(), method, status.as_str()]).inc();
-        state.metrics.http_request_seconds.with_label_values(&[route.as_str()]).observe(started.elapsed().as_secs_f64());
+        state
+            .metrics
+            .http_requests
+            .with_label_values(&[route.as_str(), method, status.as_str()])
+            .inc();
+        state
+            .metrics
+            .http_request_seconds
+            .with_label_values(&[route.as_str()])
+            .observe(started.elapsed().as_secs_f64());
     }
     res
 }

@@ -17,7 +17,12 @@ pub use state::AppState;
 
 /// Starts serving on an already-bound listener (port 0 in tests). The returned `Server` must
 /// be spawned or awaited; stop it through its handle. OS signals are left to the caller.
-pub fn start(listener: TcpListener, state: AppState, workers: usize, shutdown_timeout: Duration) -> std::io::Result<Server> {
+pub fn start(
+    listener: TcpListener,
+    state: AppState,
+    workers: usize,
+    shutdown_timeout: Duration,
+) -> std::io::Result<Server> {
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()

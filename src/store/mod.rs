@@ -13,7 +13,10 @@ mod writer;
 pub use error::StoreError;
 pub use plan::{fold, plan, Plan, PlanError, Resolution};
 pub use sqlite::SqliteStore;
-pub use types::{Agg, OutboxEntry, OutboxStats, Point, RetentionPolicy, RetentionReport, Row, Scope, SeriesQuery, WriteReport};
+pub use types::{
+    Agg, OutboxEntry, OutboxStats, Point, RetentionPolicy, RetentionReport, Row, Scope,
+    SeriesQuery, WriteReport,
+};
 pub use writer::{spawn_writer, Committed, Pending, WriterHandle};
 
 /// The contract every store keeps. Methods may block (disk I/O): call them from a blocking

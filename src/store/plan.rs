@@ -53,22 +53,46 @@ pub enum PlanError {
     #[error("`from` must be before `to`")]
     EmptyRange,
     #[error("step {step_s} s over this range gives {points} points; at most {max} are allowed (use step >= {min_step_s} s)")]
-    TooManyPoints { step_s: i64, points: i64, max: i64, min_step_s: i64 },
+    TooManyPoints {
+        step_s: i64,
+        points: i64,
+        max: i64,
+        min_step_s: i64,
+    },
     #[error("step {step_s} s is finer than the data kept this far back ({kept}); use a step of at least {min_step_s} s")]
-    StepTooFine { step_s: i64, kept: &'static str, min_step_s: i64 },
+    StepTooFine {
+        step_s: i64,
+        kept: &'static str,
+        min_step_s: i64,
+    },
 }
 
 /// Chooses the table and step. `step_ms = None` picks the finest step that keeps the answer
 /// within `max_points`. The coarsest table that is no coarser than the step and still covers
 /// `from_ms` is used: rollups are exact for every aggregate, and fewer rows are read.
-pub fn plan(from_ms: i64, to_ms: i64, step_ms: Option<i64>, max_points: i64, now_ms: i64, retention: &RetentionPolicy) -> Result<Plan, PlanError> {
-    let span = to_ms.checked_sub(from_ms).filter(|s| *s > 0).ok_or(PlanError::EmptyRange)?;
+pub fn plan(
+    from_ms: i64,
+    to_ms: i64,
+    step_ms: Option<i64>,
+    max_points: i64,
+    now_ms: i64,
+    retention: &RetentionPolicy,
+) -> Result<Plan, PlanError> {
+    let span = to_ms
+        .checked_sub(from_ms)
+        .filter(|s| *s > 0)
+        .ok_or(PlanError::EmptyRange)?;
     let min_step = ceil_div(span, max_points).max(1);
     let step = match step_ms {
         Some(s) => {
             let points = ceil_div(span, s);
             if points > max_points {
-                return Err(PlanError::TooManyPoints { step_s: s / 1000, points, max: max_points, min_step_s: ceil_div(min_step, 1000) });
+                return Err(PlanError::TooManyPoints {
+                    step_s: s / 1000,
+                    points,
+                    max: max_points,
+                    min_step_s: ceil_div(min_step, 1000),
+                });
             }
             s
         }
@@ -77,9 +101,18 @@ pub fn plan(from_ms: i64, to_ms: i64, step_ms: Option<i64>, max_points: i64, now
     let covers = |r: Resolution| from_ms >= now_ms - r.retention(retention);
     let candidates = [Resolution::Raw, Resolution::Minute, Resolution::Hour];
     let usable = |r: &Resolution| r.step_ms() <= step && step % r.step_ms() == 0;
-    let chosen = candidates.iter().rev().copied().filter(usable).find(|r| covers(*r));
+    let chosen = candidates
+        .iter()
+        .rev()
+        .copied()
+        .filter(usable)
+        .find(|r| covers(*r));
     if let Some(resolution) = chosen {
-        return Ok(Plan { resolution, step_ms: step, beyond_retention: false });
+        return Ok(Plan {
+            resolution,
+            step_ms: step,
+            beyond_retention: false,
+        });
     }
     // Some table covers the range but is coarser than the step: ask for a coarser step.
     if let Some(finest) = candidates.iter().copied().find(|r| covers(*r)) {
@@ -88,19 +121,38 @@ pub fn plan(from_ms: i64, to_ms: i64, step_ms: Option<i64>, max_points: i64, now
             Resolution::Minute => "1-minute rollups",
             Resolution::Hour => "1-hour rollups",
         };
-        return Err(PlanError::StepTooFine { step_s: step / 1000, kept, min_step_s: finest.step_ms() / 1000 });
+        return Err(PlanError::StepTooFine {
+            step_s: step / 1000,
+            kept,
+            min_step_s: finest.step_ms() / 1000,
+        });
     }
     // Nothing local reaches back that far: the coarsest usable table answers what it still
     // holds, and the caller may ask InfluxDB for the rest.
-    let coarsest = candidates.iter().rev().copied().find(usable).unwrap_or(Resolution::Raw);
-    Ok(Plan { resolution: coarsest, step_ms: step, beyond_retention: true })
+    let coarsest = candidates
+        .iter()
+        .rev()
+        .copied()
+        .find(usable)
+        .unwrap_or(Resolution::Raw);
+    Ok(Plan {
+        resolution: coarsest,
+        step_ms: step,
+        beyond_retention: true,
+    })
 }
 
 /// The smallest of 1 s, 5 s, 10 s, 30 s, 1 min, 5 min, 15 min, 30 min, 1 h, 3 h, 6 h, 12 h,
 /// 1 d, 7 d at or above `min_ms`.
 fn nice_step(min_ms: i64) -> i64 {
-    const STEPS: [i64; 14] = [1, 5, 10, 30, 60, 300, 900, 1800, 3600, 10_800, 21_600, 43_200, 86_400, 604_800];
-    STEPS.iter().map(|s| s * 1000).find(|s| *s >= min_ms).unwrap_or(ceil_div(min_ms, 86_400_000) * 86_400_000)
+    const STEPS: [i64; 14] = [
+        1, 5, 10, 30, 60, 300, 900, 1800, 3600, 10_800, 21_600, 43_200, 86_400, 604_800,
+    ];
+    STEPS
+        .iter()
+        .map(|s| s * 1000)
+        .find(|s| *s >= min_ms)
+        .unwrap_or(ceil_div(min_ms, 86_400_000) * 86_400_000)
 }
 
 /// `a / b` rounded up, for positive `b` (i64::div_ceil is not stable).
@@ -151,12 +203,19 @@ mod tests {
 
     const DAY: i64 = 86_400_000;
     const NOW: i64 = 1_763_880_000_000;
-    const RET: RetentionPolicy = RetentionPolicy { raw_ms: 7 * DAY, rollup_1m_ms: 90 * DAY, rollup_1h_ms: 730 * DAY };
+    const RET: RetentionPolicy = RetentionPolicy {
+        raw_ms: 7 * DAY,
+        rollup_1m_ms: 90 * DAY,
+        rollup_1h_ms: 730 * DAY,
+    };
 
     #[test]
     fn a_fine_step_over_recent_data_reads_raw_rows() {
         let p = plan(NOW - 3_600_000, NOW, Some(10_000), 2000, NOW, &RET).expect("plan");
-        assert_eq!((p.resolution, p.step_ms, p.beyond_retention), (Resolution::Raw, 10_000, false));
+        assert_eq!(
+            (p.resolution, p.step_ms, p.beyond_retention),
+            (Resolution::Raw, 10_000, false)
+        );
     }
 
     #[test]
@@ -170,19 +229,54 @@ mod tests {
 
     #[test]
     fn data_older_than_raw_retention_comes_from_rollups() {
-        let p = plan(NOW - 30 * DAY, NOW - 29 * DAY, Some(60_000), 2000, NOW, &RET).expect("plan");
+        let p = plan(
+            NOW - 30 * DAY,
+            NOW - 29 * DAY,
+            Some(60_000),
+            2000,
+            NOW,
+            &RET,
+        )
+        .expect("plan");
         assert_eq!(p.resolution, Resolution::Minute);
-        let p = plan(NOW - 400 * DAY, NOW - 399 * DAY, Some(3_600_000), 2000, NOW, &RET).expect("plan");
+        let p = plan(
+            NOW - 400 * DAY,
+            NOW - 399 * DAY,
+            Some(3_600_000),
+            2000,
+            NOW,
+            &RET,
+        )
+        .expect("plan");
         assert_eq!(p.resolution, Resolution::Hour);
     }
 
     #[test]
     fn too_many_points_and_too_fine_steps_are_refused_with_the_step_to_use() {
         let e = plan(NOW - DAY, NOW, Some(1000), 2000, NOW, &RET).unwrap_err();
-        assert_eq!(e, PlanError::TooManyPoints { step_s: 1, points: 86_400, max: 2000, min_step_s: 44 });
-        let e = plan(NOW - 30 * DAY, NOW - 30 * DAY + 60_000, Some(10_000), 2000, NOW, &RET).unwrap_err();
+        assert_eq!(
+            e,
+            PlanError::TooManyPoints {
+                step_s: 1,
+                points: 86_400,
+                max: 2000,
+                min_step_s: 44
+            }
+        );
+        let e = plan(
+            NOW - 30 * DAY,
+            NOW - 30 * DAY + 60_000,
+            Some(10_000),
+            2000,
+            NOW,
+            &RET,
+        )
+        .unwrap_err();
         assert!(matches!(e, PlanError::StepTooFine { min_step_s: 60, .. }));
-        assert_eq!(plan(NOW, NOW, None, 10, NOW, &RET), Err(PlanError::EmptyRange));
+        assert_eq!(
+            plan(NOW, NOW, None, 10, NOW, &RET),
+            Err(PlanError::EmptyRange)
+        );
     }
 
     #[test]
@@ -193,13 +287,27 @@ mod tests {
 
     #[test]
     fn rows_fold_into_steps_by_each_aggregate() {
-        let rows = [Row::raw(0, 1.0), Row::raw(5, 3.0), Row::raw(12, 10.0), Row::raw(3, 2.0)];
-        let v = |agg| fold(&rows, 10, agg).iter().map(|p| (p.t, p.value)).collect::<Vec<_>>();
+        let rows = [
+            Row::raw(0, 1.0),
+            Row::raw(5, 3.0),
+            Row::raw(12, 10.0),
+            Row::raw(3, 2.0),
+        ];
+        let v = |agg| {
+            fold(&rows, 10, agg)
+                .iter()
+                .map(|p| (p.t, p.value))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(v(Agg::Mean), [(0, 2.0), (10, 10.0)]);
         assert_eq!(v(Agg::Min), [(0, 1.0), (10, 10.0)]);
         assert_eq!(v(Agg::Max), [(0, 3.0), (10, 10.0)]);
         assert_eq!(v(Agg::Sum), [(0, 6.0), (10, 10.0)]);
         assert_eq!(v(Agg::Count), [(0, 3.0), (10, 1.0)]);
-        assert_eq!(v(Agg::Last), [(0, 3.0), (10, 10.0)], "last by time, not by arrival");
+        assert_eq!(
+            v(Agg::Last),
+            [(0, 3.0), (10, 10.0)],
+            "last by time, not by arrival"
+        );
     }
 }

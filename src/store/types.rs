@@ -33,7 +33,10 @@ impl Agg {
 pub enum Scope {
     Sensor(String),
     /// All sensors of a domain, in one district or (`None`) city-wide.
-    Group { domain: DomainIdx, district: Option<DistrictIdx> },
+    Group {
+        domain: DomainIdx,
+        district: Option<DistrictIdx>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +63,15 @@ pub struct Row {
 
 impl Row {
     pub fn raw(ts: i64, value: f64) -> Row {
-        Row { t: ts, count: 1, sum: value, min: value, max: value, last: value, last_ts: ts }
+        Row {
+            t: ts,
+            count: 1,
+            sum: value,
+            min: value,
+            max: value,
+            last: value,
+            last_ts: ts,
+        }
     }
 }
 

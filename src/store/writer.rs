@@ -46,31 +46,40 @@ pub fn spawn_writer<M: Send + 'static>(
     max_batch_readings: usize,
     metrics: Arc<Metrics>,
 ) -> std::io::Result<WriterHandle> {
-    let thread = std::thread::Builder::new().name("store-writer".into()).spawn(move || {
-        while let Some(first) = input.blocking_recv() {
-            let mut batch = vec![first];
-            let mut readings = batch[0].readings.len();
-            while readings < max_batch_readings {
-                match input.try_recv() {
-                    Ok(p) => {
-                        readings += p.readings.len();
-                        batch.push(p);
+    let thread = std::thread::Builder::new()
+        .name("store-writer".into())
+        .spawn(move || {
+            while let Some(first) = input.blocking_recv() {
+                let mut batch = vec![first];
+                let mut readings = batch[0].readings.len();
+                while readings < max_batch_readings {
+                    match input.try_recv() {
+                        Ok(p) => {
+                            readings += p.readings.len();
+                            batch.push(p);
+                        }
+                        Err(_) => break,
                     }
-                    Err(_) => break,
+                }
+                let all: Vec<Reading> = batch
+                    .iter()
+                    .flat_map(|p| p.readings.iter().cloned())
+                    .collect();
+                let fresh = write_until_durable(store.as_ref(), &all, &metrics);
+                let mut fresh = fresh.into_iter();
+                for p in batch {
+                    let f: Vec<bool> = fresh.by_ref().take(p.readings.len()).collect();
+                    let committed = Committed {
+                        message: p.message,
+                        readings: p.readings,
+                        fresh: f,
+                    };
+                    if output.blocking_send(committed).is_err() {
+                        return;
+                    }
                 }
             }
-            let all: Vec<Reading> = batch.iter().flat_map(|p| p.readings.iter().cloned()).collect();
-            let fresh = write_until_durable(store.as_ref(), &all, &metrics);
-            let mut fresh = fresh.into_iter();
-            for p in batch {
-                let f: Vec<bool> = fresh.by_ref().take(p.readings.len()).collect();
-                let committed = Committed { message: p.message, readings: p.readings, fresh: f };
-                if output.blocking_send(committed).is_err() {
-                    return;
-                }
-            }
-        }
-    })?;
+        })?;
     Ok(WriterHandle { thread })
 }
 
@@ -83,11 +92,19 @@ fn write_until_durable(store: &dyn Store, readings: &[Reading], metrics: &Metric
         let started = Instant::now();
         match store.write(readings) {
             Ok(report) => {
-                metrics.store_write_seconds.observe(started.elapsed().as_secs_f64());
+                metrics
+                    .store_write_seconds
+                    .observe(started.elapsed().as_secs_f64());
                 metrics.store_batch_readings.observe(readings.len() as f64);
                 let dups = report.duplicates() as u64;
-                metrics.store_readings.with_label_values(&["stored"]).inc_by(readings.len() as u64 - dups);
-                metrics.store_readings.with_label_values(&["duplicate"]).inc_by(dups);
+                metrics
+                    .store_readings
+                    .with_label_values(&["stored"])
+                    .inc_by(readings.len() as u64 - dups);
+                metrics
+                    .store_readings
+                    .with_label_values(&["duplicate"])
+                    .inc_by(dups);
                 metrics.store_up.set(1);
                 return report.fresh;
             }

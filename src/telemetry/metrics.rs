@@ -3,8 +3,8 @@
 //! from config, rejection reasons, outcomes, route templates) — never sensor ids or raw paths.
 
 use prometheus::{
-    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry, TextEncoder,
+    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    Opts, Registry, TextEncoder,
 };
 
 use crate::model::{Outcome, Reason};
@@ -45,20 +45,32 @@ impl Metrics {
     pub fn new(domains: &[String]) -> Result<Metrics, prometheus::Error> {
         let registry = Registry::new();
         let ingest_messages = IntCounterVec::new(
-            Opts::new("ioc_ingest_messages_total", "MQTT messages ingested, by domain and outcome (accepted, partial, rejected)"),
+            Opts::new(
+                "ioc_ingest_messages_total",
+                "MQTT messages ingested, by domain and outcome (accepted, partial, rejected)",
+            ),
             &["domain", "outcome"],
         )?;
         let ingest_readings = IntCounterVec::new(
-            Opts::new("ioc_ingest_readings_total", "Readings (one metric of one sensor at one time) accepted, by domain"),
+            Opts::new(
+                "ioc_ingest_readings_total",
+                "Readings (one metric of one sensor at one time) accepted, by domain",
+            ),
             &["domain"],
         )?;
         let ingest_rejections = IntCounterVec::new(
-            Opts::new("ioc_ingest_rejections_total", "Rejected messages, records or fields, by reason"),
+            Opts::new(
+                "ioc_ingest_rejections_total",
+                "Rejected messages, records or fields, by reason",
+            ),
             &["reason"],
         )?;
         let ingest_decode_seconds = Histogram::with_opts(
-            HistogramOpts::new("ioc_ingest_decode_duration_seconds", "Time to decode, validate and aggregate one MQTT message")
-                .buckets(vec![1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2]),
+            HistogramOpts::new(
+                "ioc_ingest_decode_duration_seconds",
+                "Time to decode, validate and aggregate one MQTT message",
+            )
+            .buckets(vec![1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2]),
         )?;
         let ingest_queue_messages = IntGauge::new(
             "ioc_ingest_queue_messages",
@@ -68,7 +80,10 @@ impl Metrics {
             "ioc_ingest_unregistered_sensors",
             "Sensors seen on MQTT that are missing from the city registry",
         )?;
-        let mqtt_connected = IntGauge::new("ioc_mqtt_connected", "1 while connected to the MQTT broker, else 0")?;
+        let mqtt_connected = IntGauge::new(
+            "ioc_mqtt_connected",
+            "1 while connected to the MQTT broker, else 0",
+        )?;
         let mqtt_reconnects = IntCounter::new(
             "ioc_mqtt_reconnects_total",
             "Successful reconnections to the MQTT broker after a lost connection",
@@ -78,40 +93,72 @@ impl Metrics {
             "MQTT connection failures (each followed by a backoff delay)",
         )?;
         let http_requests = IntCounterVec::new(
-            Opts::new("ioc_http_requests_total", "HTTP requests by route template, method and status"),
+            Opts::new(
+                "ioc_http_requests_total",
+                "HTTP requests by route template, method and status",
+            ),
             &["route", "method", "status"],
         )?;
         let http_request_seconds = HistogramVec::new(
-            HistogramOpts::new("ioc_http_request_duration_seconds", "HTTP request latency by route template")
-                .buckets(vec![1e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2, 0.1, 0.5, 1.0]),
+            HistogramOpts::new(
+                "ioc_http_request_duration_seconds",
+                "HTTP request latency by route template",
+            )
+            .buckets(vec![1e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2, 0.1, 0.5, 1.0]),
             &["route"],
         )?;
         let store_readings = IntCounterVec::new(
-            Opts::new("ioc_store_readings_total", "Readings written to the store: stored, or duplicate (already stored, skipped)"),
+            Opts::new(
+                "ioc_store_readings_total",
+                "Readings written to the store: stored, or duplicate (already stored, skipped)",
+            ),
             &["result"],
         )?;
         let store_write_seconds = Histogram::with_opts(
-            HistogramOpts::new("ioc_store_write_duration_seconds", "Time to commit one batch durably")
-                .buckets(vec![1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.5, 1.0]),
+            HistogramOpts::new(
+                "ioc_store_write_duration_seconds",
+                "Time to commit one batch durably",
+            )
+            .buckets(vec![
+                1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.5, 1.0,
+            ]),
         )?;
         let store_batch_readings = Histogram::with_opts(
             HistogramOpts::new("ioc_store_batch_readings", "Readings per committed batch")
                 .buckets(vec![1.0, 10.0, 100.0, 1000.0, 5000.0, 20000.0, 100000.0]),
         )?;
-        let store_write_errors = IntCounter::new("ioc_store_write_errors_total", "Failed batch writes (each retried; ingest waits)")?;
+        let store_write_errors = IntCounter::new(
+            "ioc_store_write_errors_total",
+            "Failed batch writes (each retried; ingest waits)",
+        )?;
         let store_up = IntGauge::new("ioc_store_up", "1 while the last store write succeeded")?;
         let store_retention_deleted = IntCounterVec::new(
-            Opts::new("ioc_store_retention_deleted_total", "Rows removed by retention, by table"),
+            Opts::new(
+                "ioc_store_retention_deleted_total",
+                "Rows removed by retention, by table",
+            ),
             &["table"],
         )?;
         let export_lines = IntCounterVec::new(
             Opts::new("ioc_export_lines_total", "Line-protocol lines leaving the outbox: sent (accepted by InfluxDB) or rejected (refused as invalid, dropped)"),
             &["result"],
         )?;
-        let export_errors = IntCounter::new("ioc_export_errors_total", "Failed InfluxDB write attempts (each retried with backoff)")?;
-        let export_outbox_lines = IntGauge::new("ioc_export_outbox_lines", "Lines waiting in the export outbox")?;
-        let export_outbox_dropped = IntGauge::new("ioc_export_outbox_dropped_lines", "Lines not enqueued since start because the outbox was full")?;
-        let export_lag_seconds = Gauge::new("ioc_export_lag_seconds", "Age of the oldest line waiting in the export outbox")?;
+        let export_errors = IntCounter::new(
+            "ioc_export_errors_total",
+            "Failed InfluxDB write attempts (each retried with backoff)",
+        )?;
+        let export_outbox_lines = IntGauge::new(
+            "ioc_export_outbox_lines",
+            "Lines waiting in the export outbox",
+        )?;
+        let export_outbox_dropped = IntGauge::new(
+            "ioc_export_outbox_dropped_lines",
+            "Lines not enqueued since start because the outbox was full",
+        )?;
+        let export_lag_seconds = Gauge::new(
+            "ioc_export_lag_seconds",
+            "Age of the oldest line waiting in the export outbox",
+        )?;
         registry.register(Box::new(export_lines.clone()))?;
         registry.register(Box::new(export_errors.clone()))?;
         registry.register(Box::new(export_outbox_lines.clone()))?;
@@ -190,6 +237,9 @@ impl Metrics {
 }
 
 /// The `domain` label for a message: its domain's name, or `unknown` when the topic named none.
-pub fn metrics_domain_label(city: &crate::model::City, domain: Option<crate::model::DomainIdx>) -> &str {
+pub fn metrics_domain_label(
+    city: &crate::model::City,
+    domain: Option<crate::model::DomainIdx>,
+) -> &str {
     domain.map_or(UNKNOWN_DOMAIN, |d| city.domain(d).name.as_str())
 }

@@ -20,13 +20,24 @@ struct Victoria {
 
 impl Victoria {
     fn start() -> Victoria {
-        let mut v = Victoria { port: free_port(), dir: tempfile::tempdir().expect("tempdir"), child: None };
+        let mut v = Victoria {
+            port: free_port(),
+            dir: tempfile::tempdir().expect("tempdir"),
+            child: None,
+        };
         v.launch();
         v
     }
 
     fn launch(&mut self) {
-        let bin = ["/usr/bin/victoria-metrics", "/usr/local/bin/victoria-metrics"].into_iter().map(PathBuf::from).find(|p| p.exists()).unwrap_or_else(|| PathBuf::from("victoria-metrics"));
+        let bin = [
+            "/usr/bin/victoria-metrics",
+            "/usr/local/bin/victoria-metrics",
+        ]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from("victoria-metrics"));
         let child = Command::new(bin)
             .arg(format!("-storageDataPath={}", self.dir.path().display()))
             .arg(format!("-httpListenAddr=127.0.0.1:{}", self.port))
@@ -35,7 +46,11 @@ impl Victoria {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start victoria-metrics ({e}); run scripts/test.sh, which installs it"));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start victoria-metrics ({e}); run scripts/test.sh, which installs it"
+                )
+            });
         self.child = Some(child);
         for _ in 0..400 {
             if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
@@ -50,7 +65,10 @@ impl Victoria {
     /// operator does (a SIGKILL would lose its last second of accepted samples, on its side).
     fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
             for _ in 0..200 {
                 if c.try_wait().ok().flatten().is_some() {
                     return;
@@ -66,7 +84,10 @@ impl Victoria {
     async fn samples(&self) -> Vec<(i64, f64)> {
         let base = format!("http://127.0.0.1:{}", self.port);
         let http = reqwest::Client::new();
-        let _ = http.get(format!("{base}/internal/force_flush")).send().await;
+        let _ = http
+            .get(format!("{base}/internal/force_flush"))
+            .send()
+            .await;
         let text = http
             .post(format!("{base}/api/v1/export"))
             .form(&[("match[]", "{__name__=\"traffic_vehicle_count\"}")])
@@ -81,7 +102,11 @@ impl Victoria {
             let v: serde_json::Value = serde_json::from_str(line).expect("json line");
             let ts = v["timestamps"].as_array().expect("timestamps");
             let vals = v["values"].as_array().expect("values");
-            out.extend(ts.iter().zip(vals).map(|(t, x)| (t.as_i64().expect("ts"), x.as_f64().expect("value"))));
+            out.extend(
+                ts.iter()
+                    .zip(vals)
+                    .map(|(t, x)| (t.as_i64().expect("ts"), x.as_f64().expect("value"))),
+            );
         }
         out
     }
@@ -112,7 +137,8 @@ async fn spawn_exporting_app(url: &str) -> TestApp {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_influxdb_outage_grows_the_outbox_without_pausing_ingest_and_every_reading_arrives_once() {
+async fn an_influxdb_outage_grows_the_outbox_without_pausing_ingest_and_every_reading_arrives_once()
+{
     let mut victoria = Victoria::start();
     let app = spawn_exporting_app(&format!("http://127.0.0.1:{}", victoria.port)).await;
     let t0 = ioc::model::now_ms() - 600_000;
@@ -121,24 +147,48 @@ async fn an_influxdb_outage_grows_the_outbox_without_pausing_ingest_and_every_re
         let p = &p;
         async move {
             for i in range {
-                p.publish("city/traffic/hai-chau/tl-0042", format!(r#"{{"ts": {}, "vehicle_count": {i}}}"#, t0 + i * 100)).await;
+                p.publish(
+                    "city/traffic/hai-chau/tl-0042",
+                    format!(r#"{{"ts": {}, "vehicle_count": {i}}}"#, t0 + i * 100),
+                )
+                .await;
             }
         }
     };
     publish(0..200).await;
-    eventually("the first 200 are exported", || async { app.metric(r#"ioc_export_lines_total{result="sent"}"#).await == 200.0 }).await;
+    eventually("the first 200 are exported", || async {
+        app.metric(r#"ioc_export_lines_total{result="sent"}"#).await == 200.0
+    })
+    .await;
 
     victoria.stop();
     publish(200..500).await;
-    eventually("ingest keeps storing during the outage", || async { app.metric(r#"ioc_store_readings_total{result="stored"}"#).await == 500.0 }).await;
-    eventually("the outbox holds what could not be sent", || async { app.metric("ioc_export_outbox_lines").await == 300.0 }).await;
+    eventually("ingest keeps storing during the outage", || async {
+        app.metric(r#"ioc_store_readings_total{result="stored"}"#)
+            .await
+            == 500.0
+    })
+    .await;
+    eventually("the outbox holds what could not be sent", || async {
+        app.metric("ioc_export_outbox_lines").await == 300.0
+    })
+    .await;
     let (status, ready) = app.get("/readyz").await;
-    assert_eq!(status, 200, "an export outage does not make ioc unready: {ready}");
-    eventually("readiness reports the export down", || async { app.get("/readyz").await.1["checks"]["export"]["status"] == "down" }).await;
+    assert_eq!(
+        status, 200,
+        "an export outage does not make ioc unready: {ready}"
+    );
+    eventually("readiness reports the export down", || async {
+        app.get("/readyz").await.1["checks"]["export"]["status"] == "down"
+    })
+    .await;
     assert!(app.metric("ioc_export_errors_total").await >= 1.0);
 
     victoria.launch();
-    eventually("the backlog drains after recovery", || async { app.metric(r#"ioc_export_lines_total{result="sent"}"#).await == 500.0 }).await;
+    eventually("the backlog drains after recovery", || async {
+        app.metric(r#"ioc_export_lines_total{result="sent"}"#).await == 500.0
+    })
+    .await;
     assert_eq!(app.metric("ioc_export_outbox_lines").await, 0.0);
     let mut samples = Vec::new();
     for _ in 0..100 {
@@ -151,7 +201,10 @@ async fn an_influxdb_outage_grows_the_outbox_without_pausing_ingest_and_every_re
     let times: HashSet<i64> = samples.iter().map(|(t, _)| *t).collect();
     assert_eq!(samples.len(), 500, "every reading arrives, none twice");
     assert_eq!(times.len(), 500);
-    assert!(samples.iter().all(|(t, v)| (t - t0) / 100 == *v as i64), "each value at its own ms timestamp");
+    assert!(
+        samples.iter().all(|(t, v)| (t - t0) / 100 == *v as i64),
+        "each value at its own ms timestamp"
+    );
 }
 
 /// A stand-in for InfluxDB's HTTP API, replaying a recorded Flux answer: no InfluxDB 2 server
@@ -179,7 +232,9 @@ impl RecordedInflux {
 }
 
 fn serve(mut stream: TcpStream, flux_csv: &str, seen: &Mutex<Vec<String>>) {
-    let Ok(clone) = stream.try_clone() else { return };
+    let Ok(clone) = stream.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::new(clone);
     loop {
         let mut request_line = String::new();
@@ -204,7 +259,9 @@ fn serve(mut stream: TcpStream, flux_csv: &str, seen: &Mutex<Vec<String>>) {
             return;
         }
         let response = if request_line.starts_with("POST /api/v2/query") {
-            seen.lock().expect("lock").push(String::from_utf8_lossy(&body).into_owned());
+            seen.lock()
+                .expect("lock")
+                .push(String::from_utf8_lossy(&body).into_owned());
             format!("HTTP/1.1 200 OK\r\ncontent-type: text/csv; charset=utf-8\r\ncontent-length: {}\r\n\r\n{flux_csv}", flux_csv.len())
         } else {
             "HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n".to_owned()
@@ -225,15 +282,28 @@ async fn history_beyond_local_retention_is_answered_by_influxdb_with_flux() {
     let app = spawn_exporting_app(&format!("http://127.0.0.1:{}", influx.port)).await;
     let from = 1_677_628_800_000_i64; // 2023-03-01T00:00:00Z: older than every local retention
     let to = from + 2 * 3_600_000;
-    let (status, body) = app.get(&format!("/api/v1/series?sensor=tl-0042&metric=avg_speed_kmh&from={from}&to={to}&step=1h")).await;
+    let (status, body) = app
+        .get(&format!(
+            "/api/v1/series?sensor=tl-0042&metric=avg_speed_kmh&from={from}&to={to}&step=1h"
+        ))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["source"], "influxdb");
-    assert_eq!(body["points"], serde_json::json!([[from, 41.5], [from + 3_600_000, 38.25]]));
+    assert_eq!(
+        body["points"],
+        serde_json::json!([[from, 41.5], [from + 3_600_000, 38.25]])
+    );
     let queries = influx.queries.lock().expect("lock").clone();
     assert_eq!(queries.len(), 1);
     let q: serde_json::Value = serde_json::from_str(&queries[0]).expect("query body is JSON");
     let flux = q["query"].as_str().expect("flux");
-    for part in ["from(bucket: \"ioc\")", "r._measurement == \"traffic\"", "r._field == \"avg_speed_kmh\"", "r.sensor == \"tl-0042\"", "every: 3600000ms, fn: mean"] {
+    for part in [
+        "from(bucket: \"ioc\")",
+        "r._measurement == \"traffic\"",
+        "r._field == \"avg_speed_kmh\"",
+        "r.sensor == \"tl-0042\"",
+        "every: 3600000ms, fn: mean",
+    ] {
         assert!(flux.contains(part), "{part} in {flux}");
     }
 }
@@ -242,7 +312,15 @@ async fn history_beyond_local_retention_is_answered_by_influxdb_with_flux() {
 async fn without_influxdb_history_beyond_retention_is_marked_partial() {
     let app = crate::helpers::spawn_app(BrokerKind::Embedded).await;
     let from = 1_677_628_800_000_i64;
-    let (status, body) = app.get(&format!("/api/v1/series?sensor=tl-0042&metric=avg_speed_kmh&from={from}&to={}&step=1h", from + 3_600_000)).await;
+    let (status, body) = app
+        .get(&format!(
+            "/api/v1/series?sensor=tl-0042&metric=avg_speed_kmh&from={from}&to={}&step=1h",
+            from + 3_600_000
+        ))
+        .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!((body["partial"].as_bool(), body["source"].as_str()), (Some(true), Some("rollup_1h")));
+    assert_eq!(
+        (body["partial"].as_bool(), body["source"].as_str()),
+        (Some(true), Some("rollup_1h"))
+    );
 }

@@ -48,14 +48,21 @@ pub fn test_env(broker: &BrokerKind) -> Vec<(String, String)> {
     let mut env = vec![
         ("IOC__HTTP__LISTEN", "127.0.0.1:0".to_owned()),
         ("IOC__HTTP__WORKERS", "1".to_owned()),
-        ("IOC__MQTT__CLIENT_ID", format!("ioc-test-{}-{id}", std::process::id())),
+        (
+            "IOC__MQTT__CLIENT_ID",
+            format!("ioc-test-{}-{id}", std::process::id()),
+        ),
         ("IOC__MQTT__RECONNECT_INITIAL_MS", "50".to_owned()),
         ("IOC__MQTT__RECONNECT_MAX_MS", "400".to_owned()),
         ("IOC__LOG__FILTER", "error,rumqttd=off".to_owned()),
     ];
     match broker {
-        BrokerKind::Embedded => env.push(("IOC__BROKER__LISTEN", format!("127.0.0.1:{}", free_port()))),
-        BrokerKind::External(port) => env.push(("IOC__MQTT__URL", format!("mqtt://127.0.0.1:{port}"))),
+        BrokerKind::Embedded => {
+            env.push(("IOC__BROKER__LISTEN", format!("127.0.0.1:{}", free_port())))
+        }
+        BrokerKind::External(port) => {
+            env.push(("IOC__MQTT__URL", format!("mqtt://127.0.0.1:{port}")))
+        }
     }
     env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
@@ -65,22 +72,43 @@ pub async fn spawn_app(broker: BrokerKind) -> TestApp {
 }
 
 pub async fn spawn_app_with(broker: BrokerKind, extra: &[(&str, &str)]) -> TestApp {
-    spawn_app_in(Arc::new(tempfile::tempdir().expect("tempdir")), broker, extra).await
+    spawn_app_in(
+        Arc::new(tempfile::tempdir().expect("tempdir")),
+        broker,
+        extra,
+    )
+    .await
 }
 
 /// Starts the application with its store in `dir` (reuse a dir to restart on the same data).
-pub async fn spawn_app_in(dir: Arc<tempfile::TempDir>, broker: BrokerKind, extra: &[(&str, &str)]) -> TestApp {
+pub async fn spawn_app_in(
+    dir: Arc<tempfile::TempDir>,
+    broker: BrokerKind,
+    extra: &[(&str, &str)],
+) -> TestApp {
     let mut env = test_env(&broker);
-    env.push(("IOC__STORE__PATH".to_owned(), dir.path().join("ioc.db").display().to_string()));
+    env.push((
+        "IOC__STORE__PATH".to_owned(),
+        dir.path().join("ioc.db").display().to_string(),
+    ));
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let settings = load(&Overrides { file: None, env }).expect("test settings are valid");
     ioc::telemetry::init_logging(&settings.log);
-    let app = Application::build(settings).await.expect("application starts");
+    let app = Application::build(settings)
+        .await
+        .expect("application starts");
     let addr = app.http_addr();
     let mqtt_port = app.mqtt_addr().1;
     let shutdown = app.shutdown_token();
     let task = tokio::spawn(app.run_until_stopped());
-    let app = TestApp { addr, dir, mqtt_port, http: reqwest::Client::new(), shutdown, task: Some(task) };
+    let app = TestApp {
+        addr,
+        dir,
+        mqtt_port,
+        http: reqwest::Client::new(),
+        shutdown,
+        task: Some(task),
+    };
     app.wait_ready().await;
     app
 }
@@ -92,14 +120,26 @@ impl TestApp {
 
     /// GET `path`; returns the status and the JSON body (`Value::Null` when not JSON).
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let res = self.http.get(self.url(path)).send().await.expect("HTTP request");
+        let res = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("HTTP request");
         let status = res.status().as_u16();
         let body = res.json().await.unwrap_or(Value::Null);
         (status, body)
     }
 
     pub async fn metrics(&self) -> String {
-        self.http.get(self.url("/metrics")).send().await.expect("metrics").text().await.expect("text")
+        self.http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
     }
 
     /// The value of one Prometheus series, e.g. `ioc_mqtt_reconnects_total`, 0 when absent.
@@ -109,7 +149,10 @@ impl TestApp {
 
     /// Waits until `/readyz` says the broker connection is up and the subscription is in place.
     pub async fn wait_ready(&self) {
-        eventually("readyz reports ready", || async { self.get("/readyz").await.0 == 200 }).await;
+        eventually("readyz reports ready", || async {
+            self.get("/readyz").await.0 == 200
+        })
+        .await;
         // The SUBSCRIBE follows the CONNACK; give it a moment to be acknowledged.
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
@@ -134,7 +177,10 @@ impl Drop for TestApp {
 
 pub fn metric_value(text: &str, series: &str) -> f64 {
     text.lines()
-        .find_map(|l| l.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
+        .find_map(|l| {
+            l.strip_prefix(series)
+                .and_then(|rest| rest.strip_prefix(' '))
+        })
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0.0)
 }
@@ -165,7 +211,11 @@ pub struct Publisher {
 impl Publisher {
     pub async fn connect(port: u16) -> Publisher {
         let id = CLIENT_IDS.fetch_add(1, Ordering::Relaxed);
-        let mut o = MqttOptions::new(format!("test-pub-{}-{id}", std::process::id()), "127.0.0.1", port);
+        let mut o = MqttOptions::new(
+            format!("test-pub-{}-{id}", std::process::id()),
+            "127.0.0.1",
+            port,
+        );
         o.set_max_packet_size(4 << 20, 4 << 20);
         let (client, mut eventloop) = AsyncClient::new(o, 1000);
         let acks = Arc::new(AtomicUsize::new(0));
@@ -196,12 +246,18 @@ impl Publisher {
     }
 
     pub async fn publish(&self, topic: &str, payload: impl Into<Vec<u8>>) {
-        self.client.publish(topic, QoS::AtLeastOnce, false, payload.into()).await.expect("publish request queued");
+        self.client
+            .publish(topic, QoS::AtLeastOnce, false, payload.into())
+            .await
+            .expect("publish request queued");
     }
 
     /// Waits until the broker acknowledged `n` publishes in all.
     pub async fn wait_acked(&self, n: usize) {
-        eventually(&format!("{n} PUBACKs"), || async { self.acks.load(Ordering::SeqCst) >= n }).await;
+        eventually(&format!("{n} PUBACKs"), || async {
+            self.acks.load(Ordering::SeqCst) >= n
+        })
+        .await;
     }
 }
 
@@ -222,7 +278,11 @@ impl Mosquitto {
     /// Starts Mosquitto. Fails the test (never skips it) when Mosquitto is not installed.
     pub fn start() -> Mosquitto {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut m = Mosquitto { port: free_port(), child: None, dir };
+        let mut m = Mosquitto {
+            port: free_port(),
+            child: None,
+            dir,
+        };
         m.launch();
         m
     }
@@ -242,7 +302,9 @@ impl Mosquitto {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start mosquitto ({e}); run scripts/test.sh, which installs it"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start mosquitto ({e}); run scripts/test.sh, which installs it")
+            });
         self.child = Some(child);
         for _ in 0..200 {
             if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
@@ -275,9 +337,13 @@ impl Drop for Mosquitto {
 }
 
 fn mosquitto_binary() -> PathBuf {
-    ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .unwrap_or_else(|| PathBuf::from("mosquitto"))
+    [
+        "/usr/sbin/mosquitto",
+        "/usr/bin/mosquitto",
+        "/usr/local/sbin/mosquitto",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+    .unwrap_or_else(|| PathBuf::from("mosquitto"))
 }

@@ -1,7 +1,10 @@
 //! The same scenarios through Debian's Mosquitto, plus a broker crash in mid-stream.
 
 use crate::helpers::{eventually, spawn_app, BrokerKind, Mosquitto};
-use crate::ingest::{malformed_messages_are_rejected_by_reason_while_good_ones_flow, readings_of_all_three_domains_reach_the_api};
+use crate::ingest::{
+    malformed_messages_are_rejected_by_reason_while_good_ones_flow,
+    readings_of_all_three_domains_reach_the_api,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readings_of_all_three_domains_reach_the_api_through_mosquitto() {
@@ -24,9 +27,13 @@ async fn mosquitto_killed_and_restarted_mid_stream_ingest_reconnects_resubscribe
     let topic = "city/traffic/hai-chau/tl-0042";
     let p = app.publisher().await;
     for i in 1..=5 {
-        p.publish(topic, format!(r#"{{"seq": {i}, "vehicle_count": {i}}}"#)).await;
+        p.publish(topic, format!(r#"{{"seq": {i}, "vehicle_count": {i}}}"#))
+            .await;
     }
-    eventually("the first stream lands", || async { app.get("/api/v1/sensors/tl-0042").await.1["last_seq"] == 5 }).await;
+    eventually("the first stream lands", || async {
+        app.get("/api/v1/sensors/tl-0042").await.1["last_seq"] == 5
+    })
+    .await;
     drop(p);
 
     broker.kill();
@@ -37,7 +44,10 @@ async fn mosquitto_killed_and_restarted_mid_stream_ingest_reconnects_resubscribe
     .await;
     broker.restart(); // no persistence: the broker forgot our session, so we must resubscribe
 
-    eventually("ingest reconnects", || async { app.metric("ioc_mqtt_reconnects_total").await >= 1.0 }).await;
+    eventually("ingest reconnects", || async {
+        app.metric("ioc_mqtt_reconnects_total").await >= 1.0
+    })
+    .await;
     app.wait_ready().await;
     let p = app.publisher().await;
     // The SUBSCRIBE after reconnecting races our publishes; publish until one lands.
@@ -48,16 +58,25 @@ async fn mosquitto_killed_and_restarted_mid_stream_ingest_reconnects_resubscribe
         async move {
             p.publish(topic, payload).await;
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            app.get("/api/v1/sensors/tl-0042").await.1["last_seq"].as_u64().is_some_and(|s| s > 100)
+            app.get("/api/v1/sensors/tl-0042").await.1["last_seq"]
+                .as_u64()
+                .is_some_and(|s| s > 100)
         }
     })
     .await;
-    let before = app.get("/api/v1/sensors/tl-0042").await.1["readings_received"].as_u64().expect("count");
+    let before = app.get("/api/v1/sensors/tl-0042").await.1["readings_received"]
+        .as_u64()
+        .expect("count");
     for i in 1..=20 {
-        p.publish(topic, format!(r#"{{"seq": {}, "vehicle_count": 9}}"#, 1000 + i)).await;
+        p.publish(
+            topic,
+            format!(r#"{{"seq": {}, "vehicle_count": 9}}"#, 1000 + i),
+        )
+        .await;
     }
     eventually("every message after the resubscription lands", || async {
-        app.get("/api/v1/sensors/tl-0042").await.1["readings_received"].as_u64() == Some(before + 20)
+        app.get("/api/v1/sensors/tl-0042").await.1["readings_received"].as_u64()
+            == Some(before + 20)
     })
     .await;
     assert!(app.metric("ioc_mqtt_connection_errors_total").await >= 1.0);

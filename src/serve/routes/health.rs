@@ -20,7 +20,9 @@ pub(super) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Err(e) => Some(e.to_string()),
     };
     let ready = broker.up && store_error.is_none();
-    let check = |up: bool, error: Option<String>| -> Value { json!({ "status": if up { "up" } else { "down" }, "error": error }) };
+    let check = |up: bool, error: Option<String>| -> Value {
+        json!({ "status": if up { "up" } else { "down" }, "error": error })
+    };
     let mut broker_check = check(broker.up, broker.error);
     broker_check["since"] = json!(broker.since);
     let mut body = json!({

@@ -13,7 +13,10 @@ pub(super) struct Query {
 }
 
 /// `GET /api/v1/indicators?domain=&district=`: window aggregates per domain, city-wide and per district.
-pub(super) async fn all(state: web::Data<AppState>, q: web::Query<Query>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn all(
+    state: web::Data<AppState>,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, ApiError> {
     let (domain, district) = resolve(&state, q.domain.as_deref(), q.district.as_deref())?;
     let indicators = state.live().indicators(domain, district, now_ms());
     Ok(HttpResponse::Ok().json(indicators))

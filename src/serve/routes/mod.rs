@@ -11,19 +11,22 @@ use super::{ApiError, AppState};
 use crate::model::{DistrictIdx, DomainIdx};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::InvalidQuery(err.to_string()).into()))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(metrics::metrics))
-        .service(
-            web::scope("/api/v1")
-                .route("/sensors", web::get().to(sensors::list))
-                .route("/sensors/{id}", web::get().to(sensors::detail))
-                .route("/indicators", web::get().to(indicators::all))
-                .route("/series", web::get().to(series::series))
-                .route("/ingest/rejections", web::get().to(rejections::recent)),
-        )
-        .default_service(web::to(not_found));
+    cfg.app_data(
+        web::QueryConfig::default()
+            .error_handler(|err, _| ApiError::InvalidQuery(err.to_string()).into()),
+    )
+    .route("/healthz", web::get().to(health::healthz))
+    .route("/readyz", web::get().to(health::readyz))
+    .route("/metrics", web::get().to(metrics::metrics))
+    .service(
+        web::scope("/api/v1")
+            .route("/sensors", web::get().to(sensors::list))
+            .route("/sensors/{id}", web::get().to(sensors::detail))
+            .route("/indicators", web::get().to(indicators::all))
+            .route("/series", web::get().to(series::series))
+            .route("/ingest/rejections", web::get().to(rejections::recent)),
+    )
+    .default_service(web::to(not_found));
 }
 
 async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
@@ -34,14 +37,25 @@ async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError
 }
 
 /// Resolves optional `domain` / `district` query values against the city registry.
-pub(super) fn resolve(state: &AppState, domain: Option<&str>, district: Option<&str>) -> Result<(Option<DomainIdx>, Option<DistrictIdx>), ApiError> {
+pub(super) fn resolve(
+    state: &AppState,
+    domain: Option<&str>,
+    district: Option<&str>,
+) -> Result<(Option<DomainIdx>, Option<DistrictIdx>), ApiError> {
     let live = state.live();
     let city = live.city();
     let domain = domain
-        .map(|d| city.domain_idx(d).ok_or_else(|| ApiError::UnknownDomain(crate::model::truncate(d, 64), city.domain_names())))
+        .map(|d| {
+            city.domain_idx(d).ok_or_else(|| {
+                ApiError::UnknownDomain(crate::model::truncate(d, 64), city.domain_names())
+            })
+        })
         .transpose()?;
     let district = district
-        .map(|d| city.district_idx(d).ok_or_else(|| ApiError::UnknownDistrict(crate::model::truncate(d, 64))))
+        .map(|d| {
+            city.district_idx(d)
+                .ok_or_else(|| ApiError::UnknownDistrict(crate::model::truncate(d, 64)))
+        })
         .transpose()?;
     Ok((domain, district))
 }

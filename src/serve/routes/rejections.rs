@@ -13,14 +13,21 @@ pub(super) struct Query {
 }
 
 /// `GET /api/v1/ingest/rejections?reason=&limit=`: the most recent rejections, newest first.
-pub(super) async fn recent(state: web::Data<AppState>, q: web::Query<Query>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn recent(
+    state: web::Data<AppState>,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, ApiError> {
     let reason = q
         .reason
         .as_deref()
         .map(|r| {
             Reason::parse(r).ok_or_else(|| {
                 let known: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
-                ApiError::InvalidQuery(format!("reason {:?} is not one of {}", crate::model::truncate(r, 40), known.join(", ")))
+                ApiError::InvalidQuery(format!(
+                    "reason {:?} is not one of {}",
+                    crate::model::truncate(r, 40),
+                    known.join(", ")
+                ))
             })
         })
         .transpose()?;

@@ -16,19 +16,38 @@ pub(super) struct ListQuery {
 }
 
 /// `GET /api/v1/sensors?domain=&district=&status=`
-pub(super) async fn list(state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn list(
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
     let (domain, district) = resolve(&state, q.domain.as_deref(), q.district.as_deref())?;
     let status = q
         .status
         .as_deref()
-        .map(|s| SensorStatus::parse(s).ok_or_else(|| ApiError::InvalidQuery(format!("status {s:?} is not one of online, late, offline, never_seen"))))
+        .map(|s| {
+            SensorStatus::parse(s).ok_or_else(|| {
+                ApiError::InvalidQuery(format!(
+                    "status {s:?} is not one of online, late, offline, never_seen"
+                ))
+            })
+        })
         .transpose()?;
-    let sensors = state.live().sensors(SensorFilter { domain, district, status }, now_ms());
+    let sensors = state.live().sensors(
+        SensorFilter {
+            domain,
+            district,
+            status,
+        },
+        now_ms(),
+    );
     Ok(HttpResponse::Ok().json(json!({ "count": sensors.len(), "sensors": sensors })))
 }
 
 /// `GET /api/v1/sensors/{id}`
-pub(super) async fn detail(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn detail(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let detail = state.live().sensor(&id, now_ms());
     detail
         .map(|d| HttpResponse::Ok().json(d))

@@ -6,9 +6,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::resolve;
+use crate::export::{flux_query, FluxRequest};
 use crate::model::{now_ms, parse_rfc3339_ms, MetricIdx};
 use crate::serve::{ApiError, AppState};
-use crate::export::{flux_query, FluxRequest};
 use crate::store::{fold, plan, Agg, PlanError, Scope, SeriesQuery};
 
 const DAY_MS: i64 = 86_400_000;
@@ -47,24 +47,49 @@ struct Answer {
     points: Vec<(i64, f64)>,
 }
 
-pub(super) async fn series(state: web::Data<AppState>, q: web::Query<Query>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub(super) async fn series(
+    state: web::Data<AppState>,
+    q: web::Query<Query>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let (scope, domain_name, metric, unit) = scope_and_metric(&state, &q)?;
-    let to = q.to.as_deref().map(|t| parse_time("to", t)).transpose()?.unwrap_or_else(now_ms);
-    let from = q.from.as_deref().map(|t| parse_time("from", t)).transpose()?.unwrap_or(to - DAY_MS);
+    let to =
+        q.to.as_deref()
+            .map(|t| parse_time("to", t))
+            .transpose()?
+            .unwrap_or_else(now_ms);
+    let from = q
+        .from
+        .as_deref()
+        .map(|t| parse_time("from", t))
+        .transpose()?
+        .unwrap_or(to - DAY_MS);
     let step = q.step.as_deref().map(parse_step).transpose()?;
     let agg = match q.agg.as_deref() {
         None => Agg::Mean,
-        Some(a) => Agg::parse(a).ok_or_else(|| ApiError::InvalidQuery(format!("agg {a:?} is not one of mean, min, max, sum, count, last")))?,
+        Some(a) => Agg::parse(a).ok_or_else(|| {
+            ApiError::InvalidQuery(format!(
+                "agg {a:?} is not one of mean, min, max, sum, count, last"
+            ))
+        })?,
     };
-    let plan = plan(from, to, step, state.max_points, now_ms(), &state.retention).map_err(|e| match e {
-        PlanError::EmptyRange => ApiError::InvalidRange(format!("from ({from}) must be before to ({to})")),
-        e @ PlanError::TooManyPoints { .. } => ApiError::TooManyPoints(e.to_string()),
-        e @ PlanError::StepTooFine { .. } => ApiError::InvalidQuery(e.to_string()),
-    })?;
+    let plan =
+        plan(from, to, step, state.max_points, now_ms(), &state.retention).map_err(
+            |e| match e {
+                PlanError::EmptyRange => {
+                    ApiError::InvalidRange(format!("from ({from}) must be before to ({to})"))
+                }
+                e @ PlanError::TooManyPoints { .. } => ApiError::TooManyPoints(e.to_string()),
+                e @ PlanError::StepTooFine { .. } => ApiError::InvalidQuery(e.to_string()),
+            },
+        )?;
     let (sensor, district) = match &scope {
         Scope::Sensor(id) => (Some(id.clone()), None),
-        Scope::Group { district, .. } => (None, district.map(|d| state.live().city().district(d).id.clone())),
+        Scope::Group { district, .. } => (
+            None,
+            district.map(|d| state.live().city().district(d).id.clone()),
+        ),
     };
     let (points, source, partial) = match (&state.flux, plan.beyond_retention) {
         (Some(flux), true) => {
@@ -79,17 +104,29 @@ pub(super) async fn series(state: web::Data<AppState>, q: web::Query<Query>, req
                 step_ms: plan.step_ms,
                 agg,
             };
-            let points = flux.points(flux_query(&request)).await.map_err(|e| ApiError::Upstream(e.to_string()))?;
+            let points = flux
+                .points(flux_query(&request))
+                .await
+                .map_err(|e| ApiError::Upstream(e.to_string()))?;
             (points, "influxdb", false)
         }
         _ => {
-            let query = SeriesQuery { scope: scope.clone(), metric, from_ms: from, to_ms: to };
+            let query = SeriesQuery {
+                scope: scope.clone(),
+                metric,
+                from_ms: from,
+                to_ms: to,
+            };
             let store = state.store.clone();
             let rows = web::block(move || store.rows(&query, plan.resolution))
                 .await
                 .map_err(|e| ApiError::Internal(e.to_string()))?
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
-            (fold(&rows, plan.step_ms, agg), plan.resolution.name(), plan.beyond_retention)
+            (
+                fold(&rows, plan.step_ms, agg),
+                plan.resolution.name(),
+                plan.beyond_retention,
+            )
         }
     };
     let answer = Answer {
@@ -107,41 +144,68 @@ pub(super) async fn series(state: web::Data<AppState>, q: web::Query<Query>, req
         points: points.iter().map(|p| (p.t, p.value)).collect(),
     };
     if wants_csv(&req, q.format.as_deref())? {
-        return Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(to_csv(&answer)));
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .body(to_csv(&answer)));
     }
     Ok(HttpResponse::Ok().json(answer))
 }
 
-fn scope_and_metric(state: &AppState, q: &Query) -> Result<(Scope, String, MetricIdx, String), ApiError> {
+fn scope_and_metric(
+    state: &AppState,
+    q: &Query,
+) -> Result<(Scope, String, MetricIdx, String), ApiError> {
     let live = state.live();
     let city = live.city();
     let (scope, domain) = match (&q.sensor, &q.domain) {
         (Some(id), None) if q.district.is_none() => {
             let domain = match city.sensor(id) {
                 Some(s) => s.domain,
-                None => live.sensor(id, 0).and_then(|d| city.domain_idx(&d.summary.domain)).ok_or_else(|| ApiError::UnknownSensor(crate::model::truncate(id, 64)))?,
+                None => live
+                    .sensor(id, 0)
+                    .and_then(|d| city.domain_idx(&d.summary.domain))
+                    .ok_or_else(|| ApiError::UnknownSensor(crate::model::truncate(id, 64)))?,
             };
             (Scope::Sensor(id.clone()), domain)
         }
         (None, Some(domain)) => {
             drop(live);
             let (domain, district) = resolve(state, Some(domain), q.district.as_deref())?;
-            let domain = domain.ok_or_else(|| ApiError::InvalidQuery("domain is required".into()))?;
+            let domain =
+                domain.ok_or_else(|| ApiError::InvalidQuery("domain is required".into()))?;
             return finish(state, Scope::Group { domain, district }, domain, &q.metric);
         }
-        _ => return Err(ApiError::InvalidQuery("give either sensor=ID, or domain=NAME with an optional district=ID".into())),
+        _ => {
+            return Err(ApiError::InvalidQuery(
+                "give either sensor=ID, or domain=NAME with an optional district=ID".into(),
+            ))
+        }
     };
     drop(live);
     finish(state, scope, domain, &q.metric)
 }
 
-fn finish(state: &AppState, scope: Scope, domain: crate::model::DomainIdx, metric: &str) -> Result<(Scope, String, MetricIdx, String), ApiError> {
+fn finish(
+    state: &AppState,
+    scope: Scope,
+    domain: crate::model::DomainIdx,
+    metric: &str,
+) -> Result<(Scope, String, MetricIdx, String), ApiError> {
     let live = state.live();
     let city = live.city();
     let name = city.domain(domain).name.clone();
     let m = city.metric_idx(domain, metric).ok_or_else(|| {
-        let known: Vec<&str> = city.domain(domain).metrics.iter().map(|m| city.metric(*m).name.as_str()).collect();
-        ApiError::UnknownMetric(format!("{name} has no metric {:?}; it has {}", crate::model::truncate(metric, 64), known.join(", ")))
+        let known: Vec<&str> = city
+            .domain(domain)
+            .metrics
+            .iter()
+            .map(|m| city.metric(*m).name.as_str())
+            .collect();
+        ApiError::UnknownMetric(format!(
+            "{name} has no metric {:?}; it has {}",
+            crate::model::truncate(metric, 64),
+            known.join(", ")
+        ))
     })?;
     Ok((scope, name, m, city.metric(m).unit.clone()))
 }
@@ -151,12 +215,22 @@ fn parse_time(key: &str, v: &str) -> Result<i64, ApiError> {
     v.parse::<i64>()
         .ok()
         .or_else(|| parse_rfc3339_ms(v))
-        .ok_or_else(|| ApiError::InvalidRange(format!("{key} {:?} is neither unix milliseconds nor RFC 3339", crate::model::truncate(v, 40))))
+        .ok_or_else(|| {
+            ApiError::InvalidRange(format!(
+                "{key} {:?} is neither unix milliseconds nor RFC 3339",
+                crate::model::truncate(v, 40)
+            ))
+        })
 }
 
 /// `90` (seconds), `30s`, `5m`, `1h`, `1d`.
 fn parse_step(v: &str) -> Result<i64, ApiError> {
-    let bad = || ApiError::InvalidQuery(format!("step {:?} must be a duration such as 30s, 5m, 1h, 1d or a number of seconds", crate::model::truncate(v, 40)));
+    let bad = || {
+        ApiError::InvalidQuery(format!(
+            "step {:?} must be a duration such as 30s, 5m, 1h, 1d or a number of seconds",
+            crate::model::truncate(v, 40)
+        ))
+    };
     let (num, unit_ms) = match v.char_indices().last() {
         Some((i, 's')) => (&v[..i], 1000),
         Some((i, 'm')) => (&v[..i], 60_000),
@@ -175,7 +249,10 @@ fn wants_csv(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> 
     match format {
         Some("csv") => Ok(true),
         Some("json") => Ok(false),
-        Some(other) => Err(ApiError::InvalidQuery(format!("format {:?} is not csv or json", crate::model::truncate(other, 20)))),
+        Some(other) => Err(ApiError::InvalidQuery(format!(
+            "format {:?} is not csv or json",
+            crate::model::truncate(other, 20)
+        ))),
         None => Ok(req
             .headers()
             .get(header::ACCEPT)

@@ -15,7 +15,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::params;
 
-use super::{OutboxEntry, OutboxStats, Resolution, RetentionPolicy, RetentionReport, Row, SeriesQuery, Store, StoreError, WriteReport};
+use super::{
+    OutboxEntry, OutboxStats, Resolution, RetentionPolicy, RetentionReport, Row, SeriesQuery,
+    Store, StoreError, WriteReport,
+};
 use crate::model::{City, Reading};
 
 pub struct SqliteStore {
@@ -36,15 +39,33 @@ impl SqliteStore {
     /// Opens (creating if needed) the store at `path`. `durable_fsync` chooses
     /// `synchronous=FULL` (every commit survives power loss) over `NORMAL` (survives a crash of
     /// the process, not of the machine).
-    pub fn open(path: &Path, city: Arc<City>, retention: RetentionPolicy, durable_fsync: bool) -> Result<SqliteStore, StoreError> {
+    pub fn open(
+        path: &Path,
+        city: Arc<City>,
+        retention: RetentionPolicy,
+        durable_fsync: bool,
+    ) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|cause| StoreError::CreateDir { path: dir.to_owned(), cause })?;
+            std::fs::create_dir_all(dir).map_err(|cause| StoreError::CreateDir {
+                path: dir.to_owned(),
+                cause,
+            })?;
         }
-        let open_err = |cause| StoreError::Open { path: path.to_owned(), cause };
+        let open_err = |cause| StoreError::Open {
+            path: path.to_owned(),
+            cause,
+        };
         let conn = Connection::open(path).map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", if durable_fsync { "FULL" } else { "NORMAL" }).map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(
+            None,
+            "synchronous",
+            if durable_fsync { "FULL" } else { "NORMAL" },
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
         schema::migrate(&conn, path)?;
         let writer = write::Writer::new(conn, city.clone())?;
         Ok(SqliteStore {
@@ -63,10 +84,16 @@ impl SqliteStore {
     /// protocol, while fewer than `max_lines` wait. Lines left from an earlier run are kept.
     pub fn enable_outbox(&self, max_lines: u64) -> Result<(), StoreError> {
         let mut writer = self.writer();
-        let waiting: i64 = writer.conn().query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+        let waiting: i64 = writer
+            .conn()
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
         self.outbox_lines.store(waiting as u64, Ordering::Relaxed);
         self.outbox_max.store(max_lines, Ordering::Relaxed);
-        writer.set_outbox(write::Outbox { max_lines, lines: self.outbox_lines.clone(), dropped: self.outbox_dropped.clone() });
+        writer.set_outbox(write::Outbox {
+            max_lines,
+            lines: self.outbox_lines.clone(),
+            dropped: self.outbox_dropped.clone(),
+        });
         Ok(())
     }
 
@@ -78,13 +105,21 @@ impl SqliteStore {
         self.retention
     }
 
-    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match pooled {
             Some(c) => c,
             None => {
                 let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                let c = Connection::open_with_flags(&self.path, flags).map_err(|cause| StoreError::Open { path: self.path.clone(), cause })?;
+                let c = Connection::open_with_flags(&self.path, flags).map_err(|cause| {
+                    StoreError::Open {
+                        path: self.path.clone(),
+                        cause,
+                    }
+                })?;
                 c.busy_timeout(std::time::Duration::from_secs(5))?;
                 c
             }
@@ -117,16 +152,28 @@ impl Store for SqliteStore {
 
     fn outbox_peek(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         self.with_reader(|conn| {
-            let mut stmt = conn.prepare_cached("SELECT id, enqueued_ms, line FROM outbox ORDER BY id LIMIT ?1")?;
-            let rows = stmt.query_map([limit as i64], |r| Ok(OutboxEntry { id: r.get(0)?, enqueued_ms: r.get(1)?, line: r.get(2)? }))?;
+            let mut stmt = conn
+                .prepare_cached("SELECT id, enqueued_ms, line FROM outbox ORDER BY id LIMIT ?1")?;
+            let rows = stmt.query_map([limit as i64], |r| {
+                Ok(OutboxEntry {
+                    id: r.get(0)?,
+                    enqueued_ms: r.get(1)?,
+                    line: r.get(2)?,
+                })
+            })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
 
     fn outbox_remove_through(&self, through: i64) -> Result<(), StoreError> {
         let mut writer = self.writer();
-        let removed = writer.conn().execute("DELETE FROM outbox WHERE id <= ?1", params![through])?;
-        self.outbox_lines.fetch_sub((removed as u64).min(self.outbox_lines.load(Ordering::Relaxed)), Ordering::Relaxed);
+        let removed = writer
+            .conn()
+            .execute("DELETE FROM outbox WHERE id <= ?1", params![through])?;
+        self.outbox_lines.fetch_sub(
+            (removed as u64).min(self.outbox_lines.load(Ordering::Relaxed)),
+            Ordering::Relaxed,
+        );
         Ok(())
     }
 
@@ -141,7 +188,11 @@ impl Store for SqliteStore {
     }
 
     fn check(&self) -> Result<(), StoreError> {
-        self.with_reader(|conn| Ok(conn.query_row("SELECT count(*) FROM sensors", [], |r| r.get::<_, i64>(0)).map(|_| ())?))
+        self.with_reader(|conn| {
+            Ok(conn
+                .query_row("SELECT count(*) FROM sensors", [], |r| r.get::<_, i64>(0))
+                .map(|_| ())?)
+        })
     }
 }
 

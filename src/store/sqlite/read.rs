@@ -6,11 +6,20 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::model::City;
 use crate::store::{Resolution, Row, Scope, SeriesQuery, StoreError};
 
-pub(super) fn rows(conn: &Connection, city: &City, q: &SeriesQuery, resolution: Resolution) -> Result<Vec<Row>, StoreError> {
+pub(super) fn rows(
+    conn: &Connection,
+    city: &City,
+    q: &SeriesQuery,
+    resolution: Resolution,
+) -> Result<Vec<Row>, StoreError> {
     let metric = city.metric(q.metric);
     let domain = &city.domain(metric.domain).name;
     let Some(mk) = conn
-        .query_row("SELECT metric_key FROM metrics WHERE domain = ?1 AND name = ?2", params![domain, metric.name], |r| r.get::<_, i64>(0))
+        .query_row(
+            "SELECT metric_key FROM metrics WHERE domain = ?1 AND name = ?2",
+            params![domain, metric.name],
+            |r| r.get::<_, i64>(0),
+        )
         .optional()?
     else {
         return Ok(Vec::new()); // nothing of this metric was ever stored
@@ -18,11 +27,21 @@ pub(super) fn rows(conn: &Connection, city: &City, q: &SeriesQuery, resolution: 
     // A rollup bucket is included when it starts inside the range, aligned down to its size.
     let from = q.from_ms.div_euclid(resolution.step_ms()) * resolution.step_ms();
     let source = match resolution {
-        Resolution::Raw => "SELECT r.ts, 1, r.value, r.value, r.value, r.value, r.ts FROM readings r",
-        Resolution::Minute => "SELECT r.bucket, r.count, r.sum, r.min, r.max, r.last, r.last_ts FROM rollup_1m r",
-        Resolution::Hour => "SELECT r.bucket, r.count, r.sum, r.min, r.max, r.last, r.last_ts FROM rollup_1h r",
+        Resolution::Raw => {
+            "SELECT r.ts, 1, r.value, r.value, r.value, r.value, r.ts FROM readings r"
+        }
+        Resolution::Minute => {
+            "SELECT r.bucket, r.count, r.sum, r.min, r.max, r.last, r.last_ts FROM rollup_1m r"
+        }
+        Resolution::Hour => {
+            "SELECT r.bucket, r.count, r.sum, r.min, r.max, r.last, r.last_ts FROM rollup_1h r"
+        }
     };
-    let t = if resolution == Resolution::Raw { "r.ts" } else { "r.bucket" };
+    let t = if resolution == Resolution::Raw {
+        "r.ts"
+    } else {
+        "r.bucket"
+    };
     let map = |row: &rusqlite::Row| -> rusqlite::Result<Row> {
         Ok(Row {
             t: row.get(0)?,
@@ -38,10 +57,15 @@ pub(super) fn rows(conn: &Connection, city: &City, q: &SeriesQuery, resolution: 
         Scope::Sensor(id) => {
             let sql = format!("{source} JOIN sensors s ON s.sensor_key = r.sensor_key WHERE s.id = ?1 AND r.metric_key = ?2 AND {t} >= ?3 AND {t} < ?4 ORDER BY {t}");
             let mut stmt = conn.prepare_cached(&sql)?;
-            let out = stmt.query_map(params![id, mk, from, q.to_ms], map)?.collect::<Result<Vec<_>, _>>()?;
+            let out = stmt
+                .query_map(params![id, mk, from, q.to_ms], map)?
+                .collect::<Result<Vec<_>, _>>()?;
             out
         }
-        Scope::Group { domain: d, district } => {
+        Scope::Group {
+            domain: d,
+            district,
+        } => {
             let domain = &city.domain(*d).name;
             let district = district.map(|x| city.district(x).id.as_str());
             let sql = format!(
@@ -49,7 +73,9 @@ pub(super) fn rows(conn: &Connection, city: &City, q: &SeriesQuery, resolution: 
                  WHERE s.domain = ?1 AND (?2 IS NULL OR s.district = ?2) AND r.metric_key = ?3 AND {t} >= ?4 AND {t} < ?5"
             );
             let mut stmt = conn.prepare_cached(&sql)?;
-            let out = stmt.query_map(params![domain, district, mk, from, q.to_ms], map)?.collect::<Result<Vec<_>, _>>()?;
+            let out = stmt
+                .query_map(params![domain, district, mk, from, q.to_ms], map)?
+                .collect::<Result<Vec<_>, _>>()?;
             out
         }
     };

@@ -8,11 +8,17 @@ use crate::store::{RetentionPolicy, RetentionReport, StoreError};
 /// `seq_seen` only needs to outlive redeliveries.
 const SEQ_SEEN_MS: i64 = 86_400_000;
 
-pub(super) fn enforce(conn: &mut Connection, policy: &RetentionPolicy, now_ms: i64) -> Result<RetentionReport, StoreError> {
+pub(super) fn enforce(
+    conn: &mut Connection,
+    policy: &RetentionPolicy,
+    now_ms: i64,
+) -> Result<RetentionReport, StoreError> {
     let tx = conn.transaction()?;
     let pairs: Vec<(i64, i64)> = {
         let mut stmt = tx.prepare("SELECT s.sensor_key, m.metric_key FROM sensors s JOIN metrics m ON m.domain = s.domain")?;
-        let out = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let out = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         out
     };
     let mut report = RetentionReport::default();
@@ -22,7 +28,9 @@ pub(super) fn enforce(conn: &mut Connection, policy: &RetentionPolicy, now_ms: i
         ("rollup_1h", policy.rollup_1h_ms, &mut report.rollup_1h),
     ] {
         let t = if table == "readings" { "ts" } else { "bucket" };
-        let mut stmt = tx.prepare(&format!("DELETE FROM {table} WHERE sensor_key = ?1 AND metric_key = ?2 AND {t} < ?3"))?;
+        let mut stmt = tx.prepare(&format!(
+            "DELETE FROM {table} WHERE sensor_key = ?1 AND metric_key = ?2 AND {t} < ?3"
+        ))?;
         for (sk, mk) in &pairs {
             *count += stmt.execute(params![sk, mk, now_ms - horizon])?;
         }

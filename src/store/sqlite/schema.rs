@@ -61,10 +61,16 @@ CREATE TABLE outbox (
 pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > VERSION {
-        return Err(StoreError::SchemaTooNew { path: path.to_owned(), found, known: VERSION });
+        return Err(StoreError::SchemaTooNew {
+            path: path.to_owned(),
+            found,
+            known: VERSION,
+        });
     }
     if found < 1 {
-        conn.execute_batch(&format!("BEGIN; {SCHEMA_V1} PRAGMA user_version = {VERSION}; COMMIT;"))?;
+        conn.execute_batch(&format!(
+            "BEGIN; {SCHEMA_V1} PRAGMA user_version = {VERSION}; COMMIT;"
+        ))?;
     }
     Ok(())
 }

@@ -6,11 +6,17 @@ use proptest::prelude::*;
 
 use crate::config::{load, load_city, Overrides};
 use crate::model::{City, Reading};
-use crate::store::{fold, Agg, Resolution, RetentionPolicy, Scope, SeriesQuery, SqliteStore, Store};
+use crate::store::{
+    fold, Agg, Resolution, RetentionPolicy, Scope, SeriesQuery, SqliteStore, Store,
+};
 
 const T0: i64 = 1_763_880_000_000; // 2025-11-23T06:40:00Z, on a minute boundary
 const DAY: i64 = 86_400_000;
-const RET: RetentionPolicy = RetentionPolicy { raw_ms: 7 * DAY, rollup_1m_ms: 90 * DAY, rollup_1h_ms: 730 * DAY };
+const RET: RetentionPolicy = RetentionPolicy {
+    raw_ms: 7 * DAY,
+    rollup_1m_ms: 90 * DAY,
+    rollup_1h_ms: 730 * DAY,
+};
 
 fn city() -> Arc<City> {
     static CITY: std::sync::LazyLock<Arc<City>> = std::sync::LazyLock::new(|| {
@@ -43,18 +49,33 @@ fn reading(sensor: &str, metric: &str, ts: i64, value: f64) -> Reading {
 fn sensor_query(sensor: &str, metric: &str, from: i64, to: i64) -> SeriesQuery {
     let city = city();
     let s = city.sensor(sensor).expect("registered");
-    SeriesQuery { scope: Scope::Sensor(sensor.into()), metric: city.metric_idx(s.domain, metric).expect("metric"), from_ms: from, to_ms: to }
+    SeriesQuery {
+        scope: Scope::Sensor(sensor.into()),
+        metric: city.metric_idx(s.domain, metric).expect("metric"),
+        from_ms: from,
+        to_ms: to,
+    }
 }
 
 #[test]
 fn readings_written_survive_a_reopen() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let batch: Vec<_> = (0..10).map(|i| reading("tl-0042", "vehicle_count", T0 + i * 15_000, i as f64)).collect();
+    let batch: Vec<_> = (0..10)
+        .map(|i| reading("tl-0042", "vehicle_count", T0 + i * 15_000, i as f64))
+        .collect();
     let report = open(&dir).write(&batch).expect("write");
     assert_eq!(report.fresh, vec![true; 10]);
     let store = open(&dir);
-    let rows = store.rows(&sensor_query("tl-0042", "vehicle_count", T0, T0 + DAY), Resolution::Raw).expect("rows");
-    assert_eq!(rows.iter().map(|r| r.sum).collect::<Vec<_>>(), (0..10).map(f64::from).collect::<Vec<_>>());
+    let rows = store
+        .rows(
+            &sensor_query("tl-0042", "vehicle_count", T0, T0 + DAY),
+            Resolution::Raw,
+        )
+        .expect("rows");
+    assert_eq!(
+        rows.iter().map(|r| r.sum).collect::<Vec<_>>(),
+        (0..10).map(f64::from).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -63,7 +84,9 @@ fn a_duplicate_is_reported_and_counted_once_in_rollups() {
     let store = open(&dir);
     let r = reading("tl-0042", "vehicle_count", T0, 5.0);
     store.write(std::slice::from_ref(&r)).expect("write");
-    let report = store.write(&[r.clone(), reading("tl-0042", "vehicle_count", T0 + 1, 6.0)]).expect("write");
+    let report = store
+        .write(&[r.clone(), reading("tl-0042", "vehicle_count", T0 + 1, 6.0)])
+        .expect("write");
     assert_eq!(report.fresh, [false, true]);
     let q = sensor_query("tl-0042", "vehicle_count", T0, T0 + 60_000);
     let minute = store.rows(&q, Resolution::Minute).expect("rows");
@@ -74,33 +97,91 @@ fn a_duplicate_is_reported_and_counted_once_in_rollups() {
 fn readings_timed_on_receipt_are_deduplicated_by_seq_within_the_window() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(&dir);
-    let timed_on_receipt = |ts, seq| Reading { ts_received: true, seq: Some(seq), ..reading("tl-0042", "vehicle_count", ts, 1.0) };
-    assert_eq!(store.write(&[timed_on_receipt(T0, 7)]).expect("write").fresh, [true]);
-    assert_eq!(store.write(&[timed_on_receipt(T0 + 3_000, 7)]).expect("write").fresh, [false], "a redelivery seconds later");
-    assert_eq!(store.write(&[timed_on_receipt(T0 + DAY, 7)]).expect("write").fresh, [true], "the counter restarted a day later");
+    let timed_on_receipt = |ts, seq| Reading {
+        ts_received: true,
+        seq: Some(seq),
+        ..reading("tl-0042", "vehicle_count", ts, 1.0)
+    };
+    assert_eq!(
+        store
+            .write(&[timed_on_receipt(T0, 7)])
+            .expect("write")
+            .fresh,
+        [true]
+    );
+    assert_eq!(
+        store
+            .write(&[timed_on_receipt(T0 + 3_000, 7)])
+            .expect("write")
+            .fresh,
+        [false],
+        "a redelivery seconds later"
+    );
+    assert_eq!(
+        store
+            .write(&[timed_on_receipt(T0 + DAY, 7)])
+            .expect("write")
+            .fresh,
+        [true],
+        "the counter restarted a day later"
+    );
 }
 
 #[test]
 fn readings_timed_on_receipt_in_the_same_millisecond_are_all_kept() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(&dir);
-    let batch: Vec<_> = (0..3).map(|i| Reading { ts_received: true, ..reading("tl-0042", "vehicle_count", T0, f64::from(i)) }).collect();
-    assert_eq!(store.write(&batch).expect("write").fresh, [true, true, true]);
-    let rows = store.rows(&sensor_query("tl-0042", "vehicle_count", T0, T0 + 1000), Resolution::Raw).expect("rows");
-    assert_eq!(rows.iter().map(|r| (r.t, r.sum)).collect::<Vec<_>>(), [(T0, 0.0), (T0 + 1, 1.0), (T0 + 2, 2.0)]);
+    let batch: Vec<_> = (0..3)
+        .map(|i| Reading {
+            ts_received: true,
+            ..reading("tl-0042", "vehicle_count", T0, f64::from(i))
+        })
+        .collect();
+    assert_eq!(
+        store.write(&batch).expect("write").fresh,
+        [true, true, true]
+    );
+    let rows = store
+        .rows(
+            &sensor_query("tl-0042", "vehicle_count", T0, T0 + 1000),
+            Resolution::Raw,
+        )
+        .expect("rows");
+    assert_eq!(
+        rows.iter().map(|r| (r.t, r.sum)).collect::<Vec<_>>(),
+        [(T0, 0.0), (T0 + 1, 1.0), (T0 + 2, 2.0)]
+    );
 }
 
 #[test]
 fn a_late_reading_lands_in_its_own_rollup_bucket_and_does_not_replace_last() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(&dir);
-    store.write(&[reading("aq-0019", "pm25", T0 + 3_600_000 + 5_000, 30.0)]).expect("newer first");
-    store.write(&[reading("aq-0019", "pm25", T0 + 10_000, 10.0), reading("aq-0019", "pm25", T0 + 3_600_000 + 1_000, 99.0)]).expect("late");
+    store
+        .write(&[reading("aq-0019", "pm25", T0 + 3_600_000 + 5_000, 30.0)])
+        .expect("newer first");
+    store
+        .write(&[
+            reading("aq-0019", "pm25", T0 + 10_000, 10.0),
+            reading("aq-0019", "pm25", T0 + 3_600_000 + 1_000, 99.0),
+        ])
+        .expect("late");
     let q = sensor_query("aq-0019", "pm25", T0, T0 + 2 * 3_600_000);
     let hours = store.rows(&q, Resolution::Hour).expect("rows");
-    assert_eq!(hours.iter().map(|r| (r.t, r.count)).collect::<Vec<_>>(), [(T0 - 2_400_000, 1), (T0 + 1_200_000, 2)]);
-    let last = fold(&store.rows(&q, Resolution::Minute).expect("rows"), 3_600_000, Agg::Last);
-    assert_eq!(last.last().map(|p| p.value), Some(30.0), "the late 99.0 is older than 30.0");
+    assert_eq!(
+        hours.iter().map(|r| (r.t, r.count)).collect::<Vec<_>>(),
+        [(T0 - 2_400_000, 1), (T0 + 1_200_000, 2)]
+    );
+    let last = fold(
+        &store.rows(&q, Resolution::Minute).expect("rows"),
+        3_600_000,
+        Agg::Last,
+    );
+    assert_eq!(
+        last.last().map(|p| p.value),
+        Some(30.0),
+        "the late 99.0 is older than 30.0"
+    );
 }
 
 #[test]
@@ -108,12 +189,27 @@ fn retention_removes_what_is_older_than_each_horizon() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(&dir);
     let old = T0 - 10 * DAY;
-    store.write(&[reading("tl-0042", "vehicle_count", old, 1.0), reading("tl-0042", "vehicle_count", T0, 2.0)]).expect("write");
+    store
+        .write(&[
+            reading("tl-0042", "vehicle_count", old, 1.0),
+            reading("tl-0042", "vehicle_count", T0, 2.0),
+        ])
+        .expect("write");
     let report = store.enforce_retention(T0).expect("retention");
     assert_eq!((report.raw, report.rollup_1m, report.rollup_1h), (1, 0, 0));
-    let raw = store.rows(&sensor_query("tl-0042", "vehicle_count", old - DAY, T0 + DAY), Resolution::Raw).expect("rows");
+    let raw = store
+        .rows(
+            &sensor_query("tl-0042", "vehicle_count", old - DAY, T0 + DAY),
+            Resolution::Raw,
+        )
+        .expect("rows");
     assert_eq!(raw.len(), 1);
-    let minutes = store.rows(&sensor_query("tl-0042", "vehicle_count", old - DAY, T0 + DAY), Resolution::Minute).expect("rows");
+    let minutes = store
+        .rows(
+            &sensor_query("tl-0042", "vehicle_count", old - DAY, T0 + DAY),
+            Resolution::Minute,
+        )
+        .expect("rows");
     assert_eq!(minutes.len(), 2, "1-minute rollups are kept 90 days");
     let report = store.enforce_retention(T0 + 100 * DAY).expect("retention");
     assert_eq!((report.raw, report.rollup_1m, report.rollup_1h), (1, 2, 0));
@@ -123,19 +219,40 @@ fn retention_removes_what_is_older_than_each_horizon() {
 fn a_district_series_aggregates_every_sensor_of_the_domain_there() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(&dir);
-    store.write(&[reading("tl-0042", "avg_speed_kmh", T0, 20.0), reading("tl-0043", "avg_speed_kmh", T0 + 5_000, 40.0)]).expect("write");
+    store
+        .write(&[
+            reading("tl-0042", "avg_speed_kmh", T0, 20.0),
+            reading("tl-0043", "avg_speed_kmh", T0 + 5_000, 40.0),
+        ])
+        .expect("write");
     let city = city();
     let traffic = city.domain_idx("traffic").expect("traffic");
     let q = SeriesQuery {
-        scope: Scope::Group { domain: traffic, district: city.district_idx("hai-chau") },
+        scope: Scope::Group {
+            domain: traffic,
+            district: city.district_idx("hai-chau"),
+        },
         metric: city.metric_idx(traffic, "avg_speed_kmh").expect("metric"),
         from_ms: T0,
         to_ms: T0 + 60_000,
     };
-    let points = fold(&store.rows(&q, Resolution::Minute).expect("rows"), 60_000, Agg::Mean);
+    let points = fold(
+        &store.rows(&q, Resolution::Minute).expect("rows"),
+        60_000,
+        Agg::Mean,
+    );
     assert_eq!(points.iter().map(|p| p.value).collect::<Vec<_>>(), [30.0]);
-    let elsewhere = SeriesQuery { scope: Scope::Group { domain: traffic, district: city.district_idx("son-tra") }, ..q };
-    assert!(store.rows(&elsewhere, Resolution::Raw).expect("rows").is_empty());
+    let elsewhere = SeriesQuery {
+        scope: Scope::Group {
+            domain: traffic,
+            district: city.district_idx("son-tra"),
+        },
+        ..q
+    };
+    assert!(store
+        .rows(&elsewhere, Resolution::Raw)
+        .expect("rows")
+        .is_empty());
 }
 
 proptest! {

@@ -1,8 +1,8 @@
 //! The write path: one transaction per batch — raw rows, seq de-duplication, rollups — made
 //! durable by the commit.
 
-use std::collections::HashMap;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -44,7 +44,15 @@ type BucketKey = (i64, i64, i64);
 
 impl Writer {
     pub fn new(conn: Connection, city: Arc<City>) -> Result<Writer, StoreError> {
-        Ok(Writer { conn, keys: Keys { city, sensors: HashMap::new(), metrics: HashMap::new() }, outbox: None })
+        Ok(Writer {
+            conn,
+            keys: Keys {
+                city,
+                sensors: HashMap::new(),
+                metrics: HashMap::new(),
+            },
+            outbox: None,
+        })
     }
 
     pub fn set_outbox(&mut self, outbox: Outbox) {
@@ -82,10 +90,18 @@ impl Writer {
     }
 }
 
-fn write_in(tx: &Transaction, keys: &mut Keys, readings: &[Reading]) -> Result<WriteReport, StoreError> {
+fn write_in(
+    tx: &Transaction,
+    keys: &mut Keys,
+    readings: &[Reading],
+) -> Result<WriteReport, StoreError> {
     let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO readings (sensor_key, metric_key, ts, value, seq) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-    let mut seq_seen = tx.prepare_cached("SELECT ts FROM seq_seen WHERE sensor_key = ?1 AND metric_key = ?2 AND seq = ?3")?;
-    let mut seq_put = tx.prepare_cached("INSERT OR REPLACE INTO seq_seen (sensor_key, metric_key, seq, ts) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut seq_seen = tx.prepare_cached(
+        "SELECT ts FROM seq_seen WHERE sensor_key = ?1 AND metric_key = ?2 AND seq = ?3",
+    )?;
+    let mut seq_put = tx.prepare_cached(
+        "INSERT OR REPLACE INTO seq_seen (sensor_key, metric_key, seq, ts) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     let mut fresh = Vec::with_capacity(readings.len());
     let mut minutes: HashMap<BucketKey, Row> = HashMap::new();
     let mut hours: HashMap<BucketKey, Row> = HashMap::new();
@@ -94,7 +110,9 @@ fn write_in(tx: &Transaction, keys: &mut Keys, readings: &[Reading]) -> Result<W
         let mk = keys.metric(tx, r.metric)?;
         let seq = r.seq.map(|s| s as i64);
         if let (true, Some(seq)) = (r.ts_received, seq) {
-            let seen: Option<i64> = seq_seen.query_row(params![sk, mk, seq], |row| row.get(0)).optional()?;
+            let seen: Option<i64> = seq_seen
+                .query_row(params![sk, mk, seq], |row| row.get(0))
+                .optional()?;
             if seen.is_some_and(|ts| (ts - r.ts_ms).abs() <= SEQ_WINDOW_MS) {
                 fresh.push(false);
                 continue;
@@ -113,8 +131,18 @@ fn write_in(tx: &Transaction, keys: &mut Keys, readings: &[Reading]) -> Result<W
         }
         fresh.push(inserted);
         if inserted {
-            merge(&mut minutes, (sk, mk, ts.div_euclid(60_000) * 60_000), ts, r.value);
-            merge(&mut hours, (sk, mk, ts.div_euclid(3_600_000) * 3_600_000), ts, r.value);
+            merge(
+                &mut minutes,
+                (sk, mk, ts.div_euclid(60_000) * 60_000),
+                ts,
+                r.value,
+            );
+            merge(
+                &mut hours,
+                (sk, mk, ts.div_euclid(3_600_000) * 3_600_000),
+                ts,
+                r.value,
+            );
         }
     }
     upsert(tx, "rollup_1m", &minutes)?;
@@ -123,12 +151,20 @@ fn write_in(tx: &Transaction, keys: &mut Keys, readings: &[Reading]) -> Result<W
 }
 
 /// Adds one line per (sensor, timestamp) of the fresh readings, unless the outbox is full.
-fn enqueue(tx: &Transaction, city: &City, outbox: &Outbox, readings: &[Reading], fresh: &[bool]) -> Result<u64, StoreError> {
+fn enqueue(
+    tx: &Transaction,
+    city: &City,
+    outbox: &Outbox,
+    readings: &[Reading],
+    fresh: &[bool],
+) -> Result<u64, StoreError> {
     let mut points: BTreeMap<(&str, i64), Vec<&Reading>> = BTreeMap::new();
     for (r, _) in readings.iter().zip(fresh).filter(|(_, f)| **f) {
         points.entry((&r.sensor, r.ts_ms)).or_default().push(r);
     }
-    let room = outbox.max_lines.saturating_sub(outbox.lines.load(Ordering::Relaxed));
+    let room = outbox
+        .max_lines
+        .saturating_sub(outbox.lines.load(Ordering::Relaxed));
     let wanted = points.len() as u64;
     if wanted > room {
         outbox.dropped.fetch_add(wanted - room, Ordering::Relaxed);
@@ -139,8 +175,17 @@ fn enqueue(tx: &Transaction, city: &City, outbox: &Outbox, readings: &[Reading],
     for ((sensor, ts), rs) in points.into_iter().take(room as usize) {
         let first = rs[0];
         fields.clear();
-        fields.extend(rs.iter().map(|r| (city.metric(r.metric).name.as_str(), r.value)));
-        let line = line_protocol::line(&city.domain(first.domain).name, &city.district(first.district).id, sensor, &fields, ts);
+        fields.extend(
+            rs.iter()
+                .map(|r| (city.metric(r.metric).name.as_str(), r.value)),
+        );
+        let line = line_protocol::line(
+            &city.domain(first.domain).name,
+            &city.district(first.district).id,
+            sensor,
+            &fields,
+            ts,
+        );
         stmt.execute(params![now, line])?;
     }
     Ok(wanted.min(room))
@@ -159,10 +204,17 @@ fn merge(buckets: &mut HashMap<BucketKey, Row>, key: BucketKey, ts: i64, value: 
                 b.last_ts = ts;
             }
         })
-        .or_insert(Row { t: key.2, ..Row::raw(ts, value) });
+        .or_insert(Row {
+            t: key.2,
+            ..Row::raw(ts, value)
+        });
 }
 
-fn upsert(tx: &Transaction, table: &str, buckets: &HashMap<BucketKey, Row>) -> Result<(), StoreError> {
+fn upsert(
+    tx: &Transaction,
+    table: &str,
+    buckets: &HashMap<BucketKey, Row>,
+) -> Result<(), StoreError> {
     // In an UPDATE every right-hand side sees the old row, so `last` compares with the old last_ts.
     let sql = format!(
         "INSERT INTO {table} (sensor_key, metric_key, bucket, count, sum, min, max, last, last_ts)
@@ -175,7 +227,17 @@ fn upsert(tx: &Transaction, table: &str, buckets: &HashMap<BucketKey, Row>) -> R
     );
     let mut stmt = tx.prepare_cached(&sql)?;
     for (&(sk, mk, bucket), b) in buckets {
-        stmt.execute(params![sk, mk, bucket, b.count as i64, b.sum, b.min, b.max, b.last, b.last_ts])?;
+        stmt.execute(params![
+            sk,
+            mk,
+            bucket,
+            b.count as i64,
+            b.sum,
+            b.min,
+            b.max,
+            b.last,
+            b.last_ts
+        ])?;
     }
     Ok(())
 }
@@ -188,7 +250,11 @@ impl Keys {
         let domain = &self.city.domain(r.domain).name;
         let district = &self.city.district(r.district).id;
         tx.execute("INSERT INTO sensors (id, domain, district) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING", params![&*r.sensor, domain, district])?;
-        let k: i64 = tx.query_row("SELECT sensor_key FROM sensors WHERE id = ?1", [&*r.sensor], |row| row.get(0))?;
+        let k: i64 = tx.query_row(
+            "SELECT sensor_key FROM sensors WHERE id = ?1",
+            [&*r.sensor],
+            |row| row.get(0),
+        )?;
         self.sensors.insert(r.sensor.clone(), k);
         Ok(k)
     }
@@ -200,7 +266,11 @@ impl Keys {
         let metric = self.city.metric(m);
         let domain = &self.city.domain(metric.domain).name;
         tx.execute("INSERT INTO metrics (domain, name) VALUES (?1, ?2) ON CONFLICT (domain, name) DO NOTHING", params![domain, metric.name])?;
-        let k: i64 = tx.query_row("SELECT metric_key FROM metrics WHERE domain = ?1 AND name = ?2", params![domain, metric.name], |row| row.get(0))?;
+        let k: i64 = tx.query_row(
+            "SELECT metric_key FROM metrics WHERE domain = ?1 AND name = ?2",
+            params![domain, metric.name],
+            |row| row.get(0),
+        )?;
         self.metrics.insert(m, k);
         Ok(k)
     }
