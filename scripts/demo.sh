@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --bin ioc --bin ioc-sim
+cargo build --release --workspace --bins
 
 http="${IOC__HTTP__LISTEN:-127.0.0.1:8080}"
 mqtt="${IOC__BROKER__LISTEN:-127.0.0.1:1883}"
