@@ -110,6 +110,13 @@ for did, dname, c, r in DISTRICTS:
             w(f"lat = {lat}")
             w(f"lon = {lon}")
             w(f"interval_s = {interval}")
+            if prefix == "tl":
+                w(f"free_flow_kmh = {rnd.choice([40, 50, 50, 60, 60, 70])}")
+            elif prefix == "wl":
+                base = rnd.choice([120, 150, 180])
+                w(f"warning_levels_cm = [{base}, {base + 50}, {base + 100}]")
+            elif prefix == "qs":
+                w(f"sla_target_s = {1800 if 'Bệnh viện' in label else 900}")
             w("")
 
 print("\n".join(out).rstrip())

@@ -69,9 +69,10 @@ impl Application {
             late_after_intervals: settings.aggregate.late_after_intervals,
             offline_after_intervals: settings.aggregate.offline_after_intervals,
         };
-        let live: SharedLive = Arc::new(RwLock::new(LiveState::new(city.clone(), thresholds)));
+        let live: SharedLive = Arc::new(RwLock::new(LiveState::new(city.clone(), thresholds, settings.indicators.default_sla_target_s)));
         let rejections = Arc::new(RejectionLog::new(settings.ingest.rejection_log_size));
         let store = open_store(&settings, city.clone()).await?;
+        seed_hourly(&store, &live).await?;
         let shutdown = CancellationToken::new();
         let retention = tokio::spawn(run_retention(
             store.clone(),
@@ -103,6 +104,7 @@ impl Application {
             export: export.as_ref().map(|e| e.status.clone()),
             warn_outbox_fill: settings.export.influxdb.warn_outbox_fill,
             flux: export.as_ref().map(|e| e.flux.clone()),
+            indicator_params: settings.indicators.params(),
         };
         let timeout = Duration::from_secs(settings.http.shutdown_timeout_s);
         let server = serve::start(listener, state, settings.http.workers, timeout)
@@ -187,6 +189,22 @@ async fn open_store(settings: &Settings, city: Arc<City>) -> Result<Arc<dyn Stor
     .map_err(|e| AppError::Http(std::io::Error::other(e.to_string())))??;
     tracing::info!(path = %opened.path().display(), "store open");
     Ok(Arc::new(opened))
+}
+
+/// Refills the live hourly pollutant means from the last day of 1-hour rollups, so the AQI
+/// (which needs 12 to 24 hourly means) is there right after a restart.
+async fn seed_hourly(store: &Arc<dyn Store>, live: &SharedLive) -> Result<(), AppError> {
+    let metrics = live.read().unwrap_or_else(|p| p.into_inner()).pollutant_metrics().to_vec();
+    let from = crate::model::now_ms() - 25 * 3_600_000;
+    let s = store.clone();
+    let rows = tokio::task::spawn_blocking(move || s.hourly_rollups(&metrics, from))
+        .await
+        .map_err(|e| AppError::Http(std::io::Error::other(e.to_string())))??;
+    let mut live = live.write().unwrap_or_else(|p| p.into_inner());
+    for (sensor, metric, row) in rows {
+        live.seed_hourly(&sensor, metric, row.t, row.count as u32, row.sum);
+    }
+    Ok(())
 }
 
 /// The running exporter, and what serve needs from it.

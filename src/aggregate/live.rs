@@ -6,7 +6,8 @@ use std::sync::{Arc, RwLock};
 use crate::model::{City, DistrictIdx, DomainIdx, MetricIdx, Reading};
 
 use super::status::StatusThresholds;
-use super::window::WindowSet;
+use super::hourly::HourlySeries;
+use super::window::{RollingWindow, Span, WindowSet};
 
 /// Shared between the ingest worker (writer) and HTTP handlers (readers). A std `RwLock`:
 /// every critical section is short and never awaits.
@@ -31,6 +32,52 @@ pub(super) struct SensorState {
     /// Latest value per metric by source timestamp: (metric, value, ts).
     pub latest: Vec<(MetricIdx, f64, i64)>,
     pub readings_received: u64,
+    /// The last 5 minutes of each metric (traffic flow and speed, queue rates).
+    pub recent: Vec<(MetricIdx, RollingWindow)>,
+    /// Hourly means of air pollutants over the last day (the AQI's input).
+    pub hourly: Vec<(MetricIdx, HourlySeries)>,
+    /// Messages received in the last hour, by receive time: data completeness.
+    pub messages: RollingWindow,
+    /// `seq` jumped ahead: readings that never arrived.
+    pub seq_gaps: u64,
+    /// `seq` went backwards: out-of-order or repeated messages.
+    pub seq_repeats: u64,
+    /// Readings the store recognised as already stored (redeliveries, repeated sends).
+    pub duplicates: u64,
+    /// Queue SLA over the last hour: people served (weights), and of those, within the target.
+    pub sla_served: RollingWindow,
+    pub sla_within: RollingWindow,
+}
+
+impl SensorState {
+    fn new(registered: bool, domain: DomainIdx, district: DistrictIdx) -> Self {
+        SensorState {
+            registered,
+            domain,
+            district,
+            last_seen_ms: None,
+            last_seq: None,
+            latest: Vec::new(),
+            readings_received: 0,
+            recent: Vec::new(),
+            hourly: Vec::new(),
+            messages: RollingWindow::new(Span::OneHour),
+            seq_gaps: 0,
+            seq_repeats: 0,
+            duplicates: 0,
+            sla_served: RollingWindow::new(Span::OneHour),
+            sla_within: RollingWindow::new(Span::OneHour),
+        }
+    }
+}
+
+/// Metrics the live state treats specially, resolved once by name.
+#[derive(Debug, Default)]
+pub(super) struct Special {
+    /// Air pollutants whose hourly means feed the AQI.
+    pub pollutants: Vec<MetricIdx>,
+    pub avg_wait_s: Option<MetricIdx>,
+    pub served_last_5m: Option<MetricIdx>,
 }
 
 #[derive(Debug)]
@@ -41,27 +88,15 @@ pub struct LiveState {
     pub(super) groups: HashMap<GroupKey, WindowSet>,
     /// Expected interval assumed for unregistered sensors: the shortest of their domain.
     pub(super) default_interval_ms: Vec<i64>,
+    pub(super) special: Special,
+    /// The queue wait a centre promises when its registry entry names none (s).
+    pub(super) default_sla_target_s: f64,
     unregistered: usize,
 }
 
 impl LiveState {
-    pub fn new(city: Arc<City>, thresholds: StatusThresholds) -> Self {
-        let sensors = city
-            .sensors
-            .iter()
-            .map(|s| {
-                let state = SensorState {
-                    registered: true,
-                    domain: s.domain,
-                    district: s.district,
-                    last_seen_ms: None,
-                    last_seq: None,
-                    latest: Vec::new(),
-                    readings_received: 0,
-                };
-                (s.id.clone(), state)
-            })
-            .collect();
+    pub fn new(city: Arc<City>, thresholds: StatusThresholds, default_sla_target_s: f64) -> Self {
+        let sensors = city.sensors.iter().map(|s| (s.id.clone(), SensorState::new(true, s.domain, s.district))).collect();
         let default_interval_ms = (0..city.domains.len())
             .map(|d| {
                 city.sensors
@@ -72,12 +107,20 @@ impl LiveState {
                     .unwrap_or(60_000)
             })
             .collect();
+        let by_name = |name: &str| city.domains.iter().enumerate().find_map(|(i, _)| city.metric_idx(DomainIdx(i as u16), name));
+        let special = Special {
+            pollutants: ["pm25", "pm10", "o3", "no2", "so2", "co"].into_iter().filter_map(by_name).collect(),
+            avg_wait_s: by_name("avg_wait_s"),
+            served_last_5m: by_name("served_last_5m"),
+        };
         LiveState {
             city,
             thresholds,
             sensors,
             groups: HashMap::new(),
             default_interval_ms,
+            special,
+            default_sla_target_s,
             unregistered: 0,
         }
     }
@@ -94,18 +137,11 @@ impl LiveState {
         };
         if !self.sensors.contains_key(&first.sensor) {
             self.unregistered += 1;
-            self.sensors.insert(
-                first.sensor.clone(),
-                SensorState {
-                    registered: false,
-                    domain: first.domain,
-                    district: first.district,
-                    last_seen_ms: None,
-                    last_seq: None,
-                    latest: Vec::new(),
-                    readings_received: 0,
-                },
-            );
+            self.sensors.insert(first.sensor.clone(), SensorState::new(false, first.domain, first.district));
+        }
+        self.note_sla(readings);
+        if let Some(s) = self.sensors.get_mut(&first.sensor) {
+            s.messages.record(received_ms, 1.0);
         }
         for r in readings {
             self.record(r, received_ms);
@@ -113,16 +149,40 @@ impl LiveState {
     }
 
     fn record(&mut self, r: &Reading, received_ms: i64) {
+        let pollutant = self.special.pollutants.contains(&r.metric);
         if let Some(s) = self.sensors.get_mut(&r.sensor) {
             s.last_seen_ms = Some(s.last_seen_ms.map_or(received_ms, |t| t.max(received_ms)));
             s.readings_received += 1;
             if let Some(seq) = r.seq {
+                match s.last_seq {
+                    Some(last) if seq > last + 1 => s.seq_gaps += seq - last - 1,
+                    Some(last) if seq < last => s.seq_repeats += 1,
+                    _ => {}
+                }
                 s.last_seq = Some(s.last_seq.map_or(seq, |q| q.max(seq)));
             }
             match s.latest.iter_mut().find(|(m, _, _)| *m == r.metric) {
                 Some(slot) if slot.2 <= r.ts_ms => *slot = (r.metric, r.value, r.ts_ms),
                 Some(_) => {} // a late reading never hides a newer one
                 None => s.latest.push((r.metric, r.value, r.ts_ms)),
+            }
+            match s.recent.iter_mut().find(|(m, _)| *m == r.metric) {
+                Some((_, w)) => w.record(r.ts_ms, r.value),
+                None => {
+                    let mut w = RollingWindow::new(Span::FiveMinutes);
+                    w.record(r.ts_ms, r.value);
+                    s.recent.push((r.metric, w));
+                }
+            }
+            if pollutant {
+                match s.hourly.iter_mut().find(|(m, _)| *m == r.metric) {
+                    Some((_, h)) => h.record(r.ts_ms, r.value),
+                    None => {
+                        let mut h = HourlySeries::default();
+                        h.record(r.ts_ms, r.value);
+                        s.hourly.push((r.metric, h));
+                    }
+                }
             }
         }
         for district in [Some(r.district), None] {
@@ -133,6 +193,54 @@ impl LiveState {
             };
             self.groups.entry(key).or_default().record(r.ts_ms, r.value);
         }
+    }
+
+    /// A queue record carrying both the average wait and the people served adds to the SLA:
+    /// those served count as within the target when the average wait was.
+    fn note_sla(&mut self, readings: &[Reading]) {
+        let (Some(wait_m), Some(served_m)) = (self.special.avg_wait_s, self.special.served_last_5m) else {
+            return;
+        };
+        let Some(first) = readings.first() else {
+            return;
+        };
+        let target = self.city.sensor(&first.sensor).and_then(|s| s.sla_target_s).unwrap_or(self.default_sla_target_s);
+        let Some(s) = self.sensors.get_mut(&first.sensor) else {
+            return;
+        };
+        for wait in readings.iter().filter(|r| r.metric == wait_m) {
+            let served = readings.iter().find(|r| r.metric == served_m && r.ts_ms == wait.ts_ms);
+            if let Some(served) = served.filter(|r| r.value > 0.0) {
+                s.sla_served.record(wait.ts_ms, served.value);
+                s.sla_within.record(wait.ts_ms, if wait.value <= target { served.value } else { 0.0 });
+            }
+        }
+    }
+
+    /// Counts readings of `sensor` that the store found already stored.
+    pub fn note_duplicates(&mut self, sensor: &str, n: u64) {
+        if let Some(s) = self.sensors.get_mut(sensor) {
+            s.duplicates += n;
+        }
+    }
+
+    /// Seeds the hourly pollutant means from history (1-hour rollups), e.g. after a restart.
+    pub fn seed_hourly(&mut self, sensor: &str, metric: MetricIdx, hour_start_ms: i64, count: u32, sum: f64) {
+        if let Some(s) = self.sensors.get_mut(sensor) {
+            match s.hourly.iter_mut().find(|(m, _)| *m == metric) {
+                Some((_, h)) => h.add(hour_start_ms, count, sum),
+                None => {
+                    let mut h = HourlySeries::default();
+                    h.add(hour_start_ms, count, sum);
+                    s.hourly.push((metric, h));
+                }
+            }
+        }
+    }
+
+    /// The pollutant metrics whose hourly means feed the AQI.
+    pub fn pollutant_metrics(&self) -> &[MetricIdx] {
+        &self.special.pollutants
     }
 
     /// Number of sensors seen that are missing from the registry.

@@ -2,17 +2,16 @@
 //! windows per domain and district. Pure: every method takes the current time as an argument,
 //! so tests drive the clock by hand.
 
+mod hourly;
 mod live;
 mod status;
 mod view;
 mod window;
 
+pub use hourly::HourlySeries;
 pub use live::{LiveState, SharedLive};
 pub use status::{SensorStatus, StatusThresholds};
-pub use view::{
-    DomainIndicators, Indicators, LatestValue, MetricIndicator, SensorDetail, SensorFilter,
-    SensorSummary,
-};
+pub use view::{DomainIndicators, Indicators, LatestValue, MetricIndicator, SensorDetail, SensorFilter, SensorInputs, SensorSummary};
 pub use window::{RollingWindow, Span, WindowSet, WindowSummary};
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ fn live(city: &Arc<City>) -> LiveState {
         late_after_intervals: 2,
         offline_after_intervals: 5,
     };
-    LiveState::new(city.clone(), t)
+    LiveState::new(city.clone(), t, 900.0)
 }
 
 fn reading(city: &City, sensor: &str, metric: &str, ts: i64, value: f64) -> Reading {

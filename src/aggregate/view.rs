@@ -205,3 +205,65 @@ impl LiveState {
         }
     }
 }
+
+/// What the indicator maths needs of one sensor, copied out under the read lock.
+#[derive(Debug, Clone)]
+pub struct SensorInputs {
+    pub id: std::sync::Arc<str>,
+    pub registered: bool,
+    pub domain: DomainIdx,
+    pub district: DistrictIdx,
+    pub status: SensorStatus,
+    pub expected_interval_ms: i64,
+    /// Newest value per metric: (metric, value, ts).
+    pub latest: Vec<(crate::model::MetricIdx, f64, i64)>,
+    /// The last 5 minutes per metric.
+    pub recent: Vec<(crate::model::MetricIdx, WindowSummary)>,
+    /// Hourly means of each pollutant, newest first (24 hours + the current one).
+    pub hourly: Vec<(crate::model::MetricIdx, Vec<Option<f64>>)>,
+    pub messages_last_hour: u64,
+    pub seq_gaps: u64,
+    pub seq_repeats: u64,
+    pub duplicates: u64,
+    /// People served in the last hour, and of those, within the centre's target wait.
+    pub sla_served: f64,
+    pub sla_within: f64,
+}
+
+impl LiveState {
+    /// Every sensor (registered ones in registry order, then unregistered ones), as inputs
+    /// for the indicators at `now_ms`.
+    pub fn sensor_inputs(&self, now_ms: i64) -> Vec<SensorInputs> {
+        let registered = self.city.sensors.iter().filter_map(|s| self.sensors.get_key_value(&s.id));
+        let mut unregistered: Vec<_> = self.sensors.iter().filter(|(_, st)| !st.registered).collect();
+        unregistered.sort_by(|a, b| a.0.cmp(b.0));
+        registered
+            .chain(unregistered)
+            .map(|(id, st)| {
+                let reg = self.city.sensor(id).filter(|_| st.registered);
+                let interval = reg.map_or(self.default_interval_ms[usize::from(st.domain.0)], |s| s.interval_ms);
+                SensorInputs {
+                    id: id.clone(),
+                    registered: st.registered,
+                    domain: st.domain,
+                    district: st.district,
+                    status: self.thresholds.classify(st.last_seen_ms, interval, now_ms),
+                    expected_interval_ms: interval,
+                    latest: st.latest.clone(),
+                    recent: st.recent.iter().filter_map(|(m, w)| w.summary(now_ms).map(|s| (*m, s))).collect(),
+                    hourly: st.hourly.iter().map(|(m, h)| (*m, h.means(now_ms, 25))).collect(),
+                    messages_last_hour: st.messages.summary(now_ms).map_or(0, |s| s.count),
+                    seq_gaps: st.seq_gaps,
+                    seq_repeats: st.seq_repeats,
+                    duplicates: st.duplicates,
+                    sla_served: sum(&st.sla_served, now_ms),
+                    sla_within: sum(&st.sla_within, now_ms),
+                }
+            })
+            .collect()
+    }
+}
+
+fn sum(w: &super::window::RollingWindow, now_ms: i64) -> f64 {
+    w.summary(now_ms).map_or(0.0, |s| s.mean * s.count as f64)
+}

@@ -53,4 +53,13 @@ pub struct SensorConfig {
     pub lon: f64,
     /// How often the sensor is expected to report, in seconds.
     pub interval_s: u32,
+    /// Traffic: the speed on this road when it is free (km/h); congestion is measured against it.
+    #[serde(default)]
+    pub free_flow_kmh: Option<f64>,
+    /// Water level: warning levels I, II and III (cm), rising.
+    #[serde(default)]
+    pub warning_levels_cm: Option<[f64; 3]>,
+    /// Public service: the wait a centre promises (s); the SLA is the share served within it.
+    #[serde(default)]
+    pub sla_target_s: Option<f64>,
 }

@@ -18,6 +18,7 @@ pub struct Settings {
     pub aggregate: AggregateSettings,
     pub store: StoreSettings,
     pub export: ExportSettings,
+    pub indicators: IndicatorSettings,
     pub city: CitySettings,
     pub log: LogSettings,
 }
@@ -102,6 +103,30 @@ impl StoreSettings {
     /// True for `fsync = "full"`: every commit survives power loss, not only a crash.
     pub fn durable_fsync(&self) -> bool {
         self.fsync == "full"
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorSettings {
+    pub congestion_moderate: f64,
+    pub congestion_heavy: f64,
+    pub congestion_jammed: f64,
+    pub default_free_flow_kmh: f64,
+    pub default_sla_target_s: f64,
+    pub alert_eval_interval_s: u64,
+}
+
+impl IndicatorSettings {
+    pub fn params(&self) -> crate::indicators::IndicatorParams {
+        crate::indicators::IndicatorParams {
+            congestion: crate::indicators::traffic::CongestionThresholds {
+                moderate: self.congestion_moderate,
+                heavy: self.congestion_heavy,
+                jammed: self.congestion_jammed,
+            },
+            default_free_flow_kmh: self.default_free_flow_kmh,
+        }
     }
 }
 
@@ -363,6 +388,18 @@ impl Settings {
             10,
             1_000_000,
         )?;
+        let ind = &self.indicators;
+        let levels = [ind.congestion_moderate, ind.congestion_heavy, ind.congestion_jammed];
+        if !(0.0 < levels[0] && levels[0] < levels[1] && levels[1] < levels[2] && levels[2] <= 1.0) {
+            return Err(ConfigError::invalid("indicators.congestion_jammed", format!("{levels:?} (moderate, heavy, jammed)"), "rising thresholds with 0 < moderate < heavy < jammed <= 1"));
+        }
+        if !(ind.default_free_flow_kmh > 0.0 && ind.default_free_flow_kmh <= 200.0) {
+            return Err(ConfigError::invalid("indicators.default_free_flow_kmh", ind.default_free_flow_kmh, "above 0 and at most 200 km/h"));
+        }
+        if !(ind.default_sla_target_s > 0.0) {
+            return Err(ConfigError::invalid("indicators.default_sla_target_s", ind.default_sla_target_s, "a positive number of seconds"));
+        }
+        range("indicators.alert_eval_interval_s", ind.alert_eval_interval_s, 1, 3600)?;
         let ix = &self.export.influxdb;
         if ix.enabled() {
             let url = ix.url.trim();

@@ -1,6 +1,21 @@
-//! Indicators: the pure maths that turns measurements into the numbers the control room
-//! watches. Nothing here does I/O or reads a clock; callers pass the values in and get plain
-//! data back. More indicators (traffic congestion, queue SLA, sensor health) will join
-//! [`aqi`] here.
+//! Indicators: the pure maths of what the control room watches. No I/O, no clock of its own.
+//!
+//! - `aqi/`: VN_AQI (Decision 1459/QĐ-TCMT) and the US EPA AQI, NowCast, categories.
+//! - `traffic.rs`: flow, speed, occupancy, congestion index and level.
+//! - `air.rs`: a station's hourly and daily VN_AQI and EPA AQI; water warning levels.
+//! - `queue.rs`: waiting, waits, estimated wait for a newcomer, SLA, counters open.
+//! - `health.rs`: sensor status counts, completeness, `seq` gaps and repeats.
+//! - `city.rs`: all of the above per sensor, district and city, from the live state's inputs.
+//! - `kpi.rs`: the one-object summary for the control room's header.
 
+pub mod air;
 pub mod aqi;
+mod city;
+mod health;
+mod kpi;
+pub mod queue;
+pub mod traffic;
+
+pub use city::{compute, kpi, AirArea, Area, Centre, CityIndicators, IndicatorParams, Road, Station, Water};
+pub use health::Health;
+pub use kpi::{Kpi, WorstAqi};

@@ -49,6 +49,9 @@ pub struct Sensor {
     pub lat: f64,
     pub lon: f64,
     pub interval_ms: i64,
+    pub free_flow_kmh: Option<f64>,
+    pub warning_levels_cm: Option<[f64; 3]>,
+    pub sla_target_s: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -261,6 +264,15 @@ impl City {
                     "1 to 86400 seconds",
                 ));
             }
+            if let Some(v) = s.free_flow_kmh.filter(|v| !(v.is_finite() && *v > 0.0 && *v <= 200.0)) {
+                return Err(err(format!("{key}.free_flow_kmh"), v, "a speed above 0 and at most 200 km/h"));
+            }
+            if let Some(l) = s.warning_levels_cm.filter(|l| !(l.iter().all(|v| v.is_finite()) && l[0] < l[1] && l[1] < l[2])) {
+                return Err(err(format!("{key}.warning_levels_cm"), format!("{l:?}"), "three rising levels I < II < III"));
+            }
+            if let Some(v) = s.sla_target_s.filter(|v| !(v.is_finite() && *v > 0.0)) {
+                return Err(err(format!("{key}.sla_target_s"), v, "a positive number of seconds"));
+            }
             let id: Arc<str> = Arc::from(s.id.as_str());
             if sensor_by_id.insert(id.clone(), sensors.len()).is_some() {
                 return Err(err(
@@ -277,6 +289,9 @@ impl City {
                 lat: s.lat,
                 lon: s.lon,
                 interval_ms: i64::from(s.interval_s) * 1000,
+                free_flow_kmh: s.free_flow_kmh,
+                warning_levels_cm: s.warning_levels_cm,
+                sla_target_s: s.sla_target_s,
             });
         }
 

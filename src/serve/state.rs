@@ -4,6 +4,7 @@ use tokio::sync::watch;
 
 use crate::aggregate::SharedLive;
 use crate::export::{ExportStatus, FluxClient};
+use crate::indicators::IndicatorParams;
 use crate::ingest::{BrokerStatus, RejectionLog};
 use crate::store::{RetentionPolicy, Store};
 use crate::telemetry::Metrics;
@@ -24,6 +25,7 @@ pub struct AppState {
     pub warn_outbox_fill: f64,
     /// Answers history beyond local retention, when export is configured.
     pub flux: Option<Arc<FluxClient>>,
+    pub indicator_params: IndicatorParams,
 }
 
 impl AppState {

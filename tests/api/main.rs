@@ -5,6 +5,7 @@ mod helpers;
 
 mod api;
 mod export;
+mod indicators;
 mod ingest;
 mod lifecycle;
 mod mosquitto;

@@ -23,3 +23,16 @@ pub enum AqiError {
     #[error("no pollutant has a value")]
     NoData,
 }
+
+impl AqiError {
+    /// A stable snake_case code for APIs ("insufficient_data", "no_particulate" …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AqiError::InvalidConcentration { .. } => "invalid_concentration",
+            AqiError::OutsideTable { .. } => "outside_table",
+            AqiError::InsufficientData => "insufficient_data",
+            AqiError::NoParticulate => "no_particulate",
+            AqiError::NoData => "no_data",
+        }
+    }
+}

@@ -1,3 +1,4 @@
+mod city_indicators;
 mod health;
 mod indicators;
 mod metrics;
@@ -23,6 +24,9 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/sensors", web::get().to(sensors::list))
             .route("/sensors/{id}", web::get().to(sensors::detail))
             .route("/indicators", web::get().to(indicators::all))
+            .route("/indicators/{domain}", web::get().to(city_indicators::domain))
+            .route("/kpi", web::get().to(city_indicators::summary))
+            .route("/sensor-health", web::get().to(city_indicators::health))
             .route("/series", web::get().to(series::series))
             .route("/ingest/rejections", web::get().to(rejections::recent)),
     )

@@ -19,7 +19,7 @@ use super::{
     OutboxEntry, OutboxStats, Resolution, RetentionPolicy, RetentionReport, Row, SeriesQuery,
     Store, StoreError, WriteReport,
 };
-use crate::model::{City, Reading};
+use crate::model::{City, MetricIdx, Reading};
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -144,6 +144,10 @@ impl Store for SqliteStore {
 
     fn rows(&self, query: &SeriesQuery, resolution: Resolution) -> Result<Vec<Row>, StoreError> {
         self.with_reader(|conn| read::rows(conn, &self.city, query, resolution))
+    }
+
+    fn hourly_rollups(&self, metrics: &[MetricIdx], from_ms: i64) -> Result<Vec<(String, MetricIdx, Row)>, StoreError> {
+        self.with_reader(|conn| read::hourly_rollups(conn, &self.city, metrics, from_ms))
     }
 
     fn enforce_retention(&self, now_ms: i64) -> Result<RetentionReport, StoreError> {

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::model::City;
+use crate::model::{City, MetricIdx};
 use crate::store::{Resolution, Row, Scope, SeriesQuery, StoreError};
 
 pub(super) fn rows(
@@ -80,4 +80,28 @@ pub(super) fn rows(
         }
     };
     Ok(rows)
+}
+
+pub(super) fn hourly_rollups(conn: &Connection, city: &City, metrics: &[MetricIdx], from_ms: i64) -> Result<Vec<(String, MetricIdx, Row)>, StoreError> {
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, r.bucket, r.count, r.sum, r.min, r.max, r.last, r.last_ts FROM rollup_1h r
+         JOIN sensors s ON s.sensor_key = r.sensor_key JOIN metrics m ON m.metric_key = r.metric_key
+         WHERE m.domain = ?1 AND m.name = ?2 AND r.bucket >= ?3",
+    )?;
+    for &metric in metrics {
+        let m = city.metric(metric);
+        let domain = &city.domain(m.domain).name;
+        let rows = stmt.query_map(params![domain, m.name, from_ms], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                Row { t: row.get(1)?, count: row.get::<_, i64>(2)? as u64, sum: row.get(3)?, min: row.get(4)?, max: row.get(5)?, last: row.get(6)?, last_ts: row.get(7)? },
+            ))
+        })?;
+        for r in rows {
+            let (sensor, row) = r?;
+            out.push((sensor, metric, row));
+        }
+    }
+    Ok(out)
 }

@@ -1,0 +1,82 @@
+//! Hourly means of one sensor-metric over the last day: the input of the air-quality indices
+//! (NowCast needs 12 hourly means, the daily index 24). A ring of clock-hour buckets over
+//! source time; a late reading lands in its own hour.
+
+const HOURS: usize = 25;
+const HOUR_MS: i64 = 3_600_000;
+
+#[derive(Debug, Clone, Copy)]
+struct Hour {
+    start: i64,
+    count: u32,
+    sum: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct HourlySeries {
+    hours: [Hour; HOURS],
+}
+
+impl Default for HourlySeries {
+    fn default() -> Self {
+        HourlySeries { hours: [Hour { start: i64::MIN, count: 0, sum: 0.0 }; HOURS] }
+    }
+}
+
+impl HourlySeries {
+    pub fn record(&mut self, ts_ms: i64, value: f64) {
+        self.add(ts_ms, 1, value);
+    }
+
+    /// Adds a pre-aggregated hour (count, sum), e.g. a 1-hour rollup read from the store.
+    pub fn add(&mut self, ts_ms: i64, count: u32, sum: f64) {
+        let start = ts_ms.div_euclid(HOUR_MS) * HOUR_MS;
+        let h = &mut self.hours[(start / HOUR_MS).rem_euclid(HOURS as i64) as usize];
+        if h.start < start {
+            *h = Hour { start, count: 0, sum: 0.0 };
+        } else if h.start > start {
+            return;
+        }
+        h.count += count;
+        h.sum += sum;
+    }
+
+    /// Means of the `n` clock hours up to and including the one holding `now_ms`, newest first;
+    /// `None` for an hour without data.
+    pub fn means(&self, now_ms: i64, n: usize) -> Vec<Option<f64>> {
+        let current = now_ms.div_euclid(HOUR_MS) * HOUR_MS;
+        (0..n.min(HOURS) as i64)
+            .map(|i| {
+                let start = current - i * HOUR_MS;
+                let h = &self.hours[(start / HOUR_MS).rem_euclid(HOURS as i64) as usize];
+                (h.start == start && h.count > 0).then(|| h.sum / f64::from(h.count))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_763_877_600_000; // 06:00 UTC, an hour boundary
+
+    #[test]
+    fn hourly_means_are_listed_newest_first_with_gaps_as_none() {
+        let mut s = HourlySeries::default();
+        s.record(T0 + 10, 10.0);
+        s.record(T0 + 20, 20.0);
+        s.record(T0 + 2 * HOUR_MS + 5, 40.0);
+        assert_eq!(s.means(T0 + 2 * HOUR_MS + 100, 3), [Some(40.0), None, Some(15.0)]);
+    }
+
+    #[test]
+    fn a_day_old_hour_is_forgotten_and_a_late_reading_lands_in_its_hour() {
+        let mut s = HourlySeries::default();
+        s.record(T0, 1.0);
+        s.record(T0 + 25 * HOUR_MS, 5.0); // same ring slot, a day later
+        s.record(T0, 100.0); // too late for the ring: ignored
+        s.record(T0 + 24 * HOUR_MS, 3.0);
+        assert_eq!(s.means(T0 + 25 * HOUR_MS, 2), [Some(5.0), Some(3.0)]);
+    }
+}
