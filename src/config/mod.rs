@@ -9,6 +9,7 @@ mod city;
 mod error;
 mod load;
 mod settings;
+mod validate;
 
 pub use city::{CityConfig, DistrictConfig, DomainConfig, MetricConfig, SensorConfig};
 pub use error::ConfigError;
