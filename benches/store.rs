@@ -83,7 +83,7 @@ fn main() -> anyhow::Result<()> {
 
     println!("\n## Durable write rate (Store::write, fresh store per line, stream of the whole demo city)");
     println!(
-        "{:>7} {:>6} {:>7} {:>10} {:>9} {:>13} {:>13} {:>12} {:>10}",
+        "{:>7} {:>6} {:>7} {:>10} {:>9} {:>13} {:>13} {:>12} {:>10} {:>13}",
         "batch",
         "fsync",
         "outbox",
@@ -92,7 +92,8 @@ fn main() -> anyhow::Result<()> {
         "readings/s",
         "last-25%/s",
         "ms/commit",
-        "B/reading"
+        "file B/rdg",
+        "written B/rdg"
     );
     // (batch size, fsync = full, export outbox on). The store's default batch is 20,000.
     let configs: [(usize, bool, bool); 7] = [
@@ -128,13 +129,14 @@ fn main() -> anyhow::Result<()> {
             ""
         };
         println!(
-            "{batch:>7} {fsync:>6} {outbox:>7} {:>10} {:>9.2} {:>13.0} {:>13.0} {:>12.2} {:>10.0}{cut}",
+            "{batch:>7} {fsync:>6} {outbox:>7} {:>10} {:>9.2} {:>13.0} {:>13.0} {:>12.2} {:>10.0} {:>13.0}{cut}",
             r.written,
             r.elapsed.as_secs_f64(),
             r.written as f64 / r.elapsed.as_secs_f64(),
             r.last_quarter_rate,
             r.elapsed.as_secs_f64() * 1000.0 / r.commits as f64,
             bytes as f64 / r.written as f64,
+            r.written_bytes as f64 / r.written as f64,
         );
     }
 
@@ -310,8 +312,12 @@ struct WriteRun {
     written: usize,
     commits: usize,
     elapsed: Duration,
-    /// Readings/s over the last quarter of the run: is the rate sustained as the file grows?
+    /// Readings/s over the last quarter of the readings written: is the rate sustained as the
+    /// file grows?
     last_quarter_rate: f64,
+    /// Bytes this process handed to `write(2)` during the run (`wchar` of /proc/self/io):
+    /// WAL frames and checkpoints, i.e. the write amplification of a reading.
+    written_bytes: u64,
 }
 
 /// Writes up to `total` readings of `stream` in batches of `batch`, timing only `Store::write`.
@@ -327,8 +333,10 @@ fn write_stream(
         commits: 0,
         elapsed: Duration::ZERO,
         last_quarter_rate: 0.0,
+        written_bytes: 0,
     };
-    let (mut quarter_n, mut quarter_t) = (0usize, Duration::ZERO);
+    let mut commits: Vec<(usize, Duration)> = Vec::new();
+    let wchar_before = wchar();
     while run.written < total && run.elapsed < max {
         let readings: Vec<Reading> = stream
             .by_ref()
@@ -346,17 +354,30 @@ fn write_stream(
         run.elapsed += took;
         run.written += readings.len();
         run.commits += 1;
-        if run.written > total * 3 / 4 {
-            quarter_n += readings.len();
-            quarter_t += took;
-        }
+        commits.push((readings.len(), took));
     }
-    run.last_quarter_rate = if quarter_t.is_zero() {
-        f64::NAN
-    } else {
-        quarter_n as f64 / quarter_t.as_secs_f64()
-    };
+    run.written_bytes = wchar().saturating_sub(wchar_before);
+    let (mut n, mut t) = (0usize, Duration::ZERO);
+    for (len, took) in commits.iter().rev() {
+        if n >= run.written / 4 {
+            break;
+        }
+        n += len;
+        t += *took;
+    }
+    run.last_quarter_rate = n as f64 / t.as_secs_f64();
     Ok(run)
+}
+
+/// Bytes this process has passed to write-like system calls so far (0 where unknown).
+fn wchar() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("wchar:").and_then(|v| v.trim().parse().ok()))
+        })
+        .unwrap_or(0)
 }
 
 /// The database file plus its WAL, in bytes.
