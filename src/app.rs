@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::aggregate::{LiveState, SharedLive, StatusThresholds};
+use crate::alerts::{run_evaluator, AlertRepo, AlertService, RepoError, RuleSet, RulesError};
 use crate::config::{load_city, ConfigError, Settings};
 use crate::export::{run_exporter, ExportStatus, FluxClient};
 use crate::ingest::{BrokerUrl, Ingest, OptionsError, RejectionLog, Sinks};
@@ -42,6 +43,10 @@ pub enum AppError {
     Metrics(#[from] prometheus::Error),
     #[error("{0} (store.path)")]
     Store(#[from] StoreError),
+    #[error("{0} (alerts.rules_path)")]
+    AlertRules(#[from] RulesError),
+    #[error("{0} (store.path)")]
+    AlertStore(#[from] RepoError),
 }
 
 pub struct Application {
@@ -52,6 +57,7 @@ pub struct Application {
     ingest: Ingest,
     retention: JoinHandle<()>,
     exporter: Option<JoinHandle<()>>,
+    evaluator: JoinHandle<()>,
     shutdown: CancellationToken,
     live: SharedLive,
     metrics: Arc<Metrics>,
@@ -69,10 +75,15 @@ impl Application {
             late_after_intervals: settings.aggregate.late_after_intervals,
             offline_after_intervals: settings.aggregate.offline_after_intervals,
         };
-        let live: SharedLive = Arc::new(RwLock::new(LiveState::new(city.clone(), thresholds, settings.indicators.default_sla_target_s)));
+        let live: SharedLive = Arc::new(RwLock::new(LiveState::new(
+            city.clone(),
+            thresholds,
+            settings.indicators.default_sla_target_s,
+        )));
         let rejections = Arc::new(RejectionLog::new(settings.ingest.rejection_log_size));
         let store = open_store(&settings, city.clone()).await?;
         seed_hourly(&store, &live).await?;
+        let alerts = open_alerts(&settings).await?;
         let shutdown = CancellationToken::new();
         let retention = tokio::spawn(run_retention(
             store.clone(),
@@ -81,8 +92,17 @@ impl Application {
             shutdown.clone(),
         ));
         let export = start_export(&settings, &store, &metrics, &shutdown);
+        let eval_interval = Duration::from_secs(settings.indicators.alert_eval_interval_s);
+        let evaluator = tokio::spawn(run_evaluator(
+            alerts.clone(),
+            live.clone(),
+            settings.indicators.params(),
+            eval_interval,
+            shutdown.clone(),
+        ));
         let sinks = Sinks {
             store: store.clone(),
+            alerts: alerts.clone(),
             live: live.clone(),
             metrics: metrics.clone(),
             rejections: rejections.clone(),
@@ -105,6 +125,7 @@ impl Application {
             warn_outbox_fill: settings.export.influxdb.warn_outbox_fill,
             flux: export.as_ref().map(|e| e.flux.clone()),
             indicator_params: settings.indicators.params(),
+            alerts,
         };
         let timeout = Duration::from_secs(settings.http.shutdown_timeout_s);
         let server = serve::start(listener, state, settings.http.workers, timeout)
@@ -119,6 +140,7 @@ impl Application {
             ingest,
             retention,
             exporter: export.map(|e| e.task),
+            evaluator,
             shutdown,
             live,
             metrics,
@@ -158,6 +180,7 @@ impl Application {
         self.shutdown.cancel();
         self.ingest.drained().await;
         let _ = self.retention.await;
+        let _ = self.evaluator.await;
         if let Some(exporter) = self.exporter {
             let _ = exporter.await;
         }
@@ -191,10 +214,31 @@ async fn open_store(settings: &Settings, city: Arc<City>) -> Result<Arc<dyn Stor
     Ok(Arc::new(opened))
 }
 
+/// Opens the alert rules and the alerts kept in the store's file (after the store, so the file
+/// exists and is in WAL mode).
+async fn open_alerts(settings: &Settings) -> Result<Arc<AlertService>, AppError> {
+    let rules = match settings.alerts.rules_path.trim() {
+        "" => RuleSet::builtin(),
+        path => RuleSet::load(std::path::Path::new(path)),
+    }?;
+    let path = settings.store.path.clone();
+    let service = tokio::task::spawn_blocking(move || {
+        let repo = AlertRepo::open(&path)?;
+        AlertService::open(rules, repo, crate::model::now_ms())
+    })
+    .await
+    .map_err(|e| AppError::Http(std::io::Error::other(e.to_string())))??;
+    Ok(Arc::new(service))
+}
+
 /// Refills the live hourly pollutant means from the last day of 1-hour rollups, so the AQI
 /// (which needs 12 to 24 hourly means) is there right after a restart.
 async fn seed_hourly(store: &Arc<dyn Store>, live: &SharedLive) -> Result<(), AppError> {
-    let metrics = live.read().unwrap_or_else(|p| p.into_inner()).pollutant_metrics().to_vec();
+    let metrics = live
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .pollutant_metrics()
+        .to_vec();
     let from = crate::model::now_ms() - 25 * 3_600_000;
     let s = store.clone();
     let rows = tokio::task::spawn_blocking(move || s.hourly_rollups(&metrics, from))

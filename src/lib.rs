@@ -11,12 +11,14 @@
 //! - [`aggregate`]: latest value per sensor-metric, sensor status, rolling windows per domain
 //!   and district. Pure; the clock is an argument.
 //! - [`indicators`]: pure indicator maths (air-quality indices VN_AQI and US EPA AQI); no I/O.
+//! - [`alerts`]: rules from `config/alerts.toml`, a pure alert state machine, its SQLite history.
 //! - [`serve`]: actix-web REST API, health, readiness, `/metrics`.
 //! - [`config`]: layered, validated settings and the city file.
 //! - [`telemetry`]: logging and every Prometheus metric.
 //! - [`app`]: wires the stages together and shuts them down in order.
 
 pub mod aggregate;
+pub mod alerts;
 pub mod app;
 pub mod config;
 pub mod export;

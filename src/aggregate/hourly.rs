@@ -19,7 +19,13 @@ pub struct HourlySeries {
 
 impl Default for HourlySeries {
     fn default() -> Self {
-        HourlySeries { hours: [Hour { start: i64::MIN, count: 0, sum: 0.0 }; HOURS] }
+        HourlySeries {
+            hours: [Hour {
+                start: i64::MIN,
+                count: 0,
+                sum: 0.0,
+            }; HOURS],
+        }
     }
 }
 
@@ -33,7 +39,11 @@ impl HourlySeries {
         let start = ts_ms.div_euclid(HOUR_MS) * HOUR_MS;
         let h = &mut self.hours[(start / HOUR_MS).rem_euclid(HOURS as i64) as usize];
         if h.start < start {
-            *h = Hour { start, count: 0, sum: 0.0 };
+            *h = Hour {
+                start,
+                count: 0,
+                sum: 0.0,
+            };
         } else if h.start > start {
             return;
         }
@@ -67,7 +77,10 @@ mod tests {
         s.record(T0 + 10, 10.0);
         s.record(T0 + 20, 20.0);
         s.record(T0 + 2 * HOUR_MS + 5, 40.0);
-        assert_eq!(s.means(T0 + 2 * HOUR_MS + 100, 3), [Some(40.0), None, Some(15.0)]);
+        assert_eq!(
+            s.means(T0 + 2 * HOUR_MS + 100, 3),
+            [Some(40.0), None, Some(15.0)]
+        );
     }
 
     #[test]

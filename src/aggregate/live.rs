@@ -5,8 +5,8 @@ use std::sync::{Arc, RwLock};
 
 use crate::model::{City, DistrictIdx, DomainIdx, MetricIdx, Reading};
 
-use super::status::StatusThresholds;
 use super::hourly::HourlySeries;
+use super::status::StatusThresholds;
 use super::window::{RollingWindow, Span, WindowSet};
 
 /// Shared between the ingest worker (writer) and HTTP handlers (readers). A std `RwLock`:
@@ -96,7 +96,11 @@ pub struct LiveState {
 
 impl LiveState {
     pub fn new(city: Arc<City>, thresholds: StatusThresholds, default_sla_target_s: f64) -> Self {
-        let sensors = city.sensors.iter().map(|s| (s.id.clone(), SensorState::new(true, s.domain, s.district))).collect();
+        let sensors = city
+            .sensors
+            .iter()
+            .map(|s| (s.id.clone(), SensorState::new(true, s.domain, s.district)))
+            .collect();
         let default_interval_ms = (0..city.domains.len())
             .map(|d| {
                 city.sensors
@@ -107,9 +111,17 @@ impl LiveState {
                     .unwrap_or(60_000)
             })
             .collect();
-        let by_name = |name: &str| city.domains.iter().enumerate().find_map(|(i, _)| city.metric_idx(DomainIdx(i as u16), name));
+        let by_name = |name: &str| {
+            city.domains
+                .iter()
+                .enumerate()
+                .find_map(|(i, _)| city.metric_idx(DomainIdx(i as u16), name))
+        };
         let special = Special {
-            pollutants: ["pm25", "pm10", "o3", "no2", "so2", "co"].into_iter().filter_map(by_name).collect(),
+            pollutants: ["pm25", "pm10", "o3", "no2", "so2", "co"]
+                .into_iter()
+                .filter_map(by_name)
+                .collect(),
             avg_wait_s: by_name("avg_wait_s"),
             served_last_5m: by_name("served_last_5m"),
         };
@@ -137,7 +149,10 @@ impl LiveState {
         };
         if !self.sensors.contains_key(&first.sensor) {
             self.unregistered += 1;
-            self.sensors.insert(first.sensor.clone(), SensorState::new(false, first.domain, first.district));
+            self.sensors.insert(
+                first.sensor.clone(),
+                SensorState::new(false, first.domain, first.district),
+            );
         }
         self.note_sla(readings);
         if let Some(s) = self.sensors.get_mut(&first.sensor) {
@@ -198,21 +213,35 @@ impl LiveState {
     /// A queue record carrying both the average wait and the people served adds to the SLA:
     /// those served count as within the target when the average wait was.
     fn note_sla(&mut self, readings: &[Reading]) {
-        let (Some(wait_m), Some(served_m)) = (self.special.avg_wait_s, self.special.served_last_5m) else {
+        let (Some(wait_m), Some(served_m)) = (self.special.avg_wait_s, self.special.served_last_5m)
+        else {
             return;
         };
         let Some(first) = readings.first() else {
             return;
         };
-        let target = self.city.sensor(&first.sensor).and_then(|s| s.sla_target_s).unwrap_or(self.default_sla_target_s);
+        let target = self
+            .city
+            .sensor(&first.sensor)
+            .and_then(|s| s.sla_target_s)
+            .unwrap_or(self.default_sla_target_s);
         let Some(s) = self.sensors.get_mut(&first.sensor) else {
             return;
         };
         for wait in readings.iter().filter(|r| r.metric == wait_m) {
-            let served = readings.iter().find(|r| r.metric == served_m && r.ts_ms == wait.ts_ms);
+            let served = readings
+                .iter()
+                .find(|r| r.metric == served_m && r.ts_ms == wait.ts_ms);
             if let Some(served) = served.filter(|r| r.value > 0.0) {
                 s.sla_served.record(wait.ts_ms, served.value);
-                s.sla_within.record(wait.ts_ms, if wait.value <= target { served.value } else { 0.0 });
+                s.sla_within.record(
+                    wait.ts_ms,
+                    if wait.value <= target {
+                        served.value
+                    } else {
+                        0.0
+                    },
+                );
             }
         }
     }
@@ -225,7 +254,14 @@ impl LiveState {
     }
 
     /// Seeds the hourly pollutant means from history (1-hour rollups), e.g. after a restart.
-    pub fn seed_hourly(&mut self, sensor: &str, metric: MetricIdx, hour_start_ms: i64, count: u32, sum: f64) {
+    pub fn seed_hourly(
+        &mut self,
+        sensor: &str,
+        metric: MetricIdx,
+        hour_start_ms: i64,
+        count: u32,
+        sum: f64,
+    ) {
         if let Some(s) = self.sensors.get_mut(sensor) {
             match s.hourly.iter_mut().find(|(m, _)| *m == metric) {
                 Some((_, h)) => h.add(hour_start_ms, count, sum),

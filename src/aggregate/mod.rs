@@ -11,7 +11,10 @@ mod window;
 pub use hourly::HourlySeries;
 pub use live::{LiveState, SharedLive};
 pub use status::{SensorStatus, StatusThresholds};
-pub use view::{DomainIndicators, Indicators, LatestValue, MetricIndicator, SensorDetail, SensorFilter, SensorInputs, SensorSummary};
+pub use view::{
+    DomainIndicators, Indicators, LatestValue, MetricIndicator, SensorDetail, SensorFilter,
+    SensorInputs, SensorSummary,
+};
 pub use window::{RollingWindow, Span, WindowSet, WindowSummary};
 
 #[cfg(test)]

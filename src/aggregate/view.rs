@@ -234,14 +234,25 @@ impl LiveState {
     /// Every sensor (registered ones in registry order, then unregistered ones), as inputs
     /// for the indicators at `now_ms`.
     pub fn sensor_inputs(&self, now_ms: i64) -> Vec<SensorInputs> {
-        let registered = self.city.sensors.iter().filter_map(|s| self.sensors.get_key_value(&s.id));
-        let mut unregistered: Vec<_> = self.sensors.iter().filter(|(_, st)| !st.registered).collect();
+        let registered = self
+            .city
+            .sensors
+            .iter()
+            .filter_map(|s| self.sensors.get_key_value(&s.id));
+        let mut unregistered: Vec<_> = self
+            .sensors
+            .iter()
+            .filter(|(_, st)| !st.registered)
+            .collect();
         unregistered.sort_by(|a, b| a.0.cmp(b.0));
         registered
             .chain(unregistered)
             .map(|(id, st)| {
                 let reg = self.city.sensor(id).filter(|_| st.registered);
-                let interval = reg.map_or(self.default_interval_ms[usize::from(st.domain.0)], |s| s.interval_ms);
+                let interval = reg
+                    .map_or(self.default_interval_ms[usize::from(st.domain.0)], |s| {
+                        s.interval_ms
+                    });
                 SensorInputs {
                     id: id.clone(),
                     registered: st.registered,
@@ -250,8 +261,16 @@ impl LiveState {
                     status: self.thresholds.classify(st.last_seen_ms, interval, now_ms),
                     expected_interval_ms: interval,
                     latest: st.latest.clone(),
-                    recent: st.recent.iter().filter_map(|(m, w)| w.summary(now_ms).map(|s| (*m, s))).collect(),
-                    hourly: st.hourly.iter().map(|(m, h)| (*m, h.means(now_ms, 25))).collect(),
+                    recent: st
+                        .recent
+                        .iter()
+                        .filter_map(|(m, w)| w.summary(now_ms).map(|s| (*m, s)))
+                        .collect(),
+                    hourly: st
+                        .hourly
+                        .iter()
+                        .map(|(m, h)| (*m, h.means(now_ms, 25)))
+                        .collect(),
                     messages_last_hour: st.messages.summary(now_ms).map_or(0, |s| s.count),
                     seq_gaps: st.seq_gaps,
                     seq_repeats: st.seq_repeats,

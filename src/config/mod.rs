@@ -15,6 +15,6 @@ pub use city::{CityConfig, DistrictConfig, DomainConfig, MetricConfig, SensorCon
 pub use error::ConfigError;
 pub use load::{load, load_city, Overrides};
 pub use settings::{
-    AggregateSettings, BrokerSettings, CitySettings, ExportSettings, HttpSettings, InfluxSettings,
-    IngestSettings, LogSettings, MqttSettings, Settings, StoreSettings,
+    AggregateSettings, AlertSettings, BrokerSettings, CitySettings, ExportSettings, HttpSettings,
+    InfluxSettings, IngestSettings, LogSettings, MqttSettings, Settings, StoreSettings,
 };

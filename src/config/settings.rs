@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -18,6 +17,7 @@ pub struct Settings {
     pub store: StoreSettings,
     pub export: ExportSettings,
     pub indicators: IndicatorSettings,
+    pub alerts: AlertSettings,
     pub city: CitySettings,
     pub log: LogSettings,
 }
@@ -103,6 +103,12 @@ impl StoreSettings {
     pub fn durable_fsync(&self) -> bool {
         self.fsync == "full"
     }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    pub rules_path: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

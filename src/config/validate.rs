@@ -231,7 +231,7 @@ impl Settings {
                 "above 0 and at most 200 km/h",
             ));
         }
-        if !(ind.default_sla_target_s > 0.0) {
+        if ind.default_sla_target_s.is_nan() || ind.default_sla_target_s <= 0.0 {
             return Err(ConfigError::invalid(
                 "indicators.default_sla_target_s",
                 ind.default_sla_target_s,

@@ -3,7 +3,10 @@
 
 use serde::Serialize;
 
-use super::aqi::{epa_aqi, nowcast, ugm3_to_epa_unit, vn_daily, vn_hourly, AqiError, DailyMeans, EpaAqi, EpaInput, HourlyMeans, Pollutant, VnAqi};
+use super::aqi::{
+    epa_aqi, nowcast, ugm3_to_epa_unit, vn_daily, vn_hourly, AqiError, DailyMeans, EpaAqi,
+    EpaInput, HourlyMeans, Pollutant, VnAqi,
+};
 
 /// Hourly means of each pollutant, newest first (the current, partial hour first); µg/m³.
 #[derive(Debug, Clone, Default)]
@@ -28,7 +31,9 @@ impl<T> Index<T> {
     fn from(r: Result<T, AqiError>) -> Self {
         match r {
             Ok(v) => Index::Value(v),
-            Err(e) => Index::Unavailable { unavailable: e.code() },
+            Err(e) => Index::Unavailable {
+                unavailable: e.code(),
+            },
         }
     }
 
@@ -79,7 +84,14 @@ fn max_8h(h: &[Option<f64>]) -> Option<f64> {
 }
 
 pub fn station(h: &StationHours) -> StationAir {
-    let hourly = HourlyMeans { pm25: &h.pm25, pm10: &h.pm10, o3: first(&h.o3), co: first(&h.co), so2: first(&h.so2), no2: first(&h.no2) };
+    let hourly = HourlyMeans {
+        pm25: &h.pm25,
+        pm10: &h.pm10,
+        o3: first(&h.o3),
+        co: first(&h.co),
+        so2: first(&h.so2),
+        no2: first(&h.no2),
+    };
     let daily = DailyMeans {
         pm25_24h: mean(day(&h.pm25)),
         pm10_24h: mean(day(&h.pm10)),
@@ -137,21 +149,45 @@ mod tests {
     #[test]
     fn a_station_with_twelve_steady_hours_gets_hourly_daily_and_epa_indices() {
         let steady = |v: f64| vec![Some(v); 25];
-        let h = StationHours { pm25: steady(30.0), pm10: steady(40.0), no2: steady(20.0), ..StationHours::default() };
+        let h = StationHours {
+            pm25: steady(30.0),
+            pm10: steady(40.0),
+            no2: steady(20.0),
+            ..StationHours::default()
+        };
         let air = station(&h);
         let vn = air.vn_aqi_hourly.value().expect("hourly");
-        assert_eq!((vn.aqi, vn.dominant), (60, Pollutant::Pm25), "PM2.5 = 30 µg/m³ → VN_AQI 60 (reference)");
+        assert_eq!(
+            (vn.aqi, vn.dominant),
+            (60, Pollutant::Pm25),
+            "PM2.5 = 30 µg/m³ → VN_AQI 60 (reference)"
+        );
         assert_eq!(air.vn_aqi_daily.value().map(|v| v.aqi), Some(60));
-        assert_eq!(air.epa_aqi.value().map(|v| v.aqi), Some(90), "PM2.5 = 30 µg/m³ → EPA ≈ 90 (reference)");
+        assert_eq!(
+            air.epa_aqi.value().map(|v| v.aqi),
+            Some(90),
+            "PM2.5 = 30 µg/m³ → EPA ≈ 90 (reference)"
+        );
     }
 
     #[test]
     fn a_station_missing_two_of_the_last_three_hours_has_insufficient_data() {
         let mut pm = vec![None, None, Some(20.0)];
         pm.extend(vec![Some(20.0); 9]);
-        let air = station(&StationHours { pm25: pm, ..StationHours::default() });
-        assert_eq!(air.vn_aqi_hourly, Index::Unavailable { unavailable: "insufficient_data" });
-        assert!(air.vn_aqi_daily.value().is_some(), "the daily index does not need the recent hours");
+        let air = station(&StationHours {
+            pm25: pm,
+            ..StationHours::default()
+        });
+        assert_eq!(
+            air.vn_aqi_hourly,
+            Index::Unavailable {
+                unavailable: "insufficient_data"
+            }
+        );
+        assert!(
+            air.vn_aqi_daily.value().is_some(),
+            "the daily index does not need the recent hours"
+        );
     }
 
     #[test]

@@ -117,7 +117,14 @@ impl Metrics {
             vehicle_count: find(city, "vehicle_count"),
             speed: find(city, "avg_speed_kmh"),
             occupancy: find(city, "occupancy_pct"),
-            pollutants: [p(0, "pm25"), p(1, "pm10"), p(2, "o3"), p(3, "no2"), p(4, "so2"), p(5, "co")],
+            pollutants: [
+                p(0, "pm25"),
+                p(1, "pm10"),
+                p(2, "o3"),
+                p(3, "no2"),
+                p(4, "so2"),
+                p(5, "co"),
+            ],
             noise: find(city, "noise_db"),
             water: find(city, "water_level_cm"),
             rain: find(city, "rainfall_mm"),
@@ -136,7 +143,10 @@ fn recent(s: &SensorInputs, m: Option<MetricIdx>) -> Option<f64> {
 
 fn latest(s: &SensorInputs, m: Option<MetricIdx>) -> Option<(f64, i64)> {
     let m = m?;
-    s.latest.iter().find(|(x, _, _)| *x == m).map(|(_, v, t)| (*v, *t))
+    s.latest
+        .iter()
+        .find(|(x, _, _)| *x == m)
+        .map(|(_, v, t)| (*v, *t))
 }
 
 fn newest(s: &SensorInputs) -> Option<i64> {
@@ -144,18 +154,32 @@ fn newest(s: &SensorInputs) -> Option<i64> {
 }
 
 fn hours(s: &SensorInputs, m: Option<MetricIdx>) -> Vec<Option<f64>> {
-    m.and_then(|m| s.hourly.iter().find(|(x, _)| *x == m).map(|(_, h)| h.clone())).unwrap_or_default()
+    m.and_then(|m| {
+        s.hourly
+            .iter()
+            .find(|(x, _)| *x == m)
+            .map(|(_, h)| h.clone())
+    })
+    .unwrap_or_default()
 }
 
-pub fn compute(city: &City, sensors: &[SensorInputs], p: &IndicatorParams, now_ms: i64) -> CityIndicators {
+pub fn compute(
+    city: &City,
+    sensors: &[SensorInputs],
+    p: &IndicatorParams,
+    now_ms: i64,
+) -> CityIndicators {
     let m = Metrics::of(city);
     let district_id = |s: &SensorInputs| city.district(s.district).id.clone();
-    let (mut roads, mut stations, mut water, mut centres) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut roads, mut stations, mut water, mut centres) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut health: BTreeMap<String, Area<Health>> = BTreeMap::new();
     let mut noise: BTreeMap<String, (f64, usize)> = BTreeMap::new();
     for s in sensors {
         let reg = city.sensor(&s.id).filter(|_| s.registered);
-        let h = health.entry(city.domain(s.domain).name.clone()).or_default();
+        let h = health
+            .entry(city.domain(s.domain).name.clone())
+            .or_default();
         h.city.add(s);
         h.districts.entry(district_id(s)).or_default().add(s);
         let fresh = s.status != SensorStatus::Offline && s.status != SensorStatus::NeverSeen;
@@ -163,7 +187,9 @@ pub fn compute(city: &City, sensors: &[SensorInputs], p: &IndicatorParams, now_m
             continue;
         }
         if recent(s, m.speed).is_some() || recent(s, m.vehicle_count).is_some() {
-            let free_flow_kmh = reg.and_then(|r| r.free_flow_kmh).unwrap_or(p.default_free_flow_kmh);
+            let free_flow_kmh = reg
+                .and_then(|r| r.free_flow_kmh)
+                .unwrap_or(p.default_free_flow_kmh);
             let sample = RoadSample {
                 count_per_report: recent(s, m.vehicle_count),
                 reports_per_hour: 3_600_000.0 / s.expected_interval_ms.max(1) as f64,
@@ -171,7 +197,13 @@ pub fn compute(city: &City, sensors: &[SensorInputs], p: &IndicatorParams, now_m
                 occupancy_pct: recent(s, m.occupancy),
                 free_flow_kmh,
             };
-            roads.push(Road { id: s.id.to_string(), district: district_id(s), free_flow_kmh, as_of: newest(s), traffic: traffic::road(&sample, &p.congestion) });
+            roads.push(Road {
+                id: s.id.to_string(),
+                district: district_id(s),
+                free_flow_kmh,
+                as_of: newest(s),
+                traffic: traffic::road(&sample, &p.congestion),
+            });
         }
         let hs = StationHours {
             pm25: hours(s, m.pollutants[0].1),
@@ -182,7 +214,12 @@ pub fn compute(city: &City, sensors: &[SensorInputs], p: &IndicatorParams, now_m
             co: hours(s, m.pollutants[5].1),
         };
         if !hs.pm25.is_empty() || !hs.pm10.is_empty() {
-            stations.push(Station { id: s.id.to_string(), district: district_id(s), as_of: newest(s), air: station(&hs) });
+            stations.push(Station {
+                id: s.id.to_string(),
+                district: district_id(s),
+                as_of: newest(s),
+                air: station(&hs),
+            });
         }
         if let Some(n) = recent(s, m.noise) {
             let e = noise.entry(district_id(s)).or_default();
@@ -192,7 +229,15 @@ pub fn compute(city: &City, sensors: &[SensorInputs], p: &IndicatorParams, now_m
         if let Some((level_cm, ts)) = latest(s, m.water) {
             let levels = reg.and_then(|r| r.warning_levels_cm);
             let rainfall_mm = latest(s, m.rain).map(|(v, _)| v);
-            water.push(Water { id: s.id.to_string(), district: district_id(s), level_cm, warning_levels_cm: levels, alert: levels.map(|l| water_alert(level_cm, l)), rainfall_mm, as_of: ts });
+            water.push(Water {
+                id: s.id.to_string(),
+                district: district_id(s),
+                level_cm,
+                warning_levels_cm: levels,
+                alert: levels.map(|l| water_alert(level_cm, l)),
+                rainfall_mm,
+                as_of: ts,
+            });
         }
         if latest(s, m.waiting).is_some() || latest(s, m.avg_wait).is_some() {
             let sample = CentreSample {
@@ -203,14 +248,27 @@ pub fn compute(city: &City, sensors: &[SensorInputs], p: &IndicatorParams, now_m
                 served_last_hour: s.sla_served,
                 served_within_target: s.sla_within,
             };
-            centres.push(Centre { id: s.id.to_string(), district: district_id(s), as_of: newest(s), queue: queue::centre(&sample) });
+            centres.push(Centre {
+                id: s.id.to_string(),
+                district: district_id(s),
+                as_of: newest(s),
+                queue: queue::centre(&sample),
+            });
         }
     }
     CityIndicators {
         generated_at: now_ms,
-        traffic: area(&roads, |r| &r.district, |rs| traffic::pool(rs.iter().map(|r| &r.traffic), &p.congestion)),
+        traffic: area(
+            &roads,
+            |r| &r.district,
+            |rs| traffic::pool(rs.iter().map(|r| &r.traffic), &p.congestion),
+        ),
         environment: air_area(&stations, &water, &noise),
-        public_service: area(&centres, |c| &c.district, |cs| queue::pool(cs.iter().map(|c| &c.queue))),
+        public_service: area(
+            &centres,
+            |c| &c.district,
+            |cs| queue::pool(cs.iter().map(|c| &c.queue)),
+        ),
         roads,
         stations,
         water,
@@ -220,42 +278,76 @@ pub fn compute(city: &City, sensors: &[SensorInputs], p: &IndicatorParams, now_m
 }
 
 /// Pools items per district and city-wide with `pool`.
-fn area<I, T: Default>(items: &[I], district: impl Fn(&I) -> &String, pool: impl Fn(&[&I]) -> T) -> Area<T> {
+fn area<I, T: Default>(
+    items: &[I],
+    district: impl Fn(&I) -> &String,
+    pool: impl Fn(&[&I]) -> T,
+) -> Area<T> {
     let mut by: BTreeMap<String, Vec<&I>> = BTreeMap::new();
     for i in items {
         by.entry(district(i).clone()).or_default().push(i);
     }
     let all: Vec<&I> = items.iter().collect();
-    Area { city: pool(&all), districts: by.into_iter().map(|(d, is)| (d, pool(&is))).collect() }
+    Area {
+        city: pool(&all),
+        districts: by.into_iter().map(|(d, is)| (d, pool(&is))).collect(),
+    }
 }
 
-fn air_area(stations: &[Station], water: &[Water], noise: &BTreeMap<String, (f64, usize)>) -> Area<AirArea> {
+fn air_area(
+    stations: &[Station],
+    water: &[Water],
+    noise: &BTreeMap<String, (f64, usize)>,
+) -> Area<AirArea> {
     let pool = |ss: &[&Station], ws: &[&Water], n: Option<(f64, usize)>| {
-        let worst = ss.iter().filter_map(|s| s.air.vn_aqi_hourly.value().map(|v| (v, &s.id))).max_by_key(|(v, _)| v.aqi);
+        let worst = ss
+            .iter()
+            .filter_map(|s| s.air.vn_aqi_hourly.value().map(|v| (v, &s.id)))
+            .max_by_key(|(v, _)| v.aqi);
         AirArea {
             vn_aqi: worst.map(|(v, _)| v.clone()),
             vn_aqi_station: worst.map(|(_, id)| id.clone()),
             stations: ss.len(),
             noise_db: n.filter(|(_, k)| *k > 0).map(|(sum, k)| sum / k as f64),
             water_alert: ws.iter().filter_map(|w| w.alert).max_by_key(|a| *a as u8),
-            as_of: ss.iter().filter_map(|s| s.as_of).chain(ws.iter().map(|w| w.as_of)).max(),
+            as_of: ss
+                .iter()
+                .filter_map(|s| s.as_of)
+                .chain(ws.iter().map(|w| w.as_of))
+                .max(),
         }
     };
     let mut districts: BTreeMap<String, AirArea> = BTreeMap::new();
-    let keys: std::collections::BTreeSet<&String> = stations.iter().map(|s| &s.district).chain(water.iter().map(|w| &w.district)).chain(noise.keys()).collect();
+    let keys: std::collections::BTreeSet<&String> = stations
+        .iter()
+        .map(|s| &s.district)
+        .chain(water.iter().map(|w| &w.district))
+        .chain(noise.keys())
+        .collect();
     for d in keys {
         let ss: Vec<&Station> = stations.iter().filter(|s| &s.district == d).collect();
         let ws: Vec<&Water> = water.iter().filter(|w| &w.district == d).collect();
         districts.insert(d.clone(), pool(&ss, &ws, noise.get(d).copied()));
     }
-    let all_noise = noise.values().fold((0.0, 0), |a, (s, k)| (a.0 + s, a.1 + k));
-    let city = pool(&stations.iter().collect::<Vec<_>>(), &water.iter().collect::<Vec<_>>(), Some(all_noise));
+    let all_noise = noise
+        .values()
+        .fold((0.0, 0), |a, (s, k)| (a.0 + s, a.1 + k));
+    let city = pool(
+        &stations.iter().collect::<Vec<_>>(),
+        &water.iter().collect::<Vec<_>>(),
+        Some(all_noise),
+    );
     Area { city, districts }
 }
 
 /// The header summary. `open_alerts` comes from the alerts service.
 pub fn kpi(city: &City, ind: &CityIndicators, open_alerts: BTreeMap<String, u64>) -> Kpi {
-    let worst = ind.environment.districts.iter().filter_map(|(d, a)| a.vn_aqi.as_ref().map(|v| (d, a, v))).max_by_key(|(_, _, v)| v.aqi);
+    let worst = ind
+        .environment
+        .districts
+        .iter()
+        .filter_map(|(d, a)| a.vn_aqi.as_ref().map(|v| (d, a, v)))
+        .max_by_key(|(_, _, v)| v.aqi);
     let sensors = ind.health.values().fold(Health::default(), |mut acc, a| {
         acc.merge(&a.city);
         acc
@@ -263,10 +355,20 @@ pub fn kpi(city: &City, ind: &CityIndicators, open_alerts: BTreeMap<String, u64>
     let t = &ind.traffic.city;
     Kpi {
         generated_at: ind.generated_at,
-        as_of: [ind.traffic.city_as_of(&ind.roads), ind.environment.city.as_of, ind.centres.iter().filter_map(|c| c.as_of).max()].into_iter().flatten().max(),
+        as_of: [
+            ind.traffic.city_as_of(&ind.roads),
+            ind.environment.city.as_of,
+            ind.centres.iter().filter_map(|c| c.as_of).max(),
+        ]
+        .into_iter()
+        .flatten()
+        .max(),
         worst_aqi_district: worst.map(|(d, a, v)| WorstAqi {
             district: d.clone(),
-            name: city.district_idx(d).map(|i| city.district(i).name.clone()).unwrap_or_default(),
+            name: city
+                .district_idx(d)
+                .map(|i| city.district(i).name.clone())
+                .unwrap_or_default(),
             aqi: v.aqi,
             category: v.category,
             label_vi: v.label_vi,
@@ -277,7 +379,8 @@ pub fn kpi(city: &City, ind: &CityIndicators, open_alerts: BTreeMap<String, u64>
         }),
         congested_share: (t.sensors > 0).then(|| t.congested_sensors as f64 / t.sensors as f64),
         queue_sla: ind.public_service.city.sla,
-        sensors_online: (sensors.total() > 0).then(|| sensors.online as f64 / sensors.total() as f64),
+        sensors_online: (sensors.total() > 0)
+            .then(|| sensors.online as f64 / sensors.total() as f64),
         sensors,
         open_alerts,
     }

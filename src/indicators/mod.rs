@@ -16,6 +16,8 @@ mod kpi;
 pub mod queue;
 pub mod traffic;
 
-pub use city::{compute, kpi, AirArea, Area, Centre, CityIndicators, IndicatorParams, Road, Station, Water};
+pub use city::{
+    compute, kpi, AirArea, Area, Centre, CityIndicators, IndicatorParams, Road, Station, Water,
+};
 pub use health::Health;
 pub use kpi::{Kpi, WorstAqi};

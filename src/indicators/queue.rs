@@ -44,7 +44,7 @@ pub fn centre(s: &CentreSample) -> Queue {
         avg_wait_s: s.avg_wait_s,
         est_wait_newcomer_s: match (s.waiting, rate_per_s) {
             (Some(w), Some(r)) => Some(w / r),
-            (Some(w), None) if w == 0.0 => Some(0.0),
+            (Some(0.0), None) => Some(0.0),
             _ => None,
         },
         sla: (s.served_last_hour > 0.0).then(|| s.served_within_target / s.served_last_hour),
@@ -83,19 +83,54 @@ mod tests {
 
     #[test]
     fn a_newcomer_waits_for_everyone_ahead_at_the_recent_service_rate() {
-        let q = centre(&CentreSample { waiting: Some(20.0), served_last_5m: Some(10.0), served_last_hour: 100.0, served_within_target: 75.0, ..CentreSample::default() });
-        assert_eq!(q.est_wait_newcomer_s, Some(600.0), "20 people at 2 per minute");
+        let q = centre(&CentreSample {
+            waiting: Some(20.0),
+            served_last_5m: Some(10.0),
+            served_last_hour: 100.0,
+            served_within_target: 75.0,
+            ..CentreSample::default()
+        });
+        assert_eq!(
+            q.est_wait_newcomer_s,
+            Some(600.0),
+            "20 people at 2 per minute"
+        );
         assert_eq!(q.sla, Some(0.75));
-        let idle = centre(&CentreSample { waiting: Some(3.0), served_last_5m: Some(0.0), ..CentreSample::default() });
-        assert_eq!((idle.est_wait_newcomer_s, idle.sla), (None, None), "nobody is being served");
+        let idle = centre(&CentreSample {
+            waiting: Some(3.0),
+            served_last_5m: Some(0.0),
+            ..CentreSample::default()
+        });
+        assert_eq!(
+            (idle.est_wait_newcomer_s, idle.sla),
+            (None, None),
+            "nobody is being served"
+        );
     }
 
     #[test]
     fn pooling_adds_people_and_counters_and_pools_the_sla_by_people() {
-        let a = centre(&CentreSample { waiting: Some(10.0), avg_wait_s: Some(300.0), counters_open: Some(2.0), served_last_hour: 90.0, served_within_target: 90.0, ..CentreSample::default() });
-        let b = centre(&CentreSample { waiting: Some(30.0), avg_wait_s: Some(1500.0), counters_open: Some(1.0), served_last_hour: 10.0, served_within_target: 0.0, ..CentreSample::default() });
+        let a = centre(&CentreSample {
+            waiting: Some(10.0),
+            avg_wait_s: Some(300.0),
+            counters_open: Some(2.0),
+            served_last_hour: 90.0,
+            served_within_target: 90.0,
+            ..CentreSample::default()
+        });
+        let b = centre(&CentreSample {
+            waiting: Some(30.0),
+            avg_wait_s: Some(1500.0),
+            counters_open: Some(1.0),
+            served_last_hour: 10.0,
+            served_within_target: 0.0,
+            ..CentreSample::default()
+        });
         let p = pool([&a, &b]);
-        assert_eq!((p.centres, p.waiting, p.counters_open, p.avg_wait_s), (2, Some(40.0), Some(3.0), Some(900.0)));
+        assert_eq!(
+            (p.centres, p.waiting, p.counters_open, p.avg_wait_s),
+            (2, Some(40.0), Some(3.0), Some(900.0))
+        );
         assert_eq!(p.sla, Some(0.9));
     }
 }

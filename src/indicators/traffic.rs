@@ -74,9 +74,13 @@ pub struct Traffic {
 
 /// One road sensor's indicators.
 pub fn road(sample: &RoadSample, t: &CongestionThresholds) -> Traffic {
-    let index = sample.speed_kmh.map(|v| (1.0 - v / sample.free_flow_kmh).clamp(0.0, 1.0));
+    let index = sample
+        .speed_kmh
+        .map(|v| (1.0 - v / sample.free_flow_kmh).clamp(0.0, 1.0));
     let level = index.map(|i| t.level(i));
-    let has_data = sample.count_per_report.is_some() || sample.speed_kmh.is_some() || sample.occupancy_pct.is_some();
+    let has_data = sample.count_per_report.is_some()
+        || sample.speed_kmh.is_some()
+        || sample.occupancy_pct.is_some();
     Traffic {
         sensors: usize::from(has_data),
         flow_vph: sample.count_per_report.map(|c| c * sample.reports_per_hour),
@@ -133,14 +137,30 @@ impl Mean {
 mod tests {
     use super::*;
 
-    const T: CongestionThresholds = CongestionThresholds { moderate: 0.25, heavy: 0.5, jammed: 0.75 };
+    const T: CongestionThresholds = CongestionThresholds {
+        moderate: 0.25,
+        heavy: 0.5,
+        jammed: 0.75,
+    };
 
     #[test]
     fn a_road_at_a_fifth_of_free_flow_is_jammed() {
-        let r = road(&RoadSample { count_per_report: Some(10.0), reports_per_hour: 240.0, speed_kmh: Some(10.0), occupancy_pct: Some(80.0), free_flow_kmh: 50.0 }, &T);
+        let r = road(
+            &RoadSample {
+                count_per_report: Some(10.0),
+                reports_per_hour: 240.0,
+                speed_kmh: Some(10.0),
+                occupancy_pct: Some(80.0),
+                free_flow_kmh: 50.0,
+            },
+            &T,
+        );
         assert_eq!(r.flow_vph, Some(2400.0));
         assert_eq!(r.congestion_index, Some(0.8));
-        assert_eq!((r.level, r.congested_sensors), (Some(CongestionLevel::Jammed), 1));
+        assert_eq!(
+            (r.level, r.congested_sensors),
+            (Some(CongestionLevel::Jammed), 1)
+        );
     }
 
     #[test]
@@ -149,18 +169,49 @@ mod tests {
         assert_eq!(T.level(0.25), CongestionLevel::Moderate);
         assert_eq!(T.level(0.5), CongestionLevel::Heavy);
         assert_eq!(T.level(0.75), CongestionLevel::Jammed);
-        let fast = road(&RoadSample { speed_kmh: Some(80.0), free_flow_kmh: 50.0, ..RoadSample::default() }, &T);
+        let fast = road(
+            &RoadSample {
+                speed_kmh: Some(80.0),
+                free_flow_kmh: 50.0,
+                ..RoadSample::default()
+            },
+            &T,
+        );
         assert_eq!(fast.congestion_index, Some(0.0));
     }
 
     #[test]
     fn pooling_adds_flows_and_averages_speeds() {
-        let a = road(&RoadSample { count_per_report: Some(5.0), reports_per_hour: 240.0, speed_kmh: Some(40.0), occupancy_pct: None, free_flow_kmh: 50.0 }, &T);
-        let b = road(&RoadSample { count_per_report: Some(1.0), reports_per_hour: 240.0, speed_kmh: Some(10.0), occupancy_pct: Some(50.0), free_flow_kmh: 50.0 }, &T);
+        let a = road(
+            &RoadSample {
+                count_per_report: Some(5.0),
+                reports_per_hour: 240.0,
+                speed_kmh: Some(40.0),
+                occupancy_pct: None,
+                free_flow_kmh: 50.0,
+            },
+            &T,
+        );
+        let b = road(
+            &RoadSample {
+                count_per_report: Some(1.0),
+                reports_per_hour: 240.0,
+                speed_kmh: Some(10.0),
+                occupancy_pct: Some(50.0),
+                free_flow_kmh: 50.0,
+            },
+            &T,
+        );
         let p = pool([&a, &b], &T);
-        assert_eq!((p.sensors, p.flow_vph, p.mean_speed_kmh, p.occupancy_pct), (2, Some(1440.0), Some(25.0), Some(50.0)));
+        assert_eq!(
+            (p.sensors, p.flow_vph, p.mean_speed_kmh, p.occupancy_pct),
+            (2, Some(1440.0), Some(25.0), Some(50.0))
+        );
         assert_eq!(p.congestion_index, Some(0.5));
-        assert_eq!((p.level, p.congested_sensors), (Some(CongestionLevel::Heavy), 1));
+        assert_eq!(
+            (p.level, p.congested_sensors),
+            (Some(CongestionLevel::Heavy), 1)
+        );
         assert_eq!(pool(std::iter::empty(), &T).level, None);
     }
 }

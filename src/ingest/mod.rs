@@ -80,6 +80,8 @@ pub struct Ingest {
 #[derive(Clone)]
 pub struct Sinks {
     pub store: Arc<dyn Store>,
+    /// Every stored reading is observed by the alert rules.
+    pub alerts: Arc<crate::alerts::AlertService>,
     pub live: SharedLive,
     pub metrics: Arc<Metrics>,
     pub rejections: Arc<RejectionLog>,
@@ -144,7 +146,7 @@ impl Ingest {
             max_future_skew_ms: settings.ingest.max_future_skew_s as i64 * 1000,
         };
         let worker = worker::Worker::new(
-            city,
+            city.clone(),
             limits,
             sinks.clone(),
             settings.ingest.max_unregistered_sensors,
@@ -158,7 +160,13 @@ impl Ingest {
             sinks.metrics.clone(),
         )
         .map_err(|e| OptionsError::Thread(e.to_string()))?;
-        let commit = tokio::spawn(commit::run(committed_rx, client, sinks, drained_tx));
+        let commit = tokio::spawn(commit::run(
+            committed_rx,
+            client,
+            city.clone(),
+            sinks,
+            drained_tx,
+        ));
         Ok(Ingest {
             status: status_rx,
             connection,

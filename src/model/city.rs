@@ -264,14 +264,32 @@ impl City {
                     "1 to 86400 seconds",
                 ));
             }
-            if let Some(v) = s.free_flow_kmh.filter(|v| !(v.is_finite() && *v > 0.0 && *v <= 200.0)) {
-                return Err(err(format!("{key}.free_flow_kmh"), v, "a speed above 0 and at most 200 km/h"));
+            if let Some(v) = s
+                .free_flow_kmh
+                .filter(|v| !(v.is_finite() && *v > 0.0 && *v <= 200.0))
+            {
+                return Err(err(
+                    format!("{key}.free_flow_kmh"),
+                    v,
+                    "a speed above 0 and at most 200 km/h",
+                ));
             }
-            if let Some(l) = s.warning_levels_cm.filter(|l| !(l.iter().all(|v| v.is_finite()) && l[0] < l[1] && l[1] < l[2])) {
-                return Err(err(format!("{key}.warning_levels_cm"), format!("{l:?}"), "three rising levels I < II < III"));
+            if let Some(l) = s
+                .warning_levels_cm
+                .filter(|l| !(l.iter().all(|v| v.is_finite()) && l[0] < l[1] && l[1] < l[2]))
+            {
+                return Err(err(
+                    format!("{key}.warning_levels_cm"),
+                    format!("{l:?}"),
+                    "three rising levels I < II < III",
+                ));
             }
             if let Some(v) = s.sla_target_s.filter(|v| !(v.is_finite() && *v > 0.0)) {
-                return Err(err(format!("{key}.sla_target_s"), v, "a positive number of seconds"));
+                return Err(err(
+                    format!("{key}.sla_target_s"),
+                    v,
+                    "a positive number of seconds",
+                ));
             }
             let id: Arc<str> = Arc::from(s.id.as_str());
             if sensor_by_id.insert(id.clone(), sensors.len()).is_some() {

@@ -23,10 +23,12 @@ pub fn start(
     workers: usize,
     shutdown_timeout: Duration,
 ) -> std::io::Result<Server> {
+    let alerts = web::Data::new(state.alerts.clone());
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(alerts.clone())
             .configure(routes::configure)
             .wrap(actix_web::middleware::from_fn(http_metrics::track))
     })

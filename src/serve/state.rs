@@ -3,6 +3,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use crate::aggregate::SharedLive;
+use crate::alerts::AlertService;
 use crate::export::{ExportStatus, FluxClient};
 use crate::indicators::IndicatorParams;
 use crate::ingest::{BrokerStatus, RejectionLog};
@@ -26,6 +27,7 @@ pub struct AppState {
     /// Answers history beyond local retention, when export is configured.
     pub flux: Option<Arc<FluxClient>>,
     pub indicator_params: IndicatorParams,
+    pub alerts: Arc<AlertService>,
 }
 
 impl AppState {

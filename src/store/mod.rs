@@ -34,7 +34,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every 1-hour rollup of `metrics` from `from_ms` on, as (sensor id, metric, row); reads a
     /// snapshot. Seeds the live hourly means after a restart.
-    fn hourly_rollups(&self, metrics: &[crate::model::MetricIdx], from_ms: i64) -> Result<Vec<(String, crate::model::MetricIdx, Row)>, StoreError>;
+    fn hourly_rollups(
+        &self,
+        metrics: &[crate::model::MetricIdx],
+        from_ms: i64,
+    ) -> Result<Vec<(String, crate::model::MetricIdx, Row)>, StoreError>;
 
     /// Deletes rows older than each table's retention horizon at `now_ms`; returns the counts.
     fn enforce_retention(&self, now_ms: i64) -> Result<RetentionReport, StoreError>;

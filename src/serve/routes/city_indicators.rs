@@ -32,12 +32,18 @@ fn indicators(state: &AppState, domain: Option<crate::model::DomainIdx>) -> City
 /// `GET /api/v1/indicators/{domain}?district=`: the domain's indicators city-wide and per
 /// district, and per sensor (road, air station, water gauge, service centre); with `district`,
 /// only that district's entries besides the city-wide summary.
-pub(super) async fn domain(state: web::Data<AppState>, path: web::Path<String>, q: web::Query<DistrictQuery>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn domain(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<DistrictQuery>,
+) -> Result<HttpResponse, ApiError> {
     let (domain, district) = resolve(&state, Some(&path), q.district.as_deref())?;
     let ind = indicators(&state, domain);
     let mut body = serde_json::to_value(&ind).map_err(|e| ApiError::Internal(e.to_string()))?;
     let Value::Object(obj) = &mut body else {
-        return Err(ApiError::Internal("indicators did not serialise to an object".into()));
+        return Err(ApiError::Internal(
+            "indicators did not serialise to an object".into(),
+        ));
     };
     obj.insert("domain".into(), json!(path.as_str()));
     if let Some(d) = district {
@@ -72,7 +78,9 @@ fn narrow(obj: &mut Map<String, Value>, district: &str) {
 fn drop_empty(obj: &mut Map<String, Value>) {
     obj.retain(|k, v| match (k.as_str(), &*v) {
         (_, Value::Array(a)) => !a.is_empty(),
-        ("traffic" | "environment" | "public_service", Value::Object(area)) => area.get("districts").is_some_and(|d| d.as_object().is_some_and(|d| !d.is_empty())),
+        ("traffic" | "environment" | "public_service", Value::Object(area)) => area
+            .get("districts")
+            .is_some_and(|d| d.as_object().is_some_and(|d| !d.is_empty())),
         _ => true,
     });
 }
@@ -80,13 +88,25 @@ fn drop_empty(obj: &mut Map<String, Value>) {
 /// `GET /api/v1/kpi`: the control room's header in one object.
 pub(super) async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let ind = indicators(&state, None);
-    let open: BTreeMap<String, u64> = BTreeMap::new();
+    let counts = state.alerts.counts_by_severity();
+    let open: BTreeMap<String, u64> = [
+        ("critical", counts.critical),
+        ("major", counts.major),
+        ("minor", counts.minor),
+        ("warning", counts.warning),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), u64::from(v)))
+    .collect();
     let live = state.live();
     Ok(HttpResponse::Ok().json(kpi(live.city(), &ind, open)))
 }
 
 /// `GET /api/v1/sensor-health?domain=`: status counts, completeness, seq gaps, per domain and district.
-pub(super) async fn health(state: web::Data<AppState>, q: web::Query<HealthQuery>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn health(
+    state: web::Data<AppState>,
+    q: web::Query<HealthQuery>,
+) -> Result<HttpResponse, ApiError> {
     let (domain, _) = resolve(&state, q.domain.as_deref(), None)?;
     let ind = indicators(&state, domain);
     Ok(HttpResponse::Ok().json(json!({ "generated_at": ind.generated_at, "domains": ind.health })))

@@ -1,3 +1,4 @@
+pub(crate) mod alerts;
 mod city_indicators;
 mod health;
 mod indicators;
@@ -24,11 +25,15 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/sensors", web::get().to(sensors::list))
             .route("/sensors/{id}", web::get().to(sensors::detail))
             .route("/indicators", web::get().to(indicators::all))
-            .route("/indicators/{domain}", web::get().to(city_indicators::domain))
+            .route(
+                "/indicators/{domain}",
+                web::get().to(city_indicators::domain),
+            )
             .route("/kpi", web::get().to(city_indicators::summary))
             .route("/sensor-health", web::get().to(city_indicators::health))
             .route("/series", web::get().to(series::series))
-            .route("/ingest/rejections", web::get().to(rejections::recent)),
+            .route("/ingest/rejections", web::get().to(rejections::recent))
+            .configure(alerts::configure),
     )
     .default_service(web::to(not_found));
 }

@@ -146,7 +146,11 @@ impl Store for SqliteStore {
         self.with_reader(|conn| read::rows(conn, &self.city, query, resolution))
     }
 
-    fn hourly_rollups(&self, metrics: &[MetricIdx], from_ms: i64) -> Result<Vec<(String, MetricIdx, Row)>, StoreError> {
+    fn hourly_rollups(
+        &self,
+        metrics: &[MetricIdx],
+        from_ms: i64,
+    ) -> Result<Vec<(String, MetricIdx, Row)>, StoreError> {
         self.with_reader(|conn| read::hourly_rollups(conn, &self.city, metrics, from_ms))
     }
 

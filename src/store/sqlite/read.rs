@@ -82,7 +82,12 @@ pub(super) fn rows(
     Ok(rows)
 }
 
-pub(super) fn hourly_rollups(conn: &Connection, city: &City, metrics: &[MetricIdx], from_ms: i64) -> Result<Vec<(String, MetricIdx, Row)>, StoreError> {
+pub(super) fn hourly_rollups(
+    conn: &Connection,
+    city: &City,
+    metrics: &[MetricIdx],
+    from_ms: i64,
+) -> Result<Vec<(String, MetricIdx, Row)>, StoreError> {
     let mut out = Vec::new();
     let mut stmt = conn.prepare_cached(
         "SELECT s.id, r.bucket, r.count, r.sum, r.min, r.max, r.last, r.last_ts FROM rollup_1h r
@@ -95,7 +100,15 @@ pub(super) fn hourly_rollups(conn: &Connection, city: &City, metrics: &[MetricId
         let rows = stmt.query_map(params![domain, m.name, from_ms], |row| {
             Ok((
                 row.get::<_, String>(0)?,
-                Row { t: row.get(1)?, count: row.get::<_, i64>(2)? as u64, sum: row.get(3)?, min: row.get(4)?, max: row.get(5)?, last: row.get(6)?, last_ts: row.get(7)? },
+                Row {
+                    t: row.get(1)?,
+                    count: row.get::<_, i64>(2)? as u64,
+                    sum: row.get(3)?,
+                    min: row.get(4)?,
+                    max: row.get(5)?,
+                    last: row.get(6)?,
+                    last_ts: row.get(7)?,
+                },
             ))
         })?;
         for r in rows {

@@ -1,0 +1,58 @@
+//! Alert tests. The clock is an argument everywhere, so time moves by hand: a paused clock
+//! without sleeps.
+
+mod config;
+mod engine;
+mod flapping;
+mod service;
+
+use super::*;
+
+const T0: i64 = 1_763_880_000_000;
+const S: i64 = 1_000;
+const MIN: i64 = 60 * S;
+
+/// One rule with the keys given, inside an otherwise empty rule file.
+fn rules(body: &str) -> RuleSet {
+    RuleSet::parse(&format!("[[rules]]\n{body}")).expect("valid test rules")
+}
+
+const PM25_150_120: &str = r#"
+id = "pm25-high"
+signal = "pm25"
+severity = "major"
+scope = { domain = "environment", district = "hai-chau" }
+kind = "threshold"
+direction = "above"
+raise = 150
+clear = 120
+"#;
+
+fn engine(rule_body: &str) -> Engine {
+    Engine::new(rules(rule_body), Vec::new(), 1, T0).0
+}
+
+/// A pm25 reading from sensor aq-0001 in Hải Châu.
+fn pm25(value: f64, ts_ms: i64) -> Observation {
+    reading("aq-0001", "hai-chau", "pm25", value, ts_ms)
+}
+
+fn reading(sensor: &str, district: &str, signal: &str, value: f64, ts_ms: i64) -> Observation {
+    Observation {
+        subject: Subject::sensor(sensor),
+        domain: "environment".into(),
+        district: Some(district.into()),
+        sensor: Some(sensor.into()),
+        signal: signal.into(),
+        value,
+        ts_ms,
+    }
+}
+
+fn kinds(changes: &[AlertChange]) -> Vec<EventKind> {
+    changes.iter().map(|c| c.event.kind).collect()
+}
+
+fn never_seen(_: &Subject) -> Option<i64> {
+    None
+}

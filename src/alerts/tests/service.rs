@@ -1,0 +1,247 @@
+use std::sync::{Arc, Barrier};
+
+use super::*;
+
+fn open(dir: &tempfile::TempDir, rule_body: &str, now_ms: i64) -> AlertService {
+    let repo = AlertRepo::open(&dir.path().join("ioc.db")).expect("open repo");
+    AlertService::open(rules(rule_body), repo, now_ms).expect("open service")
+}
+
+fn open_filter() -> AlertFilter {
+    AlertFilter {
+        state: Some(StateFilter::Open),
+        ..AlertFilter::default()
+    }
+}
+
+fn history_kinds(d: &AlertDetail) -> Vec<EventKind> {
+    d.history.iter().map(|e| e.kind).collect()
+}
+
+#[test]
+fn an_open_alert_and_its_history_survive_a_restart_and_are_not_duplicated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = open(&dir, PM25_150_120, T0);
+    let id = svc.observe(&pm25(151.0, T0), T0).expect("observe")[1]
+        .alert
+        .id;
+    svc.acknowledge(id, "lan", "on it", T0 + S).expect("ack");
+    drop(svc);
+
+    let svc = open(&dir, PM25_150_120, T0 + MIN);
+    let open = svc.list(&open_filter()).expect("list");
+    assert_eq!(open.len(), 1);
+    assert_eq!((open[0].id, open[0].state), (id, AlertState::Acknowledged));
+    let d = svc.get(id).expect("get").expect("stored");
+    assert_eq!(
+        history_kinds(&d),
+        [
+            EventKind::Pending,
+            EventKind::Firing,
+            EventKind::Acknowledged
+        ]
+    );
+    assert_eq!(d.history[2].by.as_deref(), Some("lan"));
+    assert_eq!(d.history[2].comment.as_deref(), Some("on it"));
+    assert_eq!(d.history[1].value, Some(151.0));
+
+    assert!(svc
+        .observe(&pm25(180.0, T0 + 2 * MIN), T0 + 2 * MIN)
+        .expect("observe")
+        .is_empty());
+    let resolved = svc
+        .observe(&pm25(100.0, T0 + 3 * MIN), T0 + 3 * MIN)
+        .expect("observe");
+    assert_eq!(
+        resolved[0].alert.id, id,
+        "the reloaded alert resolves, no second one"
+    );
+    assert_eq!(svc.list(&AlertFilter::default()).expect("list").len(), 1);
+}
+
+#[test]
+fn a_pending_alert_keeps_its_start_time_across_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let body = format!("{PM25_150_120}for_s = 300\n");
+    let svc = open(&dir, &body, T0);
+    svc.observe(&pm25(151.0, T0), T0).expect("observe");
+    drop(svc);
+
+    let svc = open(&dir, &body, T0 + MIN);
+    assert!(svc
+        .tick(T0 + 4 * MIN, &never_seen)
+        .expect("tick")
+        .is_empty());
+    let fired = svc.tick(T0 + 5 * MIN, &never_seen).expect("tick");
+    assert_eq!(kinds(&fired), [EventKind::Firing]);
+}
+
+#[test]
+fn flapping_is_detected_across_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = open(&dir, PM25_150_120, T0);
+    let id = svc.observe(&pm25(151.0, T0), T0).expect("observe")[1]
+        .alert
+        .id;
+    svc.observe(&pm25(100.0, T0 + MIN), T0 + MIN)
+        .expect("observe");
+    drop(svc);
+
+    let svc = open(&dir, PM25_150_120, T0 + 2 * MIN);
+    let again = svc
+        .observe(&pm25(151.0, T0 + 3 * MIN), T0 + 3 * MIN)
+        .expect("observe");
+    assert_eq!((again[1].alert.id, again[1].alert.flap_count), (id, 1));
+    let d = svc.get(id).expect("get").expect("stored");
+    assert_eq!(
+        history_kinds(&d),
+        [
+            EventKind::Pending,
+            EventKind::Firing,
+            EventKind::Resolved,
+            EventKind::Reopened,
+            EventKind::Firing
+        ]
+    );
+}
+
+#[test]
+fn one_condition_fired_from_many_threads_at_once_opens_exactly_one_alert() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = Arc::new(open(&dir, PM25_150_120, T0));
+    let threads = 16;
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|i| {
+            let (svc, barrier) = (svc.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let mut fired = 0;
+                for j in 0..20 {
+                    let t = T0 + j;
+                    let c = svc.observe(&pm25(151.0 + i as f64, t), t).expect("observe");
+                    fired += c
+                        .iter()
+                        .filter(|c| c.event.kind == EventKind::Firing)
+                        .count();
+                }
+                fired
+            })
+        })
+        .collect();
+    let fired: usize = handles.into_iter().map(|h| h.join().expect("thread")).sum();
+    assert_eq!(fired, 1);
+    assert_eq!(svc.list(&AlertFilter::default()).expect("list").len(), 1);
+    assert_eq!(svc.open_alerts().len(), 1);
+}
+
+#[test]
+fn acknowledge_reports_unknown_resolved_and_already_acknowledged_alerts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = open(&dir, PM25_150_120, T0);
+    let id = svc.observe(&pm25(151.0, T0), T0).expect("observe")[1]
+        .alert
+        .id;
+    let a = svc
+        .acknowledge(id, "lan", "crew sent", T0 + S)
+        .expect("ack");
+    let ack = a.acknowledged.expect("recorded");
+    assert_eq!(
+        (ack.by.as_str(), ack.at_ms, ack.comment.as_str()),
+        ("lan", T0 + S, "crew sent")
+    );
+    assert!(matches!(
+        svc.acknowledge(id, "minh", "", T0 + 2 * S),
+        Err(AckError::AlreadyAcknowledged { .. })
+    ));
+    assert_eq!(
+        svc.acknowledge(42, "minh", "", T0),
+        Err(AckError::NotFound(42))
+    );
+
+    svc.observe(&pm25(100.0, T0 + MIN), T0 + MIN)
+        .expect("observe");
+    // Past the flap window the engine forgets the alert; the store still knows it resolved.
+    svc.tick(T0 + 30 * MIN, &never_seen).expect("tick");
+    assert_eq!(
+        svc.acknowledge(id, "minh", "", T0 + 31 * MIN),
+        Err(AckError::AlreadyResolved(id))
+    );
+}
+
+#[test]
+fn a_dropped_pending_alert_leaves_nothing_in_the_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = open(&dir, &format!("{PM25_150_120}for_s = 300\n"), T0);
+    let id = svc.observe(&pm25(151.0, T0), T0).expect("observe")[0]
+        .alert
+        .id;
+    assert!(
+        svc.get(id).expect("get").is_some(),
+        "a pending alert is stored and listed"
+    );
+    svc.observe(&pm25(100.0, T0 + MIN), T0 + MIN)
+        .expect("observe");
+    assert!(svc.get(id).expect("get").is_none());
+    assert!(svc.list(&AlertFilter::default()).expect("list").is_empty());
+}
+
+#[test]
+fn listing_filters_by_state_severity_and_domain_and_counts_open_alerts_by_severity() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = open(&dir, PM25_150_120, T0);
+    svc.observe(&pm25(151.0, T0), T0).expect("observe");
+    let b = reading("aq-0002", "hai-chau", "pm25", 151.0, T0);
+    svc.observe(&b, T0).expect("observe");
+    svc.observe(&Observation { value: 100.0, ..b }, T0 + MIN)
+        .expect("observe");
+
+    let list = |state, severity, domain: Option<&str>| {
+        svc.list(&AlertFilter {
+            state,
+            severity,
+            domain: domain.map(str::to_owned),
+            ..AlertFilter::default()
+        })
+        .expect("list")
+        .len()
+    };
+    assert_eq!(list(None, None, None), 2);
+    assert_eq!(list(Some(StateFilter::Open), None, None), 1);
+    assert_eq!(
+        list(Some(StateFilter::Is(AlertState::Resolved)), None, None),
+        1
+    );
+    assert_eq!(list(None, Some(Severity::Major), Some("environment")), 2);
+    assert_eq!(list(None, Some(Severity::Critical), None), 0);
+    assert_eq!(list(None, None, Some("traffic")), 0);
+    assert_eq!(svc.counts_by_severity().major, 1);
+}
+
+#[test]
+fn subscribers_receive_every_stored_change_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = open(&dir, PM25_150_120, T0);
+    let mut rx = svc.subscribe();
+    svc.observe(&pm25(151.0, T0), T0).expect("observe");
+    svc.observe(&pm25(100.0, T0 + MIN), T0 + MIN)
+        .expect("observe");
+    let got: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok())
+        .map(|c| c.event.kind)
+        .collect();
+    assert_eq!(
+        got,
+        [EventKind::Pending, EventKind::Firing, EventKind::Resolved]
+    );
+}
+
+#[test]
+fn the_store_refuses_a_second_open_alert_for_the_same_rule_and_subject() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut e = engine(PM25_150_120);
+    let mut change = e.observe(&pm25(151.0, T0), T0).remove(1);
+    let mut repo = AlertRepo::open(&dir.path().join("ioc.db")).expect("open");
+    repo.apply(std::slice::from_ref(&change)).expect("first");
+    change.alert.id += 1;
+    assert!(repo.apply(&[change]).is_err());
+}
