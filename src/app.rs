@@ -58,6 +58,8 @@ pub struct Application {
     retention: JoinHandle<()>,
     exporter: Option<JoinHandle<()>>,
     evaluator: JoinHandle<()>,
+    /// The WebSocket push producer and alert forwarder.
+    push: Vec<JoinHandle<()>>,
     shutdown: CancellationToken,
     live: SharedLive,
     metrics: Arc<Metrics>,
@@ -108,6 +110,14 @@ impl Application {
             rejections: rejections.clone(),
         };
         let ingest = Ingest::start(&settings, &url, city.clone(), sinks, shutdown.clone())?;
+        let (push, push_tasks) = crate::push::Push::start(
+            settings.push.config(),
+            live.clone(),
+            settings.indicators.params(),
+            Some(alerts.clone() as Arc<dyn crate::push::AlertFeed>),
+            metrics.push.clone(),
+            shutdown.clone(),
+        );
 
         let addr = settings.http.listen;
         let listener = std::net::TcpListener::bind(addr)
@@ -126,6 +136,7 @@ impl Application {
             flux: export.as_ref().map(|e| e.flux.clone()),
             indicator_params: settings.indicators.params(),
             alerts,
+            push,
         };
         let timeout = Duration::from_secs(settings.http.shutdown_timeout_s);
         let server = serve::start(listener, state, settings.http.workers, timeout)
@@ -141,6 +152,7 @@ impl Application {
             retention,
             exporter: export.map(|e| e.task),
             evaluator,
+            push: push_tasks,
             shutdown,
             live,
             metrics,
@@ -181,6 +193,9 @@ impl Application {
         self.ingest.drained().await;
         let _ = self.retention.await;
         let _ = self.evaluator.await;
+        for task in self.push {
+            let _ = task.await;
+        }
         if let Some(exporter) = self.exporter {
             let _ = exporter.await;
         }

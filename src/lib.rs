@@ -12,6 +12,7 @@
 //!   and district. Pure; the clock is an argument.
 //! - [`indicators`]: pure indicator maths (air-quality indices VN_AQI and US EPA AQI); no I/O.
 //! - [`alerts`]: rules from `config/alerts.toml`, a pure alert state machine, its SQLite history.
+//! - [`push`]: live streams over WebSocket (`/api/v1/stream`): hub, producer, connections.
 //! - [`serve`]: actix-web REST API, health, readiness, `/metrics`.
 //! - [`config`]: layered, validated settings and the city file.
 //! - [`telemetry`]: logging and every Prometheus metric.
@@ -25,6 +26,7 @@ pub mod export;
 pub mod indicators;
 pub mod ingest;
 pub mod model;
+pub mod push;
 pub mod serve;
 pub mod store;
 pub mod telemetry;

@@ -18,6 +18,7 @@ pub struct Settings {
     pub export: ExportSettings,
     pub indicators: IndicatorSettings,
     pub alerts: AlertSettings,
+    pub push: PushSettings,
     pub city: CitySettings,
     pub log: LogSettings,
 }
@@ -159,6 +160,46 @@ impl InfluxSettings {
     /// True when readings are exported: `url` is set.
     pub fn enabled(&self) -> bool {
         !self.url.trim().is_empty()
+    }
+}
+
+/// WebSocket push (`/api/v1/stream`); each key is documented in `config/default.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushSettings {
+    pub max_connections: usize,
+    pub max_subscriptions: usize,
+    pub max_message_bytes: usize,
+    pub subscribe_per_s: u32,
+    pub subscribe_burst: u32,
+    pub max_bad_messages: u32,
+    pub queue_frames: usize,
+    pub resume_buffer: usize,
+    pub min_interval_ms: u64,
+    pub refresh_ms: u64,
+    pub ping_interval_ms: u64,
+    pub client_timeout_ms: u64,
+    pub send_timeout_ms: u64,
+}
+
+impl PushSettings {
+    pub fn config(&self) -> crate::push::PushConfig {
+        use std::time::Duration;
+        crate::push::PushConfig {
+            max_connections: self.max_connections,
+            max_subscriptions: self.max_subscriptions,
+            max_message_bytes: self.max_message_bytes,
+            subscribe_per_s: self.subscribe_per_s,
+            subscribe_burst: self.subscribe_burst,
+            max_bad_messages: self.max_bad_messages,
+            queue_frames: self.queue_frames,
+            resume_buffer: self.resume_buffer,
+            min_interval: Duration::from_millis(self.min_interval_ms),
+            refresh: Duration::from_millis(self.refresh_ms),
+            ping_interval: Duration::from_millis(self.ping_interval_ms),
+            client_timeout: Duration::from_millis(self.client_timeout_ms),
+            send_timeout: Duration::from_millis(self.send_timeout_ms),
+        }
     }
 }
 

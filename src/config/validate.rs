@@ -309,8 +309,70 @@ impl Settings {
                 "\"text\" or \"json\"",
             ));
         }
+        validate_push(&self.push)?;
         Ok(())
     }
+}
+
+fn validate_push(p: &super::settings::PushSettings) -> Result<(), ConfigError> {
+    range(
+        "push.max_connections",
+        p.max_connections as u64,
+        1,
+        1_000_000,
+    )?;
+    range(
+        "push.max_subscriptions",
+        p.max_subscriptions as u64,
+        1,
+        10_000,
+    )?;
+    range(
+        "push.max_message_bytes",
+        p.max_message_bytes as u64,
+        64,
+        65_536,
+    )?;
+    range(
+        "push.subscribe_per_s",
+        u64::from(p.subscribe_per_s),
+        1,
+        10_000,
+    )?;
+    range(
+        "push.subscribe_burst",
+        u64::from(p.subscribe_burst),
+        1,
+        10_000,
+    )?;
+    range(
+        "push.max_bad_messages",
+        u64::from(p.max_bad_messages),
+        1,
+        10_000,
+    )?;
+    range("push.queue_frames", p.queue_frames as u64, 1, 65_536)?;
+    range("push.resume_buffer", p.resume_buffer as u64, 1, 65_536)?;
+    range("push.min_interval_ms", p.min_interval_ms, 10, 60_000)?;
+    range(
+        "push.refresh_ms",
+        p.refresh_ms,
+        p.min_interval_ms,
+        3_600_000,
+    )?;
+    range("push.ping_interval_ms", p.ping_interval_ms, 10, 600_000)?;
+    if p.client_timeout_ms <= p.ping_interval_ms || p.client_timeout_ms > 3_600_000 {
+        return Err(ConfigError::invalid(
+            "push.client_timeout_ms",
+            p.client_timeout_ms,
+            format!(
+                "more than push.ping_interval_ms ({}) and at most 3600000",
+                p.ping_interval_ms
+            ),
+        ));
+    }
+    range("push.send_timeout_ms", p.send_timeout_ms, 10, 600_000)?;
+    Ok(())
 }
 
 fn positive(key: &str, v: u64) -> Result<(), ConfigError> {

@@ -29,6 +29,10 @@ pub enum ApiError {
     Internal(String),
     #[error("{0}")]
     Upstream(String),
+    #[error("expected a WebSocket upgrade request: {0}")]
+    WebSocketRequired(String),
+    #[error("{0} WebSocket connections are open (push.max_connections); try again later")]
+    TooManyConnections(usize),
 }
 
 #[derive(Serialize)]
@@ -51,6 +55,8 @@ impl ApiError {
             ApiError::RouteNotFound { .. } => "route_not_found",
             ApiError::Internal(_) => "internal",
             ApiError::Upstream(_) => "upstream_unavailable",
+            ApiError::WebSocketRequired(_) => "websocket_required",
+            ApiError::TooManyConnections(_) => "too_many_connections",
         }
     }
 }
@@ -64,10 +70,12 @@ impl ResponseError for ApiError {
             | ApiError::UnknownSensor(_)
             | ApiError::UnknownMetric(_)
             | ApiError::InvalidRange(_)
-            | ApiError::TooManyPoints(_) => StatusCode::BAD_REQUEST,
+            | ApiError::TooManyPoints(_)
+            | ApiError::WebSocketRequired(_) => StatusCode::BAD_REQUEST,
             ApiError::SensorNotFound(_) | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            ApiError::TooManyConnections(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 

@@ -28,6 +28,8 @@ pub struct AppState {
     pub flux: Option<Arc<FluxClient>>,
     pub indicator_params: IndicatorParams,
     pub alerts: Arc<AlertService>,
+    /// WebSocket push: the hub and connection limits behind `/api/v1/stream`.
+    pub push: Arc<crate::push::Push>,
 }
 
 impl AppState {

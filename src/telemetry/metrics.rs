@@ -34,6 +34,8 @@ pub struct Metrics {
     pub export_outbox_lines: IntGauge,
     pub export_outbox_dropped: IntGauge,
     pub export_lag_seconds: Gauge,
+    /// WebSocket push (`ioc_push_*`), declared in `push.rs`.
+    pub push: super::push::PushMetrics,
 }
 
 /// Label used for messages whose topic names no known domain.
@@ -159,6 +161,7 @@ impl Metrics {
             "ioc_export_lag_seconds",
             "Age of the oldest line waiting in the export outbox",
         )?;
+        let push = super::push::PushMetrics::register(&registry)?;
         registry.register(Box::new(export_lines.clone()))?;
         registry.register(Box::new(export_errors.clone()))?;
         registry.register(Box::new(export_outbox_lines.clone()))?;
@@ -225,6 +228,7 @@ impl Metrics {
             export_outbox_lines,
             export_outbox_dropped,
             export_lag_seconds,
+            push,
         })
     }
 

@@ -1,7 +1,10 @@
-//! Logs and metrics. Every Prometheus metric is declared in `metrics.rs`.
+//! Logs and metrics. Every Prometheus metric is declared in `metrics.rs` (the WebSocket push
+//! ones in `push.rs`, registered from there).
 
 mod logging;
 mod metrics;
+mod push;
 
 pub use logging::init_logging;
 pub use metrics::{metrics_domain_label, Metrics, UNKNOWN_DOMAIN};
+pub use push::PushMetrics;

@@ -11,3 +11,4 @@ mod ingest;
 mod lifecycle;
 mod mosquitto;
 mod store;
+mod stream;

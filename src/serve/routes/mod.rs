@@ -6,6 +6,7 @@ mod metrics;
 mod rejections;
 mod sensors;
 mod series;
+mod stream;
 
 use actix_web::{web, HttpRequest};
 
@@ -32,6 +33,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/kpi", web::get().to(city_indicators::summary))
             .route("/sensor-health", web::get().to(city_indicators::health))
             .route("/series", web::get().to(series::series))
+            .route("/stream", web::get().to(stream::stream))
             .route("/ingest/rejections", web::get().to(rejections::recent))
             .configure(alerts::configure),
     )

@@ -1,0 +1,400 @@
+//! One WebSocket connection's task: answers requests, drains its [`Mailbox`], keeps the
+//! heartbeat. It runs on the actix worker that accepted the connection (actix-ws's message
+//! stream is not `Send`).
+//!
+//! Every send waits at most `push.send_timeout_ms` (actix-ws's own outgoing channel is bounded,
+//! so a client that stops reading makes sends wait, and the mailbox behind them overflows into
+//! lag and resync rather than growing); a client silent (no pong, no message) for
+//! `push.client_timeout_ms` is closed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
+use bytestring::ByteString;
+
+use super::frame;
+use super::hub::Start;
+use super::mailbox::Mailbox;
+use super::protocol::{self, ProtocolError, Request};
+use super::rate::Bucket;
+use super::stream::{self, Catalog, StreamName};
+use super::Admitted;
+use crate::aggregate::LiveState;
+use crate::model::now_ms;
+
+/// Frames larger than this close the connection (1009); below it, a message over
+/// `push.max_message_bytes` gets an error frame instead.
+pub const HARD_FRAME_LIMIT: usize = 64 * 1024;
+
+/// Frames taken from the mailbox per send burst.
+const BATCH: usize = 64;
+
+/// Why a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    ClientClosed,
+    Shutdown,
+    SendTimeout,
+    Heartbeat,
+    BadMessages,
+    FrameTooLarge,
+}
+
+impl End {
+    /// The `reason` label when the server dropped the client.
+    fn dropped(self) -> Option<&'static str> {
+        match self {
+            End::SendTimeout => Some("send_timeout"),
+            End::Heartbeat => Some("heartbeat_timeout"),
+            End::BadMessages => Some("bad_messages"),
+            End::FrameTooLarge => Some("frame_too_large"),
+            End::ClientClosed | End::Shutdown => None,
+        }
+    }
+
+    fn close(self) -> Option<CloseReason> {
+        let (code, why) = match self {
+            End::ClientClosed => return None,
+            End::Shutdown => (CloseCode::Away, "server shutting down"),
+            End::SendTimeout => (CloseCode::Policy, "not reading"),
+            End::Heartbeat => (CloseCode::Policy, "no pong"),
+            End::BadMessages => (CloseCode::Policy, "too many bad messages"),
+            End::FrameTooLarge => (CloseCode::Size, "frame too large"),
+        };
+        Some(CloseReason {
+            code,
+            description: Some(why.to_owned()),
+        })
+    }
+}
+
+struct Conn {
+    admitted: Admitted,
+    session: Session,
+    mailbox: Arc<Mailbox>,
+    subs: BTreeMap<Arc<str>, StreamName>,
+    subscribes: Bucket,
+    bad: Bucket,
+}
+
+/// Runs one connection until the client leaves, misbehaves, or the server shuts down.
+pub async fn serve_connection(admitted: Admitted, session: Session, msgs: MessageStream) {
+    let push = admitted.push.clone();
+    let cfg = &push.config;
+    let metrics = push.hub.metrics().clone();
+    let now = Instant::now();
+    let mut conn = Conn {
+        mailbox: Arc::new(Mailbox::new(
+            admitted.id,
+            cfg.queue_frames,
+            metrics.queue_frames.clone(),
+        )),
+        admitted,
+        session,
+        subs: BTreeMap::new(),
+        subscribes: Bucket::new(cfg.subscribe_burst, f64::from(cfg.subscribe_per_s), now),
+        bad: Bucket::new(cfg.max_bad_messages, 1.0, now),
+    };
+    let mut msgs = msgs.max_frame_size(HARD_FRAME_LIMIT);
+    let mut heartbeat = tokio::time::interval(cfg.ping_interval.min(cfg.client_timeout));
+    let mut last_heard = Instant::now();
+    let end = match conn.send_control(conn.hello()).await {
+        Err(e) => e,
+        Ok(()) => loop {
+            let step = tokio::select! {
+                _ = push.shutdown.cancelled() => Err(End::Shutdown),
+                m = msgs.recv() => {
+                    last_heard = Instant::now();
+                    match m {
+                        None => Err(End::ClientClosed),
+                        Some(Err(actix_ws::ProtocolError::Overflow)) => Err(End::FrameTooLarge),
+                        Some(Err(_)) => Err(End::BadMessages),
+                        Some(Ok(m)) => conn.on_message(m).await,
+                    }
+                }
+                _ = conn.mailbox.wait() => conn.drain().await,
+                _ = heartbeat.tick() => {
+                    if last_heard.elapsed() > cfg.client_timeout {
+                        Err(End::Heartbeat)
+                    } else {
+                        conn.send(Out::Ping).await
+                    }
+                }
+            };
+            if let Err(end) = step {
+                break end;
+            }
+        },
+    };
+    if let Some(reason) = end.dropped() {
+        metrics.dropped.with_label_values(&[reason]).inc();
+        tracing::debug!(conn = conn.admitted.id, reason, "push client dropped");
+    }
+    for (name, s) in std::mem::take(&mut conn.subs) {
+        push.hub.unsubscribe(&name, &conn.mailbox);
+        metrics
+            .subscriptions
+            .with_label_values(&[s.kind.as_str()])
+            .dec();
+    }
+    let close = conn.session.clone().close(end.close());
+    let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+}
+
+/// What the connection writes.
+enum Out {
+    Text(ByteString),
+    Ping,
+    Pong(bytes::Bytes),
+}
+
+impl Conn {
+    fn hello(&self) -> ByteString {
+        let c = &self.admitted.push.config;
+        let limits = frame::Limits {
+            max_subscriptions: c.max_subscriptions,
+            max_message_bytes: c.max_message_bytes,
+            subscribe_per_s: c.subscribe_per_s,
+            min_interval_ms: c.min_interval.as_millis() as u64,
+            resume_buffer: c.resume_buffer,
+        };
+        frame::hello(self.admitted.push.hub.epoch(), &limits, now_ms())
+    }
+
+    /// One send, bounded by `push.send_timeout_ms`.
+    async fn send(&mut self, out: Out) -> Result<(), End> {
+        let timeout = self.admitted.push.config.send_timeout;
+        let s = &mut self.session;
+        let sent = tokio::time::timeout(timeout, async move {
+            match out {
+                Out::Text(t) => s.text(t).await,
+                Out::Ping => s.ping(b"").await,
+                Out::Pong(p) => s.pong(&p).await,
+            }
+        });
+        match sent.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(End::ClientClosed),
+            Err(_) => Err(End::SendTimeout),
+        }
+    }
+
+    async fn send_frame(&mut self, kind: &str, f: ByteString) -> Result<(), End> {
+        let m = self.admitted.push.hub.metrics();
+        m.messages.with_label_values(&[kind]).inc();
+        m.bytes.inc_by(f.len() as u64);
+        self.send(Out::Text(f)).await
+    }
+
+    async fn send_control(&mut self, f: ByteString) -> Result<(), End> {
+        self.send_frame("control", f).await
+    }
+
+    async fn on_message(&mut self, m: Message) -> Result<(), End> {
+        match m {
+            Message::Text(t) => {
+                let max = self.admitted.push.config.max_message_bytes;
+                if t.len() > max {
+                    let e = ProtocolError::MessageTooLarge { size: t.len(), max };
+                    return self.reject(None, e).await;
+                }
+                let max_streams = self.admitted.push.config.max_subscriptions;
+                match protocol::parse(&t, max_streams) {
+                    Ok(req) => self.on_request(req).await,
+                    Err(e) => self.reject(None, e).await,
+                }
+            }
+            Message::Binary(_) => self.reject(None, ProtocolError::BinaryNotSupported).await,
+            Message::Continuation(_) => {
+                self.reject(None, ProtocolError::FragmentedNotSupported)
+                    .await
+            }
+            Message::Ping(p) => self.send(Out::Pong(p)).await,
+            Message::Pong(_) | Message::Nop => Ok(()),
+            Message::Close(_) => Err(End::ClientClosed),
+        }
+    }
+
+    /// Answers a bad message with an error frame; too many of them close the connection.
+    async fn reject(&mut self, id: Option<&str>, e: ProtocolError) -> Result<(), End> {
+        let m = self.admitted.push.hub.metrics();
+        m.client_errors.with_label_values(&[e.code()]).inc();
+        self.send_control(frame::error(id, &e, now_ms())).await?;
+        if self.bad.take(Instant::now()) {
+            Ok(())
+        } else {
+            Err(End::BadMessages)
+        }
+    }
+
+    async fn on_request(&mut self, req: Request) -> Result<(), End> {
+        let id = req.id().map(str::to_owned);
+        let result = match req {
+            Request::Ping { .. } => Ok(vec![("control", frame::pong(id.as_deref(), now_ms()))]),
+            Request::Subscribe {
+                streams,
+                resume_from,
+                epoch,
+                ..
+            } => self.subscribe(id.as_deref(), &streams, &resume_from, epoch.as_deref()),
+            Request::Unsubscribe { streams, .. } => self.unsubscribe(id.as_deref(), &streams),
+        };
+        match result {
+            Ok(frames) => {
+                for (kind, f) in frames {
+                    self.send_frame(kind, f).await?;
+                }
+                Ok(())
+            }
+            Err(e) => self.reject(id.as_deref(), e).await,
+        }
+    }
+
+    /// Resolves every name first (all or nothing), then subscribes the new ones. Returns the
+    /// ack followed by each new stream's snapshot or resumed updates.
+    fn subscribe(
+        &mut self,
+        id: Option<&str>,
+        specs: &[String],
+        resume_from: &BTreeMap<String, u64>,
+        epoch: Option<&str>,
+    ) -> Result<Vec<(&'static str, ByteString)>, ProtocolError> {
+        let cfg = &self.admitted.push.config;
+        if !self.subscribes.take(Instant::now()) {
+            return Err(ProtocolError::RateLimited(cfg.subscribe_per_s));
+        }
+        let names = self.resolve_all(specs)?;
+        let new: Vec<&StreamName> = names
+            .iter()
+            .filter(|n| !self.subs.contains_key(&n.name))
+            .collect();
+        if self.subs.len() + new.len() > cfg.max_subscriptions {
+            return Err(ProtocolError::TooManySubscriptions(cfg.max_subscriptions));
+        }
+        let hub = self.admitted.push.hub.clone();
+        let same_epoch = epoch == Some(hub.epoch());
+        let now = now_ms();
+        let all: Vec<&str> = names.iter().map(|n| &*n.name).collect();
+        let mut out = vec![("control", frame::ack("subscribed", id, &all, now))];
+        for n in new {
+            let start = match resume_from.get(&*n.name) {
+                None => Start::Snapshot,
+                Some(&seq) if same_epoch => Start::ResumeFrom(seq),
+                Some(_) => Start::OtherEpoch,
+            };
+            let kind = n.kind.as_str();
+            out.extend(
+                hub.subscribe(n, &self.mailbox, start, now)
+                    .into_iter()
+                    .map(|f| (kind, f)),
+            );
+            self.subs.insert(n.name.clone(), n.clone());
+            hub.metrics()
+                .subscriptions
+                .with_label_values(&[n.kind.as_str()])
+                .inc();
+        }
+        Ok(out)
+    }
+
+    fn unsubscribe(
+        &mut self,
+        id: Option<&str>,
+        specs: &[String],
+    ) -> Result<Vec<(&'static str, ByteString)>, ProtocolError> {
+        let names = self.resolve_all(specs)?;
+        let hub = self.admitted.push.hub.clone();
+        let mut removed = Vec::new();
+        for n in &names {
+            if let Some(s) = self.subs.remove(&n.name) {
+                hub.unsubscribe(&s.name, &self.mailbox);
+                hub.metrics()
+                    .subscriptions
+                    .with_label_values(&[s.kind.as_str()])
+                    .dec();
+                removed.push(&*n.name);
+            }
+        }
+        Ok(vec![(
+            "control",
+            frame::ack("unsubscribed", id, &removed, now_ms()),
+        )])
+    }
+
+    fn resolve_all(&self, specs: &[String]) -> Result<Vec<StreamName>, ProtocolError> {
+        let live = self
+            .admitted
+            .push
+            .live
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        let catalog = LiveCatalog(&live);
+        let mut names = Vec::new();
+        for spec in specs {
+            for n in stream::resolve(spec, &catalog)? {
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    /// Sends what the mailbox holds, then a `lagged` notice and a resync snapshot for every
+    /// stream that overflowed.
+    async fn drain(&mut self) -> Result<(), End> {
+        loop {
+            let frames = self.mailbox.pop(BATCH);
+            let n = frames.len();
+            for (name, f) in frames {
+                self.send_frame(stream::kind_label(&name), f).await?;
+            }
+            if n < BATCH {
+                break;
+            }
+        }
+        let lagged = self.mailbox.lagged();
+        if lagged.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = lagged.iter().map(|s| &**s).collect();
+        self.send_control(frame::lagged(&names, now_ms())).await?;
+        let hub = self.admitted.push.hub.clone();
+        for name in &lagged {
+            let Some(s) = self.subs.get(name).cloned() else {
+                self.mailbox.clear_lag(name);
+                continue;
+            };
+            let f = hub.resync(&s, &self.mailbox, now_ms());
+            self.send_frame(s.kind.as_str(), f).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The city registry and the live state's sensors, for resolving stream names.
+struct LiveCatalog<'a>(&'a LiveState);
+
+impl Catalog for LiveCatalog<'_> {
+    fn domains(&self) -> Vec<String> {
+        self.0
+            .city()
+            .domains
+            .iter()
+            .map(|d| d.name.clone())
+            .collect()
+    }
+    fn districts(&self) -> Vec<String> {
+        self.0
+            .city()
+            .districts
+            .iter()
+            .map(|d| d.id.clone())
+            .collect()
+    }
+    fn has_sensor(&self, id: &str) -> bool {
+        self.0.city().sensor(id).is_some() || self.0.sensor(id, 0).is_some()
+    }
+}

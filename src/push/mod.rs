@@ -1,0 +1,170 @@
+//! Push: live streams to control-room screens over WebSocket (`/api/v1/stream`, actix-ws).
+//! The protocol is documented in `docs/websocket.md`.
+//!
+//! Files, in the order a reader needs them:
+//! - `stream.rs`: [`StreamName`], [`StreamKind`] and the pure resolver of names and patterns.
+//! - `protocol.rs`: the pure parser of client messages into a [`Request`] (never panics).
+//! - `frame.rs`: every message the server sends; a data frame is serialised once, shared.
+//! - `hub.rs`: [`Hub`], each stream's state, `seq`, resume ring and subscribers.
+//! - `mailbox.rs`: [`Mailbox`], one connection's bounded queue (lag → resync, never growth).
+//! - `producer.rs`: the tick that publishes changed streams from the live state; the
+//!   forwarder of alert changes.
+//! - `connection.rs`: one connection's task: requests, heartbeat, limits, draining.
+//! - `rate.rs`: the token bucket behind the subscribe and bad-message limits.
+
+mod connection;
+mod frame;
+mod hub;
+mod mailbox;
+mod producer;
+pub mod protocol;
+mod rate;
+pub mod stream;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use connection::serve_connection;
+pub use hub::{Hub, Start, Trigger};
+pub use mailbox::{Mailbox, Pushed};
+pub use protocol::{parse, ProtocolError, Request};
+pub use stream::{resolve, Catalog, StreamKind, StreamName};
+
+use crate::aggregate::SharedLive;
+use crate::alerts::{Alert, AlertChange, AlertService};
+use crate::indicators::IndicatorParams;
+use crate::telemetry::PushMetrics;
+
+/// Settings of the push endpoint (`[push]`; every key documented in `config/default.toml`).
+#[derive(Debug, Clone)]
+pub struct PushConfig {
+    pub max_connections: usize,
+    pub max_subscriptions: usize,
+    pub max_message_bytes: usize,
+    pub subscribe_per_s: u32,
+    pub subscribe_burst: u32,
+    pub max_bad_messages: u32,
+    pub queue_frames: usize,
+    pub resume_buffer: usize,
+    pub min_interval: Duration,
+    pub refresh: Duration,
+    pub ping_interval: Duration,
+    pub client_timeout: Duration,
+    pub send_timeout: Duration,
+}
+
+/// What the alerts stream needs of the alert service (a trait so the push tests can fake it).
+pub trait AlertFeed: Send + Sync {
+    /// Open alerts, most severe first.
+    fn open_alerts(&self) -> Vec<Alert>;
+    /// Open alerts by severity (the KPI's `open_alerts`).
+    fn open_counts(&self) -> BTreeMap<String, u64>;
+    /// Every change from now on.
+    fn subscribe(&self) -> broadcast::Receiver<AlertChange>;
+}
+
+impl AlertFeed for AlertService {
+    fn open_alerts(&self) -> Vec<Alert> {
+        AlertService::open_alerts(self)
+    }
+    fn open_counts(&self) -> BTreeMap<String, u64> {
+        let c = self.counts_by_severity();
+        producer::counts_map(c.critical, c.major, c.minor, c.warning)
+    }
+    fn subscribe(&self) -> broadcast::Receiver<AlertChange> {
+        AlertService::subscribe(self)
+    }
+}
+
+/// The running push service: what the WebSocket route needs.
+pub struct Push {
+    pub(crate) hub: Arc<Hub>,
+    pub(crate) config: PushConfig,
+    pub(crate) live: SharedLive,
+    pub(crate) shutdown: CancellationToken,
+    connections: AtomicUsize,
+    next_id: AtomicU64,
+}
+
+impl Push {
+    /// Starts the producer (and the alerts forwarder when there is an alert service); both
+    /// stop on `shutdown`, as do open connections (close code 1001, going away).
+    pub fn start(
+        config: PushConfig,
+        live: SharedLive,
+        params: IndicatorParams,
+        alerts: Option<Arc<dyn AlertFeed>>,
+        metrics: PushMetrics,
+        shutdown: CancellationToken,
+    ) -> (Arc<Push>, Vec<JoinHandle<()>>) {
+        let epoch = format!("{:x}", crate::model::now_ms());
+        let hub = Arc::new(Hub::new(epoch, config.resume_buffer, metrics));
+        let mut tasks = Vec::new();
+        if let Some(feed) = &alerts {
+            tasks.push(tokio::spawn(producer::run_alerts(
+                hub.clone(),
+                feed.clone(),
+                shutdown.clone(),
+            )));
+        }
+        let p = producer::Producer {
+            hub: hub.clone(),
+            live: live.clone(),
+            params,
+            alerts,
+            interval: config.min_interval,
+            refresh_ms: config.refresh.as_millis() as i64,
+        };
+        tasks.push(tokio::spawn(producer::run_producer(p, shutdown.clone())));
+        let push = Arc::new(Push {
+            hub,
+            config,
+            live,
+            shutdown,
+            connections: AtomicUsize::new(0),
+            next_id: AtomicU64::new(1),
+        });
+        (push, tasks)
+    }
+
+    /// Counts a new connection in, or `None` when `max_connections` are open.
+    pub fn admit(self: &Arc<Self>) -> Option<Admitted> {
+        let n = self.connections.fetch_add(1, Ordering::AcqRel);
+        if n >= self.config.max_connections {
+            self.connections.fetch_sub(1, Ordering::AcqRel);
+            self.hub.metrics().refused.inc();
+            return None;
+        }
+        self.hub.metrics().clients.inc();
+        Some(Admitted {
+            push: self.clone(),
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+        })
+    }
+
+    pub fn max_connections(&self) -> usize {
+        self.config.max_connections
+    }
+}
+
+/// One admitted connection; counts it out when dropped.
+pub struct Admitted {
+    pub(crate) push: Arc<Push>,
+    pub(crate) id: u64,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.push.connections.fetch_sub(1, Ordering::AcqRel);
+        self.push.hub.metrics().clients.dec();
+    }
+}

@@ -1,0 +1,165 @@
+//! The client's side of the protocol: parsing one text frame into a [`Request`]. Pure, and it
+//! never panics on any input (property-tested): a bad message becomes a [`ProtocolError`],
+//! which the connection answers with an error frame naming the problem.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// Why a client message was refused. `code()` is the stable `code` of the error frame.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("message is not JSON: {0}")]
+    InvalidJson(String),
+    #[error("{0}")]
+    InvalidMessage(String),
+    #[error("unknown op {0:?}; expected subscribe, unsubscribe or ping")]
+    UnknownOp(String),
+    #[error("stream {stream:?}: {why}")]
+    InvalidStream { stream: String, why: String },
+    #[error("unknown domain {domain:?}; known domains: {known}")]
+    UnknownDomain { domain: String, known: String },
+    #[error("unknown district {0:?}")]
+    UnknownDistrict(String),
+    #[error("unknown sensor {0:?}: it is neither registered nor ever seen")]
+    UnknownSensor(String),
+    #[error("at most {0} subscriptions per connection")]
+    TooManySubscriptions(usize),
+    #[error("too many subscribe requests; at most {0} per second")]
+    RateLimited(u32),
+    #[error("message of {size} bytes; at most {max}")]
+    MessageTooLarge { size: usize, max: usize },
+    #[error("binary frames are not part of the protocol; send JSON text")]
+    BinaryNotSupported,
+    #[error("fragmented messages are not supported; send each message in one frame")]
+    FragmentedNotSupported,
+}
+
+impl ProtocolError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProtocolError::InvalidJson(_) => "invalid_json",
+            ProtocolError::InvalidMessage(_) => "invalid_message",
+            ProtocolError::UnknownOp(_) => "unknown_op",
+            ProtocolError::InvalidStream { .. } => "invalid_stream",
+            ProtocolError::UnknownDomain { .. } => "unknown_domain",
+            ProtocolError::UnknownDistrict(_) => "unknown_district",
+            ProtocolError::UnknownSensor(_) => "unknown_sensor",
+            ProtocolError::TooManySubscriptions(_) => "too_many_subscriptions",
+            ProtocolError::RateLimited(_) => "rate_limited",
+            ProtocolError::MessageTooLarge { .. } => "message_too_large",
+            ProtocolError::BinaryNotSupported => "binary_not_supported",
+            ProtocolError::FragmentedNotSupported => "fragmented_not_supported",
+        }
+    }
+}
+
+/// A valid client request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Streams by name or pattern; `resume_from` maps a concrete stream to the last `seq` the
+    /// client saw, valid only within `epoch` (the server's, from `hello`).
+    Subscribe {
+        id: Option<String>,
+        streams: Vec<String>,
+        resume_from: BTreeMap<String, u64>,
+        epoch: Option<String>,
+    },
+    Unsubscribe {
+        id: Option<String>,
+        streams: Vec<String>,
+    },
+    Ping {
+        id: Option<String>,
+    },
+}
+
+impl Request {
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Request::Subscribe { id, .. }
+            | Request::Unsubscribe { id, .. }
+            | Request::Ping { id } => id.as_deref(),
+        }
+    }
+}
+
+/// Longest `id` a client may attach (it is echoed back).
+pub const MAX_ID_LEN: usize = 64;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    op: String,
+    id: Option<String>,
+    streams: Option<Vec<String>>,
+    resume_from: Option<BTreeMap<String, u64>>,
+    epoch: Option<String>,
+}
+
+/// Parses one text message. `max_streams` bounds the `streams` list of one request.
+pub fn parse(text: &str, max_streams: usize) -> Result<Request, ProtocolError> {
+    let raw: Raw = serde_json::from_str(text).map_err(|e| {
+        let msg = crate::model::truncate(&e.to_string(), 200);
+        if e.is_data() {
+            ProtocolError::InvalidMessage(msg)
+        } else {
+            ProtocolError::InvalidJson(msg)
+        }
+    })?;
+    if raw.id.as_ref().is_some_and(|i| i.len() > MAX_ID_LEN) {
+        return Err(ProtocolError::InvalidMessage(format!(
+            "id longer than {MAX_ID_LEN} bytes"
+        )));
+    }
+    let streams = |raw_streams: Option<Vec<String>>| {
+        let s = raw_streams.filter(|s| !s.is_empty()).ok_or_else(|| {
+            ProtocolError::InvalidMessage(
+                "`streams` must be a non-empty list of stream names or patterns".into(),
+            )
+        })?;
+        if s.len() > max_streams {
+            return Err(ProtocolError::TooManySubscriptions(max_streams));
+        }
+        Ok(s)
+    };
+    let no = |field: &str, present: bool| {
+        if present {
+            Err(ProtocolError::InvalidMessage(format!(
+                "`{field}` is not allowed with op {:?}",
+                crate::model::truncate(&raw.op, 32)
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    match raw.op.as_str() {
+        "subscribe" => {
+            let resume_from = raw.resume_from.unwrap_or_default();
+            if resume_from.len() > max_streams {
+                return Err(ProtocolError::TooManySubscriptions(max_streams));
+            }
+            Ok(Request::Subscribe {
+                id: raw.id,
+                streams: streams(raw.streams)?,
+                resume_from,
+                epoch: raw.epoch,
+            })
+        }
+        "unsubscribe" => {
+            no("resume_from", raw.resume_from.is_some())?;
+            no("epoch", raw.epoch.is_some())?;
+            Ok(Request::Unsubscribe {
+                id: raw.id,
+                streams: streams(raw.streams)?,
+            })
+        }
+        "ping" => {
+            no("streams", raw.streams.is_some())?;
+            no("resume_from", raw.resume_from.is_some())?;
+            no("epoch", raw.epoch.is_some())?;
+            Ok(Request::Ping { id: raw.id })
+        }
+        other => Err(ProtocolError::UnknownOp(crate::model::truncate(other, 32))),
+    }
+}
