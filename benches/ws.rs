@@ -19,6 +19,8 @@
 //!    p50 / p99 / max, server RSS and server CPU (share of one core) during the load.
 //!
 //! Clients and server share the machine: the clients' CPU is not the server's, but it competes.
+//! On a larger machine, `IOC_BENCH_SERVER_CPUS=0,1` pins the server to two cores (taskset) and
+//! `taskset -c 2-15 cargo bench …` keeps the clients off them.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -85,7 +87,18 @@ impl Drop for Server {
 async fn start_server() -> anyhow::Result<Server> {
     let dir = tempfile::tempdir()?;
     let (http, mqtt) = (free_port()?, free_port()?);
-    let child = Command::new(env!("CARGO_BIN_EXE_ioc"))
+    // IOC_BENCH_SERVER=path runs another ioc binary; IOC_BENCH_SERVER_CPUS=0,1 pins the server
+    // with taskset, so clients on other cores do not compete with it.
+    let binary = std::env::var("IOC_BENCH_SERVER").unwrap_or_else(|_| env!("CARGO_BIN_EXE_ioc").to_owned());
+    let mut command = match std::env::var("IOC_BENCH_SERVER_CPUS") {
+        Ok(cpus) => {
+            let mut c = Command::new("taskset");
+            c.arg("-c").arg(cpus).arg(&binary);
+            c
+        }
+        Err(_) => Command::new(&binary),
+    };
+    let child = command
         .env("IOC__HTTP__LISTEN", format!("127.0.0.1:{http}"))
         .env("IOC__BROKER__LISTEN", format!("127.0.0.1:{mqtt}"))
         .env("IOC__STORE__PATH", dir.path().join("ioc.db"))
