@@ -52,7 +52,8 @@ pub fn spawn_writer<M: Send + 'static>(
             while let Some(first) = input.blocking_recv() {
                 let mut batch = vec![first];
                 let mut readings = batch[0].readings.len();
-                while readings < max_batch_readings {
+                // Bounded in readings and in messages (wholly rejected messages carry none).
+            while readings < max_batch_readings && batch.len() < max_batch_readings {
                     match input.try_recv() {
                         Ok(p) => {
                             readings += p.readings.len();
