@@ -295,3 +295,65 @@ async fn a_plain_get_on_the_stream_endpoint_is_told_to_upgrade() {
     assert_eq!(status, 400);
     assert_eq!(body["code"], "websocket_required");
 }
+
+/// An alert that fires while a client watches the `alerts` stream arrives as one change, with
+/// the next sequence number after the snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_firing_reaches_a_subscriber_of_the_alerts_stream_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("alerts.toml");
+    std::fs::write(
+        &rules,
+        r#"
+[[rules]]
+id = "water-high"
+description = "Water above 300 cm"
+signal = "water_level_cm"
+severity = "critical"
+scope = { domain = "environment", level = "sensor" }
+kind = "threshold"
+direction = "above"
+raise = 300
+clear = 250
+"#,
+    )
+    .expect("write rules");
+    let rules = rules.display().to_string();
+    let app = spawn_app_with(
+        BrokerKind::Embedded,
+        &[("IOC__ALERTS__RULES_PATH", rules.as_str())],
+    )
+    .await;
+    let (mut ws, _) = connect(&app).await;
+    send(&mut ws, json!({"op": "subscribe", "streams": ["alerts"]})).await;
+    let snapshot = frames_until(&mut ws, "alerts", |m| m["type"] == "snapshot").await;
+    let snapshot = snapshot.last().expect("snapshot").clone();
+    assert_eq!(snapshot["data"]["open"], json!([]));
+
+    let p = app.publisher().await;
+    p.publish(
+        "city/environment/hai-chau/wl-0007",
+        r#"{"water_level_cm": 320}"#,
+    )
+    .await;
+    let frames = frames_until(&mut ws, "alerts", |m| {
+        m["type"] == "update" && m["data"]["change"]["alert"]["state"] == "firing"
+    })
+    .await;
+    let update = frames.last().expect("update");
+    assert_eq!(update["data"]["change"]["alert"]["rule_id"], "water-high");
+    assert_eq!(
+        update["data"]["change"]["alert"]["subject"],
+        "sensor:wl-0007"
+    );
+    assert_eq!(
+        frames[0]["seq"].as_u64(),
+        snapshot["seq"].as_u64().map(|s| s + 1),
+        "no gap after the snapshot"
+    );
+    assert_consecutive(&frames);
+    eventually("the alert is listed", || async {
+        app.get("/api/v1/alerts?state=firing").await.1["count"] == 1
+    })
+    .await;
+}
