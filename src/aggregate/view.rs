@@ -76,21 +76,25 @@ pub struct Indicators {
 }
 
 impl LiveState {
-    /// Sensors matching `filter`, registered ones first in registry order, then unregistered ones by id.
-    pub fn sensors(&self, filter: SensorFilter, now_ms: i64) -> Vec<SensorSummary> {
+    /// Every sensor: registered ones in registry order, then unregistered ones by id.
+    fn ordered(&self) -> impl Iterator<Item = (&std::sync::Arc<str>, &SensorState)> {
         let registered = self
             .city
             .sensors
             .iter()
-            .filter_map(|s| self.sensors.get(&s.id).map(|st| (&s.id, st)));
+            .filter_map(|s| self.sensors.get_key_value(&s.id));
         let mut unregistered: Vec<_> = self
             .sensors
             .iter()
             .filter(|(_, st)| !st.registered)
             .collect();
         unregistered.sort_by(|a, b| a.0.cmp(b.0));
-        registered
-            .chain(unregistered)
+        registered.chain(unregistered)
+    }
+
+    /// Sensors matching `filter`, registered ones first in registry order, then unregistered ones by id.
+    pub fn sensors(&self, filter: SensorFilter, now_ms: i64) -> Vec<SensorSummary> {
+        self.ordered()
             .filter(|(_, st)| filter.domain.is_none_or(|d| d == st.domain))
             .filter(|(_, st)| filter.district.is_none_or(|d| d == st.district))
             .map(|(id, st)| self.summary(id, st, now_ms))
@@ -234,19 +238,7 @@ impl LiveState {
     /// Every sensor (registered ones in registry order, then unregistered ones), as inputs
     /// for the indicators at `now_ms`.
     pub fn sensor_inputs(&self, now_ms: i64) -> Vec<SensorInputs> {
-        let registered = self
-            .city
-            .sensors
-            .iter()
-            .filter_map(|s| self.sensors.get_key_value(&s.id));
-        let mut unregistered: Vec<_> = self
-            .sensors
-            .iter()
-            .filter(|(_, st)| !st.registered)
-            .collect();
-        unregistered.sort_by(|a, b| a.0.cmp(b.0));
-        registered
-            .chain(unregistered)
+        self.ordered()
             .map(|(id, st)| {
                 let reg = self.city.sensor(id).filter(|_| st.registered);
                 let interval = reg
