@@ -39,6 +39,8 @@ pub enum AppError {
     },
     #[error("HTTP server failed: {0}")]
     Http(std::io::Error),
+    #[error("a startup task failed: {0}")]
+    Startup(String),
     #[error("metrics registry: {0}")]
     Metrics(#[from] prometheus::Error),
     #[error("{0} (store.path)")]
@@ -224,7 +226,7 @@ async fn open_store(settings: &Settings, city: Arc<City>) -> Result<Arc<dyn Stor
         Ok::<_, StoreError>(store)
     })
     .await
-    .map_err(|e| AppError::Http(std::io::Error::other(e.to_string())))??;
+    .map_err(|e| AppError::Startup(e.to_string()))??;
     tracing::info!(path = %opened.path().display(), "store open");
     Ok(Arc::new(opened))
 }
@@ -242,7 +244,7 @@ async fn open_alerts(settings: &Settings) -> Result<Arc<AlertService>, AppError>
         AlertService::open(rules, repo, crate::model::now_ms())
     })
     .await
-    .map_err(|e| AppError::Http(std::io::Error::other(e.to_string())))??;
+    .map_err(|e| AppError::Startup(e.to_string()))??;
     Ok(Arc::new(service))
 }
 
@@ -258,7 +260,7 @@ async fn seed_hourly(store: &Arc<dyn Store>, live: &SharedLive) -> Result<(), Ap
     let s = store.clone();
     let rows = tokio::task::spawn_blocking(move || s.hourly_rollups(&metrics, from))
         .await
-        .map_err(|e| AppError::Http(std::io::Error::other(e.to_string())))??;
+        .map_err(|e| AppError::Startup(e.to_string()))??;
     let mut live = live.write().unwrap_or_else(|p| p.into_inner());
     for (sensor, metric, row) in rows {
         live.seed_hourly(&sensor, metric, row.t, row.count as u32, row.sum);
