@@ -89,7 +89,8 @@ async fn start_server() -> anyhow::Result<Server> {
     let (http, mqtt) = (free_port()?, free_port()?);
     // IOC_BENCH_SERVER=path runs another ioc binary; IOC_BENCH_SERVER_CPUS=0,1 pins the server
     // with taskset, so clients on other cores do not compete with it.
-    let binary = std::env::var("IOC_BENCH_SERVER").unwrap_or_else(|_| env!("CARGO_BIN_EXE_ioc").to_owned());
+    let binary =
+        std::env::var("IOC_BENCH_SERVER").unwrap_or_else(|_| env!("CARGO_BIN_EXE_ioc").to_owned());
     let mut command = match std::env::var("IOC_BENCH_SERVER_CPUS") {
         Ok(cpus) => {
             let mut c = Command::new("taskset");

@@ -53,7 +53,7 @@ pub fn spawn_writer<M: Send + 'static>(
                 let mut batch = vec![first];
                 let mut readings = batch[0].readings.len();
                 // Bounded in readings and in messages (wholly rejected messages carry none).
-            while readings < max_batch_readings && batch.len() < max_batch_readings {
+                while readings < max_batch_readings && batch.len() < max_batch_readings {
                     match input.try_recv() {
                         Ok(p) => {
                             readings += p.readings.len();

@@ -14,14 +14,16 @@ fn ioc_in(dir: &std::path::Path) -> Command {
     c
 }
 
+/// Only for runs that stop before opening the store (bad config, taken port, check-config).
 fn ioc() -> Command {
-    ioc_in(&std::env::temp_dir().join(format!("ioc-lifecycle-{}", std::process::id())))
+    ioc_in(std::path::Path::new("/nonexistent/ioc-lifecycle-store"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_and_exits_zero() {
     let (http, mqtt) = (free_port(), free_port());
-    let mut child = ioc()
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = ioc_in(dir.path())
         .env("IOC__HTTP__LISTEN", format!("127.0.0.1:{http}"))
         .env("IOC__BROKER__LISTEN", format!("127.0.0.1:{mqtt}"))
         .stdout(Stdio::null())
