@@ -34,6 +34,7 @@ sim_pid=$!
 cat <<MSG
 
   ioc is running with the simulated city.
+    dashboard    http://$http/
     indicators   http://$http/api/v1/indicators
     sensors      http://$http/api/v1/sensors?domain=traffic&district=hai-chau
     one sensor   http://$http/api/v1/sensors/tl-0042

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need when it is missing (Debian's Mosquitto and
-# VictoriaMetrics, which speaks the InfluxDB v2 write API), then checks formatting and lints
-# and runs every test of the workspace.
+# The test command: installs what the tests need when it is missing (Debian's Mosquitto,
+# VictoriaMetrics, which speaks the InfluxDB v2 write API, and chromium with chromedriver for
+# the dashboard's browser test), then checks formatting and lints and runs every test of the
+# workspace.
 #
 #   ./scripts/test.sh            # everything
 #   ./scripts/test.sh -- NAME    # only tests whose name contains NAME (passed to cargo test)
@@ -12,6 +13,9 @@ missing=()
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 [ -x /usr/bin/victoria-metrics ] || command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
+# The dashboard's browser test (tests/api/dashboard.rs) drives Debian's chromium through chromedriver.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing test dependencies: ${missing[*]}"
   sudo=""

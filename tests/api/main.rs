@@ -5,6 +5,7 @@ mod helpers;
 
 mod alerts;
 mod api;
+mod dashboard;
 mod export;
 mod indicators;
 mod ingest;

@@ -1,5 +1,6 @@
 pub(crate) mod alerts;
 mod city_indicators;
+mod dashboard;
 mod health;
 mod indicators;
 mod metrics;
@@ -21,8 +22,11 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
     .route("/metrics", web::get().to(metrics::metrics))
+    .route("/", web::get().to(dashboard::index))
+    .route("/ui/{file}", web::get().to(dashboard::asset))
     .service(
         web::scope("/api/v1")
+            .route("/city", web::get().to(dashboard::city))
             .route("/sensors", web::get().to(sensors::list))
             .route("/sensors/{id}", web::get().to(sensors::detail))
             .route("/indicators", web::get().to(indicators::all))

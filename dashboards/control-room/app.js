@@ -1,0 +1,557 @@
+// The control-room page: wires the city layout (GET /api/v1/city), the live streams
+// (/api/v1/stream) and the history API (/api/v1/series) to the header, the map, the details
+// with trends and the alert panel. Plain ES modules; nothing is loaded from elsewhere.
+import { applyLabels, currentLang, fmtTime, t, toggleLang } from './i18n.js';
+import { LiveStream } from './stream.js';
+import { drawMap } from './map.js';
+import { drawChart } from './chart.js';
+
+// --- Access-control hook (issue 8) -------------------------------------------------------
+// Authentication does not exist yet. When it does, the login for an API token belongs here:
+// return the token, and api() / LiveStream send it. Until then every request is anonymous.
+export function authToken() {
+  return null;
+}
+
+/** A tile is stale when its data is older than this many expected intervals (the default of
+ *  aggregate.late_after_intervals, the server's own "late"). */
+const STALE_FACTOR = 2;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const SEVERITIES = ['critical', 'major', 'minor', 'warning'];
+const TREND_METRIC = { aqi: ['environment', 'pm25'], congestion: ['traffic', 'avg_speed_kmh'], queue: ['public_service', 'avg_wait_s'] };
+const SENSOR_METRIC = { environment: 'pm25', traffic: 'avg_speed_kmh', public_service: 'waiting' };
+const LEVEL_COLOR = { free: '#2ecc71', moderate: '#f5d90a', heavy: '#ff8c1a', jammed: '#ff3b3b' };
+
+const $ = (sel) => document.querySelector(sel);
+const state = {
+  city: null,
+  map: null,
+  interval: {},          // domain → expected interval (ms), the slowest sensor's
+  ind: new Map(),        // "domain/area" → { data, as_of }
+  status: new Map(),     // sensor id → status
+  alerts: new Map(),     // alert id → alert (open ones)
+  layer: 'aqi',
+  sel: null,             // { kind: 'district' | 'sensor', id }
+  hour: [],              // live points of the selection's trend
+  day: [],
+  sensor: null,          // the selected sensor's latest state
+};
+
+async function api(path, init = {}) {
+  const headers = { Accept: 'application/json', ...(init.headers || {}) };
+  const token = authToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const res = await fetch(path, { ...init, headers });
+  const body = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(body?.message || `${res.status}`);
+  return body;
+}
+
+// --- Tiles and freshness -----------------------------------------------------------------
+
+/** Fills a tile; `asOf` (ms) and `intervalMs` drive its "as of" line and its staleness. */
+function setTile(el, { value, detail = '', color = null, asOf = null, intervalMs = 60_000, forceStale = false }) {
+  el.querySelector('.value').textContent = value ?? '—';
+  el.querySelector('.detail').replaceChildren();
+  if (color) {
+    const sw = document.createElement('span');
+    sw.className = 'swatch';
+    sw.style.background = color;
+    el.querySelector('.detail').append(sw);
+  }
+  el.querySelector('.detail').append(detail);
+  el.dataset.asof = asOf ?? '';
+  el.dataset.interval = intervalMs;
+  el.dataset.forceStale = forceStale ? '1' : '';
+  if (!el.querySelector('.stale-badge')) {
+    const b = document.createElement('span');
+    b.className = 'stale-badge';
+    el.append(b);
+  }
+  refreshFreshness(el);
+}
+
+function refreshFreshness(el) {
+  const asOf = Number(el.dataset.asof);
+  const badge = el.querySelector('.stale-badge');
+  if (badge) badge.textContent = t('stale');
+  if (!el.dataset.asof || !asOf) {
+    el.dataset.fresh = 'none';
+    el.querySelector('.asof').textContent = t('no_data');
+    return;
+  }
+  const age = Date.now() - asOf;
+  const stale = el.dataset.forceStale === '1' || age > STALE_FACTOR * Number(el.dataset.interval);
+  el.dataset.fresh = stale ? 'stale' : 'fresh';
+  el.querySelector('.asof').textContent = `${t('as_of')} ${fmtTime(asOf)} (${fmtAge(age)} ${t('ago')})`;
+}
+
+function fmtAge(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${Math.round(s / 3600)} h`;
+}
+
+const pct = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)}%`);
+const mins = (s) => (s === null || s === undefined ? '—' : `${(s / 60).toFixed(1)} min`);
+
+function tileEl(id) {
+  const el = document.createElement('article');
+  el.className = 'tile';
+  el.id = id;
+  el.innerHTML = '<h2></h2><div class="value">—</div><div class="detail"></div><div class="asof"></div>';
+  return el;
+}
+
+// --- Header --------------------------------------------------------------------------------
+
+function renderKpi(msg) {
+  const k = msg.data;
+  const asOf = msg.as_of;
+  const w = k.worst_aqi_district;
+  setTile($('#kpi-aqi'), {
+    value: w ? w.aqi : '—',
+    detail: w ? `${w.name} · ${currentLang() === 'vi' ? w.label_vi : w.label_en}` : '',
+    color: w?.color, asOf, intervalMs: state.interval.environment,
+  });
+  $('#kpi-aqi').style.borderTopColor = w?.color ?? 'transparent';
+  setTile($('#kpi-congestion'), { value: pct(k.congested_share), asOf, intervalMs: state.interval.traffic });
+  setTile($('#kpi-sla'), { value: pct(k.queue_sla), asOf, intervalMs: state.interval.public_service });
+  const s = k.sensors || {};
+  const total = (s.online || 0) + (s.late || 0) + (s.offline || 0) + (s.never_seen || 0);
+  setTile($('#kpi-online'), {
+    value: `${s.online ?? 0}/${total}`,
+    detail: `${pct(k.sensors_online)} · ${t('st_late')} ${s.late || 0} · ${t('st_offline')} ${s.offline || 0}`,
+    asOf, intervalMs: state.interval.min,
+  });
+  const open = k.open_alerts || {};
+  const n = SEVERITIES.reduce((a, sev) => a + (open[sev] || 0), 0);
+  setTile($('#kpi-alerts'), {
+    value: `${n}`,
+    detail: SEVERITIES.filter((sev) => open[sev]).map((sev) => `${t(sev)} ${open[sev]}`).join(' · '),
+    asOf, intervalMs: state.interval.min,
+  });
+}
+
+// --- Map -----------------------------------------------------------------------------------
+
+function areaIndicators(domain, area) { return state.ind.get(`${domain}/${area}`)?.data?.indicators ?? null; }
+
+/** The layer's colour and short value for one district. */
+function layerValue(district) {
+  if (state.layer === 'aqi') {
+    const a = areaIndicators('environment', district)?.vn_aqi;
+    return a ? { color: a.color, text: `AQI ${a.aqi}` } : null;
+  }
+  if (state.layer === 'congestion') {
+    const tr = areaIndicators('traffic', district);
+    if (tr?.congestion_index === null || tr?.congestion_index === undefined) return null;
+    return { color: LEVEL_COLOR[tr.level] ?? LEVEL_COLOR.free, text: pct(tr.congestion_index) };
+  }
+  const q = areaIndicators('public_service', district);
+  if (q?.avg_wait_s === null || q?.avg_wait_s === undefined) return null;
+  const w = q.avg_wait_s;
+  const color = w < 300 ? LEVEL_COLOR.free : w < 600 ? LEVEL_COLOR.moderate : w < 900 ? LEVEL_COLOR.heavy : LEVEL_COLOR.jammed;
+  return { color, text: mins(w) };
+}
+
+function renderMap() {
+  if (!state.map) return;
+  for (const [id, path] of state.map.districts) {
+    const v = layerValue(id);
+    path.setAttribute('fill', v ? v.color : '#56637a');
+    state.map.labels.get(id).textContent = v ? v.text : '';
+  }
+  const legend = {
+    aqi: [['#00e400', '0–50'], ['#ffff00', '51–100'], ['#ff7e00', '101–150'], ['#ff0000', '151–200'], ['#8f3f97', '201–300'], ['#7e0023', '>300']],
+    congestion: Object.entries(LEVEL_COLOR).map(([k, c]) => [c, t(k)]),
+    queue: [[LEVEL_COLOR.free, '<5 min'], [LEVEL_COLOR.moderate, '<10 min'], [LEVEL_COLOR.heavy, '<15 min'], [LEVEL_COLOR.jammed, '≥15 min']],
+  }[state.layer];
+  $('#legend').replaceChildren(...legend.map(([c, label]) => {
+    const s = document.createElement('span');
+    s.innerHTML = '<span class="swatch"></span>';
+    s.firstChild.style.background = c;
+    s.append(label);
+    return s;
+  }));
+}
+
+function renderStatus() {
+  if (!state.map) return;
+  for (const [id, dot] of state.map.sensors) {
+    const st = state.status.get(id) ?? 'never_seen';
+    dot.setAttribute('class', `sensor ${st}${state.sel?.kind === 'sensor' && state.sel.id === id ? ' selected' : ''}`);
+    dot.dataset.status = st;
+  }
+}
+
+// --- Details and trends --------------------------------------------------------------------
+
+function select(kind, id) {
+  state.sel = kind ? { kind, id } : null;
+  state.hour = [];
+  state.day = [];
+  state.sensor = null;
+  history.replaceState(null, '', kind ? `#${kind}=${encodeURIComponent(id)}` : location.pathname + location.search);
+  for (const [d, p] of state.map.districts) p.classList.toggle('selected', kind === 'district' && d === id);
+  renderStatus();
+  live.follow(kind === 'sensor' ? `sensor/${id}` : null);
+  renderDetails();
+  loadTrends();
+}
+
+function trendSpec() {
+  const sel = state.sel;
+  if (!sel) return null;
+  if (sel.kind === 'district') {
+    const [domain, metric] = TREND_METRIC[state.layer];
+    return { query: `domain=${domain}&district=${encodeURIComponent(sel.id)}&metric=${metric}`, metric, domain };
+  }
+  const s = state.city.sensors.find((x) => x.id === sel.id);
+  const metric = Object.keys(state.sensor?.latest ?? {}).includes(SENSOR_METRIC[s.domain]) || !state.sensor
+    ? SENSOR_METRIC[s.domain] : (Object.keys(state.sensor.latest)[0] ?? SENSOR_METRIC[s.domain]);
+  return { query: `sensor=${encodeURIComponent(sel.id)}&metric=${metric}`, metric, domain: s.domain };
+}
+
+async function loadTrends() {
+  const spec = trendSpec();
+  $('#trends').hidden = !spec;
+  if (!spec) return;
+  $('#trend-metric').textContent = spec.metric;
+  const now = Date.now();
+  const key = `${state.sel.kind}/${state.sel.id}/${spec.metric}`;
+  try {
+    // Fixed steps keep both charts small: 60 points for the hour, 96 for the day.
+    const [hour, day] = await Promise.all([
+      api(`/api/v1/series?${spec.query}&from=${now - HOUR}&to=${now + 60_000}&step=60s`),
+      api(`/api/v1/series?${spec.query}&from=${now - DAY}&to=${now + 60_000}&step=15m`),
+    ]);
+    if (key !== `${state.sel?.kind}/${state.sel?.id}/${trendSpec()?.metric}`) return;
+    state.hour = mergePoints(hour.points, state.hour);
+    state.day = day.points;
+  } catch (e) {
+    console.warn('series', e);
+  }
+  drawTrends();
+}
+
+/** Merges live points into history, one point per minute, at most 2 h kept. */
+function mergePoints(a, b) {
+  const m = new Map();
+  for (const [ts, v] of [...a, ...b]) m.set(Math.floor(ts / 60_000) * 60_000, [ts, v]);
+  const cut = Date.now() - 2 * HOUR;
+  return [...m.values()].filter((p) => p[0] >= cut).sort((x, y) => x[0] - y[0]);
+}
+
+function drawTrends() {
+  if (!state.sel) return;
+  const now = Date.now();
+  drawChart($('#trend-hour'), state.hour, now - HOUR, now, t('no_data'), fmtTime);
+  drawChart($('#trend-day'), state.day, now - DAY, now, t('no_data'), (ms) => fmtTime(ms).slice(0, 5));
+}
+
+function renderDetails() {
+  const box = $('#details-tiles');
+  const title = $('#details-title');
+  const sel = state.sel;
+  if (!sel) {
+    title.dataset.i18n = 'details_hint';
+    title.textContent = t('details_hint');
+    box.replaceChildren();
+    return;
+  }
+  delete title.dataset.i18n;
+  const tiles = [];
+  const tile = (id, label) => {
+    const el = box.querySelector(`#${id}`) ?? tileEl(id);
+    el.querySelector('h2').textContent = label;
+    tiles.push(el);
+    return el;
+  };
+  if (sel.kind === 'district') {
+    const d = state.city.districts.find((x) => x.id === sel.id);
+    title.textContent = `${t('district')} ${d?.name ?? sel.id}`;
+    const env = state.ind.get(`environment/${sel.id}`);
+    const aqi = env?.data?.indicators?.vn_aqi;
+    setTile(tile('d-aqi', t('aqi')), {
+      value: aqi?.aqi, color: aqi?.color, asOf: env?.as_of, intervalMs: state.interval.environment,
+      detail: aqi ? `${currentLang() === 'vi' ? aqi.label_vi : aqi.label_en} · ${aqi.dominant ?? ''}` : '',
+    });
+    const tr = state.ind.get(`traffic/${sel.id}`);
+    const ti = tr?.data?.indicators;
+    setTile(tile('d-congestion', t('congestion')), {
+      value: pct(ti?.congestion_index), color: ti?.level ? LEVEL_COLOR[ti.level] : null,
+      detail: ti ? `${t(ti.level ?? 'free')} · ${t('speed')} ${ti.mean_speed_kmh?.toFixed(0) ?? '—'} km/h` : '',
+      asOf: tr?.as_of, intervalMs: state.interval.traffic,
+    });
+    const ps = state.ind.get(`public_service/${sel.id}`);
+    const q = ps?.data?.indicators;
+    setTile(tile('d-queue', t('queue_wait')), {
+      value: mins(q?.avg_wait_s), detail: q ? `${t('waiting')} ${q.waiting ?? '—'} · ${t('sla')} ${pct(q.sla)}` : '',
+      asOf: ps?.as_of, intervalMs: state.interval.public_service,
+    });
+    const ids = state.city.sensors.filter((s) => s.district === sel.id).map((s) => s.id);
+    const online = ids.filter((id) => state.status.get(id) === 'online').length;
+    const newest = Math.max(env?.as_of ?? 0, tr?.as_of ?? 0, ps?.as_of ?? 0);
+    setTile(tile('d-health', t('health')), {
+      value: `${online}/${ids.length}`, detail: t('st_online'), asOf: newest || null, intervalMs: state.interval.min,
+    });
+  } else {
+    const s = state.city.sensors.find((x) => x.id === sel.id);
+    title.textContent = `${t('sensor')} ${sel.id} · ${s?.name ?? ''}`;
+    const st = state.status.get(sel.id) ?? state.sensor?.status ?? 'never_seen';
+    const interval = (s?.expected_interval_s ?? 60) * 1000;
+    const latest = state.sensor?.latest ?? {};
+    const newest = Math.max(0, ...Object.values(latest).map((m) => m.ts));
+    setTile(tile('s-status', t('status')), {
+      value: t(`st_${st}`), detail: `${s?.domain ?? ''} · ${s?.district ?? ''}`,
+      asOf: newest || null, intervalMs: interval, forceStale: st === 'late' || st === 'offline',
+    });
+    for (const [i, [metric, m]] of Object.entries(latest).slice(0, 5).entries()) {
+      setTile(tile(`s-m${i}`, metric), {
+        value: `${Number.isInteger(m.value) ? m.value : m.value.toFixed(1)} ${m.unit}`,
+        asOf: m.ts, intervalMs: interval, forceStale: st === 'late' || st === 'offline',
+      });
+    }
+  }
+  box.replaceChildren(...tiles);
+}
+
+// --- Alerts --------------------------------------------------------------------------------
+
+function subjectLabel(a) {
+  const [kind, id] = a.subject.split(':');
+  if (kind === 'district') return state.city.districts.find((d) => d.id === id)?.name ?? id;
+  return id ?? a.subject;
+}
+
+function alertItem(a, withForm) {
+  const li = document.createElement('li');
+  li.dataset.id = a.id;
+  li.dataset.rule = a.rule_id;
+  li.dataset.state = a.state;
+  li.dataset.severity = a.severity;
+  const head = document.createElement('div');
+  head.innerHTML = '<span class="sev"></span> · <strong class="title"></strong>';
+  head.querySelector('.sev').textContent = `${t(a.severity)} · ${t(a.state)}`;
+  head.querySelector('.title').textContent = a.title;
+  const meta = document.createElement('div');
+  meta.className = 'meta';
+  meta.textContent = `${subjectLabel(a)} · ${a.signal} = ${Math.round(a.value * 100) / 100} · ${fmtTime(a.fired_ms ?? a.opened_ms)}${a.flapping ? ' · flapping' : ''}`;
+  li.append(head, meta);
+  if (a.acknowledged) {
+    const ack = document.createElement('div');
+    ack.className = 'acked';
+    ack.textContent = `✔ ${t('acked_by')} ${a.acknowledged.by} · ${fmtTime(a.acknowledged.at_ms)}${a.acknowledged.comment ? ` — ${a.acknowledged.comment}` : ''}`;
+    li.append(ack);
+  }
+  if (withForm && a.state === 'firing') {
+    const form = document.createElement('form');
+    form.innerHTML = '<input class="comment" type="text" maxlength="500"><button class="ack" type="submit"></button>';
+    form.querySelector('.comment').placeholder = t('comment');
+    form.querySelector('.ack').textContent = t('ack');
+    form.addEventListener('submit', (ev) => { ev.preventDefault(); acknowledge(a.id, form); });
+    li.append(form);
+  }
+  return li;
+}
+
+async function acknowledge(id, form) {
+  const by = $('#operator').value.trim();
+  const err = form.parentElement.querySelector('.error') ?? document.createElement('div');
+  err.className = 'error';
+  if (!by) {
+    err.textContent = t('need_operator');
+    form.after(err);
+    $('#operator').focus();
+    return;
+  }
+  localStorage.setItem('ioc.operator', by);
+  form.querySelector('.ack').disabled = true;
+  try {
+    const alert = await api(`/api/v1/alerts/${id}/ack`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ by, comment: form.querySelector('.comment').value }),
+    });
+    upsertAlert(alert);
+  } catch (e) {
+    err.textContent = `${t('ack_failed')}: ${e.message}`;
+    form.after(err);
+    form.querySelector('.ack').disabled = false;
+  }
+}
+
+function upsertAlert(a) {
+  if (a.state === 'resolved') state.alerts.delete(a.id);
+  else state.alerts.set(a.id, a);
+  renderAlerts();
+  scheduleHistory();
+}
+
+/** Rebuilds only the items whose alert changed, so a comment being typed survives updates. */
+function renderAlerts() {
+  const list = $('#alert-list');
+  const sorted = [...state.alerts.values()].sort((x, y) =>
+    SEVERITIES.indexOf(x.severity) - SEVERITIES.indexOf(y.severity) || (y.fired_ms ?? y.opened_ms) - (x.fired_ms ?? x.opened_ms));
+  const old = new Map([...list.querySelectorAll('li[data-id]')].map((li) => [li.dataset.id, li]));
+  const items = sorted.map((a) => {
+    const li = old.get(String(a.id));
+    const sig = JSON.stringify([a.state, a.acknowledged, a.value, a.flap_count, currentLang()]);
+    if (li && li.dataset.sig === sig) return li;
+    const fresh = alertItem(a, true);
+    fresh.dataset.sig = sig;
+    return fresh;
+  });
+  if (!items.length) {
+    const li = document.createElement('li');
+    li.className = 'empty';
+    li.textContent = t('no_alerts');
+    items.push(li);
+  }
+  list.replaceChildren(...items);
+}
+
+let historyTimer = null;
+function scheduleHistory() {
+  clearTimeout(historyTimer);
+  historyTimer = setTimeout(loadHistory, 1500);
+}
+
+async function loadHistory() {
+  try {
+    const body = await api('/api/v1/alerts?limit=50');
+    const items = body.alerts.map((a) => {
+      const li = alertItem(a, false);
+      li.addEventListener('click', () => showEvents(a.id, li), { once: true });
+      return li;
+    });
+    $('#alert-history').replaceChildren(...items);
+  } catch (e) {
+    console.warn('alert history', e);
+  }
+}
+
+async function showEvents(id, li) {
+  const d = await api(`/api/v1/alerts/${id}`).catch(() => null);
+  if (!d) return;
+  const ul = document.createElement('ul');
+  ul.className = 'events';
+  for (const ev of d.history) {
+    const item = document.createElement('li');
+    item.textContent = `${fmtTime(ev.at_ms)} ${t(ev.kind)}${ev.by ? ` · ${ev.by}` : ''}${ev.comment ? ` — ${ev.comment}` : ''}`;
+    ul.append(item);
+  }
+  li.append(ul);
+}
+
+// --- Live data -----------------------------------------------------------------------------
+
+function onData(msg) {
+  const name = msg.stream;
+  if (name === 'kpi') {
+    state.kpi = msg;
+    renderKpi(msg);
+  } else if (name === 'alerts') {
+    if (msg.type === 'snapshot') {
+      state.alerts = new Map(msg.data.open.map((a) => [a.id, a]));
+      renderAlerts();
+      scheduleHistory();
+    } else if (msg.data.change) {
+      upsertAlert(msg.data.change.alert);
+    }
+  } else if (name === 'sensor-status') {
+    state.status = new Map(msg.data.sensors.map((s) => [s.id, s.status]));
+    renderStatus();
+    if (state.sel) renderDetails();
+  } else if (name.startsWith('sensor/')) {
+    if (state.sel?.kind !== 'sensor' || `sensor/${state.sel.id}` !== name) return;
+    const first = !state.sensor;
+    state.sensor = msg.data;
+    const spec = trendSpec();
+    const m = msg.data.latest?.[spec.metric];
+    if (m) state.hour = mergePoints(state.hour, [[m.ts, m.value]]);
+    renderDetails();
+    if (first) loadTrends(); else drawTrends();
+  } else if (name.startsWith('indicators/')) {
+    const [, domain, area] = name.split('/');
+    state.ind.set(`${domain}/${area}`, { data: msg.data, as_of: msg.as_of });
+    if (area !== 'city') renderMap();
+    if (state.sel?.kind === 'district' && state.sel.id === area) {
+      renderDetails();
+      const spec = trendSpec();
+      const w = msg.data.windows?.[spec.metric]?.windows?.['1m'];
+      if (domain === spec.domain && w && msg.as_of) {
+        state.hour = mergePoints(state.hour, [[msg.as_of, w.mean]]);
+        drawTrends();
+      }
+    }
+  }
+}
+
+function onConnState(s) {
+  const badge = $('#conn');
+  if (badge.dataset.state === s) return;
+  badge.dataset.state = s;
+  badge.dataset.i18n = `conn_${s}`;
+  badge.textContent = t(`conn_${s}`);
+}
+
+const live = new LiveStream(['kpi', 'alerts', 'sensor-status', 'indicators'], onData, onConnState);
+
+// --- Start ---------------------------------------------------------------------------------
+
+function tick() {
+  $('#clock').textContent = fmtTime(Date.now());
+  for (const el of document.querySelectorAll('.tile[data-asof]')) refreshFreshness(el);
+}
+
+async function start() {
+  applyLabels();
+  $('#lang').textContent = currentLang() === 'vi' ? 'EN' : 'VI';
+  $('#lang').addEventListener('click', () => {
+    const lang = toggleLang();
+    $('#lang').textContent = lang === 'vi' ? 'EN' : 'VI';
+    if (state.kpi) renderKpi(state.kpi);
+    renderMap();
+    renderDetails();
+    renderAlerts();
+    loadHistory();
+  });
+  $('#operator').value = localStorage.getItem('ioc.operator') ?? '';
+  for (const b of document.querySelectorAll('[data-layer]')) {
+    b.addEventListener('click', () => {
+      state.layer = b.dataset.layer;
+      for (const o of document.querySelectorAll('[data-layer]')) o.classList.toggle('on', o === b);
+      renderMap();
+      if (state.sel?.kind === 'district') { state.hour = []; loadTrends(); }
+    });
+  }
+  for (const b of document.querySelectorAll('[data-tab]')) {
+    b.addEventListener('click', () => {
+      for (const o of document.querySelectorAll('[data-tab]')) o.classList.toggle('on', o === b);
+      $('#alert-list').hidden = b.dataset.tab !== 'open';
+      $('#alert-history').hidden = b.dataset.tab !== 'history';
+      if (b.dataset.tab === 'history') loadHistory();
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+  // The 24-hour chart moves slowly: refresh it every 5 minutes.
+  setInterval(() => { if (state.sel) loadTrends(); }, 300_000);
+
+  state.city = await api('/api/v1/city');
+  $('#city-name').textContent = state.city.name;
+  const byDomain = {};
+  for (const s of state.city.sensors) byDomain[s.domain] = Math.max(byDomain[s.domain] ?? 0, s.expected_interval_s * 1000);
+  state.interval = { ...byDomain, min: Math.min(...Object.values(byDomain)) };
+  state.map = drawMap($('#map'), state.city, select);
+  renderMap();
+  renderStatus();
+  renderAlerts();
+  const m = /^#(district|sensor)=(.+)$/.exec(location.hash);
+  if (m) select(m[1], decodeURIComponent(m[2]));
+}
+
+start().catch((e) => console.error('dashboard start', e));

@@ -1,0 +1,601 @@
+//! The control-room page in a real browser: Debian's `chromium`, driven through
+//! `chromedriver` over W3C WebDriver (JSON over HTTP with `reqwest`), against a real `ioc`
+//! while the test publishes the city's readings the way the simulator does. Fails — never
+//! skips — when chromium or chromedriver is missing: `scripts/test.sh` installs them.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{free_port, spawn_app_in, BrokerKind, Publisher, TestApp};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const HOUR: i64 = 3_600_000;
+/// The key W3C WebDriver uses for element references.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+const RULES: &str = r#"
+[[rules]]
+id = "aqi-district"
+description = "VN_AQI bad in a district"
+signal = "vn_aqi"
+severity = "critical"
+scope = { domain = "environment", level = "district" }
+kind = "threshold"
+direction = "above"
+raise = 150
+clear = 120
+"#;
+
+/// Polls `check` every 200 ms until it holds; panics with `what` after `deadline`. Generous
+/// deadlines: a browser on a loaded 2-core machine is slow, and correctness is what we assert.
+async fn within<F, Fut>(what: &str, deadline: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("timed out after {deadline:?} waiting until {what}");
+}
+
+/// Fails the test (never skips it) when chromium or chromedriver is missing.
+fn require_browser() {
+    for bin in [CHROMIUM, CHROMEDRIVER] {
+        assert!(
+            Path::new(bin).exists(),
+            "{bin} is missing: the browser test needs Debian's chromium and chromium-driver; \
+             run scripts/test.sh, which installs them"
+        );
+    }
+}
+
+/// One chromedriver process and one headless chromium session.
+struct Browser {
+    driver: Child,
+    port: u16,
+    session: String,
+    http: reqwest::Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        require_browser();
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {CHROMEDRIVER} ({e}); run scripts/test.sh, which installs it")
+            });
+        let profile = tempfile::tempdir().expect("profile dir");
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client");
+        let mut browser = Browser {
+            driver,
+            port,
+            session: String::new(),
+            http,
+            _profile: profile,
+        };
+        within("chromedriver is ready", Duration::from_secs(30), || async {
+            browser.raw("GET", "/status", None).await["value"]["ready"] == true
+        })
+        .await;
+        let args = [
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--window-size=1920,1080".to_owned(),
+            format!("--user-data-dir={}", browser._profile.path().display()),
+        ];
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
+        }}});
+        let created = browser.raw("POST", "/session", Some(caps)).await;
+        browser.session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {created}"))
+            .to_owned();
+        browser
+    }
+
+    async fn raw(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("http://127.0.0.1:{}{path}", self.port);
+        let req = match method {
+            "GET" => self.http.get(url),
+            "DELETE" => self.http.delete(url),
+            _ => self.http.post(url).json(&body.unwrap_or_else(|| json!({}))),
+        };
+        match req.send().await {
+            Ok(res) => res.json().await.unwrap_or(Value::Null),
+            Err(_) => Value::Null,
+        }
+    }
+
+    /// A command of this session; panics on a WebDriver error.
+    async fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let res = self
+            .raw(method, &format!("/session/{}{path}", self.session), body)
+            .await;
+        if res["value"]["error"].is_string() {
+            panic!("WebDriver {method} {path}: {}", res["value"]);
+        }
+        res["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({ "url": url }))).await;
+    }
+
+    /// Runs `script` (a function body) in the page and returns what it returns.
+    async fn js(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .cmd(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_owned()
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.cmd("POST", &format!("/element/{id}/click"), None)
+            .await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.cmd("POST", &format!("/element/{id}/clear"), None)
+            .await;
+        self.cmd(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    /// Saves a 1920×1080 PNG of the page under `target/dashboard-test/`.
+    async fn screenshot(&self, name: &str) -> PathBuf {
+        let b64 = self.cmd("GET", "/screenshot", None).await;
+        let png = base64_decode(b64.as_str().expect("base64 screenshot"));
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/dashboard-test");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Close the session synchronously so chromium exits with it, then stop the driver.
+        if !self.session.is_empty() {
+            use std::io::{Read, Write};
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+                let req = format!(
+                    "DELETE /session/{} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                    self.session
+                );
+                let _ = s.write_all(req.as_bytes());
+                let _ = s.read_to_end(&mut Vec::new());
+            }
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let sextets: Vec<u8> = text.bytes().filter_map(val).collect();
+    sextets
+        .chunks(4)
+        .flat_map(|c| {
+            let n = c
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, &s)| n | u32::from(s) << (18 - 6 * i));
+            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+            bytes.into_iter().take(c.len().saturating_sub(1))
+        })
+        .collect()
+}
+
+/// What the page shows, read in one script.
+const PROBE: &str = r#"
+const q = (s) => document.querySelector(s);
+const text = (s) => q(s)?.textContent ?? null;
+const ds = (s, k) => q(s)?.dataset?.[k] ?? null;
+return {
+  conn: ds('#conn', 'state'),
+  kpi_aqi: text('#kpi-aqi .value'), kpi_aqi_detail: text('#kpi-aqi .detail'),
+  kpi_aqi_fresh: ds('#kpi-aqi', 'fresh'), kpi_online: text('#kpi-online .value'),
+  kpi_congestion: text('#kpi-congestion .value'), kpi_alerts: text('#kpi-alerts .value'),
+  fills: Object.fromEntries([...document.querySelectorAll('#map path.district')].map((p) => [p.dataset.id, p.getAttribute('fill')])),
+  alert_state: ds('#alert-list li[data-rule="aqi-district"]', 'state'),
+  alert_text: text('#alert-list li[data-rule="aqi-district"]'),
+  sensor_tile: ds('#s-status', 'fresh'), sensor_tile_text: text('#s-status'),
+  clock: text('#clock'), lang: document.documentElement.lang, title: text('h1'),
+};
+"#;
+
+struct City {
+    districts: Vec<(String, String)>,
+    /// Per district: an air station, a road, a service centre.
+    first: Vec<(String, String, String)>,
+    /// A second air station per district (the spike's).
+    second_station: Vec<String>,
+}
+
+async fn city(app: &TestApp) -> City {
+    let (status, body) = app.get("/api/v1/city").await;
+    assert_eq!(status, 200, "{body}");
+    let sensors = body["sensors"].as_array().expect("sensors");
+    let pick = |d: &str, prefix: &str, nth: usize| -> String {
+        sensors
+            .iter()
+            .filter(|s| {
+                s["district"] == d && s["id"].as_str().is_some_and(|i| i.starts_with(prefix))
+            })
+            .nth(nth)
+            .and_then(|s| s["id"].as_str())
+            .unwrap_or_else(|| panic!("no {prefix} sensor #{nth} in {d}"))
+            .to_owned()
+    };
+    let districts: Vec<(String, String)> = body["districts"]
+        .as_array()
+        .expect("districts")
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_str().expect("id").to_owned(),
+                d["name"].as_str().expect("name").to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        districts.len() >= 2
+            && body["districts"][0]["polygon"]
+                .as_array()
+                .is_some_and(|p| p.len() >= 3)
+    );
+    City {
+        first: districts
+            .iter()
+            .map(|(d, _)| (pick(d, "aq-", 0), pick(d, "tl-", 0), pick(d, "qs-", 0)))
+            .collect(),
+        second_station: districts.iter().map(|(d, _)| pick(d, "aq-", 1)).collect(),
+        districts,
+    }
+}
+
+/// Twelve hourly PM2.5 means ending now: enough for the NowCast behind the hourly VN_AQI.
+fn hourly_pm25(now: i64, pm25: f64) -> String {
+    let batch: Vec<String> = (0..12)
+        .map(|k| format!(r#"{{"ts": {}, "pm25": {pm25}}}"#, now - k * HOUR))
+        .collect();
+    format!("[{}]", batch.join(","))
+}
+
+/// What the simulator does, cut down: every district's roads and service centres report every
+/// second; `stopped` silences the watched road.
+fn simulate(
+    p: Arc<Publisher>,
+    city: &City,
+    watched: String,
+    stopped: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<()> {
+    let feeds: Vec<(String, String, String)> = city
+        .districts
+        .iter()
+        .zip(&city.first)
+        .map(|((d, _), (_, road, centre))| (d.clone(), road.clone(), centre.clone()))
+        .collect();
+    tokio::spawn(async move {
+        loop {
+            for (i, (d, road, centre)) in feeds.iter().enumerate() {
+                if !(stopped.load(Ordering::SeqCst) && *road == watched) {
+                    let speed = 20 + 3 * i;
+                    p.publish(&format!("city/traffic/{d}/{road}"), format!(r#"{{"vehicle_count": 9, "avg_speed_kmh": {speed}, "occupancy_pct": 30}}"#)).await;
+                }
+                p.publish(&format!("city/public_service/{d}/{centre}"), r#"{"waiting": 6, "served_last_5m": 12, "avg_wait_s": 420, "counters_open": 3}"#).await;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_watches_the_city_acknowledges_an_alert_and_sees_a_silent_sensor_go_stale() {
+    require_browser();
+    // Arrange: ioc with one district AQI rule evaluated every second, and sensors "late" after
+    // one silent interval (15 s for a road) so the stale step does not take minutes.
+    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+    let rules = dir.path().join("alerts.toml");
+    std::fs::write(&rules, RULES).expect("write rules");
+    let rules = rules.display().to_string();
+    let app = spawn_app_in(
+        dir.clone(),
+        BrokerKind::Embedded,
+        &[
+            ("IOC__ALERTS__RULES_PATH", rules.as_str()),
+            ("IOC__INDICATORS__ALERT_EVAL_INTERVAL_S", "1"),
+            ("IOC__AGGREGATE__LATE_AFTER_INTERVALS", "1"),
+            ("IOC__AGGREGATE__OFFLINE_AFTER_INTERVALS", "2"),
+        ],
+    )
+    .await;
+    let city = city(&app).await;
+    let p = Arc::new(app.publisher().await);
+    let now = ioc::model::now_ms();
+    for ((d, _), (station, _, _)) in city.districts.iter().zip(&city.first) {
+        p.publish(
+            &format!("city/environment/{d}/{station}"),
+            hourly_pm25(now, 18.0),
+        )
+        .await;
+    }
+    let (spiked, spiked_name) = city.districts[1].clone();
+    let watched_road = city.first[2].1.clone();
+    let stopped = Arc::new(AtomicBool::new(false));
+    let sim = simulate(p.clone(), &city, watched_road.clone(), stopped.clone());
+    let browser = Browser::start().await;
+    let probe = || async { browser.js(PROBE).await };
+
+    // The page loads from ioc, connects live and fills the KPI header.
+    browser.goto(&app.url("/")).await;
+    within(
+        "the KPI header fills and the stream is live",
+        Duration::from_secs(60),
+        || async {
+            let s = probe().await;
+            s["conn"] == "live"
+                && s["kpi_aqi"]
+                    .as_str()
+                    .is_some_and(|v| v.parse::<u32>().is_ok())
+                && s["kpi_online"]
+                    .as_str()
+                    .is_some_and(|v| v.contains('/') && !v.starts_with("0/"))
+                && s["kpi_congestion"]
+                    .as_str()
+                    .is_some_and(|v| v.ends_with('%'))
+                && s["kpi_aqi_fresh"] == "fresh"
+        },
+    )
+    .await;
+    let s = probe().await;
+    assert_eq!(s["lang"], "vi", "Vietnamese by default: {s}");
+    assert_eq!(
+        s["fills"][&spiked], "#00e400",
+        "AQI 36 is good (green): {s}"
+    );
+    browser.screenshot("1-kpi").await;
+
+    // A pollution spike in one district: its polygon turns red, and the rule fires.
+    p.publish(
+        &format!("city/environment/{spiked}/{}", city.second_station[1]),
+        hourly_pm25(now, 120.0),
+    )
+    .await;
+    within(
+        "the spiked district turns red (VN_AQI 151–200)",
+        Duration::from_secs(30),
+        || async { probe().await["fills"][&spiked] == "#ff0000" },
+    )
+    .await;
+    let (_, env) = app
+        .get(&format!("/api/v1/indicators/environment?district={spiked}"))
+        .await;
+    assert_eq!(
+        env["environment"]["districts"][&spiked]["vn_aqi"]["aqi"], 179,
+        "NowCast 120 µg/m³ → 150 + 40/70 × 50"
+    );
+    within(
+        "the header names the worst district",
+        Duration::from_secs(30),
+        || async {
+            let s = probe().await;
+            s["kpi_aqi"] == "179"
+                && s["kpi_aqi_detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(&spiked_name))
+        },
+    )
+    .await;
+    browser.screenshot("2-spike").await;
+
+    // The alert appears in the panel; the operator acknowledges it with a comment.
+    within(
+        "the district alert is listed as firing",
+        Duration::from_secs(30),
+        || async { probe().await["alert_state"] == "firing" },
+    )
+    .await;
+    browser.type_into("#operator", "lan.nguyen").await;
+    browser
+        .type_into(
+            r#"#alert-list li[data-rule="aqi-district"] input.comment"#,
+            "crew checking the stations",
+        )
+        .await;
+    browser
+        .click(r#"#alert-list li[data-rule="aqi-district"] button.ack"#)
+        .await;
+    within(
+        "the page shows the acknowledgement",
+        Duration::from_secs(30),
+        || async {
+            let s = probe().await;
+            s["alert_state"] == "acknowledged"
+                && s["alert_text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("lan.nguyen"))
+        },
+    )
+    .await;
+    let (_, acked) = app.get("/api/v1/alerts?state=acknowledged").await;
+    let alert = &acked["alerts"][0];
+    assert_eq!(alert["subject"], format!("district:{spiked}"), "{acked}");
+    assert_eq!(alert["acknowledged"]["by"], "lan.nguyen");
+    assert_eq!(
+        alert["acknowledged"]["comment"],
+        "crew checking the stations"
+    );
+    browser.screenshot("3-acknowledged").await;
+
+    // A road stops reporting: its tile turns stale and its marker late.
+    browser
+        .js(&format!(
+            r#"document.querySelector('circle.sensor[data-id="{watched_road}"]').dispatchEvent(new MouseEvent('click', {{bubbles: true}}));"#
+        ))
+        .await;
+    within(
+        "the selected road's tile is fresh",
+        Duration::from_secs(30),
+        || async { probe().await["sensor_tile"] == "fresh" },
+    )
+    .await;
+    stopped.store(true, Ordering::SeqCst);
+    within(
+        "the silent road's tile turns stale",
+        Duration::from_secs(90),
+        || async { probe().await["sensor_tile"] == "stale" },
+    )
+    .await;
+    let marker = browser
+        .js(&format!(r#"return document.querySelector('circle.sensor[data-id="{watched_road}"]').dataset.status;"#))
+        .await;
+    assert!(
+        marker == "late" || marker == "offline",
+        "marker status {marker}"
+    );
+    browser.screenshot("4-stale").await;
+
+    // The language switch relabels the page.
+    browser.click("#lang").await;
+    within(
+        "the page is in English",
+        Duration::from_secs(10),
+        || async {
+            let s = probe().await;
+            s["lang"] == "en" && s["title"] == "Intelligent Operations Center"
+        },
+    )
+    .await;
+    browser.screenshot("5-english").await;
+    sim.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_and_its_assets_are_served_from_the_binary_with_security_headers() {
+    let app = crate::helpers::spawn_app(BrokerKind::Embedded).await;
+    for (path, ty) in [
+        ("/", "text/html"),
+        ("/ui/app.js", "text/javascript"),
+        ("/ui/style.css", "text/css"),
+    ] {
+        let res = app.http.get(app.url(path)).send().await.expect("GET");
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        let h = res.headers();
+        let header = |name: &str| {
+            h.get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert!(header("content-type").starts_with(ty), "{path}: {h:?}");
+        assert!(
+            header("content-security-policy")
+                .starts_with("default-src 'self'; connect-src 'self' ws: wss:"),
+            "{h:?}"
+        );
+        assert_eq!(header("x-content-type-options"), "nosniff");
+        assert_eq!(header("referrer-policy"), "no-referrer");
+    }
+    let (status, body) = app.get("/ui/../Cargo.toml").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("route_not_found")),
+        "{body}"
+    );
+    let (status, body) = app.get("/ui/missing.js").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("route_not_found")),
+        "{body}"
+    );
+
+    let (status, city) = app.get("/api/v1/city").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        city["districts"].as_array().map(Vec::len),
+        Some(12),
+        "the demo city's wards"
+    );
+    assert_eq!(city["districts"][3]["id"], "hai-chau");
+    assert_eq!(
+        city["districts"][3]["polygon"][0].as_array().map(Vec::len),
+        Some(2),
+        "[lon, lat]"
+    );
+    let sensors = city["sensors"].as_array().expect("sensors");
+    assert_eq!(sensors.len(), 288);
+    let road = sensors
+        .iter()
+        .find(|s| s["id"] == "tl-0042")
+        .expect("tl-0042");
+    assert_eq!(
+        (road["domain"].as_str(), road["district"].as_str()),
+        (Some("traffic"), Some("hai-chau"))
+    );
+    assert!(
+        road["lat"].is_f64() && road["lon"].is_f64() && road["expected_interval_s"] == 15.0,
+        "{road}"
+    );
+}
