@@ -42,17 +42,7 @@ pub(super) fn rows(
     } else {
         "r.bucket"
     };
-    let map = |row: &rusqlite::Row| -> rusqlite::Result<Row> {
-        Ok(Row {
-            t: row.get(0)?,
-            count: row.get::<_, i64>(1)? as u64,
-            sum: row.get(2)?,
-            min: row.get(3)?,
-            max: row.get(4)?,
-            last: row.get(5)?,
-            last_ts: row.get(6)?,
-        })
-    };
+    let map = |row: &rusqlite::Row| stored_row(row, 0);
     let rows = match &q.scope {
         Scope::Sensor(id) => {
             let sql = format!("{source} JOIN sensors s ON s.sensor_key = r.sensor_key WHERE s.id = ?1 AND r.metric_key = ?2 AND {t} >= ?3 AND {t} < ?4 ORDER BY {t}");
@@ -98,18 +88,7 @@ pub(super) fn hourly_rollups(
         let m = city.metric(metric);
         let domain = &city.domain(m.domain).name;
         let rows = stmt.query_map(params![domain, m.name, from_ms], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                Row {
-                    t: row.get(1)?,
-                    count: row.get::<_, i64>(2)? as u64,
-                    sum: row.get(3)?,
-                    min: row.get(4)?,
-                    max: row.get(5)?,
-                    last: row.get(6)?,
-                    last_ts: row.get(7)?,
-                },
-            ))
+            Ok((row.get::<_, String>(0)?, stored_row(row, 1)?))
         })?;
         for r in rows {
             let (sensor, row) = r?;
@@ -117,4 +96,17 @@ pub(super) fn hourly_rollups(
         }
     }
     Ok(out)
+}
+
+/// A `Row` from seven columns starting at `first`: time, count, sum, min, max, last, last_ts.
+fn stored_row(row: &rusqlite::Row, first: usize) -> rusqlite::Result<Row> {
+    Ok(Row {
+        t: row.get(first)?,
+        count: row.get::<_, i64>(first + 1)? as u64,
+        sum: row.get(first + 2)?,
+        min: row.get(first + 3)?,
+        max: row.get(first + 4)?,
+        last: row.get(first + 5)?,
+        last_ts: row.get(first + 6)?,
+    })
 }
