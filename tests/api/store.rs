@@ -221,15 +221,15 @@ async fn a_sigkilled_ioc_loses_no_acknowledged_reading_and_stores_each_once() {
             .ok()?;
         Some(metric_value(&text, r#"ioc_store_readings_total{result="stored"}"#) as usize)
     };
-    let mut child = spawn();
-    eventually("ioc is ready", || async {
+    let ready = || async {
         client
             .get(format!("{base}/readyz"))
             .send()
             .await
             .is_ok_and(|r| r.status() == 200)
-    })
-    .await;
+    };
+    let mut child = spawn();
+    eventually("ioc is ready", ready).await;
     tokio::time::sleep(Duration::from_millis(200)).await; // the SUBSCRIBE follows the CONNACK
 
     let t0 = now_ms() - 3_600_000;
@@ -267,14 +267,7 @@ async fn a_sigkilled_ioc_loses_no_acknowledged_reading_and_stores_each_once() {
     eprintln!("crash test: {before_kill} of {N} stored before SIGKILL");
 
     let mut child = spawn();
-    eventually("the restarted ioc is ready", || async {
-        client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-    })
-    .await;
+    eventually("the restarted ioc is ready", ready).await;
     let db = dir.path().join("ioc.db");
     let count = |sql: &'static str| {
         let conn =
