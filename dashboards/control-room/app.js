@@ -5,6 +5,7 @@ import { applyLabels, currentLang, fmtTime, t, toggleLang } from './i18n.js';
 import { LiveStream } from './stream.js';
 import { drawMap } from './map.js';
 import { drawChart } from './chart.js';
+import { createAlertPanel, SEVERITIES } from './alerts.js';
 
 // --- Access-control hook (issue 8) -------------------------------------------------------
 // Authentication does not exist yet. When it does, the login for an API token belongs here:
@@ -18,7 +19,6 @@ export function authToken() {
 const STALE_FACTOR = 2;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const SEVERITIES = ['critical', 'major', 'minor', 'warning'];
 const TREND_METRIC = { aqi: ['environment', 'pm25'], congestion: ['traffic', 'avg_speed_kmh'], queue: ['public_service', 'avg_wait_s'] };
 const SENSOR_METRIC = { environment: 'pm25', traffic: 'avg_speed_kmh', public_service: 'waiting' };
 const LEVEL_COLOR = { free: '#2ecc71', moderate: '#f5d90a', heavy: '#ff8c1a', jammed: '#ff3b3b' };
@@ -30,7 +30,6 @@ const state = {
   interval: {},          // domain → expected interval (ms), the slowest sensor's
   ind: new Map(),        // "domain/area" → { data, as_of }
   status: new Map(),     // sensor id → status
-  alerts: new Map(),     // alert id → alert (open ones)
   layer: 'aqi',
   sel: null,             // { kind: 'district' | 'sensor', id }
   hour: [],              // live points of the selection's trend
@@ -47,6 +46,11 @@ async function api(path, init = {}) {
   if (!res.ok) throw new Error(body?.message || `${res.status}`);
   return body;
 }
+
+const alerts = createAlertPanel({
+  api,
+  districtName: (id) => state.city?.districts.find((d) => d.id === id)?.name ?? id,
+});
 
 // --- Tiles and freshness -----------------------------------------------------------------
 
@@ -319,133 +323,6 @@ function renderDetails() {
   box.replaceChildren(...tiles);
 }
 
-// --- Alerts --------------------------------------------------------------------------------
-
-function subjectLabel(a) {
-  const [kind, id] = a.subject.split(':');
-  if (kind === 'district') return state.city.districts.find((d) => d.id === id)?.name ?? id;
-  return id ?? a.subject;
-}
-
-function alertItem(a, withForm) {
-  const li = document.createElement('li');
-  li.dataset.id = a.id;
-  li.dataset.rule = a.rule_id;
-  li.dataset.state = a.state;
-  li.dataset.severity = a.severity;
-  const head = document.createElement('div');
-  head.innerHTML = '<span class="sev"></span> · <strong class="title"></strong>';
-  head.querySelector('.sev').textContent = `${t(a.severity)} · ${t(a.state)}`;
-  head.querySelector('.title').textContent = a.title;
-  const meta = document.createElement('div');
-  meta.className = 'meta';
-  meta.textContent = `${subjectLabel(a)} · ${a.signal} = ${Math.round(a.value * 100) / 100} · ${fmtTime(a.fired_ms ?? a.opened_ms)}${a.flapping ? ' · flapping' : ''}`;
-  li.append(head, meta);
-  if (a.acknowledged) {
-    const ack = document.createElement('div');
-    ack.className = 'acked';
-    ack.textContent = `✔ ${t('acked_by')} ${a.acknowledged.by} · ${fmtTime(a.acknowledged.at_ms)}${a.acknowledged.comment ? ` — ${a.acknowledged.comment}` : ''}`;
-    li.append(ack);
-  }
-  if (withForm && a.state === 'firing') {
-    const form = document.createElement('form');
-    form.innerHTML = '<input class="comment" type="text" maxlength="500"><button class="ack" type="submit"></button>';
-    form.querySelector('.comment').placeholder = t('comment');
-    form.querySelector('.ack').textContent = t('ack');
-    form.addEventListener('submit', (ev) => { ev.preventDefault(); acknowledge(a.id, form); });
-    li.append(form);
-  }
-  return li;
-}
-
-async function acknowledge(id, form) {
-  const by = $('#operator').value.trim();
-  const err = form.parentElement.querySelector('.error') ?? document.createElement('div');
-  err.className = 'error';
-  if (!by) {
-    err.textContent = t('need_operator');
-    form.after(err);
-    $('#operator').focus();
-    return;
-  }
-  localStorage.setItem('ioc.operator', by);
-  form.querySelector('.ack').disabled = true;
-  try {
-    const alert = await api(`/api/v1/alerts/${id}/ack`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ by, comment: form.querySelector('.comment').value }),
-    });
-    upsertAlert(alert);
-  } catch (e) {
-    err.textContent = `${t('ack_failed')}: ${e.message}`;
-    form.after(err);
-    form.querySelector('.ack').disabled = false;
-  }
-}
-
-function upsertAlert(a) {
-  if (a.state === 'resolved') state.alerts.delete(a.id);
-  else state.alerts.set(a.id, a);
-  renderAlerts();
-  scheduleHistory();
-}
-
-/** Rebuilds only the items whose alert changed, so a comment being typed survives updates. */
-function renderAlerts() {
-  const list = $('#alert-list');
-  const sorted = [...state.alerts.values()].sort((x, y) =>
-    SEVERITIES.indexOf(x.severity) - SEVERITIES.indexOf(y.severity) || (y.fired_ms ?? y.opened_ms) - (x.fired_ms ?? x.opened_ms));
-  const old = new Map([...list.querySelectorAll('li[data-id]')].map((li) => [li.dataset.id, li]));
-  const items = sorted.map((a) => {
-    const li = old.get(String(a.id));
-    const sig = JSON.stringify([a.state, a.acknowledged, a.value, a.flap_count, currentLang()]);
-    if (li && li.dataset.sig === sig) return li;
-    const fresh = alertItem(a, true);
-    fresh.dataset.sig = sig;
-    return fresh;
-  });
-  if (!items.length) {
-    const li = document.createElement('li');
-    li.className = 'empty';
-    li.textContent = t('no_alerts');
-    items.push(li);
-  }
-  list.replaceChildren(...items);
-}
-
-let historyTimer = null;
-function scheduleHistory() {
-  clearTimeout(historyTimer);
-  historyTimer = setTimeout(loadHistory, 1500);
-}
-
-async function loadHistory() {
-  try {
-    const body = await api('/api/v1/alerts?limit=50');
-    const items = body.alerts.map((a) => {
-      const li = alertItem(a, false);
-      li.addEventListener('click', () => showEvents(a.id, li), { once: true });
-      return li;
-    });
-    $('#alert-history').replaceChildren(...items);
-  } catch (e) {
-    console.warn('alert history', e);
-  }
-}
-
-async function showEvents(id, li) {
-  const d = await api(`/api/v1/alerts/${id}`).catch(() => null);
-  if (!d) return;
-  const ul = document.createElement('ul');
-  ul.className = 'events';
-  for (const ev of d.history) {
-    const item = document.createElement('li');
-    item.textContent = `${fmtTime(ev.at_ms)} ${t(ev.kind)}${ev.by ? ` · ${ev.by}` : ''}${ev.comment ? ` — ${ev.comment}` : ''}`;
-    ul.append(item);
-  }
-  li.append(ul);
-}
-
 // --- Live data -----------------------------------------------------------------------------
 
 function onData(msg) {
@@ -454,13 +331,8 @@ function onData(msg) {
     state.kpi = msg;
     renderKpi(msg);
   } else if (name === 'alerts') {
-    if (msg.type === 'snapshot') {
-      state.alerts = new Map(msg.data.open.map((a) => [a.id, a]));
-      renderAlerts();
-      scheduleHistory();
-    } else if (msg.data.change) {
-      upsertAlert(msg.data.change.alert);
-    }
+    if (msg.type === 'snapshot') alerts.setOpen(msg.data.open);
+    else if (msg.data.change) alerts.upsert(msg.data.change.alert);
   } else if (name === 'sensor-status') {
     state.status = new Map(msg.data.sensors.map((s) => [s.id, s.status]));
     renderStatus();
@@ -516,8 +388,7 @@ async function start() {
     if (state.kpi) renderKpi(state.kpi);
     renderMap();
     renderDetails();
-    renderAlerts();
-    loadHistory();
+    alerts.refresh();
   });
   $('#operator').value = localStorage.getItem('ioc.operator') ?? '';
   for (const b of document.querySelectorAll('[data-layer]')) {
@@ -533,7 +404,7 @@ async function start() {
       for (const o of document.querySelectorAll('[data-tab]')) o.classList.toggle('on', o === b);
       $('#alert-list').hidden = b.dataset.tab !== 'open';
       $('#alert-history').hidden = b.dataset.tab !== 'history';
-      if (b.dataset.tab === 'history') loadHistory();
+      if (b.dataset.tab === 'history') alerts.loadHistory();
     });
   }
   tick();
@@ -549,7 +420,7 @@ async function start() {
   state.map = drawMap($('#map'), state.city, select);
   renderMap();
   renderStatus();
-  renderAlerts();
+  alerts.render();
   const m = /^#(district|sensor)=(.+)$/.exec(location.hash);
   if (m) select(m[1], decodeURIComponent(m[2]));
 }

@@ -41,6 +41,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../../dashboards/control-room/chart.js"),
     ),
+    (
+        "alerts.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../dashboards/control-room/alerts.js"),
+    ),
 ];
 
 const INDEX: &str = include_str!("../../../dashboards/control-room/index.html");
