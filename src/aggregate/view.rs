@@ -218,6 +218,8 @@ pub struct SensorInputs {
     pub domain: DomainIdx,
     pub district: DistrictIdx,
     pub status: SensorStatus,
+    /// Receive time of the last accepted reading.
+    pub last_seen_ms: Option<i64>,
     pub expected_interval_ms: i64,
     /// Newest value per metric: (metric, value, ts).
     pub latest: Vec<(crate::model::MetricIdx, f64, i64)>,
@@ -251,6 +253,7 @@ impl LiveState {
                     domain: st.domain,
                     district: st.district,
                     status: self.thresholds.classify(st.last_seen_ms, interval, now_ms),
+                    last_seen_ms: st.last_seen_ms,
                     expected_interval_ms: interval,
                     latest: st.latest.clone(),
                     recent: st

@@ -209,6 +209,19 @@ impl SeverityCounts {
     pub fn total(&self) -> u32 {
         self.critical + self.major + self.minor + self.warning
     }
+
+    /// `{"critical": n, "major": n, "minor": n, "warning": n}`, as the KPI shows it.
+    pub fn by_name(&self) -> std::collections::BTreeMap<String, u64> {
+        [
+            ("critical", self.critical),
+            ("major", self.major),
+            ("minor", self.minor),
+            ("warning", self.warning),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), u64::from(v)))
+        .collect()
+    }
 }
 
 /// Which alerts a listing returns. Every field that is set must match.

@@ -134,23 +134,20 @@ pub async fn run_evaluator(
         let (service, live) = (service.clone(), live.clone());
         let done = tokio::task::spawn_blocking(move || {
             let now = now_ms();
-            let (obs, seen) = {
+            // Hold the read lock only to copy the inputs; the maths runs without it.
+            let (city, inputs) = {
                 let live = live.read().unwrap_or_else(|p| p.into_inner());
-                let inputs = live.sensor_inputs(now);
-                let ind = compute(live.city(), &inputs, &params, now);
-                let seen: std::collections::HashMap<String, i64> = inputs
-                    .iter()
-                    .filter_map(|s| {
-                        live.sensor(&s.id, now)
-                            .and_then(|d| d.summary.last_seen)
-                            .map(|t| (s.id.to_string(), t))
-                    })
-                    .collect();
-                (indicator_observations(&ind, now), seen)
+                (live.city().clone(), live.sensor_inputs(now))
             };
+            let ind = compute(&city, &inputs, &params, now);
+            let obs = indicator_observations(&ind, now);
+            let seen: std::collections::HashMap<&str, i64> = inputs
+                .iter()
+                .filter_map(|s| s.last_seen_ms.map(|t| (s.id.as_ref(), t)))
+                .collect();
             service.observe_all(&obs, now)?;
             service.tick(now, &|s: &Subject| match s {
-                Subject::Sensor(id) => seen.get(id).copied(),
+                Subject::Sensor(id) => seen.get(id.as_str()).copied(),
                 _ => None,
             })
         })

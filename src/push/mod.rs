@@ -77,8 +77,7 @@ impl AlertFeed for AlertService {
         AlertService::open_alerts(self)
     }
     fn open_counts(&self) -> BTreeMap<String, u64> {
-        let c = self.counts_by_severity();
-        producer::counts_map(c.critical, c.major, c.minor, c.warning)
+        self.counts_by_severity().by_name()
     }
     fn subscribe(&self) -> broadcast::Receiver<AlertChange> {
         AlertService::subscribe(self)

@@ -2,7 +2,6 @@
 //! publishes the streams that changed (so indicator changes are coalesced to at most one
 //! update per tick), and a task that forwards alert changes at once.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -212,22 +211,4 @@ pub async fn run_alerts(hub: Arc<Hub>, feed: Arc<dyn AlertFeed>, shutdown: Cance
             Err(RecvError::Closed) => return,
         }
     }
-}
-
-/// Open alerts by severity, for the KPI stream.
-pub(super) fn counts_map(
-    critical: u32,
-    major: u32,
-    minor: u32,
-    warning: u32,
-) -> BTreeMap<String, u64> {
-    [
-        ("critical", critical),
-        ("major", major),
-        ("minor", minor),
-        ("warning", warning),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), u64::from(v)))
-    .collect()
 }

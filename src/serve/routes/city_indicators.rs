@@ -1,8 +1,6 @@
 //! `GET /api/v1/indicators/{domain}`, `GET /api/v1/kpi`, `GET /api/v1/sensor-health`: the
 //! computed indicators (traffic, environment, public service, sensor health).
 
-use std::collections::BTreeMap;
-
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -21,12 +19,15 @@ pub(super) struct DistrictQuery {
 /// Computes the indicators of the sensors of `domain` (all domains when `None`).
 fn indicators(state: &AppState, domain: Option<crate::model::DomainIdx>) -> CityIndicators {
     let now = now_ms();
-    let live = state.live();
-    let mut inputs = live.sensor_inputs(now);
+    // Hold the read lock only to copy the inputs; the maths runs without it.
+    let (city, mut inputs) = {
+        let live = state.live();
+        (live.city().clone(), live.sensor_inputs(now))
+    };
     if let Some(d) = domain {
         inputs.retain(|s| s.domain == d);
     }
-    compute(live.city(), &inputs, &state.indicator_params, now)
+    compute(&city, &inputs, &state.indicator_params, now)
 }
 
 /// `GET /api/v1/indicators/{domain}?district=`: the domain's indicators city-wide and per
@@ -88,16 +89,7 @@ fn drop_empty(obj: &mut Map<String, Value>) {
 /// `GET /api/v1/kpi`: the control room's header in one object.
 pub(super) async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let ind = indicators(&state, None);
-    let counts = state.alerts.counts_by_severity();
-    let open: BTreeMap<String, u64> = [
-        ("critical", counts.critical),
-        ("major", counts.major),
-        ("minor", counts.minor),
-        ("warning", counts.warning),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), u64::from(v)))
-    .collect();
+    let open = state.alerts.counts_by_severity().by_name();
     let live = state.live();
     Ok(HttpResponse::Ok().json(kpi(live.city(), &ind, open)))
 }
