@@ -12,13 +12,16 @@ cargo build --release --workspace --bins
 
 http="${IOC__HTTP__LISTEN:-127.0.0.1:8080}"
 mqtt="${IOC__BROKER__LISTEN:-127.0.0.1:1883}"
-./target/release/ioc "$@" &
+# ioc prints its one-run admin token on stdout (when no API key exists yet); keep a copy.
+out="$(mktemp)"
+./target/release/ioc "$@" > >(tee "$out") &
 ioc_pid=$!
 sim_pid=""
 stop() {
   [ -n "$sim_pid" ] && kill -TERM "$sim_pid" 2>/dev/null || true
   kill -TERM "$ioc_pid" 2>/dev/null || true
   wait 2>/dev/null || true
+  rm -f "$out"
 }
 trap stop EXIT INT TERM
 
@@ -31,16 +34,27 @@ done
 ./target/release/ioc-sim run --broker "mqtt://$mqtt" &
 sim_pid=$!
 
+token="$(grep -o 'ioc_[0-9a-f]\{12\}_[0-9a-f]\{48\}' "$out" | head -n 1 || true)"
+if [ -n "$token" ]; then
+  dashboard="http://$http/#token=$token"
+  auth="-H 'Authorization: Bearer $token'"
+else
+  dashboard="http://$http/   (sign in with an API key: ./target/release/ioc keys create --role viewer)"
+  auth="-H 'Authorization: Bearer <your API key>'"
+fi
+
 cat <<MSG
 
   ioc is running with the simulated city.
-    dashboard    http://$http/
+    dashboard    $dashboard
+  The API needs the token:
+    curl $auth http://$http/api/v1/kpi
     indicators   http://$http/api/v1/indicators
     sensors      http://$http/api/v1/sensors?domain=traffic&district=hai-chau
     one sensor   http://$http/api/v1/sensors/tl-0042
     rejections   http://$http/api/v1/ingest/rejections
     metrics      http://$http/metrics
-    readiness    http://$http/readyz
+    readiness    http://$http/readyz  (no token needed)
   Publish your own reading:
     mosquitto_pub -h ${mqtt%:*} -p ${mqtt##*:} -q 1 -t city/traffic/hai-chau/tl-0042 -m '{"vehicle_count": 42, "avg_speed_kmh": 31.5}'
   Ctrl-C stops everything.

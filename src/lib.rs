@@ -21,6 +21,7 @@
 pub mod aggregate;
 pub mod alerts;
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod export;
 pub mod indicators;

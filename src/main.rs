@@ -1,5 +1,7 @@
 //! The `ioc` binary: flags → logging → config → `Application::build` → run until a signal.
 
+mod keys_cmd;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -31,6 +33,9 @@ enum Command {
     Run,
     /// Load and validate the configuration and city file, print a summary, and exit.
     CheckConfig,
+    /// Manage API keys (stored hashed in the store's database file).
+    #[command(subcommand)]
+    Keys(keys_cmd::KeysCommand),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +55,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         env: std::env::vars().collect(),
     };
     let settings = load(&overrides)?;
+    if let Some(Command::Keys(cmd)) = cli.command {
+        return keys_cmd::run(&settings, cmd);
+    }
     if let Some(Command::CheckConfig) = cli.command {
         let city = City::from_config(&load_city(&settings)?)?;
         println!(
@@ -73,6 +81,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     runtime.block_on(async {
         let app = Application::build(settings).await?;
+        if let Some(token) = app.bootstrap_token() {
+            // Printed, not logged: logs travel further than this terminal.
+            println!(
+                "ioc: no API key exists yet, so this run made an admin token (valid until ioc \
+                 stops; create lasting keys with `ioc keys create`):\n  {token}\n  dashboard: \
+                 http://{}/#token={token}",
+                app.http_addr()
+            );
+        }
         let token = app.shutdown_token();
         tokio::spawn(async move {
             wait_for_signal().await;

@@ -7,11 +7,43 @@ import { drawMap } from './map.js';
 import { drawChart } from './chart.js';
 import { createAlertPanel, SEVERITIES } from './alerts.js';
 
-// --- Access-control hook (issue 8) -------------------------------------------------------
-// Authentication does not exist yet. When it does, the login for an API token belongs here:
-// return the token, and api() / LiveStream send it. Until then every request is anonymous.
+// --- Access control ------------------------------------------------------------------------
+// The API token (an API key or a JWT) lives in sessionStorage for this tab only. It arrives by
+// the login form, or once as `#token=…` in the URL that `ioc` prints at start; the fragment is
+// never sent to the server and is removed from the address bar at once.
+const TOKEN_KEY = 'ioc.token';
+{
+  const m = /^#token=([^&]+)$/.exec(location.hash);
+  if (m) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+}
+
 export function authToken() {
-  return null;
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+/** Shows the login form; `why` says what went wrong (a refused token). */
+function showLogin(why = '') {
+  const dlg = $('#login');
+  if (dlg.open) return;
+  $('#login-error').textContent = why;
+  dlg.showModal();
+}
+
+function setupLogin() {
+  $('#login-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const token = $('#login-token').value.trim();
+    if (!token) return;
+    sessionStorage.setItem(TOKEN_KEY, token);
+    location.reload();
+  });
+  $('#logout').addEventListener('click', () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    location.reload();
+  });
 }
 
 /** A tile is stale when its data is older than this many expected intervals (the default of
@@ -43,6 +75,10 @@ async function api(path, init = {}) {
   if (token) headers.Authorization = `Bearer ${token}`;
   const res = await fetch(path, { ...init, headers });
   const body = await res.json().catch(() => null);
+  if (res.status === 401) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    showLogin(body?.message ?? '');
+  }
   if (!res.ok) throw new Error(body?.message || `${res.status}`);
   return body;
 }
@@ -381,6 +417,11 @@ function tick() {
 
 async function start() {
   applyLabels();
+  setupLogin();
+  if (!authToken()) {
+    showLogin();
+    return;
+  }
   $('#lang').textContent = currentLang() === 'vi' ? 'EN' : 'VI';
   $('#lang').addEventListener('click', () => {
     const lang = toggleLang();
@@ -412,6 +453,8 @@ async function start() {
   // The 24-hour chart moves slowly: refresh it every 5 minutes.
   setInterval(() => { if (state.sel) loadTrends(); }, 300_000);
 
+  const me = await api('/api/v1/whoami');
+  $('#who').textContent = `${me.role}${me.scope.domains.length + me.scope.districts.length ? ' · ' + [...me.scope.domains, ...me.scope.districts].join(', ') : ''}`;
   state.city = await api('/api/v1/city');
   $('#city-name').textContent = state.city.name;
   const byDomain = {};

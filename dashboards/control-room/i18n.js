@@ -22,6 +22,8 @@ const LABELS = {
     firing: 'Đang báo', acknowledged: 'Đã xác nhận', pending: 'Chờ', resolved: 'Đã hết',
     free: 'Thông thoáng', moderate: 'Đông', heavy: 'Chậm', jammed: 'Tắc',
     ack_failed: 'Xác nhận thất bại', need_operator: 'Nhập tên người trực',
+    login_title: 'Đăng nhập', login_hint: 'Dán khoá API hoặc mã truy cập do quản trị viên cấp.',
+    login_submit: 'Đăng nhập', logout: 'Đăng xuất',
   },
   en: {
     title: 'Intelligent Operations Center',
@@ -43,6 +45,8 @@ const LABELS = {
     firing: 'Firing', acknowledged: 'Acknowledged', pending: 'Pending', resolved: 'Resolved',
     free: 'Free', moderate: 'Moderate', heavy: 'Heavy', jammed: 'Jammed',
     ack_failed: 'Acknowledgement failed', need_operator: 'Enter the operator name',
+    login_title: 'Sign in', login_hint: 'Paste the API key or access token your administrator gave you.',
+    login_submit: 'Sign in', logout: 'Sign out',
   },
 };
 

@@ -29,10 +29,11 @@ export class LiveStream {
 
   connect() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    // Access control (issue 8) will hand the token over here; authToken() is null until then.
+    // The token rides in a subprotocol (never the URL, which ends up in logs); the server
+    // selects `ioc.v1` and so never echoes it.
     const token = authToken();
-    const q = token ? `?access_token=${encodeURIComponent(token)}` : '';
-    const ws = new WebSocket(`${proto}//${location.host}/api/v1/stream${q}`);
+    const protocols = token ? ['ioc.v1', `ioc.bearer.${token}`] : ['ioc.v1'];
+    const ws = new WebSocket(`${proto}//${location.host}/api/v1/stream`, protocols);
     this.ws = ws;
     ws.onmessage = (ev) => this.receive(ev.data);
     ws.onclose = () => { if (this.ws === ws) this.retry(); };

@@ -230,6 +230,10 @@ pub struct AlertFilter {
     pub state: Option<StateFilter>,
     pub severity: Option<super::Severity>,
     pub domain: Option<String>,
+    /// When not empty, only alerts of these domains (a caller's scope).
+    pub within_domains: Vec<String>,
+    /// When not empty, only alerts of these districts; city-wide alerts are left out.
+    pub within_districts: Vec<String>,
     /// Most alerts returned, newest first.
     pub limit: u32,
 }
@@ -240,6 +244,8 @@ impl Default for AlertFilter {
             state: None,
             severity: None,
             domain: None,
+            within_domains: Vec::new(),
+            within_districts: Vec::new(),
             limit: AlertFilter::DEFAULT_LIMIT,
         }
     }

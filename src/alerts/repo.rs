@@ -176,15 +176,20 @@ impl AlertRepo {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {COLUMNS} FROM alerts WHERE (?1 IS NULL OR instr(?1, ',' || state || ',') > 0) \
              AND (?2 IS NULL OR severity = ?2) AND (?3 IS NULL OR domain = ?3) \
+             AND (?5 IS NULL OR instr(?5, ',' || domain || ',') > 0) \
+             AND (?6 IS NULL OR (district IS NOT NULL AND instr(?6, ',' || district || ',') > 0)) \
              ORDER BY updated_ms DESC, id DESC LIMIT ?4"
         ))?;
+        let set = |items: &[String]| (!items.is_empty()).then(|| format!(",{},", items.join(",")));
         let state_set = (!states.is_empty()).then(|| format!(",{},", states.join(",")));
         let rows = stmt.query_map(
             params![
                 state_set,
                 filter.severity.map(Severity::as_str),
                 filter.domain,
-                filter.limit
+                filter.limit,
+                set(&filter.within_domains),
+                set(&filter.within_districts)
             ],
             read_alert,
         )?;

@@ -109,6 +109,23 @@ impl AlertService {
         Ok(alert)
     }
 
+    /// Replaces the rules (an admin's reload). Open alerts of rules no longer configured are
+    /// resolved; those of kept rules carry on from their stored state. Returns the changes.
+    pub fn reload_rules(&self, rules: RuleSet, now_ms: i64) -> Result<Vec<AlertChange>, RepoError> {
+        let mut inner = self.lock();
+        let loaded = inner
+            .repo
+            .load_current(now_ms - rules.max_flap_window_ms())?;
+        let next_id = inner.repo.next_id()?;
+        let (engine, changes) = Engine::new(rules, loaded, next_id, now_ms);
+        inner.engine = engine;
+        self.record(&mut inner, changes)
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.lock().engine.rules().rules().len()
+    }
+
     /// Stored alerts matching `filter`, newest change first.
     pub fn list(&self, filter: &AlertFilter) -> Result<Vec<Alert>, RepoError> {
         self.lock().repo.list(filter)

@@ -39,6 +39,9 @@ pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
             .prefix_separator("__")
             .separator("__")
             .try_parsing(true)
+            // IOC__HTTP__CORS_ALLOWED_ORIGINS="https://a.example,https://b.example"
+            .list_separator(",")
+            .with_list_parse_key("http.cors_allowed_origins")
             .source(Some(env)),
     );
     let config = builder.build()?;

@@ -19,6 +19,7 @@ pub struct Settings {
     pub indicators: IndicatorSettings,
     pub alerts: AlertSettings,
     pub push: PushSettings,
+    pub auth: AuthSettings,
     pub city: CitySettings,
     pub log: LogSettings,
 }
@@ -29,6 +30,42 @@ pub struct HttpSettings {
     pub listen: SocketAddr,
     pub workers: usize,
     pub shutdown_timeout_s: u64,
+    pub max_body_bytes: usize,
+    pub cors_allowed_origins: Vec<String>,
+    pub rate_per_key_per_s: u32,
+    pub rate_per_key_burst: u32,
+    pub rate_per_ip_per_s: u32,
+    pub rate_per_ip_burst: u32,
+}
+
+impl HttpSettings {
+    pub fn rates(&self) -> crate::auth::RateConfig {
+        crate::auth::RateConfig {
+            per_key_per_s: self.rate_per_key_per_s,
+            per_key_burst: self.rate_per_key_burst,
+            per_ip_per_s: self.rate_per_ip_per_s,
+            per_ip_burst: self.rate_per_ip_burst,
+        }
+    }
+}
+
+/// `[auth]`: optional JWT verification (API keys need no settings).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub jwt_algorithm: String,
+    pub jwt_secret: String,
+    pub jwt_public_key_path: String,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub jwt_role_claim: String,
+    pub jwt_scope_claim: String,
+}
+
+impl AuthSettings {
+    pub fn jwt_enabled(&self) -> bool {
+        !self.jwt_algorithm.trim().is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +93,8 @@ pub struct BrokerSettings {
     pub max_connections: usize,
     pub max_payload_bytes: usize,
     pub max_inflight: usize,
+    pub username: String,
+    pub password: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

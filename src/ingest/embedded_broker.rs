@@ -32,7 +32,9 @@ pub fn start_embedded_broker(settings: &BrokerSettings) -> Result<(), EmbeddedBr
         connection_timeout_ms: 60_000,
         max_payload_size: settings.max_payload_bytes,
         max_inflight_count: settings.max_inflight,
-        auth: None,
+        // Publishers must log in when credentials are configured.
+        auth: (!settings.username.is_empty())
+            .then(|| HashMap::from([(settings.username.clone(), settings.password.clone())])),
         external_auth: None,
         dynamic_filters: true,
     };
@@ -66,16 +68,22 @@ pub fn start_embedded_broker(settings: &BrokerSettings) -> Result<(), EmbeddedBr
             }
         })
         .map_err(EmbeddedBrokerError::Thread)?;
-    wait_until_listening(addr);
+    wait_until_listening(addr, settings.username.is_empty());
     tracing::info!(%addr, "embedded MQTT broker listening");
     Ok(())
 }
 
 /// Waits until the broker answers an MQTT CONNECT with a CONNACK (at most ~2 s): a real
 /// readiness probe, so ingest's first connection attempt does not race the listener.
-fn wait_until_listening(addr: SocketAddr) {
+/// With credentials required the anonymous probe is refused, so only the TCP accept is awaited.
+fn wait_until_listening(addr: SocketAddr, anonymous: bool) {
     for _ in 0..200 {
-        if probe(addr).is_ok() {
+        let ready = if anonymous {
+            probe(addr).is_ok()
+        } else {
+            TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+        };
+        if ready {
             return;
         }
         std::thread::sleep(Duration::from_millis(10));

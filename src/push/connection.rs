@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
 use bytestring::ByteString;
 
+use super::access::{Authn, ScopedCatalog, AUTH_DEADLINE};
 use super::frame;
 use super::hub::Start;
 use super::mailbox::Mailbox;
 use super::protocol::{self, ProtocolError, Request};
 use super::rate::Bucket;
-use super::stream::{self, Catalog, StreamName};
+use super::stream::{self, StreamName};
 use super::Admitted;
-use crate::aggregate::LiveState;
 use crate::model::now_ms;
 
 /// Frames larger than this close the connection (1009); below it, a message over
@@ -40,6 +40,7 @@ enum End {
     Heartbeat,
     BadMessages,
     FrameTooLarge,
+    Unauthenticated,
 }
 
 impl End {
@@ -50,6 +51,7 @@ impl End {
             End::Heartbeat => Some("heartbeat_timeout"),
             End::BadMessages => Some("bad_messages"),
             End::FrameTooLarge => Some("frame_too_large"),
+            End::Unauthenticated => Some("unauthenticated"),
             End::ClientClosed | End::Shutdown => None,
         }
     }
@@ -62,6 +64,7 @@ impl End {
             End::Heartbeat => (CloseCode::Policy, "no pong"),
             End::BadMessages => (CloseCode::Policy, "too many bad messages"),
             End::FrameTooLarge => (CloseCode::Size, "frame too large"),
+            End::Unauthenticated => (CloseCode::Policy, "authentication required"),
         };
         Some(CloseReason {
             code,
@@ -77,10 +80,16 @@ struct Conn {
     subs: BTreeMap<Arc<str>, StreamName>,
     subscribes: Bucket,
     bad: Bucket,
+    authn: Authn,
 }
 
 /// Runs one connection until the client leaves, misbehaves, or the server shuts down.
-pub async fn serve_connection(admitted: Admitted, session: Session, msgs: MessageStream) {
+pub async fn serve_connection(
+    admitted: Admitted,
+    session: Session,
+    msgs: MessageStream,
+    authn: Authn,
+) {
     let push = admitted.push.clone();
     let cfg = &push.config;
     let metrics = push.hub.metrics().clone();
@@ -96,7 +105,10 @@ pub async fn serve_connection(admitted: Admitted, session: Session, msgs: Messag
         subs: BTreeMap::new(),
         subscribes: Bucket::new(cfg.subscribe_burst, f64::from(cfg.subscribe_per_s), now),
         bad: Bucket::new(cfg.max_bad_messages, 1.0, now),
+        authn,
     };
+    let auth_deadline = tokio::time::sleep(AUTH_DEADLINE);
+    tokio::pin!(auth_deadline);
     let mut msgs = msgs.max_frame_size(HARD_FRAME_LIMIT);
     let mut heartbeat = tokio::time::interval(cfg.ping_interval.min(cfg.client_timeout));
     let mut last_heard = Instant::now();
@@ -113,6 +125,9 @@ pub async fn serve_connection(admitted: Admitted, session: Session, msgs: Messag
                         Some(Err(_)) => Err(End::BadMessages),
                         Some(Ok(m)) => conn.on_message(m).await,
                     }
+                }
+                _ = &mut auth_deadline, if conn.authn.principal.is_none() => {
+                    Err(End::Unauthenticated)
                 }
                 _ = conn.mailbox.wait() => conn.drain().await,
                 _ = heartbeat.tick() => {
@@ -231,7 +246,15 @@ impl Conn {
 
     async fn on_request(&mut self, req: Request) -> Result<(), End> {
         let id = req.id().map(str::to_owned);
+        if self.authn.principal.is_none()
+            && !matches!(req, Request::Auth { .. } | Request::Ping { .. })
+        {
+            self.reject(id.as_deref(), ProtocolError::Unauthenticated)
+                .await?;
+            return Err(End::Unauthenticated);
+        }
         let result = match req {
+            Request::Auth { token, .. } => return self.authenticate(id.as_deref(), &token).await,
             Request::Ping { .. } => Ok(vec![("control", frame::pong(id.as_deref(), now_ms()))]),
             Request::Subscribe {
                 streams,
@@ -249,6 +272,25 @@ impl Conn {
                 Ok(())
             }
             Err(e) => self.reject(id.as_deref(), e).await,
+        }
+    }
+
+    /// Verifies an `auth` message; a bad credential is answered and the connection closed.
+    async fn authenticate(&mut self, id: Option<&str>, token: &str) -> Result<(), End> {
+        if self.authn.principal.is_some() {
+            return self.reject(id, ProtocolError::AlreadyAuthenticated).await;
+        }
+        match self.authn.auth.authenticate(token) {
+            Ok(p) => {
+                let f = frame::authenticated(id, &p, now_ms());
+                self.authn.principal = Some(p);
+                self.send_control(f).await
+            }
+            Err(e) => {
+                self.reject(id, ProtocolError::AuthFailed(e.to_string()))
+                    .await?;
+                Err(End::Unauthenticated)
+            }
         }
     }
 
@@ -324,13 +366,17 @@ impl Conn {
     }
 
     fn resolve_all(&self, specs: &[String]) -> Result<Vec<StreamName>, ProtocolError> {
+        let scope = match &self.authn.principal {
+            Some(p) => &p.scope,
+            None => return Err(ProtocolError::Unauthenticated),
+        };
         let live = self
             .admitted
             .push
             .live
             .read()
             .unwrap_or_else(|p| p.into_inner());
-        let catalog = LiveCatalog(&live);
+        let catalog = ScopedCatalog { live: &live, scope };
         let mut names = Vec::new();
         for spec in specs {
             for n in stream::resolve(spec, &catalog)? {
@@ -371,30 +417,5 @@ impl Conn {
             self.send_frame(s.kind.as_str(), f).await?;
         }
         Ok(())
-    }
-}
-
-/// The city registry and the live state's sensors, for resolving stream names.
-struct LiveCatalog<'a>(&'a LiveState);
-
-impl Catalog for LiveCatalog<'_> {
-    fn domains(&self) -> Vec<String> {
-        self.0
-            .city()
-            .domains
-            .iter()
-            .map(|d| d.name.clone())
-            .collect()
-    }
-    fn districts(&self) -> Vec<String> {
-        self.0
-            .city()
-            .districts
-            .iter()
-            .map(|d| d.id.clone())
-            .collect()
-    }
-    fn has_sensor(&self, id: &str) -> bool {
-        self.0.city().sensor(id).is_some() || self.0.sensor(id, 0).is_some()
     }
 }

@@ -96,6 +96,18 @@ pub fn pong(id: Option<&str>, sent_at: i64) -> ByteString {
     text(json!({"type": "pong", "id": id, "sent_at": sent_at}))
 }
 
+/// An `auth` message was accepted: who the connection now is.
+pub fn authenticated(id: Option<&str>, p: &crate::auth::Principal, sent_at: i64) -> ByteString {
+    text(json!({
+        "type": "authenticated",
+        "id": id,
+        "principal": p.id,
+        "role": p.role,
+        "scope": p.scope.to_string(),
+        "sent_at": sent_at,
+    }))
+}
+
 /// The connection fell behind on these streams; a resync snapshot of each follows.
 pub fn lagged(streams: &[&str], sent_at: i64) -> ByteString {
     text(json!({"type": "lagged", "streams": streams, "sent_at": sent_at}))

@@ -12,6 +12,7 @@
 //! - `connection.rs`: one connection's task: requests, heartbeat, limits, draining.
 //! - `rate.rs`: the token bucket behind the subscribe and bad-message limits.
 
+mod access;
 mod connection;
 mod frame;
 mod hub;
@@ -33,6 +34,7 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use access::{Authn, AUTH_DEADLINE};
 pub use connection::serve_connection;
 pub use hub::{Hub, Start, Trigger};
 pub use mailbox::{Mailbox, Pushed};

@@ -13,8 +13,16 @@ pub enum ProtocolError {
     InvalidJson(String),
     #[error("{0}")]
     InvalidMessage(String),
-    #[error("unknown op {0:?}; expected subscribe, unsubscribe or ping")]
+    #[error("unknown op {0:?}; expected auth, subscribe, unsubscribe or ping")]
     UnknownOp(String),
+    #[error("authenticate first: send {{\"op\":\"auth\",\"token\":\"…\"}} or offer the `ioc.bearer.<token>` subprotocol")]
+    Unauthenticated,
+    #[error("authentication failed: {0}")]
+    AuthFailed(String),
+    #[error("already authenticated; a connection keeps its first identity")]
+    AlreadyAuthenticated,
+    #[error("stream {0:?} covers the whole city; this key is scoped to part of it")]
+    Forbidden(String),
     #[error("stream {stream:?}: {why}")]
     InvalidStream { stream: String, why: String },
     #[error("unknown domain {domain:?}; known domains: {known}")]
@@ -41,6 +49,10 @@ impl ProtocolError {
             ProtocolError::InvalidJson(_) => "invalid_json",
             ProtocolError::InvalidMessage(_) => "invalid_message",
             ProtocolError::UnknownOp(_) => "unknown_op",
+            ProtocolError::Unauthenticated => "unauthenticated",
+            ProtocolError::AuthFailed(_) => "auth_failed",
+            ProtocolError::AlreadyAuthenticated => "already_authenticated",
+            ProtocolError::Forbidden(_) => "forbidden",
             ProtocolError::InvalidStream { .. } => "invalid_stream",
             ProtocolError::UnknownDomain { .. } => "unknown_domain",
             ProtocolError::UnknownDistrict(_) => "unknown_district",
@@ -72,6 +84,11 @@ pub enum Request {
     Ping {
         id: Option<String>,
     },
+    /// The credential of a connection that did not send one in its upgrade request.
+    Auth {
+        id: Option<String>,
+        token: String,
+    },
 }
 
 impl Request {
@@ -79,7 +96,8 @@ impl Request {
         match self {
             Request::Subscribe { id, .. }
             | Request::Unsubscribe { id, .. }
-            | Request::Ping { id } => id.as_deref(),
+            | Request::Ping { id }
+            | Request::Auth { id, .. } => id.as_deref(),
         }
     }
 }
@@ -95,7 +113,11 @@ struct Raw {
     streams: Option<Vec<String>>,
     resume_from: Option<BTreeMap<String, u64>>,
     epoch: Option<String>,
+    token: Option<String>,
 }
+
+/// Longest credential accepted in an auth message (a JWT with many claims fits).
+pub const MAX_TOKEN_LEN: usize = 8192;
 
 /// Parses one text message. `max_streams` bounds the `streams` list of one request.
 pub fn parse(text: &str, max_streams: usize) -> Result<Request, ProtocolError> {
@@ -133,7 +155,24 @@ pub fn parse(text: &str, max_streams: usize) -> Result<Request, ProtocolError> {
             Ok(())
         }
     };
+    if raw.op != "auth" {
+        no("token", raw.token.is_some())?;
+    }
     match raw.op.as_str() {
+        "auth" => {
+            no("streams", raw.streams.is_some())?;
+            no("resume_from", raw.resume_from.is_some())?;
+            no("epoch", raw.epoch.is_some())?;
+            let token = raw
+                .token
+                .filter(|t| !t.trim().is_empty() && t.len() <= MAX_TOKEN_LEN)
+                .ok_or_else(|| {
+                    ProtocolError::InvalidMessage(format!(
+                        "`token` must be a non-empty API key or JWT of at most {MAX_TOKEN_LEN} bytes"
+                    ))
+                })?;
+            Ok(Request::Auth { id: raw.id, token })
+        }
         "subscribe" => {
             let resume_from = raw.resume_from.unwrap_or_default();
             if resume_from.len() > max_streams {

@@ -99,6 +99,15 @@ pub trait Catalog {
     fn districts(&self) -> Vec<String>;
     /// Registered, or seen on MQTT.
     fn has_sensor(&self, id: &str) -> bool;
+    /// True when the caller sees every district: the `city` area of a domain's indicators.
+    fn city_wide(&self) -> bool {
+        true
+    }
+    /// True when the caller sees everything: `kpi`, `alerts` and `sensor-status` span every
+    /// domain and district.
+    fn whole_city(&self) -> bool {
+        true
+    }
 }
 
 /// A segment of an indicator pattern: a name or `*`.
@@ -131,6 +140,10 @@ pub fn resolve(spec: &str, catalog: &dyn Catalog) -> Result<Vec<StreamName>, Pro
         return Err(invalid("longer than 128 bytes"));
     }
     let parts: Vec<&str> = spec.split('/').collect();
+    if matches!(parts.as_slice(), ["kpi"] | ["alerts"] | ["sensor-status"]) && !catalog.whole_city()
+    {
+        return Err(ProtocolError::Forbidden(spec.to_owned()));
+    }
     match parts.as_slice() {
         ["kpi"] => Ok(vec![StreamName::kpi()]),
         ["alerts"] => Ok(vec![StreamName::alerts()]),
@@ -174,10 +187,16 @@ fn indicators(
             }
         },
     };
-    let mut areas = vec![CITY.to_owned()];
+    let mut areas = Vec::new();
+    if catalog.city_wide() {
+        areas.push(CITY.to_owned());
+    }
     areas.extend(catalog.districts());
     let areas: Vec<String> = match area {
         Seg::Any => areas,
+        Seg::Is(CITY) if !catalog.city_wide() => {
+            return Err(ProtocolError::Forbidden(format!("indicators/*/{CITY}")))
+        }
         Seg::Is(a) if areas.iter().any(|x| x == a) => vec![a.to_owned()],
         Seg::Is(a) => {
             return Err(ProtocolError::UnknownDistrict(crate::model::truncate(

@@ -33,6 +33,28 @@ pub enum ApiError {
     WebSocketRequired(String),
     #[error("{0} WebSocket connections are open (push.max_connections); try again later")]
     TooManyConnections(usize),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("too many requests {by}; retry after {} s", retry_after_s(*.wait))]
+    RateLimited {
+        by: &'static str,
+        wait: std::time::Duration,
+    },
+    #[error("request body of {size} bytes; at most {max} (http.max_body_bytes)")]
+    PayloadTooLarge { size: u64, max: usize },
+    #[error("{0}")]
+    InvalidBody(String),
+    #[error("no active API key {0:?}")]
+    KeyNotFound(String),
+    #[error("{0}")]
+    InvalidConfig(String),
+}
+
+/// Whole seconds to wait, at least 1 (what `Retry-After` carries).
+fn retry_after_s(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0).max(u64::from(wait.is_zero()))
 }
 
 #[derive(Serialize)]
@@ -57,6 +79,13 @@ impl ApiError {
             ApiError::Upstream(_) => "upstream_unavailable",
             ApiError::WebSocketRequired(_) => "websocket_required",
             ApiError::TooManyConnections(_) => "too_many_connections",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::InvalidBody(_) => "invalid_body",
+            ApiError::KeyNotFound(_) => "key_not_found",
+            ApiError::InvalidConfig(_) => "invalid_config",
         }
     }
 }
@@ -71,8 +100,16 @@ impl ResponseError for ApiError {
             | ApiError::UnknownMetric(_)
             | ApiError::InvalidRange(_)
             | ApiError::TooManyPoints(_)
+            | ApiError::InvalidBody(_)
             | ApiError::WebSocketRequired(_) => StatusCode::BAD_REQUEST,
-            ApiError::SensorNotFound(_) | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::SensorNotFound(_)
+            | ApiError::RouteNotFound { .. }
+            | ApiError::KeyNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::InvalidConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::TooManyConnections(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -80,9 +117,33 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(Body {
+        let mut res = HttpResponse::build(self.status_code());
+        match self {
+            ApiError::Unauthorized(_) => {
+                res.insert_header(("WWW-Authenticate", "Bearer realm=\"ioc\""));
+            }
+            ApiError::RateLimited { wait, .. } => {
+                res.insert_header(("Retry-After", retry_after_s(*wait).to_string()));
+            }
+            _ => {}
+        }
+        res.json(Body {
             code: self.code(),
             message: self.to_string(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(retry_after_s(Duration::ZERO), 1);
+        assert_eq!(retry_after_s(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_s(Duration::from_secs(2)), 2);
+        assert_eq!(retry_after_s(Duration::from_millis(2001)), 3);
     }
 }

@@ -30,6 +30,13 @@ pub struct AppState {
     pub alerts: Arc<AlertService>,
     /// WebSocket push: the hub and connection limits behind `/api/v1/stream`.
     pub push: Arc<crate::push::Push>,
+    /// Keys, tokens and the audit log.
+    pub auth: Arc<crate::auth::Auth>,
+    pub limits: Arc<crate::auth::RateLimits>,
+    /// Largest request body (`http.max_body_bytes`).
+    pub max_body_bytes: usize,
+    /// Where an admin's reload reads the alert rules from (`alerts.rules_path`, empty: built-in).
+    pub alert_rules_path: String,
 }
 
 impl AppState {

@@ -141,7 +141,7 @@ async fn a_pollution_episode_and_a_jam_raise_alerts_that_an_operator_acknowledge
     assert_eq!(again.status().as_u16(), 409);
     let (_, detail) = app.get(&format!("/api/v1/alerts/{id}")).await;
     assert_eq!(detail["state"], "acknowledged");
-    assert_eq!(detail["acknowledged"]["by"], "lan.nguyen");
+    assert_eq!(detail["acknowledged"]["by"], "bootstrap (lan.nguyen)");
     assert!(
         detail["history"].as_array().is_some_and(|h| h.len() >= 2),
         "{detail}"

@@ -389,7 +389,9 @@ async fn an_operator_watches_the_city_acknowledges_an_alert_and_sees_a_silent_se
     let probe = || async { browser.js(PROBE).await };
 
     // The page loads from ioc, connects live and fills the KPI header.
-    browser.goto(&app.url("/")).await;
+    browser
+        .goto(&app.url(&format!("/#token={}", app.token)))
+        .await;
     within(
         "the KPI header fills and the stream is live",
         Duration::from_secs(60),
@@ -482,7 +484,7 @@ async fn an_operator_watches_the_city_acknowledges_an_alert_and_sees_a_silent_se
     let (_, acked) = app.get("/api/v1/alerts?state=acknowledged").await;
     let alert = &acked["alerts"][0];
     assert_eq!(alert["subject"], format!("district:{spiked}"), "{acked}");
-    assert_eq!(alert["acknowledged"]["by"], "lan.nguyen");
+    assert_eq!(alert["acknowledged"]["by"], "bootstrap (lan.nguyen)");
     assert_eq!(
         alert["acknowledged"]["comment"],
         "crew checking the stations"

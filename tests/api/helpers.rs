@@ -35,7 +35,10 @@ pub struct TestApp {
     /// The store lives here; kept so a test can restart on the same data.
     pub dir: Arc<tempfile::TempDir>,
     pub mqtt_port: u16,
+    /// Sends the admin token made at start (a loopback server with no keys makes one).
     pub http: reqwest::Client,
+    /// That admin token.
+    pub token: String,
     shutdown: CancellationToken,
     task: Option<JoinHandle<Result<(), ioc::AppError>>>,
 }
@@ -55,6 +58,11 @@ pub fn test_env(broker: &BrokerKind) -> Vec<(String, String)> {
         ("IOC__MQTT__RECONNECT_INITIAL_MS", "50".to_owned()),
         ("IOC__MQTT__RECONNECT_MAX_MS", "400".to_owned()),
         ("IOC__LOG__FILTER", "error,rumqttd=off".to_owned()),
+        // Tests poll quickly; the rate-limit test sets its own limits.
+        ("IOC__HTTP__RATE_PER_IP_BURST", "1000000".to_owned()),
+        ("IOC__HTTP__RATE_PER_IP_PER_S", "1000000".to_owned()),
+        ("IOC__HTTP__RATE_PER_KEY_BURST", "1000000".to_owned()),
+        ("IOC__HTTP__RATE_PER_KEY_PER_S", "1000000".to_owned()),
     ];
     match broker {
         BrokerKind::Embedded => {
@@ -99,13 +107,27 @@ pub async fn spawn_app_in(
         .expect("application starts");
     let addr = app.http_addr();
     let mqtt_port = app.mqtt_addr().1;
+    // A loopback server without keys makes a one-run admin token; with JWT configured it
+    // does not, and the test gets an admin key instead.
+    let token = match app.bootstrap_token() {
+        Some(t) => t.to_owned(),
+        None => {
+            let city = app.live().read().expect("live").city().clone();
+            let repo = ioc::auth::KeyRepo::open(&dir.path().join("ioc.db")).expect("keys");
+            ioc::auth::Auth::new(repo, None, city)
+                .create_key("test", ioc::auth::Role::Admin, &[], "test admin", 0)
+                .expect("admin key")
+                .token
+        }
+    };
     let shutdown = app.shutdown_token();
     let task = tokio::spawn(app.run_until_stopped());
     let app = TestApp {
         addr,
         dir,
         mqtt_port,
-        http: reqwest::Client::new(),
+        http: client_with_token(&token),
+        token,
         shutdown,
         task: Some(task),
     };
@@ -113,7 +135,53 @@ pub async fn spawn_app_in(
     app
 }
 
+/// Creates a key with the real binary (`ioc keys create`) in the store at `db`; returns the
+/// token it printed.
+pub fn create_key_cli(db: &std::path::Path, role: &str, scope: &[&str]) -> String {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ioc"));
+    cmd.env("IOC__STORE__PATH", db)
+        .args(["keys", "create", "--role", role, "--label", "test"]);
+    for s in scope {
+        cmd.args(["--scope", s]);
+    }
+    let out = cmd.output().expect("run ioc keys create");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
+}
+
+/// An HTTP client that sends `Authorization: Bearer <token>` with every request.
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = format!("Bearer {token}").parse().expect("header value");
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
 impl TestApp {
+    /// Creates a key through the admin API; returns its token.
+    pub async fn create_key(&self, role: &str, scope: &[&str]) -> String {
+        let res = self
+            .http
+            .post(self.url("/api/v1/admin/keys"))
+            .json(&serde_json::json!({ "role": role, "scope": scope, "label": "test" }))
+            .send()
+            .await
+            .expect("create key");
+        assert_eq!(res.status().as_u16(), 201, "key created");
+        let body: Value = res.json().await.expect("json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -23,6 +23,7 @@ fn ioc() -> Command {
 async fn sigterm_drains_and_exits_zero() {
     let (http, mqtt) = (free_port(), free_port());
     let dir = tempfile::tempdir().expect("tempdir");
+    let token = crate::helpers::create_key_cli(&dir.path().join("ioc.db"), "viewer", &[]);
     let mut child = ioc_in(dir.path())
         .env("IOC__HTTP__LISTEN", format!("127.0.0.1:{http}"))
         .env("IOC__BROKER__LISTEN", format!("127.0.0.1:{mqtt}"))
@@ -30,7 +31,7 @@ async fn sigterm_drains_and_exits_zero() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn ioc");
-    let client = reqwest::Client::new();
+    let client = crate::helpers::client_with_token(&token);
     let url = format!("http://127.0.0.1:{http}");
     eventually("the binary is ready", || async {
         client

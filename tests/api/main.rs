@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod access;
 mod alerts;
 mod api;
 mod dashboard;

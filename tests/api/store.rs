@@ -188,6 +188,7 @@ async fn a_sigkilled_ioc_loses_no_acknowledged_reading_and_stores_each_once() {
     let broker = Mosquitto::start();
     let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
     let http = free_port();
+    let token = crate::helpers::create_key_cli(&dir.path().join("ioc.db"), "viewer", &[]);
     let spawn = || {
         Command::new(env!("CARGO_BIN_EXE_ioc"))
             .env_remove("RUST_LOG")
@@ -208,7 +209,7 @@ async fn a_sigkilled_ioc_loses_no_acknowledged_reading_and_stores_each_once() {
             .spawn()
             .expect("spawn ioc")
     };
-    let client = reqwest::Client::new();
+    let client = crate::helpers::client_with_token(&token);
     let base = format!("http://127.0.0.1:{http}");
     let stored = || async {
         let text = client

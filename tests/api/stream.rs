@@ -10,22 +10,42 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::helpers::{eventually, spawn_app, spawn_app_with, BrokerKind, Publisher, TestApp};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const STREAM: &str = "indicators/traffic/hai-chau";
 
+/// Connects with the admin token in the `ioc.bearer.<token>` subprotocol (the browser way).
 async fn connect(app: &TestApp) -> (Ws, Value) {
-    let url = format!("ws://{}/api/v1/stream", app.addr);
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+    connect_as(app, &app.token).await
+}
+
+pub(crate) async fn connect_as(app: &TestApp, token: &str) -> (Ws, Value) {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{}/api/v1/stream", app.addr)
+        .into_client_request()
+        .expect("request");
+    let protocols = format!("ioc.v1, ioc.bearer.{token}");
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        protocols.parse().expect("header value"),
+    );
+    let (mut ws, res) = tokio_tungstenite::connect_async(req)
         .await
         .expect("WebSocket handshake");
+    assert_eq!(
+        res.headers()
+            .get("Sec-WebSocket-Protocol")
+            .map(|v| v.to_str().unwrap_or("")),
+        Some("ioc.v1"),
+        "the server selects ioc.v1 and never echoes the token"
+    );
     let hello = next_json(&mut ws).await;
     assert_eq!(hello["type"], "hello");
     (ws, hello)
 }
 
 /// The next text message as JSON; answers pings on the way. Panics after 10 s.
-async fn next_json(ws: &mut Ws) -> Value {
+pub(crate) async fn next_json(ws: &mut Ws) -> Value {
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
@@ -55,7 +75,7 @@ async fn frames_until(ws: &mut Ws, stream: &str, done: impl Fn(&Value) -> bool) 
     }
 }
 
-async fn send(ws: &mut Ws, v: Value) {
+pub(crate) async fn send(ws: &mut Ws, v: Value) {
     ws.send(Message::text(v.to_string())).await.expect("send");
 }
 

@@ -6,6 +6,8 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::resolve;
+use crate::alerts::SeverityCounts;
+use crate::auth::Principal;
 use crate::indicators::{compute, kpi, CityIndicators};
 use crate::model::now_ms;
 use crate::serve::{ApiError, AppState};
@@ -16,8 +18,13 @@ pub(super) struct DistrictQuery {
     district: Option<String>,
 }
 
-/// Computes the indicators of the sensors of `domain` (all domains when `None`).
-fn indicators(state: &AppState, domain: Option<crate::model::DomainIdx>) -> CityIndicators {
+/// Computes the indicators of the sensors of `domain` (all domains when `None`) inside the
+/// caller's scope: city-wide figures are then those of the caller's part of the city.
+fn indicators(
+    state: &AppState,
+    principal: &Principal,
+    domain: Option<crate::model::DomainIdx>,
+) -> CityIndicators {
     let now = now_ms();
     // Hold the read lock only to copy the inputs; the maths runs without it.
     let (city, mut inputs) = {
@@ -27,6 +34,10 @@ fn indicators(state: &AppState, domain: Option<crate::model::DomainIdx>) -> City
     if let Some(d) = domain {
         inputs.retain(|s| s.domain == d);
     }
+    let scope = &principal.scope;
+    if !scope.is_unrestricted() {
+        inputs.retain(|s| scope.allows(&city.domain(s.domain).name, &city.district(s.district).id));
+    }
     compute(&city, &inputs, &state.indicator_params, now)
 }
 
@@ -35,11 +46,12 @@ fn indicators(state: &AppState, domain: Option<crate::model::DomainIdx>) -> City
 /// only that district's entries besides the city-wide summary.
 pub(super) async fn domain(
     state: web::Data<AppState>,
+    principal: web::ReqData<Principal>,
     path: web::Path<String>,
     q: web::Query<DistrictQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (domain, district) = resolve(&state, Some(&path), q.district.as_deref())?;
-    let ind = indicators(&state, domain);
+    let (domain, district) = resolve(&state, &principal, Some(&path), q.district.as_deref())?;
+    let ind = indicators(&state, &principal, domain);
     let mut body = serde_json::to_value(&ind).map_err(|e| ApiError::Internal(e.to_string()))?;
     let Value::Object(obj) = &mut body else {
         return Err(ApiError::Internal(
@@ -86,10 +98,24 @@ fn drop_empty(obj: &mut Map<String, Value>) {
     });
 }
 
-/// `GET /api/v1/kpi`: the control room's header in one object.
-pub(super) async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let ind = indicators(&state, None);
-    let open = state.alerts.counts_by_severity().by_name();
+/// `GET /api/v1/kpi`: the control room's header in one object, over the caller's scope.
+pub(super) async fn summary(
+    state: web::Data<AppState>,
+    principal: web::ReqData<Principal>,
+) -> Result<HttpResponse, ApiError> {
+    let ind = indicators(&state, &principal, None);
+    let open = if principal.scope.is_unrestricted() {
+        state.alerts.counts_by_severity()
+    } else {
+        let mut counts = SeverityCounts::default();
+        for a in state.alerts.open_alerts() {
+            if a.state.is_open() && super::alerts::visible(&principal, &a) {
+                counts.add(a.severity);
+            }
+        }
+        counts
+    }
+    .by_name();
     let live = state.live();
     Ok(HttpResponse::Ok().json(kpi(live.city(), &ind, open)))
 }
@@ -97,10 +123,11 @@ pub(super) async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, 
 /// `GET /api/v1/sensor-health?domain=`: status counts, completeness, seq gaps, per domain and district.
 pub(super) async fn health(
     state: web::Data<AppState>,
+    principal: web::ReqData<Principal>,
     q: web::Query<HealthQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (domain, _) = resolve(&state, q.domain.as_deref(), None)?;
-    let ind = indicators(&state, domain);
+    let (domain, _) = resolve(&state, &principal, q.domain.as_deref(), None)?;
+    let ind = indicators(&state, &principal, domain);
     Ok(HttpResponse::Ok().json(json!({ "generated_at": ind.generated_at, "domains": ind.health })))
 }
 

@@ -96,17 +96,24 @@ pub(super) async fn asset(file: web::Path<String>) -> Result<HttpResponse, ApiEr
 
 /// `GET /api/v1/city`: the city's layout — districts with their polygons (`[lon, lat]`) and
 /// registered sensors with their positions.
-pub(super) async fn city(state: web::Data<AppState>) -> HttpResponse {
+/// The city's layout as the caller sees it: districts, domains and sensors of its scope.
+pub(super) async fn city(
+    state: web::Data<AppState>,
+    principal: web::ReqData<crate::auth::Principal>,
+) -> HttpResponse {
     let live = state.live();
     let city = live.city();
+    let scope = &principal.scope;
     let districts: Vec<_> = city
         .districts
         .iter()
+        .filter(|d| scope.allows_district(&d.id))
         .map(|d| json!({"id": d.id, "name": d.name, "polygon": d.polygon}))
         .collect();
     let sensors: Vec<_> = city
         .sensors
         .iter()
+        .filter(|s| scope.allows(&city.domain(s.domain).name, &city.district(s.district).id))
         .map(|s| {
             json!({
                 "id": &*s.id,
@@ -119,5 +126,16 @@ pub(super) async fn city(state: web::Data<AppState>) -> HttpResponse {
             })
         })
         .collect();
-    HttpResponse::Ok().json(json!({"name": city.name, "districts": districts, "sensors": sensors}))
+    let domains: Vec<&str> = city
+        .domains
+        .iter()
+        .map(|d| d.name.as_str())
+        .filter(|d| scope.allows_domain(d))
+        .collect();
+    HttpResponse::Ok().json(json!({
+        "name": city.name,
+        "domains": domains,
+        "districts": districts,
+        "sensors": sensors,
+    }))
 }

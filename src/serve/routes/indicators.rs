@@ -2,6 +2,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::resolve;
+use crate::auth::Principal;
 use crate::model::now_ms;
 use crate::serve::{ApiError, AppState};
 
@@ -12,12 +13,33 @@ pub(super) struct Query {
     district: Option<String>,
 }
 
-/// `GET /api/v1/indicators?domain=&district=`: window aggregates per domain, city-wide and per district.
+/// `GET /api/v1/indicators?domain=&district=`: window aggregates per domain, city-wide and per
+/// district. A caller scoped to some districts gets those districts only, without the
+/// city-wide aggregate (which would include the others).
 pub(super) async fn all(
     state: web::Data<AppState>,
+    principal: web::ReqData<Principal>,
     q: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
-    let (domain, district) = resolve(&state, q.domain.as_deref(), q.district.as_deref())?;
-    let indicators = state.live().indicators(domain, district, now_ms());
+    let (domain, district) = resolve(
+        &state,
+        &principal,
+        q.domain.as_deref(),
+        q.district.as_deref(),
+    )?;
+    let mut indicators = state.live().indicators(domain, district, now_ms());
+    let scope = &principal.scope;
+    indicators.domains.retain(|d, _| scope.allows_domain(d));
+    if !scope.all_districts() {
+        for d in indicators.domains.values_mut() {
+            d.districts.retain(|id, _| scope.allows_district(id));
+            d.city.clear();
+            d.as_of = d
+                .districts
+                .values()
+                .flat_map(|metrics| metrics.values().filter_map(|m| m.as_of))
+                .max();
+        }
+    }
     Ok(HttpResponse::Ok().json(indicators))
 }

@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::resolve;
 use crate::aggregate::{SensorFilter, SensorStatus};
+use crate::auth::Principal;
 use crate::model::now_ms;
 use crate::serve::{ApiError, AppState};
 
@@ -18,9 +19,15 @@ pub(super) struct ListQuery {
 /// `GET /api/v1/sensors?domain=&district=&status=`
 pub(super) async fn list(
     state: web::Data<AppState>,
+    principal: web::ReqData<Principal>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (domain, district) = resolve(&state, q.domain.as_deref(), q.district.as_deref())?;
+    let (domain, district) = resolve(
+        &state,
+        &principal,
+        q.domain.as_deref(),
+        q.district.as_deref(),
+    )?;
     let status = q
         .status
         .as_deref()
@@ -32,7 +39,7 @@ pub(super) async fn list(
             })
         })
         .transpose()?;
-    let sensors = state.live().sensors(
+    let mut sensors = state.live().sensors(
         SensorFilter {
             domain,
             district,
@@ -40,16 +47,24 @@ pub(super) async fn list(
         },
         now_ms(),
     );
+    sensors.retain(|s| principal.scope.allows(&s.domain, &s.district));
     Ok(HttpResponse::Ok().json(json!({ "count": sensors.len(), "sensors": sensors })))
 }
 
-/// `GET /api/v1/sensors/{id}`
+/// `GET /api/v1/sensors/{id}`; a sensor outside the caller's scope is answered like an
+/// unknown one.
 pub(super) async fn detail(
     state: web::Data<AppState>,
+    principal: web::ReqData<Principal>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let detail = state.live().sensor(&id, now_ms());
     detail
+        .filter(|d| {
+            principal
+                .scope
+                .allows(&d.summary.domain, &d.summary.district)
+        })
         .map(|d| HttpResponse::Ok().json(d))
         .ok_or_else(|| ApiError::SensorNotFound(crate::model::truncate(&id, 64)))
 }

@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::resolve;
+use crate::auth::Principal;
 use crate::export::{flux_query, FluxRequest};
 use crate::model::{now_ms, parse_rfc3339_ms, MetricIdx};
 use crate::serve::{ApiError, AppState};
@@ -49,11 +50,12 @@ struct Answer {
 
 pub(super) async fn series(
     state: web::Data<AppState>,
+    principal: web::ReqData<Principal>,
     q: web::Query<Query>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
-    let (scope, domain_name, metric, unit) = scope_and_metric(&state, &q)?;
+    let (scope, domain_name, metric, unit) = scope_and_metric(&state, &principal, &q)?;
     let to =
         q.to.as_deref()
             .map(|t| parse_time("to", t))
@@ -151,26 +153,45 @@ pub(super) async fn series(
     Ok(HttpResponse::Ok().json(answer))
 }
 
+/// What to read, within the caller's scope: a sensor outside it is unknown, and a group
+/// query of a caller scoped to some districts must name one of them (one is taken as given).
 fn scope_and_metric(
     state: &AppState,
+    principal: &Principal,
     q: &Query,
 ) -> Result<(Scope, String, MetricIdx, String), ApiError> {
     let live = state.live();
     let city = live.city();
     let (scope, domain) = match (&q.sensor, &q.domain) {
         (Some(id), None) if q.district.is_none() => {
-            let domain = match city.sensor(id) {
-                Some(s) => s.domain,
+            let unknown = || ApiError::UnknownSensor(crate::model::truncate(id, 64));
+            let (domain, district) = match city.sensor(id) {
+                Some(s) => (s.domain, city.district(s.district).id.clone()),
                 None => live
                     .sensor(id, 0)
-                    .and_then(|d| city.domain_idx(&d.summary.domain))
-                    .ok_or_else(|| ApiError::UnknownSensor(crate::model::truncate(id, 64)))?,
+                    .and_then(|d| Some((city.domain_idx(&d.summary.domain)?, d.summary.district)))
+                    .ok_or_else(unknown)?,
             };
+            if !principal.scope.allows(&city.domain(domain).name, &district) {
+                return Err(unknown());
+            }
             (Scope::Sensor(id.clone()), domain)
         }
         (None, Some(domain)) => {
             drop(live);
-            let (domain, district) = resolve(state, Some(domain), q.district.as_deref())?;
+            let districts = &principal.scope.districts;
+            let district = match (q.district.as_deref(), districts.len()) {
+                (Some(d), _) => Some(d),
+                (None, 0) => None,
+                (None, 1) => districts.first().map(String::as_str),
+                (None, _) => {
+                    return Err(ApiError::InvalidQuery(format!(
+                        "this key covers districts {}: add district=ID",
+                        districts.iter().cloned().collect::<Vec<_>>().join(", ")
+                    )))
+                }
+            };
+            let (domain, district) = resolve(state, principal, Some(domain), district)?;
             let domain =
                 domain.ok_or_else(|| ApiError::InvalidQuery("domain is required".into()))?;
             return finish(state, Scope::Group { domain, district }, domain, &q.metric);

@@ -6,17 +6,28 @@ use crate::serve::{ApiError, AppState};
 
 /// Admits the connection (within `push.max_connections`), completes the handshake and runs the
 /// connection on this worker.
+/// The caller comes from the guard when the upgrade carried a credential; otherwise the
+/// connection asks for an `auth` message. The `ioc.v1` subprotocol is selected when offered,
+/// so a browser offering `["ioc.v1", "ioc.bearer.<token>"]` never sees its token echoed.
 pub(super) async fn stream(
     req: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
+    principal: Option<web::ReqData<crate::auth::Principal>>,
 ) -> Result<HttpResponse, ApiError> {
     let push = state.push.clone();
     let admitted = push
         .admit()
         .ok_or(ApiError::TooManyConnections(push.max_connections()))?;
     let (response, session, messages) =
-        actix_ws::handle(&req, body).map_err(|e| ApiError::WebSocketRequired(e.to_string()))?;
-    actix_web::rt::spawn(crate::push::serve_connection(admitted, session, messages));
+        actix_ws::handle_with_protocols(&req, body, &[crate::serve::guard::PROTOCOL])
+            .map_err(|e| ApiError::WebSocketRequired(e.to_string()))?;
+    let authn = crate::push::Authn {
+        principal: principal.map(|p| p.into_inner()),
+        auth: state.auth.clone(),
+    };
+    actix_web::rt::spawn(crate::push::serve_connection(
+        admitted, session, messages, authn,
+    ));
     Ok(response)
 }

@@ -9,7 +9,8 @@ use actix_web::{web, HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::alerts::{AckError, AlertFilter, AlertService, Severity, StateFilter};
+use crate::alerts::{AckError, Alert, AlertFilter, AlertService, Severity, StateFilter};
+use crate::auth::{AuditRecord, Auth, Principal};
 use crate::model::{now_ms, truncate};
 
 /// Most alerts one listing returns.
@@ -17,7 +18,6 @@ const MAX_LIMIT: u32 = 1000;
 
 /// Registers `GET /alerts`, `GET /alerts/{id}` and `POST /alerts/{id}/ack` (in a scope of
 /// their own, so their query and body error handlers do not touch sibling routes).
-// Remove the `allow` once `routes::configure` mounts these routes (issue 4 wiring).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/alerts")
@@ -25,11 +25,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::QueryConfig::default()
                     .error_handler(|err, _| AlertApiError::InvalidQuery(err.to_string()).into()),
             )
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(16 * 1024)
-                    .error_handler(|err, _| AlertApiError::InvalidBody(err.to_string()).into()),
-            )
+            .app_data(web::JsonConfig::default().limit(16 * 1024).error_handler(
+                |err, _| match err {
+                    actix_web::error::JsonPayloadError::Overflow { limit }
+                    | actix_web::error::JsonPayloadError::OverflowKnownLength { limit, .. } => {
+                        AlertApiError::TooLarge(limit).into()
+                    }
+                    other => AlertApiError::InvalidBody(other.to_string()).into(),
+                },
+            ))
             .route("", web::get().to(list))
             .route("/{id}", web::get().to(detail))
             .route("/{id}/ack", web::post().to(acknowledge)),
@@ -51,6 +55,8 @@ pub enum AlertApiError {
     AlreadyAcknowledged(String),
     #[error("{0}")]
     NotFiring(String),
+    #[error("request body is larger than {0} bytes")]
+    TooLarge(usize),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -70,6 +76,7 @@ impl AlertApiError {
             AlertApiError::AlreadyResolved(_) => "alert_resolved",
             AlertApiError::AlreadyAcknowledged(_) => "alert_already_acknowledged",
             AlertApiError::NotFiring(_) => "alert_not_firing",
+            AlertApiError::TooLarge(_) => "payload_too_large",
             AlertApiError::Internal(_) => "internal",
         }
     }
@@ -85,6 +92,7 @@ impl ResponseError for AlertApiError {
             AlertApiError::AlreadyResolved(_)
             | AlertApiError::AlreadyAcknowledged(_)
             | AlertApiError::NotFiring(_) => StatusCode::CONFLICT,
+            AlertApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AlertApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -158,51 +166,70 @@ impl ListQuery {
             severity,
             domain: self.domain.clone(),
             limit,
+            ..AlertFilter::default()
         })
     }
 }
 
-/// `GET /api/v1/alerts?state=&severity=&domain=&limit=`
+/// True when `alert` is inside the caller's scope (city-wide alerts need every district).
+pub(crate) fn visible(principal: &Principal, alert: &Alert) -> bool {
+    principal
+        .scope
+        .allows_area(&alert.domain, alert.district.as_deref())
+}
+
+/// `GET /api/v1/alerts?state=&severity=&domain=&limit=`: within the caller's scope.
 async fn list(
     service: web::Data<Arc<AlertService>>,
+    principal: web::ReqData<Principal>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AlertApiError> {
-    let filter = q.filter()?;
+    let mut filter = q.filter()?;
+    filter.within_domains = principal.scope.domains.iter().cloned().collect();
+    filter.within_districts = principal.scope.districts.iter().cloned().collect();
     let alerts = service.list(&filter).map_err(internal)?;
     Ok(HttpResponse::Ok().json(json!({ "count": alerts.len(), "alerts": alerts })))
 }
 
 /// `GET /api/v1/alerts/{id}`: the alert with its history.
+/// An alert outside the caller's scope is answered exactly like one that does not exist.
 async fn detail(
     service: web::Data<Arc<AlertService>>,
+    principal: web::ReqData<Principal>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AlertApiError> {
     let id = parse_id(&id)?;
     match service.get(id).map_err(internal)? {
-        Some(d) => Ok(HttpResponse::Ok().json(d)),
-        None => Err(AlertApiError::NotFound(id.to_string())),
+        Some(d) if visible(&principal, &d.alert) => Ok(HttpResponse::Ok().json(d)),
+        _ => Err(AlertApiError::NotFound(id.to_string())),
     }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AckBody {
+    /// The person at a shared console, recorded next to the authenticated caller.
+    #[serde(default)]
     by: String,
     #[serde(default)]
     comment: String,
 }
 
-/// `POST /api/v1/alerts/{id}/ack` with `{ "by": "…", "comment": "…" }`.
+/// `POST /api/v1/alerts/{id}/ack` with `{ "comment": "…", "by": "…" }` (both optional). The
+/// acknowledgement is recorded as the authenticated caller (plus `by`, when given) and goes
+/// to the audit log.
 async fn acknowledge(
     service: web::Data<Arc<AlertService>>,
+    auth: web::Data<Arc<Auth>>,
+    principal: web::ReqData<Principal>,
     id: web::Path<String>,
     body: web::Json<AckBody>,
 ) -> Result<HttpResponse, AlertApiError> {
     let id = parse_id(&id)?;
     let by = body.by.trim();
-    if by.is_empty() || by.chars().count() > 64 {
+    if by.chars().count() > 64 {
         return Err(AlertApiError::InvalidBody(
-            "`by` names who acknowledges: 1 to 64 characters".into(),
+            "`by` names who acknowledges: at most 64 characters".into(),
         ));
     }
     if body.comment.chars().count() > 1000 {
@@ -210,7 +237,28 @@ async fn acknowledge(
             "`comment` is at most 1000 characters".into(),
         ));
     }
-    let alert = service.acknowledge(id, by, &body.comment, now_ms())?;
+    match service.get(id).map_err(internal)? {
+        Some(d) if visible(&principal, &d.alert) => {}
+        _ => return Err(AlertApiError::NotFound(id.to_string())),
+    }
+    let who = match by {
+        "" => principal.id.clone(),
+        person => format!("{} ({person})", principal.id),
+    };
+    let now = now_ms();
+    let alert = service.acknowledge(id, &who, &body.comment, now)?;
+    let detail = format!(
+        "rule={} subject={} comment={:?}",
+        alert.rule_id, alert.subject, body.comment
+    );
+    auth.audit(&AuditRecord {
+        at_ms: now,
+        actor: &who,
+        action: "alert.ack",
+        target: &id.to_string(),
+        detail: &detail,
+    })
+    .map_err(internal)?;
     Ok(HttpResponse::Ok().json(alert))
 }
 

@@ -1,8 +1,28 @@
-use actix_web::{test, App};
+use actix_web::dev::Service;
+use actix_web::{test, App, HttpMessage};
 use serde_json::Value;
 
 use super::*;
 use crate::alerts::{AlertRepo, Observation, RuleSet, Subject};
+use crate::auth::{KeyRepo, Role, Scope};
+
+/// The caller the guard would have put on the request (these tests mount the routes alone).
+fn caller(role: Role, scope: &[&str]) -> Principal {
+    Principal::new(
+        format!("key:{}", role.as_str()),
+        role,
+        Scope::parse(scope.iter().copied()).expect("scope"),
+    )
+    .expect("principal")
+}
+
+fn auth(dir: &tempfile::TempDir) -> Arc<Auth> {
+    let repo = KeyRepo::open(&dir.path().join("ioc.db")).expect("key repo");
+    let s = crate::config::load(&crate::config::Overrides::default()).expect("defaults");
+    let city = crate::model::City::from_config(&crate::config::load_city(&s).expect("demo"))
+        .expect("city");
+    Arc::new(Auth::new(repo, None, Arc::new(city)))
+}
 
 const RULES: &str = r#"
 [[rules]]
@@ -34,14 +54,23 @@ fn service(dir: &tempfile::TempDir) -> (Arc<AlertService>, i64) {
 }
 
 macro_rules! app {
-    ($svc:expr) => {
+    ($svc:expr, $dir:expr) => {
+        app!($svc, $dir, caller(Role::Operator, &[]))
+    };
+    ($svc:expr, $dir:expr, $caller:expr) => {{
+        let caller = $caller;
         test::init_service(
             App::new()
                 .app_data(web::Data::new($svc.clone()))
+                .app_data(web::Data::new(auth($dir)))
+                .wrap_fn(move |req, srv| {
+                    req.extensions_mut().insert(caller.clone());
+                    srv.call(req)
+                })
                 .service(web::scope("/api/v1").configure(configure)),
         )
         .await
-    };
+    }};
 }
 
 /// Sends a request; the status and the JSON body.
@@ -64,7 +93,7 @@ fn ack(id: &str, body: Value) -> test::TestRequest {
 async fn listing_returns_alerts_and_filters_by_state_severity_and_domain() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (svc, id) = service(&dir);
-    let app = app!(svc);
+    let app = app!(svc, &dir);
     let get = |q: &str| test::TestRequest::get().uri(&format!("/api/v1/alerts{q}"));
     let (status, body) = call!(app, get(""));
     assert_eq!(status, StatusCode::OK);
@@ -82,7 +111,7 @@ async fn listing_returns_alerts_and_filters_by_state_severity_and_domain() {
 async fn bad_query_values_are_clear_400s() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (svc, _) = service(&dir);
-    let app = app!(svc);
+    let app = app!(svc, &dir);
     for q in [
         "?state=burning",
         "?severity=urgent",
@@ -101,7 +130,7 @@ async fn bad_query_values_are_clear_400s() {
 async fn an_alert_is_shown_with_its_history_and_an_unknown_id_is_a_404() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (svc, id) = service(&dir);
-    let app = app!(svc);
+    let app = app!(svc, &dir);
     let req = test::TestRequest::get().uri(&format!("/api/v1/alerts/{id}"));
     let (status, body) = call!(app, req);
     assert_eq!(status, StatusCode::OK);
@@ -120,12 +149,16 @@ async fn an_alert_is_shown_with_its_history_and_an_unknown_id_is_a_404() {
 async fn acknowledging_records_who_and_a_second_ack_is_a_409() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (svc, id) = service(&dir);
-    let app = app!(svc);
+    let app = app!(svc, &dir);
     let body = serde_json::json!({ "by": "lan.nguyen", "comment": "crew sent" });
     let (status, resp) = call!(app, ack(&id.to_string(), body.clone()));
     assert_eq!(status, StatusCode::OK);
     assert_eq!(resp["state"], "acknowledged");
-    assert_eq!(resp["acknowledged"]["by"], "lan.nguyen");
+    assert_eq!(resp["acknowledged"]["by"], "key:operator (lan.nguyen)");
+    let log = auth(&dir).audit_log(Some("alert.ack"), 10).expect("audit");
+    assert_eq!(log.len(), 1, "the acknowledgement is in the audit log");
+    assert_eq!(log[0].actor, "key:operator (lan.nguyen)");
+    assert_eq!(log[0].target, id.to_string());
     assert_eq!(resp["acknowledged"]["comment"], "crew sent");
 
     let (status, resp) = call!(app, ack(&id.to_string(), body.clone()));
@@ -152,7 +185,7 @@ async fn acknowledging_a_resolved_alert_is_a_409() {
         ts_ms: now_ms(),
     };
     svc.observe(&clear, now_ms()).expect("observe");
-    let app = app!(svc);
+    let app = app!(svc, &dir);
     let req = ack(&id.to_string(), serde_json::json!({ "by": "lan" }));
     let (status, resp) = call!(app, req);
     assert_eq!(status, StatusCode::CONFLICT);
@@ -163,14 +196,12 @@ async fn acknowledging_a_resolved_alert_is_a_409() {
 async fn an_invalid_ack_body_is_a_clear_400() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (svc, id) = service(&dir);
-    let app = app!(svc);
+    let app = app!(svc, &dir);
     let id = id.to_string();
     let long = "x".repeat(1001);
     for body in [
-        serde_json::json!({ "by": "" }),
         serde_json::json!({ "by": "y".repeat(65) }),
         serde_json::json!({ "by": "lan", "comment": long }),
-        serde_json::json!({ "comment": "who?" }),
         serde_json::json!({ "by": "lan", "extra": 1 }),
     ] {
         let (status, resp) = call!(app, ack(&id, body.clone()));
@@ -186,4 +217,37 @@ async fn an_invalid_ack_body_is_a_clear_400() {
         (status, resp["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_body"))
     );
+}
+
+#[actix_web::test]
+async fn a_scoped_caller_sees_and_acknowledges_only_alerts_in_its_scope() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (svc, id) = service(&dir); // environment, hai-chau
+    for (scope, visible) in [
+        (&["district:hai-chau"][..], true),
+        (&["domain:environment"][..], true),
+        (&["district:son-tra"][..], false),
+        (&["domain:traffic"][..], false),
+    ] {
+        let app = app!(svc, &dir, caller(Role::Operator, scope));
+        let req = test::TestRequest::get().uri("/api/v1/alerts");
+        let (_, body) = call!(app, req);
+        assert_eq!(body["count"], u64::from(visible), "{scope:?}: {body}");
+        let req = test::TestRequest::get().uri(&format!("/api/v1/alerts/{id}"));
+        let (status, _) = call!(app, req);
+        let expected = if visible {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(status, expected, "{scope:?}");
+        if !visible {
+            let (status, resp) = call!(app, ack(&id.to_string(), serde_json::json!({})));
+            assert_eq!(status, StatusCode::NOT_FOUND, "{scope:?}");
+            assert_eq!(
+                resp["code"], "alert_not_found",
+                "an outside alert is not even named"
+            );
+        }
+    }
 }

@@ -1,0 +1,184 @@
+//! [`Auth`]: turns a presented token into a [`Principal`], and manages keys with an audit
+//! trail. Keys live in the store's database file, so `ioc keys create` run beside a live
+//! server takes effect at the next request.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::repo::{AuditEntry, AuditRecord, KeyInfo, KeyRepo, RepoError};
+use super::{token, JwtVerifier, Principal, Role, Scope, ScopeError};
+use crate::model::City;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("authentication required: send `Authorization: Bearer <API key or token>`")]
+    Missing,
+    #[error("the API key is not valid: unknown, revoked or mistyped")]
+    BadKey,
+    #[error("{0}")]
+    BadToken(String),
+    #[error("JWT tokens are not accepted here (auth.jwt_algorithm is not set); use an API key")]
+    JwtDisabled,
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
+    #[error("{0}")]
+    InvalidKey(String),
+    #[error(transparent)]
+    Storage(#[from] RepoError),
+    #[error(transparent)]
+    Random(#[from] token::RandomError),
+}
+
+/// A key just created: its listing and the full token, shown once.
+pub struct Created {
+    pub info: KeyInfo,
+    pub token: String,
+}
+
+pub struct Auth {
+    repo: Mutex<KeyRepo>,
+    jwt: Option<JwtVerifier>,
+    /// An admin token made at start for a loopback server with no keys: (id, digest).
+    bootstrap: Option<(String, String)>,
+    city: Arc<City>,
+}
+
+impl Auth {
+    pub fn new(repo: KeyRepo, jwt: Option<JwtVerifier>, city: Arc<City>) -> Auth {
+        Auth {
+            repo: Mutex::new(repo),
+            jwt,
+            bootstrap: None,
+            city,
+        }
+    }
+
+    /// True when callers can authenticate other than with a bootstrap token.
+    pub fn configured(&self) -> Result<bool, AuthError> {
+        Ok(self.jwt.is_some() || self.lock().active_count()? > 0)
+    }
+
+    /// Makes a one-run admin token (kept in memory only) and returns it.
+    pub fn make_bootstrap_token(&mut self) -> Result<String, AuthError> {
+        let key = token::generate()?;
+        self.bootstrap = Some((key.id, key.secret_sha256));
+        Ok(key.token)
+    }
+
+    /// The caller behind `token` (an API key, a JWT, or the bootstrap token).
+    pub fn authenticate(&self, token: &str) -> Result<Principal, AuthError> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(AuthError::Missing);
+        }
+        let Some(key) = token::parse(token) else {
+            let jwt = self.jwt.as_ref().ok_or(AuthError::JwtDisabled)?;
+            return jwt.verify(token).map_err(AuthError::BadToken);
+        };
+        let digest = token::sha256_hex(key.secret);
+        if let Some((id, stored)) = &self.bootstrap {
+            if id == key.id && token::digest_eq(&digest, stored) {
+                return Ok(Principal {
+                    id: "bootstrap".into(),
+                    role: Role::Admin,
+                    scope: Scope::default(),
+                });
+            }
+        }
+        let stored = self.lock().get(key.id)?.ok_or(AuthError::BadKey)?;
+        if stored.info.revoked_ms.is_some() || !token::digest_eq(&digest, &stored.secret_sha256) {
+            return Err(AuthError::BadKey);
+        }
+        Principal::new(
+            format!("key:{}", stored.info.id),
+            stored.info.role,
+            stored.scope,
+        )
+        .map_err(AuthError::InvalidKey)
+    }
+
+    /// Creates a key; `actor` is who asked (a principal id, or `cli`).
+    pub fn create_key(
+        &self,
+        actor: &str,
+        role: Role,
+        scope: &[&str],
+        label: &str,
+        now_ms: i64,
+    ) -> Result<Created, AuthError> {
+        let scope = Scope::parse(scope.iter().copied())?;
+        scope.check(&self.city)?;
+        let label = label.trim();
+        if label.chars().count() > 100 {
+            return Err(AuthError::InvalidKey(
+                "label longer than 100 characters".into(),
+            ));
+        }
+        Principal::new(String::new(), role, scope.clone()).map_err(AuthError::InvalidKey)?;
+        let key = token::generate()?;
+        let info = KeyInfo {
+            id: key.id.clone(),
+            role,
+            scope: scope.to_string(),
+            label: label.to_owned(),
+            created_ms: now_ms,
+            created_by: actor.to_owned(),
+            revoked_ms: None,
+        };
+        let detail = format!("role={role} scope={scope} label={label:?}");
+        self.lock().insert(
+            &info,
+            &key.secret_sha256,
+            &AuditRecord {
+                at_ms: now_ms,
+                actor,
+                action: "key.create",
+                target: &key.id,
+                detail: &detail,
+            },
+        )?;
+        Ok(Created {
+            info,
+            token: key.token,
+        })
+    }
+
+    /// Revokes a key; `false` if no active key has that id.
+    pub fn revoke_key(&self, actor: &str, id: &str, now_ms: i64) -> Result<bool, AuthError> {
+        Ok(self.lock().revoke(
+            id,
+            &AuditRecord {
+                at_ms: now_ms,
+                actor,
+                action: "key.revoke",
+                target: id,
+                detail: "",
+            },
+        )?)
+    }
+
+    pub fn list_keys(&self) -> Result<Vec<KeyInfo>, AuthError> {
+        Ok(self.lock().list()?)
+    }
+
+    /// Records an action in the audit log.
+    pub fn audit(&self, record: &AuditRecord<'_>) -> Result<(), AuthError> {
+        Ok(self.lock().audit(record)?)
+    }
+
+    pub fn audit_log(
+        &self,
+        action: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, AuthError> {
+        Ok(self.lock().audit_log(action, limit)?)
+    }
+
+    pub fn city(&self) -> &Arc<City> {
+        &self.city
+    }
+
+    fn lock(&self) -> MutexGuard<'_, KeyRepo> {
+        // A poisoned lock still holds a usable connection: every write is one transaction.
+        self.repo.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}

@@ -1,0 +1,177 @@
+//! The access guard, in front of every route: body size, per-IP and per-key rate limits,
+//! authentication, and the route's [`Access`] checked against the caller's role. A route with
+//! no entry in [`super::routes::POLICY`] is refused (fail closed). Handlers read the caller as
+//! `web::ReqData<Principal>`.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage, ResponseError};
+
+use super::routes::{access_of, STREAM_ROUTE};
+use super::{ApiError, AppState};
+use crate::auth::{Access, AuthError, Principal};
+
+/// The WebSocket subprotocol a client offers with its token: `ioc.bearer.<token>`, next to
+/// [`PROTOCOL`], which the server selects (so the token is never echoed back).
+pub const TOKEN_PROTOCOL_PREFIX: &str = "ioc.bearer.";
+pub const PROTOCOL: &str = "ioc.v1";
+
+pub(super) async fn guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    match check(&req) {
+        Ok(principal) => {
+            if let Some(p) = principal {
+                req.extensions_mut().insert(p);
+            }
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(e) => Ok(req.into_response(e.error_response()).map_into_right_body()),
+    }
+}
+
+/// The caller, `None` for public routes (and for a WebSocket that will authenticate in its
+/// first message), or why the request is refused.
+fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return Err(ApiError::Internal("application state missing".into()));
+    };
+    if let Some(size) = content_length(req) {
+        if size > state.max_body_bytes as u64 {
+            return Err(ApiError::PayloadTooLarge {
+                size,
+                max: state.max_body_bytes,
+            });
+        }
+    }
+    if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
+        state
+            .limits
+            .check_ip(ip)
+            .map_err(|wait| ApiError::RateLimited {
+                by: "from this address",
+                wait,
+            })?;
+    }
+    let Some(pattern) = req.match_pattern() else {
+        return Ok(None); // no such route: the 404 handler answers
+    };
+    let access = access_of(&pattern).ok_or_else(|| {
+        tracing::error!(route = %pattern, "route has no access policy; refusing");
+        ApiError::Forbidden(format!("route {pattern} has no access policy"))
+    })?;
+    if access == Access::Public {
+        return Ok(None);
+    }
+    if query_has_token(req.query_string()) {
+        return Err(ApiError::InvalidQuery(
+            "credentials in the URL end up in logs and are not accepted; send `Authorization: \
+             Bearer <token>` (WebSocket: the `ioc.bearer.<token>` subprotocol or an auth message)"
+                .into(),
+        ));
+    }
+    let token = bearer(req).or_else(|| {
+        (pattern == STREAM_ROUTE)
+            .then(|| subprotocol_token(req))
+            .flatten()
+    });
+    let Some(token) = token else {
+        if pattern == STREAM_ROUTE {
+            return Ok(None); // the connection asks for an auth message first
+        }
+        return Err(ApiError::Unauthorized(AuthError::Missing.to_string()));
+    };
+    let principal = state.auth.authenticate(&token).map_err(auth_error)?;
+    state
+        .limits
+        .check_key(&principal.id)
+        .map_err(|wait| ApiError::RateLimited {
+            by: "for this key",
+            wait,
+        })?;
+    permit(&principal, access)?;
+    Ok(Some(principal))
+}
+
+/// Whether `principal` may use a route that needs `access`; the message says what would.
+pub fn permit(principal: &Principal, access: Access) -> Result<(), ApiError> {
+    if !principal.role.permits(access) {
+        let needs = match access {
+            Access::Acknowledge => "the operator or admin role",
+            Access::Admin => "the admin role",
+            Access::Operations => "the viewer, operator or admin role",
+            Access::Public | Access::Read => "any role",
+        };
+        return Err(ApiError::Forbidden(format!(
+            "role {} may not do this; it needs {needs}",
+            principal.role
+        )));
+    }
+    if access == Access::Operations && !principal.scope.is_unrestricted() {
+        return Err(ApiError::Forbidden(
+            "this view covers the whole city; a key scoped to part of it may not read it".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub fn auth_error(e: AuthError) -> ApiError {
+    match e {
+        AuthError::Storage(_) | AuthError::Random(_) => ApiError::Internal(e.to_string()),
+        other => ApiError::Unauthorized(other.to_string()),
+    }
+}
+
+fn content_length(req: &ServiceRequest) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn bearer(req: &ServiceRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+/// The token offered as `ioc.bearer.<token>` in `Sec-WebSocket-Protocol`.
+fn subprotocol_token(req: &ServiceRequest) -> Option<String> {
+    req.headers()
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| {
+            p.trim()
+                .strip_prefix(TOKEN_PROTOCOL_PREFIX)
+                .map(str::to_owned)
+        })
+}
+
+fn query_has_token(query: &str) -> bool {
+    query.split('&').any(|pair| {
+        let key = pair.split('=').next().unwrap_or("");
+        matches!(key, "access_token" | "token" | "api_key" | "key")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_in_the_query_are_spotted() {
+        assert!(query_has_token("access_token=x"));
+        assert!(query_has_token("a=1&token=x"));
+        assert!(!query_has_token("tokens=1&domain=traffic"));
+        assert!(!query_has_token(""));
+    }
+}

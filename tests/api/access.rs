@@ -1,0 +1,628 @@
+//! Access control against the real server: the role × endpoint matrix over every route in
+//! `ioc::serve::POLICY`, scoped keys filtered everywhere, WebSocket authentication, rate
+//! limits, body size, key revocation, JWT, CORS, the audit log and the refusal to listen
+//! unprotected.
+
+use std::collections::BTreeMap;
+
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::{
+    client_with_token, eventually, spawn_app, spawn_app_with, BrokerKind, TestApp,
+};
+use crate::stream::{connect_as, next_json, send, Ws};
+
+/// One request per route template: method, concrete path, JSON body. A route added to the
+/// policy without a sample here fails `every_route_is_in_the_matrix`.
+fn sample(pattern: &str) -> Option<(&'static str, &'static str, Option<Value>)> {
+    Some(match pattern {
+        "/healthz" => ("GET", "/healthz", None),
+        "/readyz" => ("GET", "/readyz", None),
+        "/" => ("GET", "/", None),
+        "/ui/{file}" => ("GET", "/ui/app.js", None),
+        "/metrics" => ("GET", "/metrics", None),
+        "/api/v1/whoami" => ("GET", "/api/v1/whoami", None),
+        "/api/v1/city" => ("GET", "/api/v1/city", None),
+        "/api/v1/sensors" => ("GET", "/api/v1/sensors", None),
+        "/api/v1/sensors/{id}" => ("GET", "/api/v1/sensors/tl-0042", None),
+        "/api/v1/indicators" => ("GET", "/api/v1/indicators", None),
+        "/api/v1/indicators/{domain}" => ("GET", "/api/v1/indicators/traffic", None),
+        "/api/v1/kpi" => ("GET", "/api/v1/kpi", None),
+        "/api/v1/sensor-health" => ("GET", "/api/v1/sensor-health", None),
+        "/api/v1/series" => (
+            "GET",
+            "/api/v1/series?sensor=tl-0042&metric=vehicle_count",
+            None,
+        ),
+        "/api/v1/stream" => ("GET", "/api/v1/stream", None),
+        "/api/v1/alerts" => ("GET", "/api/v1/alerts", None),
+        "/api/v1/alerts/{id}" => ("GET", "/api/v1/alerts/1", None),
+        "/api/v1/alerts/{id}/ack" => ("POST", "/api/v1/alerts/1/ack", Some(json!({}))),
+        "/api/v1/ingest/rejections" => ("GET", "/api/v1/ingest/rejections", None),
+        "/api/v1/admin/keys" => ("GET", "/api/v1/admin/keys", None),
+        "/api/v1/admin/keys/{id}" => ("DELETE", "/api/v1/admin/keys/000000000000", None),
+        "/api/v1/admin/audit" => ("GET", "/api/v1/admin/audit", None),
+        "/api/v1/admin/reload" => ("POST", "/api/v1/admin/reload", None),
+        _ => return None,
+    })
+}
+
+/// What each caller may do with each kind of route, written out (not derived from the code
+/// under test): true = allowed, false = 403; anonymous callers get 401 on all but public.
+fn allowed(access: &str, caller: &str) -> bool {
+    match (access, caller) {
+        ("Public" | "Read", _) => true,
+        ("Operations", c) => matches!(c, "viewer" | "operator" | "admin"),
+        ("Acknowledge", c) => matches!(c, "operator" | "admin"),
+        ("Admin", c) => c == "admin",
+        (a, _) => panic!("unknown access {a}"),
+    }
+}
+
+async fn call(
+    app: &TestApp,
+    http: &reqwest::Client,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let url = app.url(path);
+    let req = match method {
+        "GET" => http.get(url),
+        "DELETE" => http.delete(url),
+        _ => http.post(url).json(&body.unwrap_or(json!({}))),
+    };
+    let res = req.send().await.expect("request");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[test]
+fn every_route_is_in_the_matrix() {
+    for (pattern, _) in ioc::serve::POLICY {
+        assert!(sample(pattern).is_some(), "no matrix sample for {pattern}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn role_by_endpoint_matrix_allows_401s_and_403s_every_route() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let mut callers: BTreeMap<&str, reqwest::Client> = BTreeMap::new();
+    callers.insert("anonymous", reqwest::Client::new());
+    for role in ["viewer", "operator", "admin"] {
+        callers.insert(role, client_with_token(&app.create_key(role, &[]).await));
+    }
+    let dept = app.create_key("department", &["domain:traffic"]).await;
+    callers.insert("department", client_with_token(&dept));
+    // Reload last: it re-reads the rules, which the other rows do not mind either way.
+    let mut routes: Vec<_> = ioc::serve::POLICY.iter().collect();
+    routes.sort_by_key(|(p, _)| *p == "/api/v1/admin/reload");
+    for (pattern, access) in routes {
+        let access = format!("{access:?}");
+        let (method, path, body) = sample(pattern).expect("sample");
+        for (caller, http) in &callers {
+            let (status, resp) = call(&app, http, method, path, body.clone()).await;
+            let row = format!("{caller} {method} {path} ({access}) -> {status} {resp}");
+            if pattern == &"/api/v1/stream" {
+                // A plain GET is not an upgrade whoever asks (anonymous callers may still
+                // authenticate in their first message): 400 websocket_required.
+                assert_eq!(
+                    (status, resp["code"].as_str()),
+                    (400, Some("websocket_required")),
+                    "{row}"
+                );
+            } else if access != "Public" && *caller == "anonymous" {
+                assert_eq!(status, 401, "{row}");
+                assert_eq!(resp["code"], "unauthorized", "{row}");
+            } else if allowed(&access, caller) {
+                assert!(status != 401 && status != 403 && status < 500, "{row}");
+            } else {
+                assert_eq!(status, 403, "{row}");
+                assert_eq!(resp["code"], "forbidden", "{row}");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_or_revoked_key_is_a_401_with_www_authenticate() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let key = app.create_key("viewer", &[]).await;
+    let http = client_with_token(&key);
+    assert_eq!(call(&app, &http, "GET", "/api/v1/kpi", None).await.0, 200);
+    let mut forged = key.clone();
+    forged.pop();
+    forged.push(if key.ends_with('0') { '1' } else { '0' });
+    for bad in [
+        forged.as_str(),
+        "ioc_nonsense",
+        "Bearer",
+        "eyJhbGciOiJIUzI1NiJ9.e30.x",
+    ] {
+        let res = client_with_token(bad)
+            .get(app.url("/api/v1/kpi"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status().as_u16(), 401, "{bad}");
+        assert!(res.headers().get("www-authenticate").is_some());
+    }
+    let (_, keys) = app.get("/api/v1/admin/keys").await;
+    let id = keys["keys"]
+        .as_array()
+        .and_then(|k| k.iter().find(|k| k["role"] == "viewer"))
+        .and_then(|k| k["id"].as_str())
+        .expect("the viewer key is listed")
+        .to_owned();
+    assert!(
+        !keys.to_string().contains(&key),
+        "a listing never shows a secret"
+    );
+    let (status, _) = call(
+        &app,
+        &app.http,
+        "DELETE",
+        &format!("/api/v1/admin/keys/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, body) = call(&app, &http, "GET", "/api/v1/kpi", None).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
+    let (_, audit) = app.get("/api/v1/admin/audit?action=key.revoke").await;
+    assert_eq!(audit["entries"][0]["target"], id.as_str(), "{audit}");
+    assert_eq!(audit["entries"][0]["actor"], "bootstrap");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scoped_key_sees_only_its_districts_and_domains_everywhere() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let p = app.publisher().await;
+    // hai-chau: tl-0037..48, aq-0019..24; son-tra: tl-0049..60.
+    p.publish(
+        "city/traffic/hai-chau/tl-0042",
+        r#"{"vehicle_count": 10, "avg_speed_kmh": 30}"#,
+    )
+    .await;
+    p.publish(
+        "city/traffic/son-tra/tl-0050",
+        r#"{"vehicle_count": 90, "avg_speed_kmh": 5}"#,
+    )
+    .await;
+    p.publish("city/environment/hai-chau/aq-0019", r#"{"pm25": 40}"#)
+        .await;
+    eventually("readings land", || async {
+        app.get("/api/v1/sensors/tl-0050").await.1["readings_received"] == 2
+            && app.get("/api/v1/sensors/aq-0019").await.1["readings_received"] == 1
+    })
+    .await;
+    let key = app
+        .create_key("department", &["domain:traffic", "district:hai-chau"])
+        .await;
+    let http = client_with_token(&key);
+    let get = |path: &'static str| call(&app, &http, "GET", path, None);
+
+    let (_, sensors) = get("/api/v1/sensors").await;
+    let list = sensors["sensors"].as_array().expect("list");
+    assert_eq!(list.len(), 12, "the 12 traffic sensors of hai-chau");
+    assert!(list
+        .iter()
+        .all(|s| s["domain"] == "traffic" && s["district"] == "hai-chau"));
+    let (status, body) = get("/api/v1/sensors/tl-0050").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("sensor_not_found")),
+        "outside: as if unknown"
+    );
+    assert_eq!(get("/api/v1/sensors/aq-0019").await.0, 404);
+    assert_eq!(get("/api/v1/sensors/tl-0042").await.0, 200);
+
+    let (status, body) = get("/api/v1/indicators/environment").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("unknown_domain"))
+    );
+    let msg = body["message"].as_str().unwrap_or("");
+    assert!(
+        msg.contains("traffic") && !msg.contains("public_service"),
+        "only its domains are named: {msg}"
+    );
+    let (status, _) = get("/api/v1/sensors?district=son-tra").await;
+    assert_eq!(status, 400, "another district is unknown to this key");
+
+    let (_, ind) = get("/api/v1/indicators").await;
+    let domains: Vec<&String> = ind["domains"]
+        .as_object()
+        .expect("domains")
+        .keys()
+        .collect();
+    assert_eq!(domains, ["traffic"]);
+    assert_eq!(
+        ind["domains"]["traffic"]["city"],
+        json!({}),
+        "no city-wide aggregate: {ind}"
+    );
+    let districts: Vec<&String> = ind["domains"]["traffic"]["districts"]
+        .as_object()
+        .expect("d")
+        .keys()
+        .collect();
+    assert_eq!(districts, ["hai-chau"]);
+
+    let (_, kpi) = get("/api/v1/kpi").await;
+    let counted: u64 = ["online", "late", "offline", "never_seen"]
+        .iter()
+        .filter_map(|k| kpi["sensors"][k].as_u64())
+        .sum();
+    assert_eq!(counted, 12, "the KPI counts only its sensors: {kpi}");
+    let (_, traffic) = get("/api/v1/indicators/traffic").await;
+    let roads = traffic["roads"].as_array().expect("roads");
+    assert!(
+        !roads.is_empty() && roads.iter().all(|r| r["district"] == "hai-chau"),
+        "{traffic}"
+    );
+
+    let (_, city) = get("/api/v1/city").await;
+    assert_eq!(city["districts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(city["domains"], json!(["traffic"]));
+    assert_eq!(city["sensors"].as_array().map(Vec::len), Some(12));
+
+    let (status, body) = get("/api/v1/series?sensor=tl-0050&metric=vehicle_count").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("unknown_sensor"))
+    );
+    let (status, body) = get("/api/v1/series?domain=traffic&metric=vehicle_count").await;
+    assert_eq!(
+        status, 200,
+        "one district in scope is taken as given: {body}"
+    );
+    assert_eq!(body["district"], "hai-chau");
+
+    for path in ["/metrics", "/api/v1/ingest/rejections"] {
+        assert_eq!(get(path).await.0, 403, "{path} spans the whole city");
+    }
+
+    // The same scope on the WebSocket.
+    let (mut ws, _) = connect_as(&app, &key).await;
+    send(
+        &mut ws,
+        json!({"op": "subscribe", "id": "k", "streams": ["kpi"]}),
+    )
+    .await;
+    let e = next_json(&mut ws).await;
+    assert_eq!(
+        (e["type"].as_str(), e["code"].as_str()),
+        (Some("error"), Some("forbidden")),
+        "{e}"
+    );
+    send(
+        &mut ws,
+        json!({"op": "subscribe", "id": "s", "streams": ["sensor/tl-0050"]}),
+    )
+    .await;
+    assert_eq!(next_json(&mut ws).await["code"], "unknown_sensor");
+    send(
+        &mut ws,
+        json!({"op": "subscribe", "id": "all", "streams": ["indicators/*/*"]}),
+    )
+    .await;
+    let ack = next_json(&mut ws).await;
+    assert_eq!(
+        ack["streams"],
+        json!(["indicators/traffic/hai-chau"]),
+        "a pattern matches only the scope: {ack}"
+    );
+}
+
+async fn closed_with_policy(ws: &mut Ws) -> bool {
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(15), ws.next()).await {
+            Ok(Some(Ok(Message::Close(Some(f))))) => return u16::from(f.code) == 1008,
+            Ok(Some(Ok(_))) => continue,
+            _ => return false,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_websocket_refuses_a_missing_or_bad_token() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    // A bad token in the subprotocol: refused before the upgrade.
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+        format!("ws://{}/api/v1/stream", app.addr),
+    )
+    .expect("request");
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "ioc.v1, ioc.bearer.ioc_000000000000_000000000000000000000000000000000000000000000000"
+            .parse()
+            .expect("header"),
+    );
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            assert_eq!(res.status().as_u16(), 401)
+        }
+        other => panic!("expected a 401, got {:?}", other.map(|_| ())),
+    }
+    // A token in the URL is refused with the reason.
+    let (status, body) = app.get("/api/v1/stream?access_token=x").await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"].as_str().unwrap_or("").contains("logs"),
+        "{body}"
+    );
+
+    // No token: anything but auth is refused and the connection closed (1008).
+    let url = format!("ws://{}/api/v1/stream", app.addr);
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("upgrade");
+    assert_eq!(next_json(&mut ws).await["type"], "hello");
+    send(&mut ws, json!({"op": "subscribe", "streams": ["kpi"]})).await;
+    assert_eq!(next_json(&mut ws).await["code"], "unauthenticated");
+    assert!(closed_with_policy(&mut ws).await, "closed with 1008");
+
+    // A bad token in the auth message: refused and closed.
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("upgrade");
+    next_json(&mut ws).await;
+    send(&mut ws, json!({"op": "auth", "token": "ioc_000000000000_000000000000000000000000000000000000000000000000"})).await;
+    assert_eq!(next_json(&mut ws).await["code"], "auth_failed");
+    assert!(closed_with_policy(&mut ws).await, "closed with 1008");
+
+    // A good token in the auth message: then subscriptions work.
+    let viewer = app.create_key("viewer", &[]).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("upgrade");
+    next_json(&mut ws).await;
+    send(&mut ws, json!({"op": "auth", "id": "a", "token": viewer})).await;
+    let ok = next_json(&mut ws).await;
+    assert_eq!(
+        (ok["type"].as_str(), ok["role"].as_str()),
+        (Some("authenticated"), Some("viewer")),
+        "{ok}"
+    );
+    send(
+        &mut ws,
+        json!({"op": "subscribe", "id": "s", "streams": ["kpi"]}),
+    )
+    .await;
+    assert_eq!(next_json(&mut ws).await["type"], "subscribed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_rate_limit_is_a_429_with_retry_after() {
+    let app = spawn_app_with(
+        BrokerKind::Embedded,
+        &[
+            ("IOC__HTTP__RATE_PER_KEY_PER_S", "1"),
+            ("IOC__HTTP__RATE_PER_KEY_BURST", "3"),
+        ],
+    )
+    .await;
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..6 {
+        let res = app
+            .http
+            .get(app.url("/api/v1/kpi"))
+            .send()
+            .await
+            .expect("request");
+        statuses.push(res.status().as_u16());
+        if res.status() == 429 {
+            retry_after = res
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        }
+    }
+    assert_eq!(&statuses[..3], [200, 200, 200], "{statuses:?}");
+    assert!(statuses[3..].contains(&429), "{statuses:?}");
+    assert!(
+        retry_after.is_some_and(|s| s >= 1),
+        "Retry-After in whole seconds: {retry_after:?}"
+    );
+    // Per IP too, with or without a key.
+    let app = spawn_app_with(
+        BrokerKind::Embedded,
+        &[
+            ("IOC__HTTP__RATE_PER_IP_PER_S", "1"),
+            ("IOC__HTTP__RATE_PER_IP_BURST", "2"),
+        ],
+    )
+    .await;
+    // Let the bucket refill after the readiness polls of the start.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let anon = reqwest::Client::new();
+    let mut codes = Vec::new();
+    for _ in 0..4 {
+        codes.push(
+            anon.get(app.url("/api/v1/kpi"))
+                .send()
+                .await
+                .expect("r")
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(codes[..2], [401, 401]);
+    assert!(codes[2..].contains(&429), "{codes:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_body_is_a_413() {
+    let app = spawn_app_with(
+        BrokerKind::Embedded,
+        &[("IOC__HTTP__MAX_BODY_BYTES", "2048")],
+    )
+    .await;
+    let big = json!({ "comment": "x".repeat(4000) });
+    let res = app
+        .http
+        .post(app.url("/api/v1/alerts/1/ack"))
+        .json(&big)
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(res.status().as_u16(), 413);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["code"], "payload_too_large");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("http.max_body_bytes"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwt_tokens_are_verified_with_the_configured_key() {
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    const SECRET: &str = "a-shared-secret-of-at-least-32-bytes!";
+    let app = spawn_app_with(
+        BrokerKind::Embedded,
+        &[
+            ("IOC__AUTH__JWT_ALGORITHM", "HS256"),
+            ("IOC__AUTH__JWT_SECRET", SECRET),
+            ("IOC__AUTH__JWT_ISSUER", "sso.danang.gov.vn"),
+        ],
+    )
+    .await;
+    let now = ioc::model::now_ms() / 1000;
+    let mint = |claims: Value, secret: &str| {
+        encode(
+            &Header::default(),
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .expect("jwt")
+    };
+    let good = mint(
+        json!({"sub": "lan", "iss": "sso.danang.gov.vn", "exp": now + 600, "ioc_role": "department", "ioc_scope": ["domain:environment"]}),
+        SECRET,
+    );
+    let http = client_with_token(&good);
+    let (status, me) = call(&app, &http, "GET", "/api/v1/whoami", None).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(
+        (me["id"].as_str(), me["role"].as_str()),
+        (Some("jwt:lan"), Some("department"))
+    );
+    assert_eq!(
+        call(&app, &http, "GET", "/api/v1/indicators/traffic", None)
+            .await
+            .0,
+        400,
+        "outside its scope"
+    );
+    for (bad, why) in [
+        (
+            mint(
+                json!({"sub": "lan", "iss": "sso.danang.gov.vn", "exp": now - 600, "ioc_role": "viewer"}),
+                SECRET,
+            ),
+            "expired",
+        ),
+        (
+            mint(
+                json!({"sub": "lan", "iss": "sso.danang.gov.vn", "exp": now + 600, "ioc_role": "viewer"}),
+                "another-secret-of-at-least-32-bytes!!",
+            ),
+            "wrong key",
+        ),
+        (
+            mint(
+                json!({"sub": "lan", "iss": "elsewhere", "exp": now + 600, "ioc_role": "viewer"}),
+                SECRET,
+            ),
+            "wrong issuer",
+        ),
+        (
+            mint(
+                json!({"sub": "lan", "iss": "sso.danang.gov.vn", "exp": now + 600, "ioc_role": "root"}),
+                SECRET,
+            ),
+            "unknown role",
+        ),
+        (
+            mint(
+                json!({"sub": "lan", "iss": "sso.danang.gov.vn", "exp": now + 600, "ioc_role": "department"}),
+                SECRET,
+            ),
+            "department without scope",
+        ),
+    ] {
+        let (status, body) = call(&app, &client_with_token(&bad), "GET", "/api/v1/kpi", None).await;
+        assert_eq!(status, 401, "{why}: {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_answers_only_allowed_origins() {
+    let app = spawn_app_with(
+        BrokerKind::Embedded,
+        &[(
+            "IOC__HTTP__CORS_ALLOWED_ORIGINS",
+            "https://ioc.danang.gov.vn,https://gis.danang.gov.vn",
+        )],
+    )
+    .await;
+    let preflight = |origin: &'static str| {
+        reqwest::Client::new()
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/kpi"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "authorization")
+            .send()
+    };
+    let ok = preflight("https://gis.danang.gov.vn")
+        .await
+        .expect("preflight");
+    assert_eq!(
+        ok.headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("https://gis.danang.gov.vn")
+    );
+    let no = preflight("https://evil.example").await.expect("preflight");
+    assert!(no.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_loopback_listen_without_auth_refuses_to_start_and_starts_with_a_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("ioc.db");
+    let env = |listen: &str| {
+        let mut env = crate::helpers::test_env(&BrokerKind::Embedded);
+        env.push(("IOC__HTTP__LISTEN".into(), listen.into()));
+        env.push(("IOC__STORE__PATH".into(), db.display().to_string()));
+        ioc::config::load(&ioc::config::Overrides { file: None, env }).expect("settings")
+    };
+    let err = ioc::Application::build(env("0.0.0.0:0"))
+        .await
+        .err()
+        .expect("refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("refusing to listen on 0.0.0.0") && msg.contains("ioc keys create"),
+        "{msg}"
+    );
+
+    crate::helpers::create_key_cli(&db, "admin", &[]);
+    let app = ioc::Application::build(env("0.0.0.0:0"))
+        .await
+        .expect("starts once a key exists");
+    assert!(
+        app.bootstrap_token().is_none(),
+        "no one-run token once keys exist"
+    );
+    app.shutdown_token().cancel();
+    app.run_until_stopped().await.expect("stops");
+}
