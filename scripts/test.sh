@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need when it is missing (Debian's Mosquitto,
-# VictoriaMetrics, which speaks the InfluxDB v2 write API, and chromium with chromedriver for
+# VictoriaMetrics, which speaks the InfluxDB v2 write API, openssl for test certificates, and chromium with chromedriver for
 # the dashboard's browser test), then checks formatting and lints and runs every test of the
 # workspace.
 #
@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 missing=()
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+# The MQTT TLS test (tests/api/mqtt_security.rs) makes its CA and certificates with openssl.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/bin/victoria-metrics ] || command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
 # The dashboard's browser test (tests/api/dashboard.rs) drives Debian's chromium through chromedriver.
 [ -x /usr/bin/chromium ] || missing+=(chromium)

@@ -340,16 +340,24 @@ pub struct Mosquitto {
     pub port: u16,
     child: Option<Child>,
     dir: tempfile::TempDir,
+    /// Lines replacing the anonymous plain listener's security (TLS, password file).
+    security: String,
 }
 
 impl Mosquitto {
     /// Starts Mosquitto. Fails the test (never skips it) when Mosquitto is not installed.
     pub fn start() -> Mosquitto {
+        Mosquitto::start_secured("allow_anonymous true\n")
+    }
+
+    /// Starts Mosquitto with these listener security lines instead of `allow_anonymous true`.
+    pub fn start_secured(security: &str) -> Mosquitto {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut m = Mosquitto {
             port: free_port(),
             child: None,
             dir,
+            security: security.to_owned(),
         };
         m.launch();
         m
@@ -360,8 +368,8 @@ impl Mosquitto {
         // The limits that make at-least-once hold for a subscriber that lags: unbounded
         // queue and in-flight window instead of the defaults (1000 and 20) that drop QoS 1.
         let text = format!(
-            "listener {} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 0\nlog_dest stderr\nlog_type error\n",
-            self.port
+            "listener {} 127.0.0.1\n{}persistence false\nmax_queued_messages 0\nmax_inflight_messages 0\nlog_dest stderr\nlog_type error\n",
+            self.port, self.security
         );
         std::fs::write(&conf, text).expect("write mosquitto.conf");
         let child = Command::new(mosquitto_binary())

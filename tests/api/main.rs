@@ -12,5 +12,6 @@ mod indicators;
 mod ingest;
 mod lifecycle;
 mod mosquitto;
+mod mqtt_security;
 mod store;
 mod stream;
