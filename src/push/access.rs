@@ -80,3 +80,82 @@ impl Catalog for ScopedCatalog<'_> {
         self.scope.is_unrestricted()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::StatusThresholds;
+    use crate::push::protocol::ProtocolError;
+    use crate::push::stream::resolve;
+
+    fn live() -> LiveState {
+        let s = crate::config::load(&crate::config::Overrides::default()).expect("defaults");
+        let city = crate::model::City::from_config(&crate::config::load_city(&s).expect("demo"))
+            .expect("city");
+        let t = StatusThresholds {
+            late_after_intervals: 2,
+            offline_after_intervals: 5,
+        };
+        LiveState::new(Arc::new(city), t, 900.0)
+    }
+
+    fn names(spec: &str, live: &LiveState, scope: &Scope) -> Result<Vec<String>, ProtocolError> {
+        let c = ScopedCatalog { live, scope };
+        Ok(resolve(spec, &c)?
+            .into_iter()
+            .map(|n| n.name.to_string())
+            .collect())
+    }
+
+    #[test]
+    fn a_district_scope_sees_its_districts_only_and_no_city_wide_stream() {
+        let live = live();
+        let scope = Scope::parse(["domain:traffic", "district:hai-chau"]).expect("scope");
+        assert_eq!(
+            names("indicators", &live, &scope),
+            Ok(vec!["indicators/traffic/hai-chau".to_owned()])
+        );
+        assert_eq!(
+            names("indicators/traffic/son-tra", &live, &scope),
+            Err(ProtocolError::UnknownDistrict("son-tra".into()))
+        );
+        assert!(matches!(
+            names("indicators/environment", &live, &scope),
+            Err(ProtocolError::UnknownDomain { known, .. }) if known == "traffic"
+        ));
+        assert!(matches!(
+            names("indicators/traffic/city", &live, &scope),
+            Err(ProtocolError::Forbidden(_))
+        ));
+        for whole in ["kpi", "alerts", "sensor-status"] {
+            assert_eq!(
+                names(whole, &live, &scope),
+                Err(ProtocolError::Forbidden(whole.into()))
+            );
+        }
+        assert!(names("sensor/tl-0042", &live, &scope).is_ok());
+        assert!(names("sensor/tl-0050", &live, &scope).is_err(), "son-tra");
+        assert!(
+            names("sensor/aq-0019", &live, &scope).is_err(),
+            "environment"
+        );
+    }
+
+    #[test]
+    fn a_domain_scope_keeps_city_wide_indicators_of_its_domain() {
+        let live = live();
+        let scope = Scope::parse(["domain:environment"]).expect("scope");
+        let all = names("indicators/*/city", &live, &scope).expect("resolves");
+        assert_eq!(all, ["indicators/environment/city"]);
+        assert!(matches!(
+            names("kpi", &live, &scope),
+            Err(ProtocolError::Forbidden(_))
+        ));
+        let everything = Scope::default();
+        assert!(names("kpi", &live, &everything).is_ok());
+        assert_eq!(
+            names("indicators/*/city", &live, &everything).map(|v| v.len()),
+            Ok(live.city().domains.len())
+        );
+    }
+}
