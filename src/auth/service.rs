@@ -71,8 +71,12 @@ impl Auth {
             return Err(AuthError::Missing);
         }
         let Some(key) = token::parse(token) else {
-            let jwt = self.jwt.as_ref().ok_or(AuthError::JwtDisabled)?;
-            return jwt.verify(token).map_err(AuthError::BadToken);
+            let looks_like_jwt = token.split('.').count() == 3;
+            return match &self.jwt {
+                Some(jwt) => jwt.verify(token).map_err(AuthError::BadToken),
+                None if looks_like_jwt => Err(AuthError::JwtDisabled),
+                None => Err(AuthError::BadKey),
+            };
         };
         let digest = token::sha256_hex(key.secret);
         if let Some((id, stored)) = &self.bootstrap {

@@ -42,8 +42,8 @@ pub enum ApiError {
         by: &'static str,
         wait: std::time::Duration,
     },
-    #[error("request body of {size} bytes; at most {max} (http.max_body_bytes)")]
-    PayloadTooLarge { size: u64, max: usize },
+    #[error("request body larger than {max} bytes (http.max_body_bytes)")]
+    PayloadTooLarge { max: usize },
     #[error("{0}")]
     InvalidBody(String),
     #[error("no active API key {0:?}")]

@@ -42,7 +42,6 @@ fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
     if let Some(size) = content_length(req) {
         if size > state.max_body_bytes as u64 {
             return Err(ApiError::PayloadTooLarge {
-                size,
                 max: state.max_body_bytes,
             });
         }

@@ -31,12 +31,19 @@ pub fn start(
 ) -> std::io::Result<Server> {
     let alerts = web::Data::new(state.alerts.clone());
     let auth = web::Data::new(state.auth.clone());
+    // Bodies sent without a Content-Length (chunked) meet the same limit while being read.
+    let max_body = state.max_body_bytes;
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(alerts.clone())
             .app_data(auth.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(max_body)
+                    .error_handler(|err, _| routes::json_error(err)),
+            )
             .configure(routes::configure)
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()

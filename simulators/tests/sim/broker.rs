@@ -199,10 +199,17 @@ async fn ioc_counts_the_simulators_malformed_messages_as_rejected_not_lost() {
     let s = load(&Overrides { file: None, env }).expect("settings");
     let app = ioc::Application::build(s).await.expect("ioc starts");
     let (http, mqtt_port) = (app.http_addr(), app.mqtt_addr().1);
+    // A loopback ioc without keys makes a one-run admin token; /metrics needs one.
+    let token = app.bootstrap_token().expect("one-run token").to_owned();
     let shutdown = app.shutdown_token();
     let task = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let get = |path: &str| client.get(format!("http://{http}{path}")).send();
+    let get = |path: &str| {
+        client
+            .get(format!("http://{http}{path}"))
+            .bearer_auth(&token)
+            .send()
+    };
     eventually(|| async {
         get("/readyz")
             .await

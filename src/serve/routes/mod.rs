@@ -63,7 +63,6 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     .route("/ui/{file}", web::get().to(dashboard::asset))
     .service(
         web::scope("/api/v1")
-            .app_data(web::JsonConfig::default().error_handler(|err, _| json_error(err)))
             .route("/whoami", web::get().to(admin::whoami))
             .route("/city", web::get().to(dashboard::city))
             .route("/sensors", web::get().to(sensors::list))
@@ -91,14 +90,12 @@ async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError
     })
 }
 
-fn json_error(err: actix_web::error::JsonPayloadError) -> actix_web::Error {
+pub(super) fn json_error(err: actix_web::error::JsonPayloadError) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as E;
     match err {
-        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => ApiError::PayloadTooLarge {
-            size: 0,
-            max: limit,
+        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge { max: limit }.into()
         }
-        .into(),
         other => ApiError::InvalidBody(other.to_string()).into(),
     }
 }
