@@ -13,10 +13,23 @@ use crate::auth::{Auth, Principal, Scope};
 /// How long an unauthenticated connection may stay open without an `auth` message.
 pub const AUTH_DEADLINE: Duration = Duration::from_secs(10);
 
-/// The connection's identity, and the verifier for an `auth` message.
+/// The connection's identity, the credential it came with, and the verifier. The credential
+/// is checked again at every heartbeat, so a revoked key or an expired token closes the
+/// connection within one `push.ping_interval_ms`.
 pub struct Authn {
     pub principal: Option<Principal>,
+    pub token: Option<String>,
     pub auth: Arc<Auth>,
+}
+
+impl Authn {
+    /// False once the credential no longer authenticates (revoked, expired).
+    pub fn still_valid(&self) -> bool {
+        match &self.token {
+            Some(t) => self.auth.authenticate(t).is_ok(),
+            None => true,
+        }
+    }
 }
 
 /// The city registry and the live state's sensors, for resolving stream names.

@@ -11,10 +11,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
+use actix_ws::{Message, MessageStream, Session};
 use bytestring::ByteString;
 
 use super::access::{Authn, ScopedCatalog, AUTH_DEADLINE};
+use super::end::End;
 use super::frame;
 use super::hub::Start;
 use super::mailbox::Mailbox;
@@ -30,48 +31,6 @@ pub const HARD_FRAME_LIMIT: usize = 64 * 1024;
 
 /// Frames taken from the mailbox per send burst.
 const BATCH: usize = 64;
-
-/// Why a connection ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum End {
-    ClientClosed,
-    Shutdown,
-    SendTimeout,
-    Heartbeat,
-    BadMessages,
-    FrameTooLarge,
-    Unauthenticated,
-}
-
-impl End {
-    /// The `reason` label when the server dropped the client.
-    fn dropped(self) -> Option<&'static str> {
-        match self {
-            End::SendTimeout => Some("send_timeout"),
-            End::Heartbeat => Some("heartbeat_timeout"),
-            End::BadMessages => Some("bad_messages"),
-            End::FrameTooLarge => Some("frame_too_large"),
-            End::Unauthenticated => Some("unauthenticated"),
-            End::ClientClosed | End::Shutdown => None,
-        }
-    }
-
-    fn close(self) -> Option<CloseReason> {
-        let (code, why) = match self {
-            End::ClientClosed => return None,
-            End::Shutdown => (CloseCode::Away, "server shutting down"),
-            End::SendTimeout => (CloseCode::Policy, "not reading"),
-            End::Heartbeat => (CloseCode::Policy, "no pong"),
-            End::BadMessages => (CloseCode::Policy, "too many bad messages"),
-            End::FrameTooLarge => (CloseCode::Size, "frame too large"),
-            End::Unauthenticated => (CloseCode::Policy, "authentication required"),
-        };
-        Some(CloseReason {
-            code,
-            description: Some(why.to_owned()),
-        })
-    }
-}
 
 struct Conn {
     admitted: Admitted,
@@ -133,6 +92,8 @@ pub async fn serve_connection(
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > cfg.client_timeout {
                         Err(End::Heartbeat)
+                    } else if !conn.authn.still_valid() {
+                        Err(End::Revoked)
                     } else {
                         conn.send(Out::Ping).await
                     }
@@ -284,6 +245,7 @@ impl Conn {
             Ok(p) => {
                 let f = frame::authenticated(id, &p, now_ms());
                 self.authn.principal = Some(p);
+                self.authn.token = Some(token.to_owned());
                 self.send_control(f).await
             }
             Err(e) => {

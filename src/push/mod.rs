@@ -14,6 +14,7 @@
 
 mod access;
 mod connection;
+mod end;
 mod frame;
 mod hub;
 mod mailbox;

@@ -5,7 +5,7 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, ResponseError};
 
@@ -72,9 +72,9 @@ fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
                 .into(),
         ));
     }
-    let token = bearer(req).or_else(|| {
+    let token = bearer(req.headers()).or_else(|| {
         (pattern == STREAM_ROUTE)
-            .then(|| subprotocol_token(req))
+            .then(|| subprotocol_token(req.headers()))
             .flatten()
     });
     let Some(token) = token else {
@@ -134,8 +134,8 @@ fn content_length(req: &ServiceRequest) -> Option<u64> {
         .ok()
 }
 
-fn bearer(req: &ServiceRequest) -> Option<String> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -143,8 +143,8 @@ fn bearer(req: &ServiceRequest) -> Option<String> {
 }
 
 /// The token offered as `ioc.bearer.<token>` in `Sec-WebSocket-Protocol`.
-fn subprotocol_token(req: &ServiceRequest) -> Option<String> {
-    req.headers()
+pub(crate) fn subprotocol_token(headers: &HeaderMap) -> Option<String> {
+    headers
         .get_all(header::SEC_WEBSOCKET_PROTOCOL)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))

@@ -626,3 +626,35 @@ async fn a_non_loopback_listen_without_auth_refuses_to_start_and_starts_with_a_k
     app.shutdown_token().cancel();
     app.run_until_stopped().await.expect("stops");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_a_key_closes_its_open_websocket() {
+    let app = spawn_app_with(
+        BrokerKind::Embedded,
+        &[("IOC__PUSH__PING_INTERVAL_MS", "300")],
+    )
+    .await;
+    let key = app.create_key("viewer", &[]).await;
+    let (mut ws, _) = connect_as(&app, &key).await;
+    send(
+        &mut ws,
+        json!({"op": "subscribe", "id": "s", "streams": ["kpi"]}),
+    )
+    .await;
+    assert_eq!(next_json(&mut ws).await["type"], "subscribed");
+    let (_, keys) = app.get("/api/v1/admin/keys").await;
+    let id = keys["keys"][0]["id"].as_str().expect("id").to_owned();
+    let (status, _) = call(
+        &app,
+        &app.http,
+        "DELETE",
+        &format!("/api/v1/admin/keys/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert!(
+        closed_with_policy(&mut ws).await,
+        "closed (1008) at the next heartbeat"
+    );
+}

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::serve::{ApiError, AppState};
+use crate::serve::{guard, ApiError, AppState};
 
 /// Admits the connection (within `push.max_connections`), completes the handshake and runs the
 /// connection on this worker.
@@ -22,8 +22,12 @@ pub(super) async fn stream(
     let (response, session, messages) =
         actix_ws::handle_with_protocols(&req, body, &[crate::serve::guard::PROTOCOL])
             .map_err(|e| ApiError::WebSocketRequired(e.to_string()))?;
+    let token = principal.as_ref().and_then(|_| {
+        guard::bearer(req.headers()).or_else(|| guard::subprotocol_token(req.headers()))
+    });
     let authn = crate::push::Authn {
         principal: principal.map(|p| p.into_inner()),
+        token,
         auth: state.auth.clone(),
     };
     actix_web::rt::spawn(crate::push::serve_connection(
