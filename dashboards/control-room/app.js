@@ -237,7 +237,7 @@ function select(kind, id) {
   history.replaceState(null, '', kind ? `#${kind}=${encodeURIComponent(id)}` : location.pathname + location.search);
   for (const [d, p] of state.map.districts) p.classList.toggle('selected', kind === 'district' && d === id);
   renderStatus();
-  live.follow(kind === 'sensor' ? `sensor/${id}` : null);
+  live?.follow(kind === 'sensor' ? `sensor/${id}` : null);
   renderDetails();
   loadTrends();
 }
@@ -406,7 +406,32 @@ function onConnState(s) {
   badge.textContent = t(`conn_${s}`);
 }
 
-const live = new LiveStream(['kpi', 'alerts', 'sensor-status', 'indicators'], onData, onConnState);
+// Made once signed in. A key limited to part of the city may not subscribe to the whole-city
+// streams (kpi, alerts, sensor-status); it gets its indicators live and polls the REST API,
+// which answers within its scope, for the rest.
+let live = null;
+const WHOLE_CITY = ['kpi', 'alerts', 'sensor-status', 'indicators'];
+const SCOPED_POLL_MS = 5000;
+
+async function pollScoped() {
+  const [kpi, open, sensors] = await Promise.all([
+    api('/api/v1/kpi'),
+    api('/api/v1/alerts?state=open'),
+    api('/api/v1/sensors'),
+  ]);
+  onData({ stream: 'kpi', type: 'snapshot', data: kpi, as_of: kpi.as_of });
+  onData({ stream: 'alerts', type: 'snapshot', data: { open: open.alerts } });
+  onData({ stream: 'sensor-status', type: 'snapshot', data: { sensors: sensors.sensors } });
+}
+
+function startLive(scoped) {
+  live = new LiveStream(scoped ? ['indicators'] : WHOLE_CITY, onData, onConnState);
+  if (scoped) {
+    const poll = () => pollScoped().catch((e) => console.error('poll', e));
+    poll();
+    setInterval(poll, SCOPED_POLL_MS);
+  }
+}
 
 // --- Start ---------------------------------------------------------------------------------
 
@@ -454,7 +479,8 @@ async function start() {
   setInterval(() => { if (state.sel) loadTrends(); }, 300_000);
 
   const me = await api('/api/v1/whoami');
-  $('#who').textContent = `${me.role}${me.scope.domains.length + me.scope.districts.length ? ' · ' + [...me.scope.domains, ...me.scope.districts].join(', ') : ''}`;
+  const scope = [...me.scope.domains, ...me.scope.districts];
+  $('#who').textContent = `${me.role}${scope.length ? ` · ${scope.join(', ')}` : ''}`;
   state.city = await api('/api/v1/city');
   $('#city-name').textContent = state.city.name;
   const byDomain = {};
@@ -464,6 +490,7 @@ async function start() {
   renderMap();
   renderStatus();
   alerts.render();
+  startLive(scope.length > 0);
   const m = /^#(district|sensor)=(.+)$/.exec(location.hash);
   if (m) select(m[1], decodeURIComponent(m[2]));
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{free_port, spawn_app_in, BrokerKind, Publisher, TestApp};
+use crate::helpers::{free_port, spawn_app, spawn_app_in, BrokerKind, Publisher, TestApp};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -600,4 +600,69 @@ async fn the_page_and_its_assets_are_served_from_the_binary_with_security_header
         road["lat"].is_f64() && road["lon"].is_f64() && road["expected_interval_s"] == 15.0,
         "{road}"
     );
+}
+
+/// Without a token the page asks for one; a refused token says why; a department key signs
+/// in and the page shows its role and scope, with only its districts on the map.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_asks_for_a_token_and_signs_in_with_a_scoped_key() {
+    require_browser();
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let key = app
+        .create_key("department", &["district:hai-chau", "district:son-tra"])
+        .await;
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/")).await;
+    let login_open = || async {
+        browser
+            .js("return document.querySelector('#login').open;")
+            .await
+            == true
+    };
+    within(
+        "the sign-in form opens",
+        Duration::from_secs(20),
+        login_open,
+    )
+    .await;
+
+    browser
+        .type_into(
+            "#login-token",
+            "ioc_000000000000_000000000000000000000000000000000000000000000000",
+        )
+        .await;
+    browser.click("#login-form button[type=submit]").await;
+    within(
+        "a refused token reopens the form with the reason",
+        Duration::from_secs(20),
+        || async {
+            let why = browser
+                .js("return document.querySelector('#login-error').textContent;")
+                .await;
+            login_open().await && why.as_str().is_some_and(|w| w.contains("not valid"))
+        },
+    )
+    .await;
+
+    browser.type_into("#login-token", &key).await;
+    browser.click("#login-form button[type=submit]").await;
+    within(
+        "signed in as the department, its two districts drawn",
+        Duration::from_secs(30),
+        || async {
+            let s = browser
+                .js("return { who: document.querySelector('#who').textContent, \
+                 areas: document.querySelectorAll('#map path.district').length, \
+                 open: document.querySelector('#login').open, \
+                 online: document.querySelector('#kpi-online .value').textContent };")
+                .await;
+            s["open"] == false
+                && s["who"]
+                    .as_str()
+                    .is_some_and(|w| w.starts_with("department") && w.contains("hai-chau"))
+                && s["areas"] == 2
+        },
+    )
+    .await;
 }
