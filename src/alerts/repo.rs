@@ -4,7 +4,6 @@
 //! store's writer holds the lock.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -77,20 +76,11 @@ impl AlertRepo {
     /// Opens (creating if needed) the database at `path` and the alert tables in it. Open the
     /// main store first: it puts the file in WAL mode, which this connection then shares.
     pub fn open(path: &Path) -> Result<AlertRepo, RepoError> {
-        let open_err = |cause| RepoError::Open {
-            path: path.to_owned(),
-            cause,
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            // A failure shows up as an open error just below, with the path.
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let conn = Connection::open(path).map_err(open_err)?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(open_err)?;
-        conn.execute_batch(SCHEMA).map_err(open_err)?;
+        let conn =
+            crate::store::open_side_connection(path, SCHEMA).map_err(|cause| RepoError::Open {
+                path: path.to_owned(),
+                cause,
+            })?;
         Ok(AlertRepo { conn })
     }
 

@@ -3,7 +3,6 @@
 //! and written rarely; a key change and its audit entry commit together.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
@@ -92,20 +91,11 @@ pub struct KeyRepo {
 impl KeyRepo {
     /// Opens (creating if needed) the key and audit tables in the database at `path`.
     pub fn open(path: &Path) -> Result<KeyRepo, RepoError> {
-        let open_err = |cause| RepoError::Open {
-            path: path.to_owned(),
-            cause,
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            // A failure shows up as an open error just below, with the path.
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let conn = Connection::open(path).map_err(open_err)?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(open_err)?;
-        conn.execute_batch(SCHEMA).map_err(open_err)?;
+        let conn =
+            crate::store::open_side_connection(path, SCHEMA).map_err(|cause| RepoError::Open {
+                path: path.to_owned(),
+                cause,
+            })?;
         Ok(KeyRepo { conn })
     }
 

@@ -6,12 +6,14 @@
 
 mod error;
 mod plan;
+mod side;
 mod sqlite;
 mod types;
 mod writer;
 
 pub use error::StoreError;
 pub use plan::{fold, plan, Plan, PlanError, Resolution};
+pub use side::open_side_connection;
 pub use sqlite::SqliteStore;
 pub use types::{
     Agg, OutboxEntry, OutboxStats, Point, RetentionPolicy, RetentionReport, Row, Scope,
