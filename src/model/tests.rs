@@ -225,6 +225,21 @@ fn a_senml_pack_of_base_fields_only_is_rejected_with_a_reason() {
 }
 
 #[test]
+fn a_bad_topic_level_is_quoted_back_truncated() {
+    // Found by the fuzz target `decode`: a topic level of any length was quoted in full, so
+    // one rejection logged for /api/v1/ingest/rejections could hold a whole 64 KiB topic.
+    let topic = format!("city/{}/hai-chau/tl-0042", "\u{1a}".repeat(5000));
+    let d = decode(&topic, r#"{"vehicle_count": 1}"#);
+    assert_eq!(reasons(&d), ["bad_topic"]);
+    assert!(
+        d.rejections[0].detail.len() < 600,
+        "{}",
+        d.rejections[0].detail
+    );
+    assert!(d.rejections[0].detail.contains("domain level"));
+}
+
+#[test]
 fn a_city_with_a_sensor_in_an_unknown_district_names_the_entry() {
     let s = load(&Overrides::default()).expect("defaults");
     let mut cfg = load_city(&s).expect("demo");
