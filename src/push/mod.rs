@@ -15,12 +15,16 @@
 mod connection;
 mod frame;
 mod hub;
+#[doc(hidden)]
+pub mod invariants;
 mod mailbox;
 mod producer;
 pub mod protocol;
 mod rate;
 pub mod stream;
 
+#[cfg(test)]
+mod fuzz_tests;
 #[cfg(test)]
 mod tests;
 
