@@ -3,6 +3,8 @@
 
 mod city;
 mod decode;
+#[doc(hidden)]
+pub mod invariants;
 mod reading;
 mod rejection;
 mod senml;
@@ -19,5 +21,7 @@ pub use rejection::{Reason, Rejection};
 pub use timestamp::{now_ms, parse_rfc3339_ms, MIN_VALID_TS_MS};
 pub use topic::{parse_topic, TopicParts};
 
+#[cfg(test)]
+pub(crate) mod fuzz_tests;
 #[cfg(test)]
 mod tests;

@@ -23,6 +23,7 @@ pub(super) fn looks_like_senml(items: &[Value]) -> bool {
 }
 
 pub(super) fn decode_pack(t: &Target, items: &[Value], out: &mut Decoded) {
+    let before = (out.readings.len(), out.rejections.len());
     let mut base_name = String::new();
     let mut base_time = 0.0_f64;
     let mut base_value = 0.0_f64;
@@ -86,6 +87,13 @@ pub(super) fn decode_pack(t: &Target, items: &[Value], out: &mut Decoded) {
             }),
             Err(r) => out.rejections.push(r),
         }
+    }
+    if (out.readings.len(), out.rejections.len()) == before {
+        // Only base fields: nothing to store, and a rejected message must say why.
+        out.rejections.push(Rejection::whole(
+            Reason::NoValidMetric,
+            "SenML pack has no record with a name or value, only base fields",
+        ));
     }
 }
 

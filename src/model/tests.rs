@@ -213,6 +213,33 @@ fn senml_packs_resolve_names_and_times() {
 }
 
 #[test]
+fn a_senml_pack_of_base_fields_only_is_rejected_with_a_reason() {
+    // Found by the fuzz target `decode` (docs/fuzzing.md): such a pack had no reading and no
+    // rejection, so the message counted as rejected with no reason counted or logged.
+    let d = decode(
+        "city/environment/hai-chau/aq-0019",
+        r#"[{"bn": "urn:dev:aq-0019:", "bt": 1763880000}, {"bv": 1}]"#,
+    );
+    assert_eq!(d.outcome(), Outcome::Rejected);
+    assert_eq!(reasons(&d), ["no_valid_metric"]);
+}
+
+#[test]
+fn a_bad_topic_level_is_quoted_back_truncated() {
+    // Found by the fuzz target `decode`: a topic level of any length was quoted in full, so
+    // one rejection logged for /api/v1/ingest/rejections could hold a whole 64 KiB topic.
+    let topic = format!("city/{}/hai-chau/tl-0042", "\u{1a}".repeat(5000));
+    let d = decode(&topic, r#"{"vehicle_count": 1}"#);
+    assert_eq!(reasons(&d), ["bad_topic"]);
+    assert!(
+        d.rejections[0].detail.len() < 600,
+        "{}",
+        d.rejections[0].detail
+    );
+    assert!(d.rejections[0].detail.contains("domain level"));
+}
+
+#[test]
 fn a_city_with_a_sensor_in_an_unknown_district_names_the_entry() {
     let s = load(&Overrides::default()).expect("defaults");
     let mut cfg = load_city(&s).expect("demo");

@@ -1,6 +1,7 @@
 //! Topic routing: `{prefix}/{domain}/{district}/{sensor_id}`.
 
 use super::city::is_valid_id;
+use super::rejection::truncate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TopicParts<'a> {
@@ -31,7 +32,8 @@ pub fn parse_topic<'a>(prefix: &str, topic: &'a str) -> Result<TopicParts<'a>, S
     ] {
         if !is_valid_id(level) {
             return Err(format!(
-                "{what} level {level:?} must be 1 to 64 letters, digits, '-', '_' or '.'"
+                "{what} level {:?} must be 1 to 64 letters, digits, '-', '_' or '.'",
+                truncate(level, 64)
             ));
         }
     }

@@ -17,12 +17,16 @@ mod connection;
 mod end;
 mod frame;
 mod hub;
+#[doc(hidden)]
+pub mod invariants;
 mod mailbox;
 mod producer;
 pub mod protocol;
 mod rate;
 pub mod stream;
 
+#[cfg(test)]
+mod fuzz_tests;
 #[cfg(test)]
 mod tests;
 
