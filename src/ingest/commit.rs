@@ -2,10 +2,9 @@
 //! message to the broker. Messages arrive in arrival order, so PUBACKs leave in that order too
 //! (MQTT 3.1.1 §4.6).
 
-use rumqttc::{AsyncClient, Publish};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{InFlight, Sinks};
+use super::{AckToken, InFlight, Sinks};
 use std::sync::Arc;
 
 use crate::alerts::reading_observations;
@@ -14,7 +13,7 @@ use crate::store::Committed;
 
 pub(super) async fn run(
     mut committed: mpsc::Receiver<Committed<InFlight>>,
-    client: AsyncClient,
+    acks: mpsc::Sender<AckToken>,
     city: Arc<City>,
     sinks: Sinks,
     drained: oneshot::Sender<()>,
@@ -46,16 +45,8 @@ pub(super) async fn run(
             }
         }
         if c.message.ack.qos != rumqttc::QoS::AtMostOnce {
-            let publish = Publish {
-                dup: false,
-                qos: c.message.ack.qos,
-                retain: false,
-                topic: String::new(),
-                pkid: c.message.ack.pkid,
-                payload: bytes::Bytes::new(),
-            };
-            // Fails only when the event loop is gone (shutdown); the broker then redelivers.
-            let _ = client.ack(&publish).await;
+            // Fails only when the event-loop task is gone (shutdown); the broker then redelivers.
+            let _ = acks.send(c.message.ack).await;
         }
     }
     let _ = drained.send(());
