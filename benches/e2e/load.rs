@@ -180,8 +180,9 @@ pub fn start(
     qos: u8,
     rate: Option<f64>,
     stop: Arc<AtomicBool>,
-) -> Arc<Counters> {
+) -> (Arc<Counters>, Vec<tokio::task::JoinHandle<()>>) {
     let counters = Arc::new(Counters::default());
+    let mut tasks = Vec::with_capacity(conns);
     let mut groups: Vec<Vec<SimSensor>> = (0..conns).map(|_| Vec::new()).collect();
     for (i, s) in sensors.drain(..).enumerate() {
         groups[i % conns].push(s);
@@ -195,7 +196,7 @@ pub fn start(
             sensors: group,
         };
         let (stop, c) = (stop.clone(), counters.clone());
-        tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             let stopped = stop.clone();
             if let Err(e) = conn.run(stop, c).await {
                 if stopped.load(Ordering::Relaxed) {
@@ -203,7 +204,16 @@ pub fn start(
                 }
                 eprintln!("load connection {id}: {e:#}");
             }
-        });
+        }));
     }
-    counters
+    (counters, tasks)
+}
+
+/// Waits (at most 10 s) until every connection has finished its last write after `stop`.
+pub async fn finished(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    let _ = tokio::time::timeout(
+        Duration::from_secs(10),
+        futures_util::future::join_all(tasks),
+    )
+    .await;
 }

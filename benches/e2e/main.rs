@@ -123,7 +123,7 @@ async fn broker_alone(a: &Args, city: &City, qos: u8) -> anyhow::Result<f64> {
     ));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let stop = Arc::new(AtomicBool::new(false));
-    let load = load::start(port, load::sensors(city), a.conns, qos, None, stop.clone());
+    let (load, _tasks) = load::start(port, load::sensors(city), a.conns, qos, None, stop.clone());
     tokio::time::sleep(Duration::from_secs(a.warmup)).await;
     let (r0, p0, b0, t0) = (
         received.load(Ordering::Relaxed),
@@ -173,7 +173,7 @@ async fn ioc_run(
     let sensors = load::sensors(city);
     let per_msg = load::readings_per_message(&sensors);
     let stop = Arc::new(AtomicBool::new(false));
-    let load = load::start(port, sensors, a.conns, qos, rate, stop.clone());
+    let (load, load_tasks) = load::start(port, sensors, a.conns, qos, rate, stop.clone());
     tokio::time::sleep(Duration::from_secs(a.warmup)).await;
     rec.recording.store(true, Ordering::Relaxed);
     let published = || load.readings.load(Ordering::Relaxed);
@@ -194,7 +194,7 @@ async fn ioc_run(
     );
     rec.recording.store(false, Ordering::Relaxed);
     stop.store(true, Ordering::Relaxed);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    load::finished(load_tasks).await;
     let total = published();
     // Drain: wait until everything published is stored, or nothing moves for 5 s.
     let drain0 = Instant::now();

@@ -79,6 +79,7 @@ pub struct Ioc {
 
 /// Starts the release `ioc` binary: external broker on `mqtt_port`, SQLite store in `dir`,
 /// durable commits (`store.fsync = "full"`, the default), manual acknowledgements after commit.
+/// Other `IOC__…` variables in the bench's environment pass through (for experiments).
 pub async fn start_ioc(dir: &Path, mqtt_port: u16, city: Option<&Path>) -> anyhow::Result<Ioc> {
     let http = free_port()?;
     let binary =
@@ -97,7 +98,10 @@ pub async fn start_ioc(dir: &Path, mqtt_port: u16, city: Option<&Path>) -> anyho
         .env("IOC__MQTT__URL", format!("mqtt://127.0.0.1:{mqtt_port}"))
         .env("IOC__MQTT__CLIENT_ID", format!("ioc-e2e-{mqtt_port}"))
         .env("IOC__STORE__PATH", dir.join(format!("ioc-{mqtt_port}.db")))
-        .env("IOC__STORE__FSYNC", "full")
+        .env(
+            "IOC__STORE__FSYNC",
+            std::env::var("IOC__STORE__FSYNC").unwrap_or_else(|_| "full".to_owned()),
+        )
         .env("IOC__PUSH__MAX_CONNECTIONS", "20000")
         .env("IOC__LOG__FILTER", "warn,rumqttd=off")
         .stdout(std::fs::File::create(
