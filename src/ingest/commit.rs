@@ -1,41 +1,54 @@
 //! After the commit: fold the fresh readings into the live state, then acknowledge the
-//! message to the broker. Messages arrive in arrival order, so PUBACKs leave in that order too
-//! (MQTT 3.1.1 §4.6).
+//! messages to the broker (through the event-loop task). Messages arrive in arrival order, so
+//! PUBACKs leave in that order too (MQTT 3.1.1 §4.6).
+//!
+//! Whatever has been committed and is waiting is handled together: one live-state lock, one
+//! pass of the alert rules, then the acks in order. Under load that is a writer batch at a
+//! time; at a trickle, one message.
 
-use rumqttc::{AsyncClient, Publish};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{InFlight, Sinks};
+use super::{AckToken, InFlight, Sinks};
 use std::sync::Arc;
 
 use crate::alerts::reading_observations;
 use crate::model::{now_ms, City, Reading};
 use crate::store::Committed;
 
+/// Committed messages handled under one lock at most (bounds how long the lock is held).
+const MAX_GROUP: usize = 1024;
+
 pub(super) async fn run(
     mut committed: mpsc::Receiver<Committed<InFlight>>,
-    client: AsyncClient,
+    acks: mpsc::Sender<AckToken>,
     city: Arc<City>,
     sinks: Sinks,
     drained: oneshot::Sender<()>,
 ) {
+    let mut group: Vec<Committed<InFlight>> = Vec::with_capacity(MAX_GROUP);
     let mut fresh_readings: Vec<Reading> = Vec::new();
-    while let Some(c) = committed.recv().await {
+    while committed.recv_many(&mut group, MAX_GROUP).await > 0 {
         fresh_readings.clear();
-        let duplicates = c.fresh.iter().filter(|f| !**f).count() as u64;
-        let sensor = c.readings.first().map(|r| r.sensor.clone());
-        fresh_readings.extend(
-            c.readings
-                .into_iter()
-                .zip(c.fresh)
-                .filter(|(_, f)| *f)
-                .map(|(r, _)| r),
-        );
-        if !fresh_readings.is_empty() || duplicates > 0 {
+        {
             let mut live = sinks.live.write().unwrap_or_else(|p| p.into_inner());
-            live.apply(&fresh_readings, c.message.received_ms);
-            if let (Some(sensor), true) = (sensor, duplicates > 0) {
-                live.note_duplicates(&sensor, duplicates);
+            for c in group.iter_mut() {
+                let duplicates = c.fresh.iter().filter(|f| !**f).count() as u64;
+                let start = fresh_readings.len();
+                let readings = std::mem::take(&mut c.readings);
+                let sensor = readings.first().map(|r| r.sensor.clone());
+                fresh_readings.extend(
+                    readings
+                        .into_iter()
+                        .zip(c.fresh.iter())
+                        .filter(|(_, f)| **f)
+                        .map(|(r, _)| r),
+                );
+                if fresh_readings.len() > start || duplicates > 0 {
+                    live.apply(&fresh_readings[start..], c.message.received_ms);
+                    if let (Some(sensor), true) = (sensor, duplicates > 0) {
+                        live.note_duplicates(&sensor, duplicates);
+                    }
+                }
             }
         }
         if !fresh_readings.is_empty() {
@@ -45,17 +58,12 @@ pub(super) async fn run(
                 tracing::error!(error = %e, "alert changes could not be stored");
             }
         }
-        if c.message.ack.qos != rumqttc::QoS::AtMostOnce {
-            let publish = Publish {
-                dup: false,
-                qos: c.message.ack.qos,
-                retain: false,
-                topic: String::new(),
-                pkid: c.message.ack.pkid,
-                payload: bytes::Bytes::new(),
-            };
-            // Fails only when the event loop is gone (shutdown); the broker then redelivers.
-            let _ = client.ack(&publish).await;
+        for c in group.drain(..) {
+            if c.message.ack.qos != rumqttc::QoS::AtMostOnce {
+                // Fails only when the event-loop task is gone (shutdown); the broker then
+                // redelivers.
+                let _ = acks.send(c.message.ack).await;
+            }
         }
     }
     let _ = drained.send(());

@@ -47,6 +47,10 @@ use crate::telemetry::Metrics;
 pub struct AckToken {
     pub pkid: u16,
     pub qos: rumqttc::QoS,
+    /// Which broker connection delivered the message (counts CONNACKs). A packet id means
+    /// nothing on a later connection, so an ack from an earlier one is dropped: the broker
+    /// redelivers the message and the store recognises the copy.
+    pub connection: u64,
 }
 
 /// One MQTT message as it left the event loop.
@@ -100,15 +104,19 @@ impl Ingest {
     ) -> Result<Ingest, OptionsError> {
         let mut options = mqtt_options(&settings.mqtt, url)?;
         options.set_manual_acks(true);
-        // Acks wait in the client's request channel until the event loop sends them. Every
-        // message taken and not yet acknowledged sits in one of the queues below, so a channel
-        // larger than all of them together never blocks the commit stage while the event loop
-        // waits on the first queue.
+        // PUBACKs do not go through the client's request channel: the event loop takes at most
+        // one request per poll but up to ten messages, so under sustained QoS 1 load acks would
+        // pile up there until the commit stage blocked on a full channel while the event loop
+        // waited on the pipeline: a deadlock. They go to the event-loop task on their own
+        // channel instead, which it drains at every await and writes in batches (one flush).
+        // Every message taken and not yet acknowledged sits in one of the queues below, so a
+        // channel larger than all of them together never blocks the commit stage.
         let in_pipeline = settings.ingest.queue_capacity
-            + settings.store.writer_queue_messages
+            + settings.store.writer_queue_messages * 2
             + settings.store.max_batch_readings
             + 64;
-        let (client, eventloop) = rumqttc::AsyncClient::new(options, in_pipeline + 64);
+        let (client, eventloop) = rumqttc::AsyncClient::new(options, 64);
+        let (acks_tx, acks_rx) = mpsc::channel(in_pipeline);
         let (queue_tx, queue_rx) = mpsc::channel(settings.ingest.queue_capacity);
         let (writer_tx, writer_rx) = mpsc::channel(settings.store.writer_queue_messages);
         let (committed_tx, committed_rx) = mpsc::channel(settings.store.writer_queue_messages);
@@ -125,6 +133,8 @@ impl Ingest {
             connection::Connection {
                 client: client.clone(),
                 queue: Some(queue_tx),
+                acks: acks_rx,
+                connection_no: 0,
                 status: status_tx,
                 resubscribe: resubscribe.clone(),
                 metrics: sinks.metrics.clone(),
@@ -162,7 +172,7 @@ impl Ingest {
         .map_err(|e| OptionsError::Thread(e.to_string()))?;
         let commit = tokio::spawn(commit::run(
             committed_rx,
-            client,
+            acks_tx,
             city.clone(),
             sinks,
             drained_tx,

@@ -5,11 +5,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
+use prometheus::IntCounter;
 use tokio::sync::mpsc;
 
 use super::rejections::RejectionRecord;
 use super::{InFlight, RawMessage, Sinks};
-use crate::model::{City, Decoded, Decoder, DecoderLimits, Reason, Rejection};
+use crate::model::{City, Decoded, Decoder, DecoderLimits, DomainIdx, Outcome, Reason, Rejection};
 use crate::store::Pending;
 use crate::telemetry::metrics_domain_label;
 
@@ -20,6 +21,15 @@ pub(super) struct Worker {
     /// Unregistered sensors admitted so far; bounded by `max_unregistered`.
     unregistered: HashSet<Arc<str>>,
     max_unregistered: usize,
+    /// Per-message counters resolved once (label lookups hash their values on every call):
+    /// index 0 is the unknown domain, then the city's domains in order.
+    counters: Vec<DomainCounters>,
+}
+
+struct DomainCounters {
+    /// By `Outcome::ALL` position.
+    messages: [IntCounter; 3],
+    readings: IntCounter,
 }
 
 /// Runs until the queue closes; then closes the writer's input, so the pipeline drains.
@@ -49,12 +59,26 @@ impl Worker {
         sinks: Sinks,
         max_unregistered: usize,
     ) -> Self {
+        let domains =
+            std::iter::once(None).chain((0..city.domains.len()).map(|d| Some(DomainIdx(d as u16))));
+        let counters = domains
+            .map(|d| {
+                let label = metrics_domain_label(&city, d);
+                let m = &sinks.metrics;
+                DomainCounters {
+                    messages: Outcome::ALL
+                        .map(|o| m.ingest_messages.with_label_values(&[label, o.as_str()])),
+                    readings: m.ingest_readings.with_label_values(&[label]),
+                }
+            })
+            .collect();
         Worker {
             city,
             limits,
             sinks,
             unregistered: HashSet::new(),
             max_unregistered,
+            counters,
         }
     }
 
@@ -69,13 +93,13 @@ impl Worker {
         let m = &self.sinks.metrics;
         m.ingest_decode_seconds
             .observe(started.elapsed().as_secs_f64());
-        let domain = metrics_domain_label(&self.city, decoded.domain);
-        m.ingest_messages
-            .with_label_values(&[domain, decoded.outcome().as_str()])
-            .inc();
-        m.ingest_readings
-            .with_label_values(&[domain])
-            .inc_by(decoded.readings.len() as u64);
+        let slot = decoded.domain.map_or(0, |d| usize::from(d.0) + 1);
+        if let Some(c) = self.counters.get(slot) {
+            let outcome = decoded.outcome();
+            let at = Outcome::ALL.iter().position(|o| *o == outcome).unwrap_or(0);
+            c.messages[at].inc();
+            c.readings.inc_by(decoded.readings.len() as u64);
+        }
         let readings = std::mem::take(&mut decoded.readings);
         self.log_rejections(&msg, decoded);
         Pending {

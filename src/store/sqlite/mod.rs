@@ -21,6 +21,11 @@ use super::{
 };
 use crate::model::{City, MetricIdx, Reading};
 
+/// The writer connection's page cache: negative means KiB (64 MiB).
+const WRITER_CACHE_KIB: i64 = -65_536;
+/// WAL pages between automatic checkpoints (about 80 MB of WAL at 4 KiB pages).
+const WAL_CHECKPOINT_PAGES: i64 = 20_000;
+
 pub struct SqliteStore {
     path: PathBuf,
     city: Arc<City>,
@@ -64,6 +69,14 @@ impl SqliteStore {
             if durable_fsync { "FULL" } else { "NORMAL" },
         )
         .map_err(open_err)?;
+        // Each batch touches the tail of every series in three B-trees (raw, 1-minute and
+        // 1-hour rollups): with SQLite's default 2 MB cache, pages spill and are re-read within
+        // a transaction, and the default checkpoint (1,000 pages) copies them again after
+        // nearly every commit (docs/performance.md, "Where the write time goes").
+        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
+            .map_err(open_err)?;
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
+            .map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(open_err)?;
         schema::migrate(&conn, path)?;

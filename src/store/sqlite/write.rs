@@ -102,19 +102,39 @@ fn write_in(
     let mut seq_put = tx.prepare_cached(
         "INSERT OR REPLACE INTO seq_seen (sensor_key, metric_key, seq, ts) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    let mut fresh = Vec::with_capacity(readings.len());
-    let mut minutes: HashMap<BucketKey, Row> = HashMap::new();
-    let mut hours: HashMap<BucketKey, Row> = HashMap::new();
+    // Keys once per reading; the readings of one message share their sensor's `Arc`.
+    let mut keyed: Vec<(i64, i64)> = Vec::with_capacity(readings.len());
+    let mut last: Option<(&Arc<str>, i64)> = None;
     for r in readings {
-        let sk = keys.sensor(tx, r)?;
-        let mk = keys.metric(tx, r.metric)?;
+        let sk = match last {
+            Some((s, k)) if Arc::ptr_eq(s, &r.sensor) => k,
+            _ => keys.sensor(tx, r)?,
+        };
+        last = Some((&r.sensor, sk));
+        keyed.push((sk, keys.metric(tx, r.metric)?));
+    }
+    // Series by series, each in arrival order (a stable sort, so duplicates and receipt-time
+    // shifts resolve exactly as in arrival order: they only ever involve one series).
+    // Consecutive inserts then land on the same leaf pages, and each series' rollup buckets
+    // are adjacent, merged without hashing.
+    let mut order: Vec<usize> = (0..readings.len()).collect();
+    order.sort_by_key(|&i| keyed[i]);
+    let mut fresh = vec![false; readings.len()];
+    let mut minutes: Vec<(BucketKey, Row)> = Vec::new();
+    let mut hours: Vec<(BucketKey, Row)> = Vec::new();
+    let (mut series, mut series_m, mut series_h) = (None, 0, 0);
+    for i in order {
+        let (r, (sk, mk)) = (&readings[i], keyed[i]);
+        if series != Some((sk, mk)) {
+            series = Some((sk, mk));
+            (series_m, series_h) = (minutes.len(), hours.len());
+        }
         let seq = r.seq.map(|s| s as i64);
         if let (true, Some(seq)) = (r.ts_received, seq) {
             let seen: Option<i64> = seq_seen
                 .query_row(params![sk, mk, seq], |row| row.get(0))
                 .optional()?;
             if seen.is_some_and(|ts| (ts - r.ts_ms).abs() <= SEQ_WINDOW_MS) {
-                fresh.push(false);
                 continue;
             }
             seq_put.execute(params![sk, mk, seq, r.ts_ms])?;
@@ -129,20 +149,14 @@ fn write_in(
             shifts += 1;
             inserted = insert.execute(params![sk, mk, ts, r.value, seq])? == 1;
         }
-        fresh.push(inserted);
+        fresh[i] = inserted;
         if inserted {
-            merge(
-                &mut minutes,
-                (sk, mk, ts.div_euclid(60_000) * 60_000),
-                ts,
-                r.value,
-            );
-            merge(
-                &mut hours,
-                (sk, mk, ts.div_euclid(3_600_000) * 3_600_000),
-                ts,
-                r.value,
-            );
+            let minute = (sk, mk, ts.div_euclid(60_000) * 60_000);
+            merge(&mut minutes[series_m..], minute, ts, r.value)
+                .unwrap_or_else(|| minutes.push((minute, bucket(minute, ts, r.value))));
+            let hour = (sk, mk, ts.div_euclid(3_600_000) * 3_600_000);
+            merge(&mut hours[series_h..], hour, ts, r.value)
+                .unwrap_or_else(|| hours.push((hour, bucket(hour, ts, r.value))));
         }
     }
     upsert(tx, "rollup_1m", &minutes)?;
@@ -191,30 +205,29 @@ fn enqueue(
     Ok(wanted.min(room))
 }
 
-fn merge(buckets: &mut HashMap<BucketKey, Row>, key: BucketKey, ts: i64, value: f64) {
-    buckets
-        .entry(key)
-        .and_modify(|b| {
-            b.count += 1;
-            b.sum += value;
-            b.min = b.min.min(value);
-            b.max = b.max.max(value);
-            if ts >= b.last_ts {
-                b.last = value;
-                b.last_ts = ts;
-            }
-        })
-        .or_insert(Row {
-            t: key.2,
-            ..Row::raw(ts, value)
-        });
+/// Folds a reading into its bucket among one series' buckets (newest last, usually the one);
+/// `None` when the bucket is not there yet.
+fn merge(buckets: &mut [(BucketKey, Row)], key: BucketKey, ts: i64, value: f64) -> Option<()> {
+    let (_, b) = buckets.iter_mut().rev().find(|(k, _)| *k == key)?;
+    b.count += 1;
+    b.sum += value;
+    b.min = b.min.min(value);
+    b.max = b.max.max(value);
+    if ts >= b.last_ts {
+        b.last = value;
+        b.last_ts = ts;
+    }
+    Some(())
 }
 
-fn upsert(
-    tx: &Transaction,
-    table: &str,
-    buckets: &HashMap<BucketKey, Row>,
-) -> Result<(), StoreError> {
+fn bucket(key: BucketKey, ts: i64, value: f64) -> Row {
+    Row {
+        t: key.2,
+        ..Row::raw(ts, value)
+    }
+}
+
+fn upsert(tx: &Transaction, table: &str, buckets: &[(BucketKey, Row)]) -> Result<(), StoreError> {
     // In an UPDATE every right-hand side sees the old row, so `last` compares with the old last_ts.
     let sql = format!(
         "INSERT INTO {table} (sensor_key, metric_key, bucket, count, sum, min, max, last, last_ts)
@@ -226,7 +239,7 @@ fn upsert(
            last_ts = max(last_ts, excluded.last_ts)"
     );
     let mut stmt = tx.prepare_cached(&sql)?;
-    for (&(sk, mk, bucket), b) in buckets {
+    for &((sk, mk, bucket), ref b) in buckets {
         stmt.execute(params![
             sk,
             mk,
