@@ -74,6 +74,8 @@ struct Server {
     child: Child,
     http: u16,
     mqtt: u16,
+    /// A viewer key made with `ioc keys create` before the start.
+    token: Arc<str>,
     _dir: tempfile::TempDir,
 }
 
@@ -91,6 +93,18 @@ async fn start_server() -> anyhow::Result<Server> {
     // with taskset, so clients on other cores do not compete with it.
     let binary =
         std::env::var("IOC_BENCH_SERVER").unwrap_or_else(|_| env!("CARGO_BIN_EXE_ioc").to_owned());
+    let db = dir.path().join("ioc.db");
+    let made = Command::new(&binary)
+        .env("IOC__STORE__PATH", &db)
+        .args(["keys", "create", "--role", "viewer", "--label", "ws bench"])
+        .output()
+        .context("run ioc keys create")?;
+    anyhow::ensure!(
+        made.status.success(),
+        "ioc keys create: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let token: Arc<str> = String::from_utf8(made.stdout)?.trim().into();
     let mut command = match std::env::var("IOC_BENCH_SERVER_CPUS") {
         Ok(cpus) => {
             let mut c = Command::new("taskset");
@@ -102,8 +116,13 @@ async fn start_server() -> anyhow::Result<Server> {
     let child = command
         .env("IOC__HTTP__LISTEN", format!("127.0.0.1:{http}"))
         .env("IOC__BROKER__LISTEN", format!("127.0.0.1:{mqtt}"))
-        .env("IOC__STORE__PATH", dir.path().join("ioc.db"))
+        .env("IOC__STORE__PATH", &db)
         .env("IOC__PUSH__MAX_CONNECTIONS", "20000")
+        // Thousands of clients connect from one address within seconds.
+        .env("IOC__HTTP__RATE_PER_IP_PER_S", "100000")
+        .env("IOC__HTTP__RATE_PER_IP_BURST", "100000")
+        .env("IOC__HTTP__RATE_PER_KEY_PER_S", "100000")
+        .env("IOC__HTTP__RATE_PER_KEY_BURST", "100000")
         .env("IOC__LOG__FILTER", "error,rumqttd=off")
         .stdout(Stdio::null())
         .spawn()
@@ -112,6 +131,7 @@ async fn start_server() -> anyhow::Result<Server> {
         child,
         http,
         mqtt,
+        token,
         _dir: dir,
     };
     let client = reqwest::Client::new();
@@ -166,9 +186,18 @@ fn update_as_of(text: &str) -> Option<i64> {
     rest[..rest.find(',')?].parse().ok()
 }
 
-async fn client(port: u16, rec: Arc<Recorder>, recording: Arc<AtomicBool>) -> anyhow::Result<()> {
-    let (mut ws, _) =
-        tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/api/v1/stream")).await?;
+async fn client(
+    port: u16,
+    token: Arc<str>,
+    rec: Arc<Recorder>,
+    recording: Arc<AtomicBool>,
+) -> anyhow::Result<()> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://127.0.0.1:{port}/api/v1/stream").into_client_request()?;
+    let protocols = format!("ioc.v1, ioc.bearer.{token}");
+    req.headers_mut()
+        .insert("Sec-WebSocket-Protocol", protocols.parse()?);
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
     let sub = r#"{"op":"subscribe","streams":["indicators/*/city","kpi"]}"#;
     ws.send(Message::text(sub)).await?;
     while let Some(msg) = ws.next().await {
@@ -264,6 +293,7 @@ async fn run_one(n: usize, a: &Args, sensors: &[(String, String)]) -> anyhow::Re
         for _ in (chunk * 200)..((chunk + 1) * 200).min(n) {
             tasks.push(tokio::spawn(client(
                 server.http,
+                server.token.clone(),
                 rec.clone(),
                 recording.clone(),
             )));

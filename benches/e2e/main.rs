@@ -167,7 +167,7 @@ async fn ioc_run(
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle0 = stat(ipid)?;
     let rec = Arc::new(ws::Recorder::default());
-    let tasks = ws::connect_all(ioc.http, clients, &rec).await;
+    let tasks = ws::connect_all(ioc.http, &ioc.token, clients, &rec).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle1 = stat(ipid)?;
     let sensors = load::sensors(city);

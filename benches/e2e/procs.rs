@@ -74,7 +74,34 @@ pub struct Ioc {
     pub proc: Proc,
     pub log: PathBuf,
     pub http: u16,
+    /// Sends `Authorization: Bearer <token>` with every request.
     pub client: reqwest::Client,
+    /// A viewer key made with `ioc keys create` before the start.
+    pub token: String,
+}
+
+/// Makes a viewer key in the store at `db` with the binary's own `ioc keys create`.
+fn create_key(binary: &str, db: &Path) -> anyhow::Result<String> {
+    let out = Command::new(binary)
+        .env("IOC__STORE__PATH", db)
+        .args(["keys", "create", "--role", "viewer", "--label", "e2e bench"])
+        .output()
+        .context("run ioc keys create")?;
+    if !out.status.success() {
+        bail!("ioc keys create: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8(out.stdout)?.trim().to_owned())
+}
+
+fn client_with_token(token: &str) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse()?,
+    );
+    Ok(reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?)
 }
 
 /// Starts the release `ioc` binary: external broker on `mqtt_port`, SQLite store in `dir`,
@@ -93,11 +120,18 @@ pub async fn start_ioc(dir: &Path, mqtt_port: u16, city: Option<&Path>) -> anyho
         }
         Err(_) => Command::new(&binary),
     };
+    let db = dir.join(format!("ioc-{mqtt_port}.db"));
+    let token = create_key(&binary, &db)?;
     command
         .env("IOC__HTTP__LISTEN", format!("127.0.0.1:{http}"))
+        // 1,000 WebSocket clients connect from one address within a second.
+        .env("IOC__HTTP__RATE_PER_IP_PER_S", "100000")
+        .env("IOC__HTTP__RATE_PER_IP_BURST", "100000")
+        .env("IOC__HTTP__RATE_PER_KEY_PER_S", "100000")
+        .env("IOC__HTTP__RATE_PER_KEY_BURST", "100000")
         .env("IOC__MQTT__URL", format!("mqtt://127.0.0.1:{mqtt_port}"))
         .env("IOC__MQTT__CLIENT_ID", format!("ioc-e2e-{mqtt_port}"))
-        .env("IOC__STORE__PATH", dir.join(format!("ioc-{mqtt_port}.db")))
+        .env("IOC__STORE__PATH", &db)
         .env(
             "IOC__STORE__FSYNC",
             std::env::var("IOC__STORE__FSYNC").unwrap_or_else(|_| "full".to_owned()),
@@ -115,7 +149,8 @@ pub async fn start_ioc(dir: &Path, mqtt_port: u16, city: Option<&Path>) -> anyho
         proc: Proc(child),
         log: dir.join(format!("ioc-{mqtt_port}.log")),
         http,
-        client: reqwest::Client::new(),
+        client: client_with_token(&token)?,
+        token,
     };
     for _ in 0..300 {
         if let Ok(r) = ioc_get(&ioc.client, http, "/readyz").send().await {
@@ -133,10 +168,14 @@ pub fn ioc_get(client: &reqwest::Client, port: u16, path: &str) -> reqwest::Requ
     client.get(format!("http://127.0.0.1:{port}{path}"))
 }
 
-/// The one place a WebSocket connection request to `ioc` is built (add the
-/// `Sec-WebSocket-Protocol` token header here).
-pub fn ws_request(port: u16) -> anyhow::Result<Request> {
-    Ok(format!("ws://127.0.0.1:{port}/api/v1/stream").into_client_request()?)
+/// The one place a WebSocket connection request to `ioc` is built: the token rides in the
+/// `ioc.bearer.<token>` subprotocol, as a browser sends it.
+pub fn ws_request(port: u16, token: &str) -> anyhow::Result<Request> {
+    let mut req = format!("ws://127.0.0.1:{port}/api/v1/stream").into_client_request()?;
+    let protocols = format!("ioc.v1, ioc.bearer.{token}");
+    req.headers_mut()
+        .insert("Sec-WebSocket-Protocol", protocols.parse()?);
+    Ok(req)
 }
 
 impl Ioc {

@@ -39,8 +39,8 @@ fn update_as_of(text: &str) -> Option<i64> {
     rest[..rest.find(',')?].parse().ok()
 }
 
-async fn client(port: u16, rec: Arc<Recorder>) -> anyhow::Result<()> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(ws_request(port)?).await?;
+async fn client(port: u16, token: Arc<str>, rec: Arc<Recorder>) -> anyhow::Result<()> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_request(port, &token)?).await?;
     let sub = r#"{"op":"subscribe","streams":["indicators/*/city","kpi"]}"#;
     ws.send(Message::text(sub)).await?;
     rec.connected.fetch_add(1, Ordering::Relaxed);
@@ -62,13 +62,19 @@ async fn client(port: u16, rec: Arc<Recorder>) -> anyhow::Result<()> {
 }
 
 /// Connects `n` clients in waves of 200; returns their tasks once all are subscribed (or 20 s).
-pub async fn connect_all(port: u16, n: usize, rec: &Arc<Recorder>) -> Vec<JoinHandle<()>> {
+pub async fn connect_all(
+    port: u16,
+    token: &str,
+    n: usize,
+    rec: &Arc<Recorder>,
+) -> Vec<JoinHandle<()>> {
+    let token: Arc<str> = token.into();
     let mut tasks = Vec::with_capacity(n);
     for chunk in 0..n.div_ceil(200) {
         for _ in (chunk * 200)..((chunk + 1) * 200).min(n) {
-            let rec = rec.clone();
+            let (rec, token) = (rec.clone(), token.clone());
             tasks.push(tokio::spawn(async move {
-                if let Err(e) = client(port, rec).await {
+                if let Err(e) = client(port, token, rec).await {
                     eprintln!("websocket client: {e:#}");
                 }
             }));
