@@ -50,17 +50,7 @@ pub enum AppError {
     #[error("{0} (store.path)")]
     AlertStore(#[from] RepoError),
     #[error(transparent)]
-    Auth(#[from] crate::auth::AuthError),
-    #[error("{0}")]
-    Jwt(#[from] crate::auth::JwtError),
-    #[error("cannot read auth.jwt_public_key_path {path}: {cause}")]
-    JwtKey { path: String, cause: std::io::Error },
-    #[error(
-        "refusing to listen on {0} without authentication: no API key exists and no JWT \
-         verification is configured. Create a key first (`ioc keys create --role admin`), or set \
-         auth.jwt_algorithm, or listen on 127.0.0.1 (http.listen)"
-    )]
-    Unprotected(SocketAddr),
+    Auth(#[from] crate::auth::SetupError),
 }
 
 pub struct Application {
@@ -105,7 +95,7 @@ impl Application {
         let store = open_store(&settings, city.clone()).await?;
         seed_hourly(&store, &live).await?;
         let alerts = open_alerts(&settings).await?;
-        let (auth, bootstrap_token) = open_auth(&settings, city.clone()).await?;
+        let (auth, bootstrap_token) = crate::auth::open(&settings, city.clone()).await?;
         let limits = Arc::new(crate::auth::RateLimits::new(settings.http.rates()));
         let shutdown = CancellationToken::new();
         let retention = tokio::spawn(run_retention(
@@ -163,7 +153,7 @@ impl Application {
             max_body_bytes: settings.http.max_body_bytes,
             alert_rules_path: settings.alerts.rules_path.clone(),
         };
-        push_tasks_prune(&limits, &shutdown);
+        crate::auth::spawn_pruner(limits.clone(), shutdown.clone());
         let timeout = Duration::from_secs(settings.http.shutdown_timeout_s);
         let server = serve::start(
             listener,
@@ -282,64 +272,6 @@ async fn open_alerts(settings: &Settings) -> Result<Arc<AlertService>, AppError>
     .await
     .map_err(|e| AppError::Startup(e.to_string()))??;
     Ok(Arc::new(service))
-}
-
-/// Opens the key store and JWT verifier. Refuses a non-loopback listen address when nobody
-/// could authenticate; on loopback in that case, makes a one-run admin token.
-async fn open_auth(
-    settings: &Settings,
-    city: Arc<City>,
-) -> Result<(Arc<crate::auth::Auth>, Option<String>), AppError> {
-    let a = &settings.auth;
-    let jwt = if a.jwt_enabled() {
-        let pem = match a.jwt_public_key_path.trim() {
-            "" => None,
-            path => Some(std::fs::read(path).map_err(|cause| AppError::JwtKey {
-                path: path.to_owned(),
-                cause,
-            })?),
-        };
-        Some(crate::auth::JwtVerifier::new(&crate::auth::JwtConfig {
-            algorithm: a.jwt_algorithm.trim().to_owned(),
-            secret: a.jwt_secret.clone(),
-            public_key_pem: pem,
-            issuer: a.jwt_issuer.clone(),
-            audience: a.jwt_audience.clone(),
-            role_claim: a.jwt_role_claim.clone(),
-            scope_claim: a.jwt_scope_claim.clone(),
-        })?)
-    } else {
-        None
-    };
-    let path = settings.store.path.clone();
-    let repo = tokio::task::spawn_blocking(move || crate::auth::KeyRepo::open(&path))
-        .await
-        .map_err(|e| AppError::Startup(e.to_string()))?
-        .map_err(crate::auth::AuthError::from)?;
-    let mut auth = crate::auth::Auth::new(repo, jwt, city);
-    let listen = settings.http.listen;
-    let bootstrap = if auth.configured()? {
-        None
-    } else if listen.ip().is_loopback() {
-        Some(auth.make_bootstrap_token()?)
-    } else {
-        return Err(AppError::Unprotected(listen));
-    };
-    Ok((Arc::new(auth), bootstrap))
-}
-
-/// Forgets idle rate-limit buckets once a minute.
-fn push_tasks_prune(limits: &Arc<crate::auth::RateLimits>, shutdown: &CancellationToken) {
-    let (limits, shutdown) = (limits.clone(), shutdown.clone());
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tick.tick() => limits.prune(),
-            }
-        }
-    });
 }
 
 /// Refills the live hourly pollutant means from the last day of 1-hour rollups, so the AQI

@@ -10,6 +10,7 @@ mod repo;
 mod role;
 mod scope;
 mod service;
+mod setup;
 pub mod token;
 
 pub use jwt::{JwtConfig, JwtError, JwtVerifier};
@@ -19,3 +20,4 @@ pub use repo::{AuditEntry, AuditRecord, KeyInfo, KeyRepo, RepoError};
 pub use role::{Access, Role};
 pub use scope::{Scope, ScopeError};
 pub use service::{Auth, AuthError, Created};
+pub use setup::{open, spawn_pruner, SetupError};

@@ -10,6 +10,7 @@ mod error;
 mod load;
 mod settings;
 mod validate;
+mod validate_access;
 
 pub use city::{CityConfig, DistrictConfig, DomainConfig, MetricConfig, SensorConfig};
 pub use error::ConfigError;

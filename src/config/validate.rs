@@ -90,27 +90,9 @@ impl Settings {
             256 << 20,
         )?;
         range("broker.max_inflight", b.max_inflight as u64, 1, 65535)?;
-        if b.username.is_empty() != b.password.is_empty() {
-            return Err(ConfigError::invalid(
-                "broker.password",
-                if b.password.is_empty() {
-                    "(empty)"
-                } else {
-                    "(set)"
-                },
-                "broker.username and broker.password are set together or not at all",
-            ));
-        }
-        if self.uses_embedded_broker() && b.username.is_empty() && !b.listen.ip().is_loopback() {
-            return Err(ConfigError::invalid(
-                "broker.listen",
-                b.listen,
-                "a non-loopback address needs broker.username and broker.password, so only \
-                 known publishers can write; or listen on 127.0.0.1",
-            ));
-        }
-        validate_http(&self.http)?;
-        validate_auth(&self.auth)?;
+        super::validate_access::validate_broker(self)?;
+        super::validate_access::validate_http(&self.http)?;
+        super::validate_access::validate_auth(&self.auth)?;
         let i = &self.ingest;
         range(
             "ingest.queue_capacity",
@@ -400,91 +382,12 @@ fn positive(key: &str, v: u64) -> Result<(), ConfigError> {
     range(key, v, 1, u64::MAX)
 }
 
-fn range(key: &str, v: u64, lo: u64, hi: u64) -> Result<(), ConfigError> {
+pub(super) fn range(key: &str, v: u64, lo: u64, hi: u64) -> Result<(), ConfigError> {
     if (lo..=hi).contains(&v) {
         Ok(())
     } else if hi == u64::MAX {
         Err(ConfigError::invalid(key, v, format!("at least {lo}")))
     } else {
         Err(ConfigError::invalid(key, v, format!("{lo} to {hi}")))
-    }
-}
-
-fn validate_http(h: &super::settings::HttpSettings) -> Result<(), ConfigError> {
-    range(
-        "http.max_body_bytes",
-        h.max_body_bytes as u64,
-        1024,
-        64 << 20,
-    )?;
-    for origin in &h.cors_allowed_origins {
-        let ok = (origin.starts_with("http://") || origin.starts_with("https://"))
-            && !origin.ends_with('/')
-            && !origin.contains('*')
-            && origin
-                .split("://")
-                .nth(1)
-                .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'));
-        if !ok {
-            return Err(ConfigError::invalid(
-                "http.cors_allowed_origins",
-                format!("{origin:?}"),
-                "each entry an origin like \"https://ioc.danang.gov.vn\" (scheme://host[:port], no path, no wildcard)",
-            ));
-        }
-    }
-    range(
-        "http.rate_per_key_per_s",
-        u64::from(h.rate_per_key_per_s),
-        1,
-        1_000_000,
-    )?;
-    range(
-        "http.rate_per_key_burst",
-        u64::from(h.rate_per_key_burst),
-        1,
-        1_000_000,
-    )?;
-    range(
-        "http.rate_per_ip_per_s",
-        u64::from(h.rate_per_ip_per_s),
-        1,
-        1_000_000,
-    )?;
-    range(
-        "http.rate_per_ip_burst",
-        u64::from(h.rate_per_ip_burst),
-        1,
-        1_000_000,
-    )?;
-    Ok(())
-}
-
-fn validate_auth(a: &super::settings::AuthSettings) -> Result<(), ConfigError> {
-    match a.jwt_algorithm.trim() {
-        "" => Ok(()),
-        "HS256" if a.jwt_secret.len() < 32 => Err(ConfigError::invalid(
-            "auth.jwt_secret",
-            format!("({} bytes)", a.jwt_secret.len()),
-            "HS256 needs a shared secret of at least 32 bytes (set IOC__AUTH__JWT_SECRET)",
-        )),
-        "RS256" if a.jwt_public_key_path.trim().is_empty() => Err(ConfigError::invalid(
-            "auth.jwt_public_key_path",
-            "\"\"",
-            "RS256 needs the identity provider's RSA public key (PEM file)",
-        )),
-        "HS256" | "RS256" if a.jwt_role_claim.is_empty() || a.jwt_scope_claim.is_empty() => {
-            Err(ConfigError::invalid(
-                "auth.jwt_role_claim",
-                format!("{:?}", a.jwt_role_claim),
-                "claim names must not be empty",
-            ))
-        }
-        "HS256" | "RS256" => Ok(()),
-        other => Err(ConfigError::invalid(
-            "auth.jwt_algorithm",
-            format!("{other:?}"),
-            "\"\" (off), \"HS256\" or \"RS256\"",
-        )),
     }
 }

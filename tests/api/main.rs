@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod access_limits;
 mod alerts;
 mod api;
 mod dashboard;
