@@ -443,10 +443,6 @@ function tick() {
 async function start() {
   applyLabels();
   setupLogin();
-  if (!authToken()) {
-    showLogin();
-    return;
-  }
   $('#lang').textContent = currentLang() === 'vi' ? 'EN' : 'VI';
   $('#lang').addEventListener('click', () => {
     const lang = toggleLang();
@@ -475,6 +471,11 @@ async function start() {
   }
   tick();
   setInterval(tick, 1000);
+  $('#logout').hidden = !authToken();
+  if (!authToken()) {
+    showLogin();
+    return;
+  }
   // The 24-hour chart moves slowly: refresh it every 5 minutes.
   setInterval(() => { if (state.sel) loadTrends(); }, 300_000);
 
