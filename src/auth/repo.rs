@@ -244,8 +244,8 @@ mod tests {
 
     #[test]
     fn keys_and_audit_round_trip() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut repo = KeyRepo::open(&dir.path().join("ioc.db")).unwrap();
+        let dir = tempfile::tempdir().expect("key store");
+        let mut repo = KeyRepo::open(&dir.path().join("ioc.db")).expect("key store");
         let info = KeyInfo {
             id: "0123456789ab".into(),
             role: Role::Department,
@@ -256,23 +256,28 @@ mod tests {
             revoked_ms: None,
         };
         repo.insert(&info, "digest", &record("key.create", &info.id))
-            .unwrap();
-        let stored = repo.get(&info.id).unwrap().unwrap();
+            .expect("key store");
+        let stored = repo.get(&info.id).expect("key store").expect("key store");
         assert_eq!(stored.info, info);
         assert!(stored.scope.allows_domain("traffic") && !stored.scope.allows_domain("queue"));
-        assert_eq!(repo.active_count().unwrap(), 1);
+        assert_eq!(repo.active_count().expect("key store"), 1);
         assert!(repo
             .revoke(&info.id, &record("key.revoke", &info.id))
-            .unwrap());
+            .expect("key store"));
         assert!(!repo
             .revoke(&info.id, &record("key.revoke", &info.id))
-            .unwrap());
-        assert_eq!(repo.active_count().unwrap(), 0);
-        let log = repo.audit_log(None, 10).unwrap();
+            .expect("key store"));
+        assert_eq!(repo.active_count().expect("key store"), 0);
+        let log = repo.audit_log(None, 10).expect("key store");
         assert_eq!(
             log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
             ["key.revoke", "key.create"]
         );
-        assert_eq!(repo.audit_log(Some("key.create"), 10).unwrap().len(), 1);
+        assert_eq!(
+            repo.audit_log(Some("key.create"), 10)
+                .expect("key store")
+                .len(),
+            1
+        );
     }
 }

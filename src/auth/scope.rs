@@ -110,13 +110,14 @@ mod tests {
 
     #[test]
     fn parses_and_prints() {
-        let s = Scope::parse(["domain:traffic", "district:hai-chau,district:son-tra"]).unwrap();
+        let s =
+            Scope::parse(["domain:traffic", "district:hai-chau,district:son-tra"]).expect("scope");
         assert_eq!(
             s.to_string(),
             "domain:traffic,district:hai-chau,district:son-tra"
         );
-        assert_eq!(Scope::parse([s.to_string().as_str()]).unwrap(), s);
-        assert!(Scope::parse([""]).unwrap().is_unrestricted());
+        assert_eq!(Scope::parse([s.to_string().as_str()]).expect("scope"), s);
+        assert!(Scope::parse([""]).expect("scope").is_unrestricted());
     }
 
     #[test]
@@ -131,14 +132,14 @@ mod tests {
 
     #[test]
     fn filters() {
-        let s = Scope::parse(["district:hai-chau"]).unwrap();
+        let s = Scope::parse(["district:hai-chau"]).expect("scope");
         assert!(s.allows("traffic", "hai-chau"));
         assert!(!s.allows("traffic", "son-tra"));
         assert!(
             !s.allows_area("traffic", None),
             "city-wide needs every district"
         );
-        let d = Scope::parse(["domain:environment"]).unwrap();
+        let d = Scope::parse(["domain:environment"]).expect("scope");
         assert!(d.allows_area("environment", None));
         assert!(!d.allows_area("traffic", Some("hai-chau")));
     }

@@ -77,15 +77,15 @@ mod tests {
 
     #[test]
     fn generated_keys_parse_and_verify() {
-        let k = generate().unwrap();
-        let p = parse(&k.token).unwrap();
+        let k = generate().expect("key");
+        let p = parse(&k.token).expect("key");
         assert_eq!(p.id, k.id);
         assert!(digest_eq(&sha256_hex(p.secret), &k.secret_sha256));
         assert!(
             !k.secret_sha256.contains(p.secret),
             "the secret is not stored"
         );
-        assert_ne!(generate().unwrap().token, k.token);
+        assert_ne!(generate().expect("key").token, k.token);
     }
 
     #[test]
