@@ -122,7 +122,7 @@ impl Application {
         };
         let ingest = Ingest::start(&settings, &url, city.clone(), sinks, shutdown.clone())?;
         let (push, push_tasks) = crate::push::Push::start(
-            settings.push.config(),
+            settings.push.clone(),
             live.clone(),
             settings.indicators.params(),
             Some(alerts.clone() as Arc<dyn crate::push::AlertFeed>),

@@ -17,5 +17,6 @@ pub use error::ConfigError;
 pub use load::{load, load_city, Overrides};
 pub use settings::{
     AggregateSettings, AlertSettings, BrokerSettings, CitySettings, ExportSettings, HttpSettings,
-    InfluxSettings, IngestSettings, LogSettings, MqttSettings, Settings, StoreSettings,
+    InfluxSettings, IngestSettings, LogSettings, MqttSettings, PushSettings, Settings,
+    StoreSettings,
 };

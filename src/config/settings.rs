@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -222,23 +223,20 @@ pub struct PushSettings {
 }
 
 impl PushSettings {
-    pub fn config(&self) -> crate::push::PushConfig {
-        use std::time::Duration;
-        crate::push::PushConfig {
-            max_connections: self.max_connections,
-            max_subscriptions: self.max_subscriptions,
-            max_message_bytes: self.max_message_bytes,
-            subscribe_per_s: self.subscribe_per_s,
-            subscribe_burst: self.subscribe_burst,
-            max_bad_messages: self.max_bad_messages,
-            queue_frames: self.queue_frames,
-            resume_buffer: self.resume_buffer,
-            min_interval: Duration::from_millis(self.min_interval_ms),
-            refresh: Duration::from_millis(self.refresh_ms),
-            ping_interval: Duration::from_millis(self.ping_interval_ms),
-            client_timeout: Duration::from_millis(self.client_timeout_ms),
-            send_timeout: Duration::from_millis(self.send_timeout_ms),
-        }
+    pub fn min_interval(&self) -> Duration {
+        Duration::from_millis(self.min_interval_ms)
+    }
+    pub fn refresh(&self) -> Duration {
+        Duration::from_millis(self.refresh_ms)
+    }
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_millis(self.ping_interval_ms)
+    }
+    pub fn client_timeout(&self) -> Duration {
+        Duration::from_millis(self.client_timeout_ms)
+    }
+    pub fn send_timeout(&self) -> Duration {
+        Duration::from_millis(self.send_timeout_ms)
     }
 }
 

@@ -69,7 +69,7 @@ pub async fn serve_connection(
     let auth_deadline = tokio::time::sleep(AUTH_DEADLINE);
     tokio::pin!(auth_deadline);
     let mut msgs = msgs.max_frame_size(HARD_FRAME_LIMIT);
-    let mut heartbeat = tokio::time::interval(cfg.ping_interval.min(cfg.client_timeout));
+    let mut heartbeat = tokio::time::interval(cfg.ping_interval().min(cfg.client_timeout()));
     let mut last_heard = Instant::now();
     let end = match conn.send_control(conn.hello()).await {
         Err(e) => e,
@@ -90,7 +90,7 @@ pub async fn serve_connection(
                 }
                 _ = conn.mailbox.wait() => conn.drain().await,
                 _ = heartbeat.tick() => {
-                    if last_heard.elapsed() > cfg.client_timeout {
+                    if last_heard.elapsed() > cfg.client_timeout() {
                         Err(End::Heartbeat)
                     } else if !conn.authn.still_valid() {
                         Err(End::Revoked)
@@ -133,7 +133,7 @@ impl Conn {
             max_subscriptions: c.max_subscriptions,
             max_message_bytes: c.max_message_bytes,
             subscribe_per_s: c.subscribe_per_s,
-            min_interval_ms: c.min_interval.as_millis() as u64,
+            min_interval_ms: c.min_interval_ms,
             resume_buffer: c.resume_buffer,
         };
         frame::hello(self.admitted.push.hub.epoch(), &limits, now_ms())
@@ -141,7 +141,7 @@ impl Conn {
 
     /// One send, bounded by `push.send_timeout_ms`.
     async fn send(&mut self, out: Out) -> Result<(), End> {
-        let timeout = self.admitted.push.config.send_timeout;
+        let timeout = self.admitted.push.config.send_timeout();
         let s = &mut self.session;
         let sent = tokio::time::timeout(timeout, async move {
             match out {

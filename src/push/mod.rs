@@ -33,7 +33,6 @@ mod tests;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
@@ -51,23 +50,9 @@ use crate::alerts::{Alert, AlertChange, AlertService};
 use crate::indicators::IndicatorParams;
 use crate::telemetry::PushMetrics;
 
-/// Settings of the push endpoint (`[push]`; every key documented in `config/default.toml`).
-#[derive(Debug, Clone)]
-pub struct PushConfig {
-    pub max_connections: usize,
-    pub max_subscriptions: usize,
-    pub max_message_bytes: usize,
-    pub subscribe_per_s: u32,
-    pub subscribe_burst: u32,
-    pub max_bad_messages: u32,
-    pub queue_frames: usize,
-    pub resume_buffer: usize,
-    pub min_interval: Duration,
-    pub refresh: Duration,
-    pub ping_interval: Duration,
-    pub client_timeout: Duration,
-    pub send_timeout: Duration,
-}
+/// Settings of the push endpoint: the `[push]` section itself (every key documented in
+/// `config/default.toml`), with its durations as methods.
+pub type PushConfig = crate::config::PushSettings;
 
 /// What the alerts stream needs of the alert service (a trait so the push tests can fake it).
 pub trait AlertFeed: Send + Sync {
@@ -127,8 +112,8 @@ impl Push {
             live: live.clone(),
             params,
             alerts,
-            interval: config.min_interval,
-            refresh_ms: config.refresh.as_millis() as i64,
+            interval: config.min_interval(),
+            refresh_ms: config.refresh_ms as i64,
         };
         tasks.push(tokio::spawn(producer::run_producer(p, shutdown.clone())));
         let push = Arc::new(Push {
