@@ -286,34 +286,52 @@ async fn a_scoped_key_sees_only_its_districts_and_domains_everywhere() {
 
     // The same scope on the WebSocket.
     let (mut ws, _) = connect_as(&app, &key).await;
-    send(
+    let e = ask(
         &mut ws,
         json!({"op": "subscribe", "id": "k", "streams": ["kpi"]}),
     )
     .await;
-    let e = next_json(&mut ws).await;
     assert_eq!(
         (e["type"].as_str(), e["code"].as_str()),
         (Some("error"), Some("forbidden")),
         "{e}"
     );
-    send(
-        &mut ws,
-        json!({"op": "subscribe", "id": "s", "streams": ["sensor/tl-0050"]}),
-    )
-    .await;
-    assert_eq!(next_json(&mut ws).await["code"], "unknown_sensor");
-    send(
+    assert_eq!(
+        ask(
+            &mut ws,
+            json!({"op": "subscribe", "id": "s", "streams": ["sensor/tl-0050"]})
+        )
+        .await["code"],
+        "unknown_sensor"
+    );
+    let ack = ask(
         &mut ws,
         json!({"op": "subscribe", "id": "all", "streams": ["indicators/*/*"]}),
     )
     .await;
-    let ack = next_json(&mut ws).await;
     assert_eq!(
         ack["streams"],
         json!(["indicators/traffic/hai-chau"]),
         "a pattern matches only the scope: {ack}"
     );
+}
+
+/// Sends one request and returns the next message.
+async fn ask(ws: &mut Ws, request: Value) -> Value {
+    send(ws, request).await;
+    next_json(ws).await
+}
+
+/// Upgrades without a credential; the connection then waits for an `auth` message.
+async fn connect_without_token(
+    url: &str,
+) -> (
+    Ws,
+    tokio_tungstenite::tungstenite::handshake::client::Response,
+) {
+    tokio_tungstenite::connect_async(url)
+        .await
+        .expect("upgrade")
 }
 
 async fn closed_with_policy(ws: &mut Ws) -> bool {
@@ -356,42 +374,38 @@ async fn the_websocket_refuses_a_missing_or_bad_token() {
 
     // No token: anything but auth is refused and the connection closed (1008).
     let url = format!("ws://{}/api/v1/stream", app.addr);
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
-        .await
-        .expect("upgrade");
+    let (mut ws, _) = connect_without_token(&url).await;
     assert_eq!(next_json(&mut ws).await["type"], "hello");
-    send(&mut ws, json!({"op": "subscribe", "streams": ["kpi"]})).await;
-    assert_eq!(next_json(&mut ws).await["code"], "unauthenticated");
+    assert_eq!(
+        ask(&mut ws, json!({"op": "subscribe", "streams": ["kpi"]})).await["code"],
+        "unauthenticated"
+    );
     assert!(closed_with_policy(&mut ws).await, "closed with 1008");
 
     // A bad token in the auth message: refused and closed.
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
-        .await
-        .expect("upgrade");
+    let (mut ws, _) = connect_without_token(&url).await;
     next_json(&mut ws).await;
-    send(&mut ws, json!({"op": "auth", "token": "ioc_000000000000_000000000000000000000000000000000000000000000000"})).await;
-    assert_eq!(next_json(&mut ws).await["code"], "auth_failed");
+    assert_eq!(ask(&mut ws, json!({"op": "auth", "token": "ioc_000000000000_000000000000000000000000000000000000000000000000"})).await["code"], "auth_failed");
     assert!(closed_with_policy(&mut ws).await, "closed with 1008");
 
     // A good token in the auth message: then subscriptions work.
     let viewer = app.create_key("viewer", &[]).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
-        .await
-        .expect("upgrade");
+    let (mut ws, _) = connect_without_token(&url).await;
     next_json(&mut ws).await;
-    send(&mut ws, json!({"op": "auth", "id": "a", "token": viewer})).await;
-    let ok = next_json(&mut ws).await;
+    let ok = ask(&mut ws, json!({"op": "auth", "id": "a", "token": viewer})).await;
     assert_eq!(
         (ok["type"].as_str(), ok["role"].as_str()),
         (Some("authenticated"), Some("viewer")),
         "{ok}"
     );
-    send(
-        &mut ws,
-        json!({"op": "subscribe", "id": "s", "streams": ["kpi"]}),
-    )
-    .await;
-    assert_eq!(next_json(&mut ws).await["type"], "subscribed");
+    assert_eq!(
+        ask(
+            &mut ws,
+            json!({"op": "subscribe", "id": "s", "streams": ["kpi"]})
+        )
+        .await["type"],
+        "subscribed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -403,12 +417,14 @@ async fn revoking_a_key_closes_its_open_websocket() {
     .await;
     let key = app.create_key("viewer", &[]).await;
     let (mut ws, _) = connect_as(&app, &key).await;
-    send(
-        &mut ws,
-        json!({"op": "subscribe", "id": "s", "streams": ["kpi"]}),
-    )
-    .await;
-    assert_eq!(next_json(&mut ws).await["type"], "subscribed");
+    assert_eq!(
+        ask(
+            &mut ws,
+            json!({"op": "subscribe", "id": "s", "streams": ["kpi"]})
+        )
+        .await["type"],
+        "subscribed"
+    );
     let (_, keys) = app.get("/api/v1/admin/keys").await;
     let id = keys["keys"][0]["id"].as_str().expect("id").to_owned();
     let (status, _) = call(
