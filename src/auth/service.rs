@@ -177,10 +177,6 @@ impl Auth {
         Ok(self.lock().audit_log(action, limit)?)
     }
 
-    pub fn city(&self) -> &Arc<City> {
-        &self.city
-    }
-
     fn lock(&self) -> MutexGuard<'_, KeyRepo> {
         // A poisoned lock still holds a usable connection: every write is one transaction.
         self.repo.lock().unwrap_or_else(|p| p.into_inner())

@@ -38,7 +38,7 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use access::{Authn, AUTH_DEADLINE};
+pub use access::Authn;
 pub use connection::serve_connection;
 pub use hub::{Hub, Start, Trigger};
 pub use mailbox::{Mailbox, Pushed};

@@ -96,7 +96,7 @@ fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
 }
 
 /// Whether `principal` may use a route that needs `access`; the message says what would.
-pub fn permit(principal: &Principal, access: Access) -> Result<(), ApiError> {
+fn permit(principal: &Principal, access: Access) -> Result<(), ApiError> {
     if !principal.role.permits(access) {
         let needs = match access {
             Access::Acknowledge => "the operator or admin role",
