@@ -258,17 +258,20 @@ async fn ioc_run(
             idle1.rss_kib.saturating_sub(idle0.rss_kib) as f64 / clients as f64,
         );
     }
-    let (commits, commit_s, batch) = (
+    let (commits, commit_s, batch, syncs, sync_s) = (
         ioc.metric("ioc_store_write_duration_seconds_count").await?,
         ioc.metric("ioc_store_write_duration_seconds_sum").await?,
         ioc.metric("ioc_store_batch_readings_sum").await?,
+        ioc.metric("ioc_store_sync_duration_seconds_count").await?,
+        ioc.metric("ioc_store_sync_duration_seconds_sum").await?,
     );
     println!(
-        "    {} | ioc RSS at end {:.1} MiB | {commits:.0} commits, mean {:.1} ms, {:.0} readings each",
+        "    {} | ioc RSS at end {:.1} MiB | {commits:.0} commits, mean {:.1} ms, {:.0} readings each | {syncs:.0} fsyncs, mean {:.1} ms",
         w.cpu_line(),
         mib(w.ioc.1.rss_kib),
         commit_s * 1000.0 / commits.max(1.0),
         batch / commits.max(1.0),
+        sync_s * 1000.0 / syncs.max(1.0),
     );
     if stored < total {
         println!(

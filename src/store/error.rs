@@ -18,6 +18,11 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error("cannot fsync the store's write-ahead log {path}: {cause}")]
+    Sync {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
     #[error("store query failed: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("the store writer has stopped")]

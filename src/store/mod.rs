@@ -1,8 +1,8 @@
 //! Store: the embedded time-series store, the durable point of the pipeline.
 //!
 //! Only this module (and `export/`) knows a storage backend. The pipeline writes through
-//! [`Store::write`], which returns once the batch is durable; the ingest shell acknowledges
-//! MQTT messages only after that.
+//! [`Store::write`], which returns once the batch is committed, then [`Store::sync`], which
+//! makes it survive power loss; the ingest shell acknowledges MQTT messages only after that.
 
 mod error;
 mod plan;
@@ -24,11 +24,15 @@ pub use writer::{spawn_writer, Committed, Pending, WriterHandle};
 /// The contract every store keeps. Methods may block (disk I/O): call them from a blocking
 /// thread, never directly on an async executor.
 pub trait Store: Send + Sync + 'static {
-    /// Inserts the readings in one transaction and returns after it is durable on disk;
-    /// `fresh[i]` is false when reading `i` duplicates one already stored (same sensor, metric
+    /// Inserts the readings in one transaction and returns after the commit, which survives a
+    /// crash of the process (not yet of the machine: see [`Store::sync`]); `fresh[i]` is false when reading `i` duplicates one already stored (same sensor, metric
     /// and `ts`, or — for readings timed on receipt — the same `seq`), in which case it was
     /// not stored again and not counted in rollups.
     fn write(&self, readings: &[crate::model::Reading]) -> Result<WriteReport, StoreError>;
+
+    /// Makes every write that returned before this call survive power loss (when the store
+    /// was opened to, else nothing). Safe to call from another thread while a write runs.
+    fn sync(&self) -> Result<(), StoreError>;
 
     /// The rows of `query` at the chosen resolution, oldest first; reads a snapshot and never
     /// waits for a write in progress.

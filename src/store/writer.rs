@@ -1,10 +1,19 @@
-//! The writer thread: the one place batches are formed and committed.
+//! The writer and sync threads: the one place batches are formed, committed and made durable.
 //!
-//! It takes whatever messages wait in its bounded input (up to `max_batch_readings`), writes
-//! their readings in one transaction, and hands the committed messages on, in arrival order,
-//! with a fresh/duplicate flag per reading. A failed write is retried with capped backoff and
-//! never skipped: nothing downstream (acks included) moves until the batch is durable.
+//! The writer takes whatever messages wait in its bounded input (up to `max_batch_readings`),
+//! writes their readings in one transaction and passes the batch to the sync thread. That
+//! thread makes every batch committed so far survive power loss with one [`Store::sync`] (one
+//! fsync for however many batches are waiting: a group commit), then hands the committed
+//! messages on, in arrival order, with a fresh/duplicate flag per reading. The writer builds
+//! the next transaction meanwhile, so the fsync is off the writer's path.
+//!
+//! A failed write is retried with capped backoff and never skipped: nothing downstream (acks
+//! included) moves until the batch is durable. A failed sync is not retried: after a failed
+//! fsync the kernel may have dropped the dirty pages and a second fsync can report success
+//! for data that is gone, so nothing more is acknowledged until ioc restarts (the broker then
+//! redelivers everything unacknowledged).
 
+use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,6 +22,9 @@ use tokio::sync::mpsc;
 use super::Store;
 use crate::model::Reading;
 use crate::telemetry::Metrics;
+
+/// Committed batches waiting for the sync thread before the writer waits for it.
+const SYNC_QUEUE_BATCHES: usize = 4;
 
 /// A message with its readings, as handed to the writer. `M` is what the caller needs back
 /// after the commit (for ingest: what to acknowledge and account).
@@ -29,62 +41,109 @@ pub struct Committed<M> {
 }
 
 pub struct WriterHandle {
-    thread: std::thread::JoinHandle<()>,
+    writer: std::thread::JoinHandle<()>,
+    sync: std::thread::JoinHandle<()>,
 }
 
 impl WriterHandle {
-    /// Waits for the thread to commit what it was given and exit (its input must be closed).
+    /// Waits for the threads to commit and sync what they were given and exit (the writer's
+    /// input must be closed).
     pub async fn join(self) {
-        let _ = tokio::task::spawn_blocking(move || self.thread.join()).await;
+        let _ = tokio::task::spawn_blocking(move || {
+            let _ = self.writer.join();
+            let _ = self.sync.join();
+        })
+        .await;
     }
 }
 
 pub fn spawn_writer<M: Send + 'static>(
     store: Arc<dyn Store>,
-    mut input: mpsc::Receiver<Pending<M>>,
+    input: mpsc::Receiver<Pending<M>>,
     output: mpsc::Sender<Committed<M>>,
     max_batch_readings: usize,
     metrics: Arc<Metrics>,
 ) -> std::io::Result<WriterHandle> {
-    let thread = std::thread::Builder::new()
-        .name("store-writer".into())
-        .spawn(move || {
-            while let Some(first) = input.blocking_recv() {
-                let mut batch = vec![first];
-                let mut readings = batch[0].readings.len();
-                // Bounded in readings and in messages (wholly rejected messages carry none).
-                while readings < max_batch_readings && batch.len() < max_batch_readings {
-                    match input.try_recv() {
-                        Ok(p) => {
-                            readings += p.readings.len();
-                            batch.push(p);
-                        }
-                        Err(_) => break,
-                    }
-                }
-                let all: Vec<Reading> = batch
-                    .iter()
-                    .flat_map(|p| p.readings.iter().cloned())
-                    .collect();
-                let fresh = write_until_durable(store.as_ref(), &all, &metrics);
-                let mut fresh = fresh.into_iter();
-                for p in batch {
-                    let f: Vec<bool> = fresh.by_ref().take(p.readings.len()).collect();
-                    let committed = Committed {
-                        message: p.message,
-                        readings: p.readings,
-                        fresh: f,
-                    };
-                    if output.blocking_send(committed).is_err() {
-                        return;
-                    }
-                }
-            }
-        })?;
-    Ok(WriterHandle { thread })
+    let (to_sync, synced) = std_mpsc::sync_channel(SYNC_QUEUE_BATCHES);
+    let writer = {
+        let (store, metrics) = (store.clone(), metrics.clone());
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || write_loop(&*store, input, to_sync, max_batch_readings, &metrics))?
+    };
+    let sync = std::thread::Builder::new()
+        .name("store-sync".into())
+        .spawn(move || sync_loop(&*store, synced, output, &metrics))?;
+    Ok(WriterHandle { writer, sync })
 }
 
-fn write_until_durable(store: &dyn Store, readings: &[Reading], metrics: &Metrics) -> Vec<bool> {
+fn write_loop<M>(
+    store: &dyn Store,
+    mut input: mpsc::Receiver<Pending<M>>,
+    to_sync: std_mpsc::SyncSender<Vec<Committed<M>>>,
+    max_batch_readings: usize,
+    metrics: &Metrics,
+) {
+    while let Some(first) = input.blocking_recv() {
+        let mut batch = vec![first];
+        let mut readings = batch[0].readings.len();
+        // Bounded in readings and in messages (wholly rejected messages carry none).
+        while readings < max_batch_readings && batch.len() < max_batch_readings {
+            match input.try_recv() {
+                Ok(p) => {
+                    readings += p.readings.len();
+                    batch.push(p);
+                }
+                Err(_) => break,
+            }
+        }
+        let all: Vec<Reading> = batch
+            .iter()
+            .flat_map(|p| p.readings.iter().cloned())
+            .collect();
+        let mut fresh = write_until_committed(store, &all, metrics).into_iter();
+        let committed = batch
+            .into_iter()
+            .map(|p| Committed {
+                fresh: fresh.by_ref().take(p.readings.len()).collect(),
+                message: p.message,
+                readings: p.readings,
+            })
+            .collect();
+        if to_sync.send(committed).is_err() {
+            return;
+        }
+    }
+}
+
+fn sync_loop<M>(
+    store: &dyn Store,
+    synced: std_mpsc::Receiver<Vec<Committed<M>>>,
+    output: mpsc::Sender<Committed<M>>,
+    metrics: &Metrics,
+) {
+    while let Ok(first) = synced.recv() {
+        let mut batches = vec![first];
+        batches.extend(synced.try_iter());
+        let started = Instant::now();
+        if let Err(e) = store.sync() {
+            metrics.store_sync_failed.set(1);
+            metrics.store_up.set(0);
+            tracing::error!(error = %e, "fsync of the store failed: nothing more is acknowledged; restart ioc (the broker redelivers what was not acknowledged)");
+            return;
+        }
+        metrics
+            .store_sync_seconds
+            .observe(started.elapsed().as_secs_f64());
+        for committed in batches.into_iter().flatten() {
+            if output.blocking_send(committed).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn write_until_committed(store: &dyn Store, readings: &[Reading], metrics: &Metrics) -> Vec<bool> {
     if readings.is_empty() {
         return Vec::new();
     }
@@ -119,3 +178,7 @@ fn write_until_durable(store: &dyn Store, readings: &[Reading], metrics: &Metric
         }
     }
 }
+
+#[cfg(test)]
+#[path = "writer_tests.rs"]
+mod tests;

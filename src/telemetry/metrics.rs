@@ -28,6 +28,8 @@ pub struct Metrics {
     pub store_batch_readings: Histogram,
     pub store_write_errors: IntCounter,
     pub store_up: IntGauge,
+    pub store_sync_seconds: Histogram,
+    pub store_sync_failed: IntGauge,
     pub store_retention_deleted: IntCounterVec,
     pub export_lines: IntCounterVec,
     pub export_errors: IntCounter,
@@ -119,7 +121,7 @@ impl Metrics {
         let store_write_seconds = Histogram::with_opts(
             HistogramOpts::new(
                 "ioc_store_write_duration_seconds",
-                "Time to commit one batch durably",
+                "Time to commit one batch (before its sync)",
             )
             .buckets(vec![
                 1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.5, 1.0,
@@ -134,6 +136,19 @@ impl Metrics {
             "Failed batch writes (each retried; ingest waits)",
         )?;
         let store_up = IntGauge::new("ioc_store_up", "1 while the last store write succeeded")?;
+        let store_sync_seconds = Histogram::with_opts(
+            HistogramOpts::new(
+                "ioc_store_sync_duration_seconds",
+                "Time to make the batches committed so far survive power loss (one fsync)",
+            )
+            .buckets(vec![
+                1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.5, 1.0,
+            ]),
+        )?;
+        let store_sync_failed = IntGauge::new(
+            "ioc_store_sync_failed",
+            "1 after an fsync of the store failed: nothing more is acknowledged until ioc restarts",
+        )?;
         let store_retention_deleted = IntCounterVec::new(
             Opts::new(
                 "ioc_store_retention_deleted_total",
@@ -172,6 +187,8 @@ impl Metrics {
         registry.register(Box::new(store_batch_readings.clone()))?;
         registry.register(Box::new(store_write_errors.clone()))?;
         registry.register(Box::new(store_up.clone()))?;
+        registry.register(Box::new(store_sync_seconds.clone()))?;
+        registry.register(Box::new(store_sync_failed.clone()))?;
         registry.register(Box::new(store_retention_deleted.clone()))?;
         registry.register(Box::new(ingest_messages.clone()))?;
         registry.register(Box::new(ingest_readings.clone()))?;
@@ -222,6 +239,8 @@ impl Metrics {
             store_batch_readings,
             store_write_errors,
             store_up,
+            store_sync_seconds,
+            store_sync_failed,
             store_retention_deleted,
             export_lines,
             export_errors,
