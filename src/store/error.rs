@@ -23,6 +23,14 @@ pub enum StoreError {
         path: PathBuf,
         cause: std::io::Error,
     },
+    #[error("metric key {0} does not fit a packed row (at most 65,535 metrics)")]
+    MetricKeyRange(i64),
+    #[error(
+        "a stored raw row is damaged: its packed values are {len} bytes, not a multiple of 10"
+    )]
+    BadRow { len: usize },
+    #[error("a stored value has an unexpected type: {0}")]
+    Column(#[from] rusqlite::types::FromSqlError),
     #[error("store query failed: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("the store writer has stopped")]

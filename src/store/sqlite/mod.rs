@@ -1,6 +1,9 @@
 //! The embedded store on SQLite: WAL mode, one writer connection, a pool of read-only
 //! connections (WAL readers see a snapshot and never wait for the writer).
 
+mod migrate_v1;
+mod packed;
+mod raw_rows;
 mod read;
 mod retention;
 mod schema;
@@ -65,7 +68,7 @@ impl SqliteStore {
             path: path.to_owned(),
             cause,
         };
-        let conn = Connection::open(path).map_err(open_err)?;
+        let mut conn = Connection::open(path).map_err(open_err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -80,7 +83,7 @@ impl SqliteStore {
             .map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(open_err)?;
-        schema::migrate(&conn, path)?;
+        schema::migrate(&mut conn, path)?;
         let writer = write::Writer::new(conn, city.clone())?;
         Ok(SqliteStore {
             path: path.to_owned(),
@@ -240,5 +243,7 @@ impl Store for SqliteStore {
     }
 }
 
+#[cfg(test)]
+mod migrate_tests;
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::packed;
 use crate::model::{City, MetricIdx};
 use crate::store::{Resolution, Row, Scope, SeriesQuery, StoreError};
 
@@ -24,28 +25,19 @@ pub(super) fn rows(
     else {
         return Ok(Vec::new()); // nothing of this metric was ever stored
     };
+    let table = match resolution {
+        Resolution::Raw => return raw_rows(conn, city, q, mk),
+        Resolution::Minute => "rollup_1m",
+        Resolution::Hour => "rollup_1h",
+    };
     // A rollup bucket is included when it starts inside the range, aligned down to its size.
     let from = q.from_ms.div_euclid(resolution.step_ms()) * resolution.step_ms();
-    let source = match resolution {
-        Resolution::Raw => {
-            "SELECT r.ts, 1, r.value, r.value, r.value, r.value, r.ts FROM readings r"
-        }
-        Resolution::Minute => {
-            "SELECT r.bucket, r.count, r.sum, r.min, r.max, r.last, r.last_ts FROM rollup_1m r"
-        }
-        Resolution::Hour => {
-            "SELECT r.bucket, r.count, r.sum, r.min, r.max, r.last, r.last_ts FROM rollup_1h r"
-        }
-    };
-    let t = if resolution == Resolution::Raw {
-        "r.ts"
-    } else {
-        "r.bucket"
-    };
+    let source =
+        format!("SELECT r.bucket, r.count, r.sum, r.min, r.max, r.last, r.last_ts FROM {table} r");
     let map = |row: &rusqlite::Row| stored_row(row, 0);
     let rows = match &q.scope {
         Scope::Sensor(id) => {
-            let sql = format!("{source} JOIN sensors s ON s.sensor_key = r.sensor_key WHERE s.id = ?1 AND r.metric_key = ?2 AND {t} >= ?3 AND {t} < ?4 ORDER BY {t}");
+            let sql = format!("{source} JOIN sensors s ON s.sensor_key = r.sensor_key WHERE s.id = ?1 AND r.metric_key = ?2 AND r.bucket >= ?3 AND r.bucket < ?4 ORDER BY r.bucket");
             let mut stmt = conn.prepare_cached(&sql)?;
             let out = stmt
                 .query_map(params![id, mk, from, q.to_ms], map)?
@@ -60,7 +52,7 @@ pub(super) fn rows(
             let district = district.map(|x| city.district(x).id.as_str());
             let sql = format!(
                 "{source} JOIN sensors s ON s.sensor_key = r.sensor_key
-                 WHERE s.domain = ?1 AND (?2 IS NULL OR s.district = ?2) AND r.metric_key = ?3 AND {t} >= ?4 AND {t} < ?5"
+                 WHERE s.domain = ?1 AND (?2 IS NULL OR s.district = ?2) AND r.metric_key = ?3 AND r.bucket >= ?4 AND r.bucket < ?5"
             );
             let mut stmt = conn.prepare_cached(&sql)?;
             let out = stmt
@@ -70,6 +62,48 @@ pub(super) fn rows(
         }
     };
     Ok(rows)
+}
+
+/// Raw rows: each stored row holds all of a sensor's metrics at one time; the ones without
+/// this metric are skipped.
+fn raw_rows(
+    conn: &Connection,
+    city: &City,
+    q: &SeriesQuery,
+    metric_key: i64,
+) -> Result<Vec<Row>, StoreError> {
+    let mut out = Vec::new();
+    let mut take = |mut found: rusqlite::Rows| -> Result<(), StoreError> {
+        while let Some(row) = found.next()? {
+            let blob = row.get_ref(1)?.as_blob()?;
+            if let Some(value) = packed::value_of(blob, metric_key)? {
+                out.push(Row::raw(row.get(0)?, value));
+            }
+        }
+        Ok(())
+    };
+    match &q.scope {
+        Scope::Sensor(id) => {
+            let mut stmt = conn.prepare_cached(
+                "SELECT r.ts, r.metrics FROM readings r JOIN sensors s ON s.sensor_key = r.sensor_key
+                 WHERE s.id = ?1 AND r.ts >= ?2 AND r.ts < ?3 ORDER BY r.ts",
+            )?;
+            take(stmt.query(params![id, q.from_ms, q.to_ms])?)?;
+        }
+        Scope::Group {
+            domain: d,
+            district,
+        } => {
+            let domain = &city.domain(*d).name;
+            let district = district.map(|x| city.district(x).id.as_str());
+            let mut stmt = conn.prepare_cached(
+                "SELECT r.ts, r.metrics FROM readings r JOIN sensors s ON s.sensor_key = r.sensor_key
+                 WHERE s.domain = ?1 AND (?2 IS NULL OR s.district = ?2) AND r.ts >= ?3 AND r.ts < ?4",
+            )?;
+            take(stmt.query(params![domain, district, q.from_ms, q.to_ms])?)?;
+        }
+    }
+    Ok(out)
 }
 
 pub(super) fn hourly_rollups(

@@ -1,5 +1,6 @@
-//! Retention: each table loses what is older than its horizon. Deletes go sensor-metric by
-//! sensor-metric along the primary key, so no extra index on time is needed.
+//! Retention: each table loses what is older than its horizon. Deletes go sensor by sensor
+//! (raw rows) or sensor-metric by sensor-metric (rollups) along the primary key, so no extra
+//! index on time is needed.
 
 use rusqlite::{params, Connection};
 
@@ -22,14 +23,22 @@ pub(super) fn enforce(
         out
     };
     let mut report = RetentionReport::default();
+    {
+        let mut stmt = tx.prepare("DELETE FROM readings WHERE sensor_key = ?1 AND ts < ?2")?;
+        let mut sensors = tx.prepare("SELECT sensor_key FROM sensors")?;
+        let keys = sensors
+            .query_map([], |r| r.get::<_, i64>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        for sk in keys {
+            report.raw += stmt.execute(params![sk, now_ms - policy.raw_ms])?;
+        }
+    }
     for (table, horizon, count) in [
-        ("readings", policy.raw_ms, &mut report.raw),
         ("rollup_1m", policy.rollup_1m_ms, &mut report.rollup_1m),
         ("rollup_1h", policy.rollup_1h_ms, &mut report.rollup_1h),
     ] {
-        let t = if table == "readings" { "ts" } else { "bucket" };
         let mut stmt = tx.prepare(&format!(
-            "DELETE FROM {table} WHERE sensor_key = ?1 AND metric_key = ?2 AND {t} < ?3"
+            "DELETE FROM {table} WHERE sensor_key = ?1 AND metric_key = ?2 AND bucket < ?3"
         ))?;
         for (sk, mk) in &pairs {
             *count += stmt.execute(params![sk, mk, now_ms - horizon])?;

@@ -4,13 +4,26 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
+use super::migrate_v1;
 use crate::store::StoreError;
 
-const VERSION: i64 = 1;
+const VERSION: i64 = 2;
+
+/// The raw table holding one row per sensor and time; `metrics` packs every metric's value
+/// (`packed.rs`), `seq` is the sequence number of the message that first wrote the row.
+pub(super) const RAW_TABLE: &str = "
+CREATE TABLE readings (
+    sensor_key INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    seq INTEGER,
+    metrics BLOB NOT NULL,
+    PRIMARY KEY (sensor_key, ts)
+) WITHOUT ROWID;
+";
 
 /// Rollup tables share one shape: a bucket per sensor-metric with count, sum, min, max and
 /// the last value by source time.
-const SCHEMA_V1: &str = "
+const OTHER_TABLES: &str = "
 CREATE TABLE sensors (
     sensor_key INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -24,14 +37,6 @@ CREATE TABLE metrics (
     name TEXT NOT NULL,
     UNIQUE (domain, name)
 );
-CREATE TABLE readings (
-    sensor_key INTEGER NOT NULL,
-    metric_key INTEGER NOT NULL,
-    ts INTEGER NOT NULL,
-    value REAL NOT NULL,
-    seq INTEGER,
-    PRIMARY KEY (sensor_key, metric_key, ts)
-) WITHOUT ROWID;
 CREATE TABLE seq_seen (
     sensor_key INTEGER NOT NULL,
     metric_key INTEGER NOT NULL,
@@ -58,7 +63,7 @@ CREATE TABLE outbox (
 );
 ";
 
-pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > VERSION {
         return Err(StoreError::SchemaTooNew {
@@ -69,8 +74,11 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> 
     }
     if found < 1 {
         conn.execute_batch(&format!(
-            "BEGIN; {SCHEMA_V1} PRAGMA user_version = {VERSION}; COMMIT;"
+            "BEGIN; {OTHER_TABLES} {RAW_TABLE} PRAGMA user_version = {VERSION}; COMMIT;"
         ))?;
+    }
+    if found == 1 {
+        migrate_v1::run(conn)?;
     }
     Ok(())
 }

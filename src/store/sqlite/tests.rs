@@ -94,6 +94,47 @@ fn a_duplicate_is_reported_and_counted_once_in_rollups() {
 }
 
 #[test]
+fn a_sensor_time_is_one_row_and_a_later_message_adds_only_the_metrics_it_lacks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let first = [
+        reading("tl-0042", "vehicle_count", T0, 10.0),
+        reading("tl-0042", "avg_speed_kmh", T0, 40.0),
+    ];
+    assert_eq!(store.write(&first).expect("write").fresh, [true, true]);
+    // A second message at the same time: one metric repeated (another value), one new, and
+    // within the batch the new one repeated again.
+    let second = [
+        reading("tl-0042", "vehicle_count", T0, 99.0),
+        reading("tl-0042", "occupancy_pct", T0, 12.5),
+        reading("tl-0042", "occupancy_pct", T0, 13.5),
+    ];
+    assert_eq!(
+        store.write(&second).expect("write").fresh,
+        [false, true, false]
+    );
+    let raw = |metric| {
+        store
+            .rows(
+                &sensor_query("tl-0042", metric, T0, T0 + 1),
+                Resolution::Raw,
+            )
+            .expect("rows")
+            .iter()
+            .map(|r| r.sum)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(raw("vehicle_count"), [10.0], "the first value stays");
+    assert_eq!(raw("avg_speed_kmh"), [40.0]);
+    assert_eq!(raw("occupancy_pct"), [12.5]);
+    let rows: i64 = rusqlite::Connection::open(dir.path().join("ioc.db"))
+        .expect("open")
+        .query_row("SELECT count(*) FROM readings", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(rows, 1, "one raw row for the sensor at that time");
+}
+
+#[test]
 fn readings_timed_on_receipt_are_deduplicated_by_seq_within_the_window() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(&dir);

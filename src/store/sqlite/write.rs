@@ -1,5 +1,5 @@
-//! The write path: one transaction per batch — raw rows, seq de-duplication, rollups — made
-//! durable by the commit.
+//! The write path: one transaction per batch — raw rows (one per sensor and time, see
+//! `packed.rs`), seq de-duplication, rollups, the export outbox.
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+use super::raw_rows::SensorRows;
 use crate::export::line_protocol;
 use crate::model::{now_ms, City, MetricIdx, Reading};
 use crate::store::{Row, StoreError, WriteReport};
@@ -15,9 +16,6 @@ use crate::store::{Row, StoreError, WriteReport};
 /// A reading timed on receipt whose `seq` matches one stored within this window is a
 /// redelivered copy. Outside it, the sensor's counter has restarted.
 const SEQ_WINDOW_MS: i64 = 10 * 60_000;
-
-/// How far (ms) a reading timed on receipt may move to find a free timestamp.
-const MAX_RECEIPT_SHIFTS: i64 = 1000;
 
 pub(super) struct Writer {
     conn: Connection,
@@ -95,7 +93,6 @@ fn write_in(
     keys: &mut Keys,
     readings: &[Reading],
 ) -> Result<WriteReport, StoreError> {
-    let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO readings (sensor_key, metric_key, ts, value, seq) VALUES (?1, ?2, ?3, ?4, ?5)")?;
     let mut seq_seen = tx.prepare_cached(
         "SELECT ts FROM seq_seen WHERE sensor_key = ?1 AND metric_key = ?2 AND seq = ?3",
     )?;
@@ -113,51 +110,43 @@ fn write_in(
         last = Some((&r.sensor, sk));
         keyed.push((sk, keys.metric(tx, r.metric)?));
     }
-    // Series by series, each in arrival order (a stable sort, so duplicates and receipt-time
-    // shifts resolve exactly as in arrival order: they only ever involve one series).
-    // Consecutive inserts then land on the same leaf pages, and each series' rollup buckets
-    // are adjacent, merged without hashing.
+    // Sensor by sensor, each in arrival order (a stable sort, so duplicates and receipt-time
+    // shifts resolve exactly as in arrival order: they only ever involve one sensor). Each
+    // sensor's rows are written in time order, so consecutive inserts land on the same leaf
+    // pages, and its rollup buckets are adjacent, merged without hashing.
     let mut order: Vec<usize> = (0..readings.len()).collect();
-    order.sort_by_key(|&i| keyed[i]);
+    order.sort_by_key(|&i| keyed[i].0);
     let mut fresh = vec![false; readings.len()];
     let mut minutes: Vec<(BucketKey, Row)> = Vec::new();
     let mut hours: Vec<(BucketKey, Row)> = Vec::new();
-    let (mut series, mut series_m, mut series_h) = (None, 0, 0);
-    for i in order {
-        let (r, (sk, mk)) = (&readings[i], keyed[i]);
-        if series != Some((sk, mk)) {
-            series = Some((sk, mk));
-            (series_m, series_h) = (minutes.len(), hours.len());
-        }
-        let seq = r.seq.map(|s| s as i64);
-        if let (true, Some(seq)) = (r.ts_received, seq) {
-            let seen: Option<i64> = seq_seen
-                .query_row(params![sk, mk, seq], |row| row.get(0))
-                .optional()?;
-            if seen.is_some_and(|ts| (ts - r.ts_ms).abs() <= SEQ_WINDOW_MS) {
-                continue;
+    let mut blob = Vec::new();
+    for sensor in order.chunk_by(|&a, &b| keyed[a].0 == keyed[b].0) {
+        let sk = keyed[sensor[0]].0;
+        let (sensor_m, sensor_h) = (minutes.len(), hours.len());
+        let mut rows = SensorRows::load(tx, sk, sensor.iter().map(|&i| &readings[i]))?;
+        for &i in sensor {
+            let (r, mk) = (&readings[i], keyed[i].1);
+            if let (true, Some(seq)) = (r.ts_received, r.seq.map(|s| s as i64)) {
+                let seen: Option<i64> = seq_seen
+                    .query_row(params![sk, mk, seq], |row| row.get(0))
+                    .optional()?;
+                if seen.is_some_and(|ts| (ts - r.ts_ms).abs() <= SEQ_WINDOW_MS) {
+                    continue;
+                }
+                seq_put.execute(params![sk, mk, seq, r.ts_ms])?;
             }
-            seq_put.execute(params![sk, mk, seq, r.ts_ms])?;
-        }
-        let mut ts = r.ts_ms;
-        let mut inserted = insert.execute(params![sk, mk, ts, r.value, seq])? == 1;
-        // Two readings timed on receipt in the same millisecond are two readings, not one
-        // (a redelivery was caught by `seq` above): the later one moves to the next free ms.
-        let mut shifts = 0;
-        while !inserted && r.ts_received && shifts < MAX_RECEIPT_SHIFTS {
-            ts += 1;
-            shifts += 1;
-            inserted = insert.execute(params![sk, mk, ts, r.value, seq])? == 1;
-        }
-        fresh[i] = inserted;
-        if inserted {
+            let Some(ts) = rows.add(r, mk) else {
+                continue;
+            };
+            fresh[i] = true;
             let minute = (sk, mk, ts.div_euclid(60_000) * 60_000);
-            merge(&mut minutes[series_m..], minute, ts, r.value)
+            merge(&mut minutes[sensor_m..], minute, ts, r.value)
                 .unwrap_or_else(|| minutes.push((minute, bucket(minute, ts, r.value))));
             let hour = (sk, mk, ts.div_euclid(3_600_000) * 3_600_000);
-            merge(&mut hours[series_h..], hour, ts, r.value)
+            merge(&mut hours[sensor_h..], hour, ts, r.value)
                 .unwrap_or_else(|| hours.push((hour, bucket(hour, ts, r.value))));
         }
+        rows.flush(tx, &mut blob)?;
     }
     upsert(tx, "rollup_1m", &minutes)?;
     upsert(tx, "rollup_1h", &hours)?;
