@@ -1,6 +1,6 @@
 //! Alerts and their history in SQLite: the `alerts` and `alert_events` tables in the main
 //! store's database file, through a connection of our own. Alert writes are rare (a
-//! transition, not a reading), so this connection simply waits (`busy_timeout`) while the
+//! transition, not a reading), so this connection simply waits (`store::wait_when_busy`) while the
 //! store's writer holds the lock.
 
 use std::path::{Path, PathBuf};

@@ -4,6 +4,7 @@
 //! [`Store::write`], which returns once the batch is committed, then [`Store::sync`], which
 //! makes it survive power loss; the ingest shell acknowledges MQTT messages only after that.
 
+mod busy;
 mod error;
 mod plan;
 mod side;
@@ -11,6 +12,7 @@ mod sqlite;
 mod types;
 mod writer;
 
+pub use busy::wait_when_busy;
 pub use error::StoreError;
 pub use plan::{fold, plan, Plan, PlanError, Resolution};
 pub use side::open_side_connection;

@@ -2,20 +2,20 @@
 //! (alerts, API keys, audit log): they wait while the store's writer holds the lock.
 
 use std::path::Path;
-use std::time::Duration;
 
 use rusqlite::Connection;
 
 /// Opens (creating the folder and file if needed) the database at `path` in WAL mode, waits up
-/// to 5 s for the writer's lock, and runs `schema` (`CREATE … IF NOT EXISTS`). Open the main
-/// store first: it owns the file's own schema and version.
+/// to 5 s for the writer's lock (polling, see [`super::wait_when_busy`]), and runs `schema`
+/// (`CREATE … IF NOT EXISTS`). Open the main store first: it owns the file's own schema and
+/// version.
 pub fn open_side_connection(path: &Path, schema: &str) -> Result<Connection, rusqlite::Error> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         // A failure shows up as an open error just below, with the path.
         let _ = std::fs::create_dir_all(dir);
     }
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
+    let mut conn = Connection::open(path)?;
+    super::wait_when_busy(&mut conn)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.execute_batch(schema)?;
     Ok(conn)

@@ -81,8 +81,7 @@ impl SqliteStore {
             .map_err(open_err)?;
         conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
             .map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(open_err)?;
+        super::wait_when_busy(&mut conn).map_err(open_err)?;
         schema::migrate(&mut conn, path)?;
         let writer = write::Writer::new(conn, city.clone())?;
         Ok(SqliteStore {
@@ -132,13 +131,13 @@ impl SqliteStore {
             Some(c) => c,
             None => {
                 let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                let c = Connection::open_with_flags(&self.path, flags).map_err(|cause| {
+                let mut c = Connection::open_with_flags(&self.path, flags).map_err(|cause| {
                     StoreError::Open {
                         path: self.path.clone(),
                         cause,
                     }
                 })?;
-                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                super::wait_when_busy(&mut c)?;
                 c
             }
         };
