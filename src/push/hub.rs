@@ -1,6 +1,12 @@
 //! `Hub`: every stream's current state, sequence number, resume ring and subscribers.
 //! Producers publish into it; connections subscribe their [`Mailbox`] to it. An update is
 //! serialised once, under its stream's lock, and the same bytes go to every subscriber.
+//!
+//! Publishes made together go through a [`Batch`]: every subscriber's frames are queued first
+//! and each touched mailbox is woken once, when the batch ends. Waking a connection hands it to
+//! another thread (its actix worker); waking it per frame made the connections drain — and take
+//! their mailbox locks — while the fan-out was still pushing, and cost one cross-thread wake
+//! per frame instead of one per connection and tick.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -106,8 +112,16 @@ impl Hub {
             .clone()
     }
 
-    /// Publishes a full-state stream's new state when it changed (see [`Trigger`]). Returns
-    /// whether it published.
+    /// Starts a batch of publishes whose wakes are deferred to its end (see [`Batch`]).
+    pub fn batch(&self) -> Batch<'_> {
+        Batch {
+            hub: self,
+            woken: Vec::new(),
+        }
+    }
+
+    /// Publishes a full-state stream's new state when it changed (see [`Trigger`]) and wakes its
+    /// subscribers. Returns whether it published.
     pub fn offer(
         &self,
         stream: &StreamName,
@@ -116,30 +130,7 @@ impl Hub {
         now_ms: i64,
         trigger: Trigger,
     ) -> bool {
-        let slot = self.slot(&stream.name);
-        let mut s = lock(&slot);
-        let publish = s.seq == 0
-            || match trigger {
-                Trigger::AsOf { refresh_ms } => {
-                    as_of != s.as_of
-                        || (*s.data != *state && now_ms - s.last_publish_ms >= refresh_ms)
-                }
-                Trigger::Content => *s.data != *state,
-            };
-        if publish {
-            self.publish_locked(
-                &mut s,
-                Publish {
-                    stream,
-                    as_of,
-                    state,
-                    delta: None,
-                    now_ms,
-                    resync: None,
-                },
-            );
-        }
-        publish
+        self.batch().offer(stream, as_of, state, now_ms, trigger)
     }
 
     /// Sets a stream's state without an update (the alerts' open list at start).
@@ -150,14 +141,13 @@ impl Hub {
         s.data = Arc::from(state);
     }
 
-    /// Publishes unconditionally (alert changes).
+    /// Publishes unconditionally (alert changes) and wakes the subscribers.
     pub fn publish(&self, p: Publish<'_>) {
-        let slot = self.slot(&p.stream.name);
-        let mut s = lock(&slot);
-        self.publish_locked(&mut s, p);
+        self.batch().publish(p);
     }
 
-    fn publish_locked(&self, s: &mut Slot, p: Publish<'_>) {
+    /// Queues the update in every subscriber's mailbox; the mailboxes to wake go to `woken`.
+    fn publish_locked(&self, s: &mut Slot, p: Publish<'_>, woken: &mut Vec<Arc<Mailbox>>) {
         s.seq += 1;
         s.as_of = p.as_of;
         s.last_publish_ms = p.now_ms;
@@ -181,8 +171,13 @@ impl Hub {
         }
         s.ring.push_back((s.seq, bytes.clone()));
         for mb in s.subscribers.values() {
-            if mb.push(&p.stream.name, bytes.clone()) == Pushed::Lagged {
-                self.metrics.lagged.inc();
+            match mb.push(&p.stream.name, bytes.clone()) {
+                Pushed::Queued => woken.push(mb.clone()),
+                Pushed::Lagged => {
+                    self.metrics.lagged.inc();
+                    woken.push(mb.clone());
+                }
+                Pushed::Skipped => {}
             }
         }
     }
@@ -255,6 +250,66 @@ impl Hub {
     /// The current `seq` of a stream (0 before its first publish).
     pub fn seq(&self, stream: &str) -> u64 {
         read(&self.streams).get(stream).map_or(0, |s| lock(s).seq)
+    }
+}
+
+/// Publishes made together (one producer tick). Frames are queued as each publish is made;
+/// every mailbox they went to is woken once, when the batch is dropped.
+pub struct Batch<'h> {
+    hub: &'h Hub,
+    woken: Vec<Arc<Mailbox>>,
+}
+
+impl Batch<'_> {
+    /// Publishes a full-state stream's new state when it changed (see [`Trigger`]). Returns
+    /// whether it published.
+    pub fn offer(
+        &mut self,
+        stream: &StreamName,
+        as_of: Option<i64>,
+        state: String,
+        now_ms: i64,
+        trigger: Trigger,
+    ) -> bool {
+        let slot = self.hub.slot(&stream.name);
+        let mut s = lock(&slot);
+        let publish = s.seq == 0
+            || match trigger {
+                Trigger::AsOf { refresh_ms } => {
+                    as_of != s.as_of
+                        || (*s.data != *state && now_ms - s.last_publish_ms >= refresh_ms)
+                }
+                Trigger::Content => *s.data != *state,
+            };
+        if publish {
+            let p = Publish {
+                stream,
+                as_of,
+                state,
+                delta: None,
+                now_ms,
+                resync: None,
+            };
+            self.hub.publish_locked(&mut s, p, &mut self.woken);
+        }
+        publish
+    }
+
+    /// Publishes unconditionally.
+    pub fn publish(&mut self, p: Publish<'_>) {
+        let slot = self.hub.slot(&p.stream.name);
+        let mut s = lock(&slot);
+        self.hub.publish_locked(&mut s, p, &mut self.woken);
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        self.woken.sort_unstable_by_key(|m| m.id);
+        self.woken.dedup_by_key(|m| m.id);
+        for mb in self.woken.drain(..) {
+            mb.wake();
+        }
     }
 }
 

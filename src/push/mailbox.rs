@@ -27,7 +27,8 @@ pub struct Mailbox {
     /// A std `Mutex`: held for a few pointer moves by the hub and the connection, never
     /// across an await.
     inner: Mutex<Inner>,
-    /// Woken on every queued frame and every new lag; one stored permit is enough.
+    /// Woken (by whoever pushed, see [`Mailbox::wake`]) after frames were queued or a stream
+    /// lagged; one stored permit is enough.
     notify: Notify,
     /// `ioc_push_queue_frames`: frames waiting in every mailbox.
     queued: IntGauge,
@@ -50,6 +51,8 @@ impl Mailbox {
         }
     }
 
+    /// Queues a frame without waking the connection: the pusher calls [`Mailbox::wake`] once
+    /// it has queued everything it has (unless every push was [`Pushed::Skipped`]).
     pub fn push(&self, stream: &Arc<str>, frame: ByteString) -> Pushed {
         let mut inner = self.lock();
         if inner.lagged.iter().any(|s| s == stream) {
@@ -60,15 +63,16 @@ impl Mailbox {
             inner.queue.retain(|(s, _)| s != stream);
             self.queued.sub((before - inner.queue.len()) as i64);
             inner.lagged.push(stream.clone());
-            drop(inner);
-            self.notify.notify_one();
             return Pushed::Lagged;
         }
         inner.queue.push_back((stream.clone(), frame));
         self.queued.inc();
-        drop(inner);
-        self.notify.notify_one();
         Pushed::Queued
+    }
+
+    /// Wakes the connection to drain what was pushed.
+    pub fn wake(&self) {
+        self.notify.notify_one();
     }
 
     /// Takes up to `max` queued frames with their stream names, oldest first.

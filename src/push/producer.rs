@@ -72,12 +72,15 @@ impl Producer {
             )
         };
         let ind = compute(&city, &inputs, &self.params, now);
+        // Serialise every stream first, then fan out in one batch: no subscriber waits for
+        // the serialisation of streams it does not take.
+        let mut offers: Vec<(StreamName, Option<i64>, String, Trigger)> = Vec::new();
         for domain in &city.domains {
             let areas = std::iter::once(CITY).chain(city.districts.iter().map(|d| d.id.as_str()));
             for area in areas {
                 let (as_of, data) = indicator_data(&ind, &windows, &domain.name, area);
                 let name = StreamName::indicators(&domain.name, area);
-                self.hub.offer(&name, as_of, data, now, self.trigger());
+                offers.push((name, as_of, data, self.trigger()));
             }
         }
         let open = self
@@ -90,13 +93,7 @@ impl Producer {
         if let Value::Object(o) = &mut kv {
             o.remove("generated_at");
         }
-        self.hub.offer(
-            &StreamName::kpi(),
-            k.as_of,
-            kv.to_string(),
-            now,
-            self.trigger(),
-        );
+        offers.push((StreamName::kpi(), k.as_of, kv.to_string(), self.trigger()));
         let status: Vec<Value> = statuses
             .iter()
             .map(|s| json!({"id": s.id, "domain": s.domain, "district": s.district, "status": s.status}))
@@ -104,18 +101,21 @@ impl Producer {
         let newest_seen = statuses.iter().filter_map(|s| s.last_seen).max();
         // Status changes are what this stream is about: its as_of (newest receive time)
         // moves with every reading, so publish on content only.
-        self.hub.offer(
-            &StreamName::sensor_status(),
+        let status = json!({ "sensors": status }).to_string();
+        offers.push((
+            StreamName::sensor_status(),
             newest_seen,
-            json!({ "sensors": status }).to_string(),
-            now,
+            status,
             Trigger::Content,
-        );
+        ));
         for (id, detail) in sensors {
             let as_of = detail.latest.values().map(|v| v.ts).max();
             let data = to_value(&detail).to_string();
-            self.hub
-                .offer(&StreamName::sensor(id), as_of, data, now, self.trigger());
+            offers.push((StreamName::sensor(id), as_of, data, self.trigger()));
+        }
+        let mut batch = self.hub.batch();
+        for (name, as_of, data, trigger) in offers {
+            batch.offer(&name, as_of, data, now, trigger);
         }
     }
 }

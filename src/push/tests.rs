@@ -289,3 +289,30 @@ fn protocol_errors_name_the_problem() {
     let e = ProtocolError::MessageTooLarge { size: 9, max: 4 };
     assert_eq!(e.to_string(), "message of 9 bytes; at most 4");
 }
+
+/// Whether the mailbox holds a wake-up (its connection task would run now).
+async fn woken(mb: &Mailbox) -> bool {
+    tokio::time::timeout(Duration::ZERO, mb.wait())
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn a_batch_queues_every_frame_first_and_wakes_each_mailbox_once_at_its_end() {
+    let hub = hub(8);
+    let (kpi, status) = (StreamName::kpi(), StreamName::sensor_status());
+    let mb = mailbox(1, 8);
+    hub.subscribe(&kpi, &mb, Start::Snapshot, 0);
+    hub.subscribe(&status, &mb, Start::Snapshot, 0);
+    {
+        let mut batch = hub.batch();
+        assert!(batch.offer(&kpi, Some(1), "1".into(), 1, AS_OF));
+        assert!(batch.offer(&status, Some(1), "2".into(), 1, Trigger::Content));
+        assert_eq!(mb.len(), 2, "queued as each stream is published");
+        assert!(!woken(&mb).await, "not woken while the batch runs");
+    }
+    assert!(woken(&mb).await, "woken when the batch ends");
+    assert!(!woken(&mb).await, "once, however many frames it got");
+    assert!(hub.offer(&kpi, Some(2), "3".into(), 2, AS_OF));
+    assert!(woken(&mb).await, "a lone offer wakes at once");
+}
