@@ -96,16 +96,19 @@ struct Window {
     secs: f64,
     ioc: (Stat, Stat),
     broker: (Stat, Stat),
+    /// This process: the load generator and the WebSocket clients.
+    bench: (Stat, Stat),
 }
 
 impl Window {
     fn cpu_line(&self) -> String {
         format!(
-            "ioc CPU {:>5.1}% peak RSS {:>6.1} MiB | mosquitto CPU {:>5.1}% peak RSS {:>6.1} MiB",
+            "ioc CPU {:>5.1}% peak RSS {:>6.1} MiB | mosquitto CPU {:>5.1}% peak RSS {:>6.1} MiB | bench (generator, clients) CPU {:>5.1}%",
             cpu_pct(self.ioc.0, self.ioc.1, self.secs),
             mib(self.ioc.1.peak_kib),
             cpu_pct(self.broker.0, self.broker.1, self.secs),
             mib(self.broker.1.peak_kib),
+            cpu_pct(self.bench.0, self.bench.1, self.secs),
         )
     }
 }
@@ -177,19 +180,22 @@ async fn ioc_run(
     tokio::time::sleep(Duration::from_secs(a.warmup)).await;
     rec.recording.store(true, Ordering::Relaxed);
     let published = || load.readings.load(Ordering::Relaxed);
-    let (p0, s0, i0, b0, t0) = (
+    let me = std::process::id();
+    let (p0, s0, i0, b0, g0, t0) = (
         published(),
         ioc.stored().await?,
         stat(ipid)?,
         stat(bpid)?,
+        stat(me)?,
         Instant::now(),
     );
     tokio::time::sleep(Duration::from_secs(a.secs)).await;
-    let (p1, s1, i1, b1, secs) = (
+    let (p1, s1, i1, b1, g1, secs) = (
         published(),
         ioc.stored().await?,
         stat(ipid)?,
         stat(bpid)?,
+        stat(me)?,
         t0.elapsed().as_secs_f64(),
     );
     rec.recording.store(false, Ordering::Relaxed);
@@ -226,6 +232,7 @@ async fn ioc_run(
                 ..be
             },
         ),
+        bench: (g0, g1),
     };
     let stored_rate = (s1 - s0) as f64 / secs;
     let label = match rate {
@@ -247,13 +254,15 @@ async fn ioc_run(
     if clients > 0 {
         let lat = rec.take_sorted();
         println!(
-            "    {clients} WebSocket clients ({} subscribed) | updates {:>6.0}/s | publish → client latency ms p50 {} p99 {} max {} ({} samples) | idle RSS {:.1} MiB + {:.1} KiB per connection",
+            "    {clients} WebSocket clients ({} subscribed) | updates {:>6.0}/s | publish → client latency ms p50 {} p99 {} max {} ({} samples) | producer tick mean {:.1} ms | idle RSS {:.1} MiB + {:.1} KiB per connection",
             rec.connected.load(Ordering::Relaxed),
             rec.updates.load(Ordering::Relaxed) as f64 / secs,
             ws::percentile(&lat, 0.5),
             ws::percentile(&lat, 0.99),
             lat.last().copied().unwrap_or(0),
             lat.len(),
+            ioc.metric("ioc_push_tick_duration_seconds_sum").await? * 1000.0
+                / ioc.metric("ioc_push_tick_duration_seconds_count").await?.max(1.0),
             mib(idle0.rss_kib),
             idle1.rss_kib.saturating_sub(idle0.rss_kib) as f64 / clients as f64,
         );
