@@ -18,7 +18,7 @@ use super::mailbox::{Mailbox, Pushed};
 use super::stream::StreamName;
 use crate::telemetry::PushMetrics;
 
-/// When [`Hub::offer`] publishes a full-state stream.
+/// When [`Batch::offer`] publishes a full-state stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
     /// At once when `as_of` moved (new source data); when only the content changed (windows
@@ -118,19 +118,6 @@ impl Hub {
             hub: self,
             woken: Vec::new(),
         }
-    }
-
-    /// Publishes a full-state stream's new state when it changed (see [`Trigger`]) and wakes its
-    /// subscribers. Returns whether it published.
-    pub fn offer(
-        &self,
-        stream: &StreamName,
-        as_of: Option<i64>,
-        state: String,
-        now_ms: i64,
-        trigger: Trigger,
-    ) -> bool {
-        self.batch().offer(stream, as_of, state, now_ms, trigger)
     }
 
     /// Sets a stream's state without an update (the alerts' open list at start).

@@ -191,7 +191,9 @@ fn updates_are_numbered_and_reach_every_subscriber_as_the_same_bytes() {
     assert_eq!(json(&first[0])["seq"], 0);
     assert_eq!(json(&first[0])["data"], Value::Null);
     hub.subscribe(&s, &m2, Start::Snapshot, 0);
-    assert!(hub.offer(&s, Some(10), "{\"x\":1}".into(), 1, AS_OF));
+    assert!(hub
+        .batch()
+        .offer(&s, Some(10), "{\"x\":1}".into(), 1, AS_OF));
     let (f1, f2) = (m1.pop(1), m2.pop(1));
     assert_eq!(
         f1[0].1.as_ptr(),
@@ -210,12 +212,14 @@ fn updates_are_numbered_and_reach_every_subscriber_as_the_same_bytes() {
 fn an_unchanged_stream_is_not_republished_and_content_changes_wait_for_the_refresh() {
     let hub = hub(8);
     let s = StreamName::kpi();
-    assert!(hub.offer(&s, Some(10), "1".into(), 0, AS_OF));
-    assert!(!hub.offer(&s, Some(10), "1".into(), 100, AS_OF));
-    assert!(!hub.offer(&s, Some(10), "2".into(), 200, AS_OF));
-    assert!(hub.offer(&s, Some(10), "2".into(), 5_000, AS_OF));
-    assert!(hub.offer(&s, Some(11), "2".into(), 5_001, AS_OF));
-    assert!(!hub.offer(&s, Some(12), "2".into(), 5_002, Trigger::Content));
+    assert!(hub.batch().offer(&s, Some(10), "1".into(), 0, AS_OF));
+    assert!(!hub.batch().offer(&s, Some(10), "1".into(), 100, AS_OF));
+    assert!(!hub.batch().offer(&s, Some(10), "2".into(), 200, AS_OF));
+    assert!(hub.batch().offer(&s, Some(10), "2".into(), 5_000, AS_OF));
+    assert!(hub.batch().offer(&s, Some(11), "2".into(), 5_001, AS_OF));
+    assert!(!hub
+        .batch()
+        .offer(&s, Some(12), "2".into(), 5_002, Trigger::Content));
     assert_eq!(hub.seq("kpi"), 3);
 }
 
@@ -224,7 +228,7 @@ fn resuming_within_the_ring_replays_exactly_the_missed_updates() {
     let hub = hub(4);
     let s = StreamName::kpi();
     for i in 1..=6 {
-        hub.offer(&s, Some(i), i.to_string(), i, AS_OF);
+        hub.batch().offer(&s, Some(i), i.to_string(), i, AS_OF);
     }
     let mb = mailbox(1, 8);
     let seqs: Vec<Value> = hub
@@ -243,7 +247,7 @@ fn resuming_beyond_the_ring_or_from_another_epoch_gives_a_marked_snapshot() {
     let hub = hub(2);
     let s = StreamName::kpi();
     for i in 1..=6 {
-        hub.offer(&s, Some(i), i.to_string(), i, AS_OF);
+        hub.batch().offer(&s, Some(i), i.to_string(), i, AS_OF);
     }
     let gap = hub.subscribe(&s, &mailbox(1, 8), Start::ResumeFrom(1), 7);
     assert_eq!(json(&gap[0])["type"], "snapshot");
@@ -262,7 +266,7 @@ fn a_lagged_subscriber_resyncs_to_the_latest_state_and_then_follows_it() {
     let mb = mailbox(1, 1);
     hub.subscribe(&s, &mb, Start::Snapshot, 0);
     for i in 1..=5 {
-        hub.offer(&s, Some(i), i.to_string(), i, AS_OF);
+        hub.batch().offer(&s, Some(i), i.to_string(), i, AS_OF);
     }
     assert_eq!(mb.len(), 0, "the overflowing stream's frames were dropped");
     assert_eq!(mb.lagged().len(), 1);
@@ -271,7 +275,7 @@ fn a_lagged_subscriber_resyncs_to_the_latest_state_and_then_follows_it() {
         (snap["seq"].clone(), snap["resync"].clone()),
         (5.into(), "lagged".into())
     );
-    hub.offer(&s, Some(7), "7".into(), 7, AS_OF);
+    hub.batch().offer(&s, Some(7), "7".into(), 7, AS_OF);
     assert_eq!(json(&mb.pop(1)[0].1)["seq"], 6);
 }
 
@@ -313,6 +317,9 @@ async fn a_batch_queues_every_frame_first_and_wakes_each_mailbox_once_at_its_end
     }
     assert!(woken(&mb).await, "woken when the batch ends");
     assert!(!woken(&mb).await, "once, however many frames it got");
-    assert!(hub.offer(&kpi, Some(2), "3".into(), 2, AS_OF));
-    assert!(woken(&mb).await, "a lone offer wakes at once");
+    assert!(hub.batch().offer(&kpi, Some(2), "3".into(), 2, AS_OF));
+    assert!(
+        woken(&mb).await,
+        "a batch of one wakes as its statement ends"
+    );
 }

@@ -9,6 +9,11 @@ use prometheus::{
 
 use crate::model::{Outcome, Reason};
 
+/// Buckets of the store's commit and sync durations (seconds): 0.1 ms to 1 s.
+const STORE_SECONDS: [f64; 11] = [
+    1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.5, 1.0,
+];
+
 /// One registry per application instance, so parallel tests never share counters.
 pub struct Metrics {
     registry: Registry,
@@ -123,9 +128,7 @@ impl Metrics {
                 "ioc_store_write_duration_seconds",
                 "Time to commit one batch (before its sync)",
             )
-            .buckets(vec![
-                1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.5, 1.0,
-            ]),
+            .buckets(STORE_SECONDS.to_vec()),
         )?;
         let store_batch_readings = Histogram::with_opts(
             HistogramOpts::new("ioc_store_batch_readings", "Readings per committed batch")
@@ -141,9 +144,7 @@ impl Metrics {
                 "ioc_store_sync_duration_seconds",
                 "Time to make the batches committed so far survive power loss (one fsync)",
             )
-            .buckets(vec![
-                1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.5, 1.0,
-            ]),
+            .buckets(STORE_SECONDS.to_vec()),
         )?;
         let store_sync_failed = IntGauge::new(
             "ioc_store_sync_failed",
