@@ -25,42 +25,24 @@ pub(super) fn rows(
     else {
         return Ok(Vec::new()); // nothing of this metric was ever stored
     };
+    let scope = ScopeParams::of(city, &q.scope);
     let table = match resolution {
-        Resolution::Raw => return raw_rows(conn, city, q, mk),
+        Resolution::Raw => return raw_rows(conn, &scope, q, mk),
         Resolution::Minute => "rollup_1m",
         Resolution::Hour => "rollup_1h",
     };
     // A rollup bucket is included when it starts inside the range, aligned down to its size.
     let from = q.from_ms.div_euclid(resolution.step_ms()) * resolution.step_ms();
-    let source =
+    let select =
         format!("SELECT r.bucket, r.count, r.sum, r.min, r.max, r.last, r.last_ts FROM {table} r");
-    let map = |row: &rusqlite::Row| stored_row(row, 0);
-    let rows = match &q.scope {
-        Scope::Sensor(id) => {
-            let sql = format!("{source} JOIN sensors s ON s.sensor_key = r.sensor_key WHERE s.id = ?1 AND r.metric_key = ?2 AND r.bucket >= ?3 AND r.bucket < ?4 ORDER BY r.bucket");
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let out = stmt
-                .query_map(params![id, mk, from, q.to_ms], map)?
-                .collect::<Result<Vec<_>, _>>()?;
-            out
-        }
-        Scope::Group {
-            domain: d,
-            district,
-        } => {
-            let domain = &city.domain(*d).name;
-            let district = district.map(|x| city.district(x).id.as_str());
-            let sql = format!(
-                "{source} JOIN sensors s ON s.sensor_key = r.sensor_key
-                 WHERE s.domain = ?1 AND (?2 IS NULL OR s.district = ?2) AND r.metric_key = ?3 AND r.bucket >= ?4 AND r.bucket < ?5"
-            );
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let out = stmt
-                .query_map(params![domain, district, mk, from, q.to_ms], map)?
-                .collect::<Result<Vec<_>, _>>()?;
-            out
-        }
-    };
+    let sql = scope.sql(&select, "r.bucket", true);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(
+            params![scope.first, scope.district, mk, from, q.to_ms],
+            |row| stored_row(row, 0),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
@@ -68,42 +50,75 @@ pub(super) fn rows(
 /// this metric are skipped.
 fn raw_rows(
     conn: &Connection,
-    city: &City,
+    scope: &ScopeParams,
     q: &SeriesQuery,
     metric_key: i64,
 ) -> Result<Vec<Row>, StoreError> {
+    let sql = scope.sql("SELECT r.ts, r.metrics FROM readings r", "r.ts", false);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut found = stmt.query(params![
+        scope.first,
+        scope.district,
+        metric_key,
+        q.from_ms,
+        q.to_ms
+    ])?;
     let mut out = Vec::new();
-    let mut take = |mut found: rusqlite::Rows| -> Result<(), StoreError> {
-        while let Some(row) = found.next()? {
-            let blob = row.get_ref(1)?.as_blob()?;
-            if let Some(value) = packed::value_of(blob, metric_key)? {
-                out.push(Row::raw(row.get(0)?, value));
-            }
-        }
-        Ok(())
-    };
-    match &q.scope {
-        Scope::Sensor(id) => {
-            let mut stmt = conn.prepare_cached(
-                "SELECT r.ts, r.metrics FROM readings r JOIN sensors s ON s.sensor_key = r.sensor_key
-                 WHERE s.id = ?1 AND r.ts >= ?2 AND r.ts < ?3 ORDER BY r.ts",
-            )?;
-            take(stmt.query(params![id, q.from_ms, q.to_ms])?)?;
-        }
-        Scope::Group {
-            domain: d,
-            district,
-        } => {
-            let domain = &city.domain(*d).name;
-            let district = district.map(|x| city.district(x).id.as_str());
-            let mut stmt = conn.prepare_cached(
-                "SELECT r.ts, r.metrics FROM readings r JOIN sensors s ON s.sensor_key = r.sensor_key
-                 WHERE s.domain = ?1 AND (?2 IS NULL OR s.district = ?2) AND r.ts >= ?3 AND r.ts < ?4",
-            )?;
-            take(stmt.query(params![domain, district, q.from_ms, q.to_ms])?)?;
+    while let Some(row) = found.next()? {
+        let blob = row.get_ref(1)?.as_blob()?;
+        if let Some(value) = packed::value_of(blob, metric_key)? {
+            out.push(Row::raw(row.get(0)?, value));
         }
     }
     Ok(out)
+}
+
+/// A query's scope as SQL parameters, bound the same way for every table: `?1` the sensor id
+/// or the domain, `?2` the district (NULL for the whole city), `?3` the metric key, `?4` and
+/// `?5` the time range.
+struct ScopeParams<'a> {
+    sensor: bool,
+    first: &'a str,
+    district: Option<&'a str>,
+}
+
+impl<'a> ScopeParams<'a> {
+    fn of(city: &'a City, scope: &'a Scope) -> Self {
+        match scope {
+            Scope::Sensor(id) => ScopeParams {
+                sensor: true,
+                first: id,
+                district: None,
+            },
+            Scope::Group { domain, district } => ScopeParams {
+                sensor: false,
+                first: &city.domain(*domain).name,
+                district: district.map(|x| city.district(x).id.as_str()),
+            },
+        }
+    }
+
+    /// `select` (rows `r`, timed by `time`) narrowed to the scope, the range and, when the
+    /// table has one row per metric, the metric; one sensor's rows come in time order.
+    fn sql(&self, select: &str, time: &str, per_metric: bool) -> String {
+        let metric = if per_metric {
+            " AND r.metric_key = ?3"
+        } else {
+            ""
+        };
+        let (who, order) = if self.sensor {
+            ("s.id = ?1", format!(" ORDER BY {time}"))
+        } else {
+            (
+                "s.domain = ?1 AND (?2 IS NULL OR s.district = ?2)",
+                String::new(),
+            )
+        };
+        format!(
+            "{select} JOIN sensors s ON s.sensor_key = r.sensor_key \
+             WHERE {who}{metric} AND {time} >= ?4 AND {time} < ?5{order}"
+        )
+    }
 }
 
 pub(super) fn hourly_rollups(
