@@ -18,7 +18,7 @@ pub(super) fn run(conn: &mut Connection) -> Result<(), StoreError> {
         .optional()?;
     if renamed.is_none() {
         conn.execute_batch(&format!(
-            "BEGIN; ALTER TABLE readings RENAME TO readings_v1; {RAW_TABLE} COMMIT;"
+            "BEGIN IMMEDIATE; ALTER TABLE readings RENAME TO readings_v1; {RAW_TABLE} COMMIT;"
         ))?;
     }
     let mut moved = 0u64;

@@ -74,7 +74,7 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     }
     if found < 1 {
         conn.execute_batch(&format!(
-            "BEGIN; {OTHER_TABLES} {RAW_TABLE} PRAGMA user_version = {VERSION}; COMMIT;"
+            "BEGIN IMMEDIATE; {OTHER_TABLES} {RAW_TABLE} PRAGMA user_version = {VERSION}; COMMIT;"
         ))?;
     }
     if found == 1 {
