@@ -1,9 +1,12 @@
 //! The one table of API errors: each has a stable snake_case `code` and an HTTP status, and
-//! reaches clients as `{ "code", "message" }`.
+//! reaches clients as `{ "code", "message" }`. Every route answers its errors from here,
+//! the alert routes included.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+
+use crate::alerts::AckError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -50,6 +53,18 @@ pub enum ApiError {
     KeyNotFound(String),
     #[error("{0}")]
     InvalidConfig(String),
+    #[error("no alert {0:?}")]
+    AlertNotFound(String),
+    #[error("{0}")]
+    AlertResolved(String),
+    #[error("{0}")]
+    AlertAlreadyAcknowledged(String),
+    #[error("{0}")]
+    AlertNotFiring(String),
+    /// An acknowledgement body over its own 16 KiB limit (not `http.max_body_bytes`, so the
+    /// message names no setting).
+    #[error("request body is larger than {0} bytes")]
+    AckTooLarge(usize),
 }
 
 /// Whole seconds to wait, at least 1 (what `Retry-After` carries).
@@ -86,6 +101,11 @@ impl ApiError {
             ApiError::InvalidBody(_) => "invalid_body",
             ApiError::KeyNotFound(_) => "key_not_found",
             ApiError::InvalidConfig(_) => "invalid_config",
+            ApiError::AlertNotFound(_) => "alert_not_found",
+            ApiError::AlertResolved(_) => "alert_resolved",
+            ApiError::AlertAlreadyAcknowledged(_) => "alert_already_acknowledged",
+            ApiError::AlertNotFiring(_) => "alert_not_firing",
+            ApiError::AckTooLarge(_) => "payload_too_large",
         }
     }
 }
@@ -105,10 +125,16 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge { .. } | ApiError::AckTooLarge(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::SensorNotFound(_)
             | ApiError::RouteNotFound { .. }
-            | ApiError::KeyNotFound(_) => StatusCode::NOT_FOUND,
+            | ApiError::KeyNotFound(_)
+            | ApiError::AlertNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::AlertResolved(_)
+            | ApiError::AlertAlreadyAcknowledged(_)
+            | ApiError::AlertNotFiring(_) => StatusCode::CONFLICT,
             ApiError::InvalidConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
@@ -134,6 +160,19 @@ impl ResponseError for ApiError {
     }
 }
 
+impl From<AckError> for ApiError {
+    fn from(e: AckError) -> Self {
+        let message = e.to_string();
+        match e {
+            AckError::NotFound(id) => ApiError::AlertNotFound(id.to_string()),
+            AckError::AlreadyResolved(_) => ApiError::AlertResolved(message),
+            AckError::AlreadyAcknowledged { .. } => ApiError::AlertAlreadyAcknowledged(message),
+            AckError::Pending(_) => ApiError::AlertNotFiring(message),
+            AckError::Storage(_) => ApiError::Internal(message),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +184,47 @@ mod tests {
         assert_eq!(retry_after_s(Duration::from_millis(1)), 1);
         assert_eq!(retry_after_s(Duration::from_secs(2)), 2);
         assert_eq!(retry_after_s(Duration::from_millis(2001)), 3);
+    }
+
+    /// The alert routes' errors, folded into this table, read exactly as they did.
+    #[test]
+    fn alert_errors_keep_their_codes_statuses_and_messages() {
+        let cases = [
+            (
+                ApiError::AlertNotFound("7".into()),
+                404,
+                "alert_not_found",
+                "no alert \"7\"",
+            ),
+            (
+                ApiError::AlertResolved("m".into()),
+                409,
+                "alert_resolved",
+                "m",
+            ),
+            (
+                ApiError::AlertAlreadyAcknowledged("m".into()),
+                409,
+                "alert_already_acknowledged",
+                "m",
+            ),
+            (
+                ApiError::AlertNotFiring("m".into()),
+                409,
+                "alert_not_firing",
+                "m",
+            ),
+            (
+                ApiError::AckTooLarge(16384),
+                413,
+                "payload_too_large",
+                "request body is larger than 16384 bytes",
+            ),
+        ];
+        for (e, status, code, message) in cases {
+            assert_eq!(e.status_code().as_u16(), status, "{code}");
+            assert_eq!(e.code(), code);
+            assert_eq!(e.to_string(), message);
+        }
     }
 }

@@ -1,17 +1,17 @@
 //! `/alerts`: list, detail with history, acknowledge. Mounted by the caller under `/api/v1`;
-//! handlers read the [`AlertService`] from `web::Data<Arc<AlertService>>`. Errors are
-//! `{ "code", "message" }` from [`AlertApiError`], the table of this resource's codes.
+//! handlers read the [`AlertService`] from `web::Data<Arc<AlertService>>`. Errors come from
+//! the one table, `serve/error.rs`.
 
 use std::sync::Arc;
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse, ResponseError};
-use serde::{Deserialize, Serialize};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
 use serde_json::json;
 
-use crate::alerts::{AckError, Alert, AlertFilter, AlertService, Severity, StateFilter};
+use crate::alerts::{Alert, AlertFilter, AlertService, Severity, StateFilter};
 use crate::auth::{AuditRecord, Auth, Principal};
 use crate::model::{now_ms, truncate};
+use crate::serve::ApiError;
 
 /// Most alerts one listing returns.
 const MAX_LIMIT: u32 = 1000;
@@ -23,15 +23,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/alerts")
             .app_data(
                 web::QueryConfig::default()
-                    .error_handler(|err, _| AlertApiError::InvalidQuery(err.to_string()).into()),
+                    .error_handler(|err, _| ApiError::InvalidQuery(err.to_string()).into()),
             )
             .app_data(web::JsonConfig::default().limit(16 * 1024).error_handler(
                 |err, _| match err {
                     actix_web::error::JsonPayloadError::Overflow { limit }
                     | actix_web::error::JsonPayloadError::OverflowKnownLength { limit, .. } => {
-                        AlertApiError::TooLarge(limit).into()
+                        ApiError::AckTooLarge(limit).into()
                     }
-                    other => AlertApiError::InvalidBody(other.to_string()).into(),
+                    other => ApiError::InvalidBody(other.to_string()).into(),
                 },
             ))
             .route("", web::get().to(list))
@@ -40,86 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Every error of the alert routes, with a stable snake_case `code` and an HTTP status.
-#[derive(Debug, thiserror::Error)]
-pub enum AlertApiError {
-    #[error("{0}")]
-    InvalidQuery(String),
-    #[error("{0}")]
-    InvalidBody(String),
-    #[error("no alert {0:?}")]
-    NotFound(String),
-    #[error("{0}")]
-    AlreadyResolved(String),
-    #[error("{0}")]
-    AlreadyAcknowledged(String),
-    #[error("{0}")]
-    NotFiring(String),
-    #[error("request body is larger than {0} bytes")]
-    TooLarge(usize),
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    code: &'a str,
-    message: String,
-}
-
-impl AlertApiError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            AlertApiError::InvalidQuery(_) => "invalid_query",
-            AlertApiError::InvalidBody(_) => "invalid_body",
-            AlertApiError::NotFound(_) => "alert_not_found",
-            AlertApiError::AlreadyResolved(_) => "alert_resolved",
-            AlertApiError::AlreadyAcknowledged(_) => "alert_already_acknowledged",
-            AlertApiError::NotFiring(_) => "alert_not_firing",
-            AlertApiError::TooLarge(_) => "payload_too_large",
-            AlertApiError::Internal(_) => "internal",
-        }
-    }
-}
-
-impl ResponseError for AlertApiError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            AlertApiError::InvalidQuery(_) | AlertApiError::InvalidBody(_) => {
-                StatusCode::BAD_REQUEST
-            }
-            AlertApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            AlertApiError::AlreadyResolved(_)
-            | AlertApiError::AlreadyAcknowledged(_)
-            | AlertApiError::NotFiring(_) => StatusCode::CONFLICT,
-            AlertApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AlertApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(Body {
-            code: self.code(),
-            message: self.to_string(),
-        })
-    }
-}
-
-impl From<AckError> for AlertApiError {
-    fn from(e: AckError) -> Self {
-        let message = e.to_string();
-        match e {
-            AckError::NotFound(id) => AlertApiError::NotFound(id.to_string()),
-            AckError::AlreadyResolved(_) => AlertApiError::AlreadyResolved(message),
-            AckError::AlreadyAcknowledged { .. } => AlertApiError::AlreadyAcknowledged(message),
-            AckError::Pending(_) => AlertApiError::NotFiring(message),
-            AckError::Storage(_) => AlertApiError::Internal(message),
-        }
-    }
-}
-
-fn internal(e: impl std::fmt::Display) -> AlertApiError {
-    AlertApiError::Internal(e.to_string())
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(e.to_string())
 }
 
 #[derive(Deserialize)]
@@ -132,9 +54,9 @@ struct ListQuery {
 }
 
 impl ListQuery {
-    fn filter(&self) -> Result<AlertFilter, AlertApiError> {
+    fn filter(&self) -> Result<AlertFilter, ApiError> {
         let bad = |key: &str, v: &str, allowed: &str| {
-            AlertApiError::InvalidQuery(format!(
+            ApiError::InvalidQuery(format!(
                 "{key} {:?} is not one of {allowed}",
                 truncate(v, 64)
             ))
@@ -157,7 +79,7 @@ impl ListQuery {
             .transpose()?;
         let limit = self.limit.unwrap_or(AlertFilter::DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(AlertApiError::InvalidQuery(format!(
+            return Err(ApiError::InvalidQuery(format!(
                 "limit {limit} is not within 1..={MAX_LIMIT}"
             )));
         }
@@ -183,7 +105,7 @@ async fn list(
     service: web::Data<Arc<AlertService>>,
     principal: web::ReqData<Principal>,
     q: web::Query<ListQuery>,
-) -> Result<HttpResponse, AlertApiError> {
+) -> Result<HttpResponse, ApiError> {
     let mut filter = q.filter()?;
     filter.within_domains = principal.scope.domains.iter().cloned().collect();
     filter.within_districts = principal.scope.districts.iter().cloned().collect();
@@ -197,11 +119,11 @@ async fn detail(
     service: web::Data<Arc<AlertService>>,
     principal: web::ReqData<Principal>,
     id: web::Path<String>,
-) -> Result<HttpResponse, AlertApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     match service.get(id).map_err(internal)? {
         Some(d) if visible(&principal, &d.alert) => Ok(HttpResponse::Ok().json(d)),
-        _ => Err(AlertApiError::NotFound(id.to_string())),
+        _ => Err(ApiError::AlertNotFound(id.to_string())),
     }
 }
 
@@ -224,22 +146,22 @@ async fn acknowledge(
     principal: web::ReqData<Principal>,
     id: web::Path<String>,
     body: web::Json<AckBody>,
-) -> Result<HttpResponse, AlertApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let by = body.by.trim();
     if by.chars().count() > 64 {
-        return Err(AlertApiError::InvalidBody(
+        return Err(ApiError::InvalidBody(
             "`by` names who acknowledges: at most 64 characters".into(),
         ));
     }
     if body.comment.chars().count() > 1000 {
-        return Err(AlertApiError::InvalidBody(
+        return Err(ApiError::InvalidBody(
             "`comment` is at most 1000 characters".into(),
         ));
     }
     match service.get(id).map_err(internal)? {
         Some(d) if visible(&principal, &d.alert) => {}
-        _ => return Err(AlertApiError::NotFound(id.to_string())),
+        _ => return Err(ApiError::AlertNotFound(id.to_string())),
     }
     let who = match by {
         "" => principal.id.clone(),
@@ -263,11 +185,11 @@ async fn acknowledge(
 }
 
 /// Ids are positive integers; anything else names no alert.
-fn parse_id(raw: &str) -> Result<i64, AlertApiError> {
+fn parse_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
-        .ok_or_else(|| AlertApiError::NotFound(truncate(raw, 64)))
+        .ok_or_else(|| ApiError::AlertNotFound(truncate(raw, 64)))
 }
 
 #[cfg(test)]

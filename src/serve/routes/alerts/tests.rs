@@ -1,4 +1,5 @@
 use actix_web::dev::Service;
+use actix_web::http::StatusCode;
 use actix_web::{test, App, HttpMessage};
 use serde_json::Value;
 
