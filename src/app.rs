@@ -15,7 +15,7 @@ use crate::config::{load_city, ConfigError, Settings};
 use crate::export::{run_exporter, ExportStatus, FluxClient};
 use crate::ingest::{BrokerUrl, Ingest, OptionsError, RejectionLog, Sinks};
 use crate::model::{City, CityError};
-use crate::serve::{self, AppState};
+use crate::serve::{self, Gate, HistoryService, LiveView, Readiness, RuleReloader, Services};
 use crate::store::{SqliteStore, Store, StoreError};
 use crate::telemetry::Metrics;
 
@@ -134,30 +134,40 @@ impl Application {
         let listener = std::net::TcpListener::bind(addr)
             .map_err(|cause| AppError::HttpBind { addr, cause })?;
         let http_addr = listener.local_addr().map_err(AppError::Http)?;
-        let state = AppState {
-            live: live.clone(),
-            store,
-            retention: settings.store.retention(),
-            max_points: settings.store.max_points,
-            metrics: metrics.clone(),
-            rejections,
-            broker: ingest.status.clone(),
-            export: export.as_ref().map(|e| e.status.clone()),
-            warn_outbox_fill: settings.export.influxdb.warn_outbox_fill,
-            flux: export.as_ref().map(|e| e.flux.clone()),
-            indicator_params: settings.indicators.params(),
+        let view = LiveView::new(live.clone(), settings.indicators.params());
+        let services = Services {
+            history: HistoryService::new(
+                view.clone(),
+                store.clone(),
+                settings.store.retention(),
+                settings.store.max_points,
+                export.as_ref().map(|e| e.flux.clone()),
+            ),
+            live: view,
+            readiness: Readiness::new(
+                ingest.status.clone(),
+                store,
+                metrics.clone(),
+                export.as_ref().map(|e| e.status.clone()),
+                settings.export.influxdb.warn_outbox_fill,
+            ),
+            gate: Gate::new(auth.clone(), limits.clone(), settings.http.max_body_bytes),
+            reloader: RuleReloader::new(
+                alerts.clone(),
+                auth.clone(),
+                settings.alerts.rules_path.clone(),
+            ),
             alerts,
-            push,
             auth,
-            limits: limits.clone(),
-            max_body_bytes: settings.http.max_body_bytes,
-            alert_rules_path: settings.alerts.rules_path.clone(),
+            push,
+            rejections,
+            metrics: metrics.clone(),
         };
         crate::auth::spawn_pruner(limits.clone(), shutdown.clone());
         let timeout = Duration::from_secs(settings.http.shutdown_timeout_s);
         let server = serve::start(
             listener,
-            state,
+            services,
             settings.http.workers,
             timeout,
             settings.http.cors_allowed_origins.clone(),

@@ -2,11 +2,13 @@
 //! reaches clients as `{ "code", "message" }`. Every route answers its errors from here,
 //! the alert routes included.
 
+use actix_web::error::JsonPayloadError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::alerts::AckError;
+use crate::auth::AuthError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -160,6 +162,22 @@ impl ResponseError for ApiError {
     }
 }
 
+impl ApiError {
+    /// A failed credential check or key operation: the caller's fault is a 401, the server's
+    /// (storage, randomness) a 500.
+    pub fn from_auth(e: AuthError) -> ApiError {
+        match e {
+            AuthError::Storage(_) | AuthError::Random(_) => ApiError::Internal(e.to_string()),
+            other => ApiError::Unauthorized(other.to_string()),
+        }
+    }
+
+    /// An error of work moved off the executor (it panicked or was cancelled).
+    pub fn from_blocking(e: actix_web::error::BlockingError) -> ApiError {
+        ApiError::Internal(e.to_string())
+    }
+}
+
 impl From<AckError> for ApiError {
     fn from(e: AckError) -> Self {
         let message = e.to_string();
@@ -170,6 +188,18 @@ impl From<AckError> for ApiError {
             AckError::Pending(_) => ApiError::AlertNotFiring(message),
             AckError::Storage(_) => ApiError::Internal(message),
         }
+    }
+}
+
+/// A JSON body the app-wide `JsonConfig` refused: too large for `http.max_body_bytes`, or not
+/// the expected JSON.
+pub(crate) fn json_error(err: JsonPayloadError) -> actix_web::Error {
+    match err {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge { max: limit }.into()
+        }
+        other => ApiError::InvalidBody(other.to_string()).into(),
     }
 }
 

@@ -1,7 +1,9 @@
 //! The access guard, in front of every route: body size, per-IP and per-key rate limits,
-//! authentication, and the route's [`Access`] checked against the caller's role. A route with
-//! no entry in [`super::routes::POLICY`] is refused (fail closed). Handlers read the caller as
-//! `web::ReqData<Principal>`.
+//! authentication, and the route's [`Access`] from the route table checked against the
+//! caller's role. A route with no entry in the table is refused (fail closed). Handlers read
+//! the caller as `web::ReqData<Principal>`.
+
+use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -9,14 +11,36 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, ResponseError};
 
+use super::error::ApiError;
 use super::routes::{access_of, STREAM_ROUTE};
-use super::{ApiError, AppState};
-use crate::auth::{Access, AuthError, Principal};
+use crate::auth::{Access, Auth, AuthError, Principal, RateLimits};
 
 /// The WebSocket subprotocol a client offers with its token: `ioc.bearer.<token>`, next to
 /// [`PROTOCOL`], which the server selects (so the token is never echoed back).
 pub const TOKEN_PROTOCOL_PREFIX: &str = "ioc.bearer.";
 pub const PROTOCOL: &str = "ioc.v1";
+
+/// What the guard needs: who is who, how fast each may go, and how large a body may be.
+pub struct Gate {
+    auth: Arc<Auth>,
+    limits: Arc<RateLimits>,
+    /// Largest request body (`http.max_body_bytes`), refused before it is read.
+    max_body_bytes: usize,
+}
+
+impl Gate {
+    pub fn new(auth: Arc<Auth>, limits: Arc<RateLimits>, max_body_bytes: usize) -> Gate {
+        Gate {
+            auth,
+            limits,
+            max_body_bytes,
+        }
+    }
+
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+}
 
 pub(super) async fn guard(
     req: ServiceRequest,
@@ -36,19 +60,18 @@ pub(super) async fn guard(
 /// The caller, `None` for public routes (and for a WebSocket that will authenticate in its
 /// first message), or why the request is refused.
 fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
-    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+    let Some(gate) = req.app_data::<web::Data<Gate>>() else {
         return Err(ApiError::Internal("application state missing".into()));
     };
     if let Some(size) = content_length(req) {
-        if size > state.max_body_bytes as u64 {
+        if size > gate.max_body_bytes as u64 {
             return Err(ApiError::PayloadTooLarge {
-                max: state.max_body_bytes,
+                max: gate.max_body_bytes,
             });
         }
     }
     if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
-        state
-            .limits
+        gate.limits
             .check_ip(ip)
             .map_err(|wait| ApiError::RateLimited {
                 by: "from this address",
@@ -83,9 +106,11 @@ fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
         }
         return Err(ApiError::Unauthorized(AuthError::Missing.to_string()));
     };
-    let principal = state.auth.authenticate(&token).map_err(auth_error)?;
-    state
-        .limits
+    let principal = gate
+        .auth
+        .authenticate(&token)
+        .map_err(ApiError::from_auth)?;
+    gate.limits
         .check_key(&principal.id)
         .map_err(|wait| ApiError::RateLimited {
             by: "for this key",
@@ -115,13 +140,6 @@ fn permit(principal: &Principal, access: Access) -> Result<(), ApiError> {
         ));
     }
     Ok(())
-}
-
-pub fn auth_error(e: AuthError) -> ApiError {
-    match e {
-        AuthError::Storage(_) | AuthError::Random(_) => ApiError::Internal(e.to_string()),
-        other => ApiError::Unauthorized(other.to_string()),
-    }
 }
 
 fn content_length(req: &ServiceRequest) -> Option<u64> {

@@ -8,17 +8,17 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, Error};
 
-use super::AppState;
+use crate::telemetry::Metrics;
 
 pub(super) async fn track(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = method_label(req.method());
     let started = Instant::now();
     let res = next.call(req).await;
-    if let Some(state) = state {
+    if let Some(metrics) = metrics {
         let (route, status) = match &res {
             Ok(r) => (
                 r.request()
@@ -28,13 +28,11 @@ pub(super) async fn track(
             ),
             Err(e) => ("unmatched".into(), e.as_response_error().status_code()),
         };
-        state
-            .metrics
+        metrics
             .http_requests
             .with_label_values(&[route.as_str(), method, status.as_str()])
             .inc();
-        state
-            .metrics
+        metrics
             .http_request_seconds
             .with_label_values(&[route.as_str()])
             .observe(started.elapsed().as_secs_f64());

@@ -1,21 +1,90 @@
 //! Serve: the actix-web server. REST under `/api/v1`, health, readiness and `/metrics`.
-//! Handlers parse, call the live state, and map the result; none talks to MQTT.
+//! Handlers parse, call one service, and map the result; none talks to MQTT.
+//!
+//! # Layout
+//! - `guard.rs`: [`Gate`], the access check in front of every route.
+//! - `error.rs`: [`ApiError`], the one table of error codes.
+//! - The services handlers read, each its own `web::Data`: [`LiveView`] (live state,
+//!   indicators), [`HistoryService`] (`/series`: store or InfluxDB), [`Readiness`]
+//!   (`/readyz`), [`RuleReloader`] (admin reload); and the stages' own `AlertService`, `Auth`,
+//!   `Push`, `RejectionLog`, `Metrics`.
+//! - `routes/`: the handlers, one file per resource, and the routes with their policy.
+//! - `blocking.rs`: SQLite work off the executor; `http_metrics.rs`: request metrics.
 
+mod blocking;
 mod error;
 pub mod guard;
+mod history;
 mod http_metrics;
+mod live;
+mod readiness;
+mod reload;
 mod routes;
-mod state;
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
+use crate::alerts::AlertService;
+use crate::auth::Auth;
+use crate::ingest::RejectionLog;
+use crate::push::Push;
+use crate::telemetry::Metrics;
+
 pub use error::ApiError;
+pub use guard::Gate;
+pub use history::HistoryService;
+pub use live::LiveView;
+pub use readiness::Readiness;
+pub use reload::RuleReloader;
 pub use routes::POLICY;
-pub use state::AppState;
+
+/// The services behind the routes. `start` registers each as its own `web::Data`, so a
+/// handler names exactly the ones it reads.
+pub struct Services {
+    pub live: LiveView,
+    pub history: HistoryService,
+    pub readiness: Readiness,
+    pub gate: Gate,
+    pub reloader: RuleReloader,
+    pub alerts: Arc<AlertService>,
+    pub auth: Arc<Auth>,
+    pub push: Arc<Push>,
+    pub rejections: Arc<RejectionLog>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl Services {
+    /// The app data every worker registers: one `web::Data` per service, shared (each is an
+    /// `Arc`) across workers.
+    fn into_app_data(self) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
+        let live = web::Data::new(self.live);
+        let history = web::Data::new(self.history);
+        let readiness = web::Data::new(self.readiness);
+        let gate = web::Data::new(self.gate);
+        let reloader = web::Data::new(self.reloader);
+        let alerts = web::Data::from(self.alerts);
+        let auth = web::Data::from(self.auth);
+        let push = web::Data::from(self.push);
+        let rejections = web::Data::from(self.rejections);
+        let metrics = web::Data::from(self.metrics);
+        move |cfg: &mut web::ServiceConfig| {
+            cfg.app_data(live.clone())
+                .app_data(history.clone())
+                .app_data(readiness.clone())
+                .app_data(gate.clone())
+                .app_data(reloader.clone())
+                .app_data(alerts.clone())
+                .app_data(auth.clone())
+                .app_data(push.clone())
+                .app_data(rejections.clone())
+                .app_data(metrics.clone());
+        }
+    }
+}
 
 /// Starts serving on an already-bound listener (port 0 in tests). The returned `Server` must
 /// be spawned or awaited; stop it through its handle. OS signals are left to the caller.
@@ -24,25 +93,21 @@ pub use state::AppState;
 /// access guard (body size, rate limits, authentication, role), security headers.
 pub fn start(
     listener: TcpListener,
-    state: AppState,
+    services: Services,
     workers: usize,
     shutdown_timeout: Duration,
     cors_allowed_origins: Vec<String>,
 ) -> std::io::Result<Server> {
-    let alerts = web::Data::new(state.alerts.clone());
-    let auth = web::Data::new(state.auth.clone());
     // Bodies sent without a Content-Length (chunked) meet the same limit while being read.
-    let max_body = state.max_body_bytes;
-    let data = web::Data::new(state);
+    let max_body = services.gate.max_body_bytes();
+    let app_data = services.into_app_data();
     let mut server = HttpServer::new(move || {
         App::new()
-            .app_data(data.clone())
-            .app_data(alerts.clone())
-            .app_data(auth.clone())
+            .configure(&app_data)
             .app_data(
                 web::JsonConfig::default()
                     .limit(max_body)
-                    .error_handler(|err, _| routes::json_error(err)),
+                    .error_handler(|err, _| error::json_error(err)),
             )
             .configure(routes::configure)
             .wrap(

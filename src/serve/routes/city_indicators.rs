@@ -5,53 +5,29 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::resolve;
-use crate::alerts::SeverityCounts;
+use crate::alerts::{AlertService, SeverityCounts};
 use crate::auth::Principal;
-use crate::indicators::{compute, kpi, CityIndicators};
-use crate::model::now_ms;
-use crate::serve::{ApiError, AppState};
+use crate::indicators::kpi;
+use crate::serve::error::ApiError;
+use crate::serve::live::LiveView;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct DistrictQuery {
+pub(crate) struct DistrictQuery {
     district: Option<String>,
-}
-
-/// Computes the indicators of the sensors of `domain` (all domains when `None`) inside the
-/// caller's scope: city-wide figures are then those of the caller's part of the city.
-fn indicators(
-    state: &AppState,
-    principal: &Principal,
-    domain: Option<crate::model::DomainIdx>,
-) -> CityIndicators {
-    let now = now_ms();
-    // Hold the read lock only to copy the inputs; the maths runs without it.
-    let (city, mut inputs) = {
-        let live = state.live();
-        (live.city().clone(), live.sensor_inputs(now))
-    };
-    if let Some(d) = domain {
-        inputs.retain(|s| s.domain == d);
-    }
-    let scope = &principal.scope;
-    if !scope.is_unrestricted() {
-        inputs.retain(|s| scope.allows(&city.domain(s.domain).name, &city.district(s.district).id));
-    }
-    compute(&city, &inputs, &state.indicator_params, now)
 }
 
 /// `GET /api/v1/indicators/{domain}?district=`: the domain's indicators city-wide and per
 /// district, and per sensor (road, air station, water gauge, service centre); with `district`,
 /// only that district's entries besides the city-wide summary.
-pub(super) async fn domain(
-    state: web::Data<AppState>,
+pub(crate) async fn domain(
+    live: web::Data<LiveView>,
     principal: web::ReqData<Principal>,
     path: web::Path<String>,
     q: web::Query<DistrictQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (domain, district) = resolve(&state, &principal, Some(&path), q.district.as_deref())?;
-    let ind = indicators(&state, &principal, domain);
+    let (domain, district) = live.resolve(&principal, Some(&path), q.district.as_deref())?;
+    let ind = live.indicators(&principal, domain);
     let mut body = serde_json::to_value(&ind).map_err(|e| ApiError::Internal(e.to_string()))?;
     let Value::Object(obj) = &mut body else {
         return Err(ApiError::Internal(
@@ -60,7 +36,7 @@ pub(super) async fn domain(
     };
     obj.insert("domain".into(), json!(path.as_str()));
     if let Some(d) = district {
-        let id = state.live().city().district(d).id.clone();
+        let id = live.read().city().district(d).id.clone();
         narrow(obj, &id);
     }
     drop_empty(obj);
@@ -99,16 +75,18 @@ fn drop_empty(obj: &mut Map<String, Value>) {
 }
 
 /// `GET /api/v1/kpi`: the control room's header in one object, over the caller's scope.
-pub(super) async fn summary(
-    state: web::Data<AppState>,
+pub(crate) async fn summary(
+    live: web::Data<LiveView>,
+    alerts: web::Data<AlertService>,
     principal: web::ReqData<Principal>,
 ) -> Result<HttpResponse, ApiError> {
-    let ind = indicators(&state, &principal, None);
+    let ind = live.indicators(&principal, None);
+    // From the alert engine's memory, not SQLite: no blocking call.
     let open = if principal.scope.is_unrestricted() {
-        state.alerts.counts_by_severity()
+        alerts.counts_by_severity()
     } else {
         let mut counts = SeverityCounts::default();
-        for a in state.alerts.open_alerts() {
+        for a in alerts.open_alerts() {
             if a.state.is_open() && super::alerts::visible(&principal, &a) {
                 counts.add(a.severity);
             }
@@ -116,23 +94,23 @@ pub(super) async fn summary(
         counts
     }
     .by_name();
-    let live = state.live();
+    let live = live.read();
     Ok(HttpResponse::Ok().json(kpi(live.city(), &ind, open)))
 }
 
 /// `GET /api/v1/sensor-health?domain=`: status counts, completeness, seq gaps, per domain and district.
-pub(super) async fn health(
-    state: web::Data<AppState>,
+pub(crate) async fn health(
+    live: web::Data<LiveView>,
     principal: web::ReqData<Principal>,
     q: web::Query<HealthQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (domain, _) = resolve(&state, &principal, q.domain.as_deref(), None)?;
-    let ind = indicators(&state, &principal, domain);
+    let (domain, _) = live.resolve(&principal, q.domain.as_deref(), None)?;
+    let ind = live.indicators(&principal, domain);
     Ok(HttpResponse::Ok().json(json!({ "generated_at": ind.generated_at, "domains": ind.health })))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct HealthQuery {
+pub(crate) struct HealthQuery {
     domain: Option<String>,
 }

@@ -5,9 +5,9 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
-use crate::serve::{ApiError, AppState};
+use crate::serve::error::ApiError;
+use crate::serve::live::LiveView;
 
 /// `(name, content type, body)` of every asset under `/ui/`.
 const ASSETS: &[(&str, &str, &str)] = &[
@@ -78,12 +78,12 @@ fn page(content_type: &'static str, body: &'static str) -> HttpResponse {
 }
 
 /// `GET /`: the dashboard page.
-pub(super) async fn index() -> HttpResponse {
+pub(crate) async fn index() -> HttpResponse {
     page("text/html; charset=utf-8", INDEX)
 }
 
 /// `GET /ui/{file}`: one of the page's assets.
-pub(super) async fn asset(file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn asset(file: web::Path<String>) -> Result<HttpResponse, ApiError> {
     ASSETS
         .iter()
         .find(|(name, _, _)| *name == file.as_str())
@@ -94,48 +94,10 @@ pub(super) async fn asset(file: web::Path<String>) -> Result<HttpResponse, ApiEr
         })
 }
 
-/// `GET /api/v1/city`: the city's layout — districts with their polygons (`[lon, lat]`) and
-/// registered sensors with their positions.
-/// The city's layout as the caller sees it: districts, domains and sensors of its scope.
-pub(super) async fn city(
-    state: web::Data<AppState>,
+/// `GET /api/v1/city`: the city's layout as the caller sees it (see [`LiveView::layout`]).
+pub(crate) async fn city(
+    live: web::Data<LiveView>,
     principal: web::ReqData<crate::auth::Principal>,
 ) -> HttpResponse {
-    let live = state.live();
-    let city = live.city();
-    let scope = &principal.scope;
-    let districts: Vec<_> = city
-        .districts
-        .iter()
-        .filter(|d| scope.allows_district(&d.id))
-        .map(|d| json!({"id": d.id, "name": d.name, "polygon": d.polygon}))
-        .collect();
-    let sensors: Vec<_> = city
-        .sensors
-        .iter()
-        .filter(|s| scope.allows(&city.domain(s.domain).name, &city.district(s.district).id))
-        .map(|s| {
-            json!({
-                "id": &*s.id,
-                "name": s.name,
-                "domain": city.domain(s.domain).name,
-                "district": city.district(s.district).id,
-                "lat": s.lat,
-                "lon": s.lon,
-                "expected_interval_s": s.interval_ms as f64 / 1000.0,
-            })
-        })
-        .collect();
-    let domains: Vec<&str> = city
-        .domains
-        .iter()
-        .map(|d| d.name.as_str())
-        .filter(|d| scope.allows_domain(d))
-        .collect();
-    HttpResponse::Ok().json(json!({
-        "name": city.name,
-        "domains": domains,
-        "districts": districts,
-        "sensors": sensors,
-    }))
+    HttpResponse::Ok().json(live.layout(&principal))
 }

@@ -1,14 +1,14 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::resolve;
 use crate::auth::Principal;
 use crate::model::now_ms;
-use crate::serve::{ApiError, AppState};
+use crate::serve::error::ApiError;
+use crate::serve::live::LiveView;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Query {
+pub(crate) struct Query {
     domain: Option<String>,
     district: Option<String>,
 }
@@ -16,18 +16,14 @@ pub(super) struct Query {
 /// `GET /api/v1/indicators?domain=&district=`: window aggregates per domain, city-wide and per
 /// district. A caller scoped to some districts gets those districts only, without the
 /// city-wide aggregate (which would include the others).
-pub(super) async fn all(
-    state: web::Data<AppState>,
+pub(crate) async fn all(
+    live: web::Data<LiveView>,
     principal: web::ReqData<Principal>,
     q: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
-    let (domain, district) = resolve(
-        &state,
-        &principal,
-        q.domain.as_deref(),
-        q.district.as_deref(),
-    )?;
-    let mut indicators = state.live().indicators(domain, district, now_ms());
+    let (domain, district) =
+        live.resolve(&principal, q.domain.as_deref(), q.district.as_deref())?;
+    let mut indicators = live.read().indicators(domain, district, now_ms());
     let scope = &principal.scope;
     indicators.domains.retain(|d, _| scope.allows_domain(d));
     if !scope.all_districts() {

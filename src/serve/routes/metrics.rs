@@ -1,10 +1,11 @@
 use actix_web::{web, HttpResponse};
 
-use crate::serve::{ApiError, AppState};
+use crate::serve::error::ApiError;
+use crate::telemetry::Metrics;
 
-pub(super) async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let text = state
-        .metrics
+/// `GET /metrics`: every Prometheus metric, in the text format.
+pub(crate) async fn metrics(metrics: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
+    let text = metrics
         .render()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok()

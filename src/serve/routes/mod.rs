@@ -1,20 +1,19 @@
-mod admin;
+pub(crate) mod admin;
 pub(crate) mod alerts;
-mod city_indicators;
-mod dashboard;
-mod health;
-mod indicators;
-mod metrics;
-mod rejections;
-mod sensors;
-mod series;
-mod stream;
+pub(crate) mod city_indicators;
+pub(crate) mod dashboard;
+pub(crate) mod health;
+pub(crate) mod indicators;
+pub(crate) mod metrics;
+pub(crate) mod rejections;
+pub(crate) mod sensors;
+pub(crate) mod series;
+pub(crate) mod stream;
 
 use actix_web::{web, HttpRequest};
 
-use super::{ApiError, AppState};
-use crate::auth::{Access, Principal};
-use crate::model::{DistrictIdx, DomainIdx};
+use super::error::ApiError;
+use crate::auth::Access;
 
 /// The WebSocket route: it may authenticate in its first message instead of a header.
 pub(crate) const STREAM_ROUTE: &str = "/api/v1/stream";
@@ -78,7 +77,11 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/stream", web::get().to(stream::stream))
             .route("/ingest/rejections", web::get().to(rejections::recent))
             .configure(alerts::configure)
-            .configure(admin::configure),
+            .route("/admin/keys", web::get().to(admin::list_keys))
+            .route("/admin/keys", web::post().to(admin::create_key))
+            .route("/admin/keys/{id}", web::delete().to(admin::revoke_key))
+            .route("/admin/audit", web::get().to(admin::audit))
+            .route("/admin/reload", web::post().to(admin::reload)),
     )
     .default_service(web::to(not_found));
 }
@@ -88,51 +91,4 @@ async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError
         method: req.method().to_string(),
         path: crate::model::truncate(req.path(), 200),
     })
-}
-
-pub(super) fn json_error(err: actix_web::error::JsonPayloadError) -> actix_web::Error {
-    use actix_web::error::JsonPayloadError as E;
-    match err {
-        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => {
-            ApiError::PayloadTooLarge { max: limit }.into()
-        }
-        other => ApiError::InvalidBody(other.to_string()).into(),
-    }
-}
-
-/// Resolves optional `domain` / `district` query values against the city registry, as the
-/// caller sees it: a name outside its scope is answered exactly like an unknown one, and the
-/// list of known domains names only those in scope.
-pub(super) fn resolve(
-    state: &AppState,
-    principal: &Principal,
-    domain: Option<&str>,
-    district: Option<&str>,
-) -> Result<(Option<DomainIdx>, Option<DistrictIdx>), ApiError> {
-    let live = state.live();
-    let city = live.city();
-    let scope = &principal.scope;
-    let domain = domain
-        .map(|d| {
-            city.domain_idx(d)
-                .filter(|_| scope.allows_domain(d))
-                .ok_or_else(|| {
-                    let known: Vec<&str> = city
-                        .domains
-                        .iter()
-                        .map(|x| x.name.as_str())
-                        .filter(|n| scope.allows_domain(n))
-                        .collect();
-                    ApiError::UnknownDomain(crate::model::truncate(d, 64), known.join(", "))
-                })
-        })
-        .transpose()?;
-    let district = district
-        .map(|d| {
-            city.district_idx(d)
-                .filter(|_| scope.allows_district(d))
-                .ok_or_else(|| ApiError::UnknownDistrict(crate::model::truncate(d, 64)))
-        })
-        .transpose()?;
-    Ok((domain, district))
 }

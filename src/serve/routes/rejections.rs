@@ -2,19 +2,20 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::ingest::RejectionLog;
 use crate::model::Reason;
-use crate::serve::{ApiError, AppState};
+use crate::serve::error::ApiError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Query {
+pub(crate) struct Query {
     reason: Option<String>,
     limit: Option<usize>,
 }
 
 /// `GET /api/v1/ingest/rejections?reason=&limit=`: the most recent rejections, newest first.
-pub(super) async fn recent(
-    state: web::Data<AppState>,
+pub(crate) async fn recent(
+    rejections: web::Data<RejectionLog>,
     q: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = q
@@ -31,11 +32,11 @@ pub(super) async fn recent(
             })
         })
         .transpose()?;
-    let cap = state.rejections.capacity();
+    let cap = rejections.capacity();
     let limit = q.limit.unwrap_or(100);
     if limit == 0 || limit > cap {
         return Err(ApiError::InvalidQuery(format!("limit must be 1 to {cap}")));
     }
-    let recent = state.rejections.recent(reason, limit);
+    let recent = rejections.recent(reason, limit);
     Ok(HttpResponse::Ok().json(json!({ "count": recent.len(), "rejections": recent })))
 }

@@ -2,32 +2,28 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::resolve;
 use crate::aggregate::{SensorFilter, SensorStatus};
 use crate::auth::Principal;
 use crate::model::now_ms;
-use crate::serve::{ApiError, AppState};
+use crate::serve::error::ApiError;
+use crate::serve::live::LiveView;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct ListQuery {
+pub(crate) struct ListQuery {
     domain: Option<String>,
     district: Option<String>,
     status: Option<String>,
 }
 
 /// `GET /api/v1/sensors?domain=&district=&status=`
-pub(super) async fn list(
-    state: web::Data<AppState>,
+pub(crate) async fn list(
+    live: web::Data<LiveView>,
     principal: web::ReqData<Principal>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (domain, district) = resolve(
-        &state,
-        &principal,
-        q.domain.as_deref(),
-        q.district.as_deref(),
-    )?;
+    let (domain, district) =
+        live.resolve(&principal, q.domain.as_deref(), q.district.as_deref())?;
     let status = q
         .status
         .as_deref()
@@ -39,7 +35,7 @@ pub(super) async fn list(
             })
         })
         .transpose()?;
-    let mut sensors = state.live().sensors(
+    let mut sensors = live.read().sensors(
         SensorFilter {
             domain,
             district,
@@ -53,12 +49,12 @@ pub(super) async fn list(
 
 /// `GET /api/v1/sensors/{id}`; a sensor outside the caller's scope is answered like an
 /// unknown one.
-pub(super) async fn detail(
-    state: web::Data<AppState>,
+pub(crate) async fn detail(
+    live: web::Data<LiveView>,
     principal: web::ReqData<Principal>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let detail = state.live().sensor(&id, now_ms());
+    let detail = live.read().sensor(&id, now_ms());
     detail
         .filter(|d| {
             principal

@@ -2,33 +2,36 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::serve::{guard, ApiError, AppState};
+use crate::auth::{Auth, Principal};
+use crate::push::Push;
+use crate::serve::error::ApiError;
+use crate::serve::guard::{bearer, subprotocol_token, PROTOCOL};
 
 /// Admits the connection (within `push.max_connections`), completes the handshake and runs the
 /// connection on this worker.
 /// The caller comes from the guard when the upgrade carried a credential; otherwise the
 /// connection asks for an `auth` message. The `ioc.v1` subprotocol is selected when offered,
 /// so a browser offering `["ioc.v1", "ioc.bearer.<token>"]` never sees its token echoed.
-pub(super) async fn stream(
+pub(crate) async fn stream(
     req: HttpRequest,
     body: web::Payload,
-    state: web::Data<AppState>,
-    principal: Option<web::ReqData<crate::auth::Principal>>,
+    push: web::Data<Push>,
+    auth: web::Data<Auth>,
+    principal: Option<web::ReqData<Principal>>,
 ) -> Result<HttpResponse, ApiError> {
-    let push = state.push.clone();
+    let push = push.into_inner();
     let admitted = push
         .admit()
         .ok_or(ApiError::TooManyConnections(push.max_connections()))?;
-    let (response, session, messages) =
-        actix_ws::handle_with_protocols(&req, body, &[crate::serve::guard::PROTOCOL])
-            .map_err(|e| ApiError::WebSocketRequired(e.to_string()))?;
-    let token = principal.as_ref().and_then(|_| {
-        guard::bearer(req.headers()).or_else(|| guard::subprotocol_token(req.headers()))
-    });
+    let (response, session, messages) = actix_ws::handle_with_protocols(&req, body, &[PROTOCOL])
+        .map_err(|e| ApiError::WebSocketRequired(e.to_string()))?;
+    let token = principal
+        .as_ref()
+        .and_then(|_| bearer(req.headers()).or_else(|| subprotocol_token(req.headers())));
     let authn = crate::push::Authn {
         principal: principal.map(|p| p.into_inner()),
         token,
-        auth: state.auth.clone(),
+        auth: auth.into_inner(),
     };
     actix_web::rt::spawn(crate::push::serve_connection(
         admitted, session, messages, authn,

@@ -1,9 +1,8 @@
-//! `/alerts`: list, detail with history, acknowledge. Mounted by the caller under `/api/v1`;
-//! handlers read the [`AlertService`] from `web::Data<Arc<AlertService>>`. Errors come from
-//! the one table, `serve/error.rs`.
+//! `/api/v1/alerts`: list, detail with history, acknowledge. Handlers read the
+//! [`AlertService`] from `web::Data<AlertService>`; its history is SQLite, so every call runs
+//! through `blocking`. Errors come from the one table, `serve/error.rs`.
 
-use std::sync::Arc;
-
+use actix_web::error::JsonPayloadError;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -11,10 +10,14 @@ use serde_json::json;
 use crate::alerts::{Alert, AlertFilter, AlertService, Severity, StateFilter};
 use crate::auth::{AuditRecord, Auth, Principal};
 use crate::model::{now_ms, truncate};
-use crate::serve::ApiError;
+use crate::serve::blocking::blocking;
+use crate::serve::error::ApiError;
 
 /// Most alerts one listing returns.
 const MAX_LIMIT: u32 = 1000;
+
+/// Largest acknowledgement body.
+const ACK_MAX_BYTES: usize = 16 * 1024;
 
 /// Registers `GET /alerts`, `GET /alerts/{id}` and `POST /alerts/{id}/ack` (in a scope of
 /// their own, so their query and body error handlers do not touch sibling routes).
@@ -25,15 +28,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::QueryConfig::default()
                     .error_handler(|err, _| ApiError::InvalidQuery(err.to_string()).into()),
             )
-            .app_data(web::JsonConfig::default().limit(16 * 1024).error_handler(
-                |err, _| match err {
-                    actix_web::error::JsonPayloadError::Overflow { limit }
-                    | actix_web::error::JsonPayloadError::OverflowKnownLength { limit, .. } => {
-                        ApiError::AckTooLarge(limit).into()
-                    }
-                    other => ApiError::InvalidBody(other.to_string()).into(),
-                },
-            ))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(ACK_MAX_BYTES)
+                    .error_handler(|err, _| match err {
+                        JsonPayloadError::Overflow { limit }
+                        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+                            ApiError::AckTooLarge(limit).into()
+                        }
+                        other => ApiError::InvalidBody(other.to_string()).into(),
+                    }),
+            )
             .route("", web::get().to(list))
             .route("/{id}", web::get().to(detail))
             .route("/{id}/ack", web::post().to(acknowledge)),
@@ -46,7 +51,7 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub(crate) struct ListQuery {
     state: Option<String>,
     severity: Option<String>,
     domain: Option<String>,
@@ -101,27 +106,27 @@ pub(crate) fn visible(principal: &Principal, alert: &Alert) -> bool {
 }
 
 /// `GET /api/v1/alerts?state=&severity=&domain=&limit=`: within the caller's scope.
-async fn list(
-    service: web::Data<Arc<AlertService>>,
+pub(crate) async fn list(
+    service: web::Data<AlertService>,
     principal: web::ReqData<Principal>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let mut filter = q.filter()?;
     filter.within_domains = principal.scope.domains.iter().cloned().collect();
     filter.within_districts = principal.scope.districts.iter().cloned().collect();
-    let alerts = service.list(&filter).map_err(internal)?;
+    let alerts = blocking(move || service.list(&filter).map_err(internal)).await?;
     Ok(HttpResponse::Ok().json(json!({ "count": alerts.len(), "alerts": alerts })))
 }
 
 /// `GET /api/v1/alerts/{id}`: the alert with its history.
 /// An alert outside the caller's scope is answered exactly like one that does not exist.
-async fn detail(
-    service: web::Data<Arc<AlertService>>,
+pub(crate) async fn detail(
+    service: web::Data<AlertService>,
     principal: web::ReqData<Principal>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    match service.get(id).map_err(internal)? {
+    match blocking(move || service.get(id).map_err(internal)).await? {
         Some(d) if visible(&principal, &d.alert) => Ok(HttpResponse::Ok().json(d)),
         _ => Err(ApiError::AlertNotFound(id.to_string())),
     }
@@ -129,7 +134,7 @@ async fn detail(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AckBody {
+pub(crate) struct AckBody {
     /// The person at a shared console, recorded next to the authenticated caller.
     #[serde(default)]
     by: String,
@@ -137,51 +142,75 @@ struct AckBody {
     comment: String,
 }
 
+impl AckBody {
+    /// Who acknowledges: the caller, plus `by` when given; refuses over-long fields.
+    fn who(&self, principal: &Principal) -> Result<String, ApiError> {
+        let by = self.by.trim();
+        if by.chars().count() > 64 {
+            return Err(ApiError::InvalidBody(
+                "`by` names who acknowledges: at most 64 characters".into(),
+            ));
+        }
+        if self.comment.chars().count() > 1000 {
+            return Err(ApiError::InvalidBody(
+                "`comment` is at most 1000 characters".into(),
+            ));
+        }
+        Ok(match by {
+            "" => principal.id.clone(),
+            person => format!("{} ({person})", principal.id),
+        })
+    }
+}
+
 /// `POST /api/v1/alerts/{id}/ack` with `{ "comment": "…", "by": "…" }` (both optional). The
 /// acknowledgement is recorded as the authenticated caller (plus `by`, when given) and goes
 /// to the audit log.
-async fn acknowledge(
-    service: web::Data<Arc<AlertService>>,
-    auth: web::Data<Arc<Auth>>,
+pub(crate) async fn acknowledge(
+    service: web::Data<AlertService>,
+    auth: web::Data<Auth>,
     principal: web::ReqData<Principal>,
     id: web::Path<String>,
     body: web::Json<AckBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let by = body.by.trim();
-    if by.chars().count() > 64 {
-        return Err(ApiError::InvalidBody(
-            "`by` names who acknowledges: at most 64 characters".into(),
-        ));
-    }
-    if body.comment.chars().count() > 1000 {
-        return Err(ApiError::InvalidBody(
-            "`comment` is at most 1000 characters".into(),
-        ));
-    }
-    match service.get(id).map_err(internal)? {
-        Some(d) if visible(&principal, &d.alert) => {}
-        _ => return Err(ApiError::AlertNotFound(id.to_string())),
-    }
-    let who = match by {
-        "" => principal.id.clone(),
-        person => format!("{} ({person})", principal.id),
-    };
+    let principal = principal.into_inner();
+    let who = body.who(&principal)?;
+    let comment = body.into_inner().comment;
+    let alert = blocking(move || {
+        match service.get(id).map_err(internal)? {
+            Some(d) if visible(&principal, &d.alert) => {}
+            _ => return Err(ApiError::AlertNotFound(id.to_string())),
+        }
+        acknowledge_and_audit(&service, &auth, id, &who, &comment)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(alert))
+}
+
+/// Acknowledges alert `id` as `who` and records it in the audit log.
+fn acknowledge_and_audit(
+    service: &AlertService,
+    auth: &Auth,
+    id: i64,
+    who: &str,
+    comment: &str,
+) -> Result<Alert, ApiError> {
     let now = now_ms();
-    let alert = service.acknowledge(id, &who, &body.comment, now)?;
+    let alert = service.acknowledge(id, who, comment, now)?;
     let detail = format!(
         "rule={} subject={} comment={:?}",
-        alert.rule_id, alert.subject, body.comment
+        alert.rule_id, alert.subject, comment
     );
     auth.audit(&AuditRecord {
         at_ms: now,
-        actor: &who,
+        actor: who,
         action: "alert.ack",
         target: &id.to_string(),
         detail: &detail,
     })
     .map_err(internal)?;
-    Ok(HttpResponse::Ok().json(alert))
+    Ok(alert)
 }
 
 /// Ids are positive integers; anything else names no alert.

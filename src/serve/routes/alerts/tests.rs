@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use actix_web::dev::Service;
 use actix_web::http::StatusCode;
 use actix_web::{test, App, HttpMessage};
@@ -62,8 +64,8 @@ macro_rules! app {
         let caller = $caller;
         test::init_service(
             App::new()
-                .app_data(web::Data::new($svc.clone()))
-                .app_data(web::Data::new(auth($dir)))
+                .app_data(web::Data::from($svc.clone()))
+                .app_data(web::Data::from(auth($dir)))
                 .wrap_fn(move |req, srv| {
                     req.extensions_mut().insert(caller.clone());
                     srv.call(req)

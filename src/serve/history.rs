@@ -1,0 +1,355 @@
+//! [`HistoryService`]: answers `/api/v1/series`. It resolves what to read within the caller's
+//! scope, plans the step, and owns the choice of source: the local store, or InfluxDB (Flux)
+//! for a range older than local retention when export is configured.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::blocking::blocking;
+use super::error::ApiError;
+use super::live::LiveView;
+use crate::auth::Principal;
+use crate::export::{flux_query, FluxClient, FluxRequest};
+use crate::model::{now_ms, parse_rfc3339_ms, truncate, DomainIdx, MetricIdx};
+use crate::store::{
+    fold, plan, Agg, Plan, PlanError, Point, RetentionPolicy, Scope, SeriesQuery, Store,
+};
+
+const DAY_MS: i64 = 86_400_000;
+
+pub struct HistoryService {
+    live: LiveView,
+    store: Arc<dyn Store>,
+    retention: RetentionPolicy,
+    /// Most points one answer may carry (`store.max_points`).
+    max_points: i64,
+    /// Answers history beyond local retention, when export is configured.
+    flux: Option<Arc<FluxClient>>,
+}
+
+/// A history request as the client wrote it. It is parsed here, in a fixed order (what to
+/// read, then `to`, `from`, `step`, `agg`), so a request with several faults always names the
+/// same one.
+pub struct SeriesRequest {
+    pub sensor: Option<String>,
+    pub domain: Option<String>,
+    pub district: Option<String>,
+    pub metric: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub step: Option<String>,
+    pub agg: Option<String>,
+}
+
+/// One history answer.
+#[derive(Serialize)]
+pub struct Series {
+    pub sensor: Option<String>,
+    pub domain: String,
+    pub district: Option<String>,
+    pub metric: String,
+    pub unit: String,
+    pub agg: Agg,
+    pub from: i64,
+    pub to: i64,
+    pub step_s: f64,
+    /// What answered: raw, rollup_1m, rollup_1h, or influxdb (beyond local retention).
+    pub source: &'static str,
+    /// True when the range reaches past local retention and no InfluxDB is configured: older
+    /// points are missing.
+    pub partial: bool,
+    /// `[t, value]` pairs, `t` the start of each step (unix ms); steps without data are absent.
+    pub points: Vec<(i64, f64)>,
+}
+
+/// What to read, resolved against the city: the store's scope, and the names and unit the
+/// answer carries.
+struct Target {
+    scope: Scope,
+    domain: String,
+    metric: MetricIdx,
+    unit: String,
+}
+
+/// The parsed range: `[from, to)`, the step asked for (if any) and the aggregate.
+struct Range {
+    from: i64,
+    to: i64,
+    step: Option<i64>,
+    agg: Agg,
+}
+
+impl HistoryService {
+    pub fn new(
+        live: LiveView,
+        store: Arc<dyn Store>,
+        retention: RetentionPolicy,
+        max_points: i64,
+        flux: Option<Arc<FluxClient>>,
+    ) -> HistoryService {
+        HistoryService {
+            live,
+            store,
+            retention,
+            max_points,
+            flux,
+        }
+    }
+
+    /// The series `req` asks for, within the caller's scope.
+    pub async fn series(
+        &self,
+        principal: &Principal,
+        req: SeriesRequest,
+    ) -> Result<Series, ApiError> {
+        let target = self.target(principal, &req)?;
+        let range = Range::parse(&req)?;
+        let plan = self.plan(&range)?;
+        let (sensor, district) = match &target.scope {
+            Scope::Sensor(id) => (Some(id.clone()), None),
+            Scope::Group { district, .. } => (
+                None,
+                district.map(|d| self.live.read().city().district(d).id.clone()),
+            ),
+        };
+        let (points, source, partial) = match (&self.flux, plan.beyond_retention) {
+            (Some(flux), true) => {
+                let request = FluxRequest {
+                    bucket: &flux.bucket,
+                    measurement: &target.domain,
+                    field: &req.metric,
+                    sensor: sensor.as_deref(),
+                    district: district.as_deref(),
+                    from_ms: range.from,
+                    to_ms: range.to,
+                    step_ms: plan.step_ms,
+                    agg: range.agg,
+                };
+                let points = flux
+                    .points(flux_query(&request))
+                    .await
+                    .map_err(|e| ApiError::Upstream(e.to_string()))?;
+                (points, "influxdb", false)
+            }
+            _ => (
+                self.read_store(&target, &range, &plan).await?,
+                plan.resolution.name(),
+                plan.beyond_retention,
+            ),
+        };
+        Ok(Series {
+            sensor,
+            domain: target.domain,
+            district,
+            metric: req.metric,
+            unit: target.unit,
+            agg: range.agg,
+            from: range.from,
+            to: range.to,
+            step_s: plan.step_ms as f64 / 1000.0,
+            source,
+            partial,
+            points: points.iter().map(|p| (p.t, p.value)).collect(),
+        })
+    }
+
+    /// Which table and step answer `range` within `store.max_points`.
+    fn plan(&self, range: &Range) -> Result<Plan, ApiError> {
+        let (from, to) = (range.from, range.to);
+        plan(
+            from,
+            to,
+            range.step,
+            self.max_points,
+            now_ms(),
+            &self.retention,
+        )
+        .map_err(|e| match e {
+            PlanError::EmptyRange => {
+                ApiError::InvalidRange(format!("from ({from}) must be before to ({to})"))
+            }
+            e @ PlanError::TooManyPoints { .. } => ApiError::TooManyPoints(e.to_string()),
+            e @ PlanError::StepTooFine { .. } => ApiError::InvalidQuery(e.to_string()),
+        })
+    }
+
+    /// Reads the rows off the executor and folds them into one point per step.
+    async fn read_store(
+        &self,
+        target: &Target,
+        range: &Range,
+        plan: &Plan,
+    ) -> Result<Vec<Point>, ApiError> {
+        let query = SeriesQuery {
+            scope: target.scope.clone(),
+            metric: target.metric,
+            from_ms: range.from,
+            to_ms: range.to,
+        };
+        let store = self.store.clone();
+        let resolution = plan.resolution;
+        let rows = blocking(move || {
+            store
+                .rows(&query, resolution)
+                .map_err(|e| ApiError::Internal(e.to_string()))
+        })
+        .await?;
+        Ok(fold(&rows, plan.step_ms, range.agg))
+    }
+
+    /// What to read, within the caller's scope: a sensor outside it is unknown, and a group
+    /// query of a caller scoped to some districts must name one of them (one is taken as
+    /// given).
+    fn target(&self, principal: &Principal, q: &SeriesRequest) -> Result<Target, ApiError> {
+        let (scope, domain) = match (&q.sensor, &q.domain) {
+            (Some(id), None) if q.district.is_none() => (
+                Scope::Sensor(id.clone()),
+                self.sensor_domain(principal, id)?,
+            ),
+            (None, Some(domain)) => {
+                let district = group_district(principal, q.district.as_deref())?;
+                let (domain, district) = self.live.resolve(principal, Some(domain), district)?;
+                let domain =
+                    domain.ok_or_else(|| ApiError::InvalidQuery("domain is required".into()))?;
+                (Scope::Group { domain, district }, domain)
+            }
+            _ => {
+                return Err(ApiError::InvalidQuery(
+                    "give either sensor=ID, or domain=NAME with an optional district=ID".into(),
+                ))
+            }
+        };
+        self.metric(scope, domain, &q.metric)
+    }
+
+    /// The domain of sensor `id` (registered, or seen while unregistered), if the caller may
+    /// read it; else the sensor is unknown.
+    fn sensor_domain(&self, principal: &Principal, id: &str) -> Result<DomainIdx, ApiError> {
+        let live = self.live.read();
+        let city = live.city();
+        let unknown = || ApiError::UnknownSensor(truncate(id, 64));
+        let (domain, district) = match city.sensor(id) {
+            Some(s) => (s.domain, city.district(s.district).id.clone()),
+            None => live
+                .sensor(id, 0)
+                .and_then(|d| Some((city.domain_idx(&d.summary.domain)?, d.summary.district)))
+                .ok_or_else(unknown)?,
+        };
+        if !principal.scope.allows(&city.domain(domain).name, &district) {
+            return Err(unknown());
+        }
+        Ok(domain)
+    }
+
+    /// Resolves `metric` within `domain`; an unknown one is answered with the domain's list.
+    fn metric(&self, scope: Scope, domain: DomainIdx, metric: &str) -> Result<Target, ApiError> {
+        let live = self.live.read();
+        let city = live.city();
+        let name = city.domain(domain).name.clone();
+        let m = city.metric_idx(domain, metric).ok_or_else(|| {
+            let known: Vec<&str> = city
+                .domain(domain)
+                .metrics
+                .iter()
+                .map(|m| city.metric(*m).name.as_str())
+                .collect();
+            ApiError::UnknownMetric(format!(
+                "{name} has no metric {:?}; it has {}",
+                truncate(metric, 64),
+                known.join(", ")
+            ))
+        })?;
+        Ok(Target {
+            scope,
+            domain: name,
+            metric: m,
+            unit: city.metric(m).unit.clone(),
+        })
+    }
+}
+
+/// The district of a group query: the one given, else the caller's only district; a caller
+/// scoped to several must name one.
+fn group_district<'a>(
+    principal: &'a Principal,
+    given: Option<&'a str>,
+) -> Result<Option<&'a str>, ApiError> {
+    let districts = &principal.scope.districts;
+    match (given, districts.len()) {
+        (Some(d), _) => Ok(Some(d)),
+        (None, 0) => Ok(None),
+        (None, 1) => Ok(districts.first().map(String::as_str)),
+        (None, _) => Err(ApiError::InvalidQuery(format!(
+            "this key covers districts {}: add district=ID",
+            districts.iter().cloned().collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+impl Range {
+    /// `to` defaults to now, `from` to a day before `to`, `agg` to the mean.
+    fn parse(q: &SeriesRequest) -> Result<Range, ApiError> {
+        let to =
+            q.to.as_deref()
+                .map(|t| parse_time("to", t))
+                .transpose()?
+                .unwrap_or_else(now_ms);
+        let from = q
+            .from
+            .as_deref()
+            .map(|t| parse_time("from", t))
+            .transpose()?
+            .unwrap_or(to - DAY_MS);
+        let step = q.step.as_deref().map(parse_step).transpose()?;
+        let agg = match q.agg.as_deref() {
+            None => Agg::Mean,
+            Some(a) => Agg::parse(a).ok_or_else(|| {
+                ApiError::InvalidQuery(format!(
+                    "agg {a:?} is not one of mean, min, max, sum, count, last"
+                ))
+            })?,
+        };
+        Ok(Range {
+            from,
+            to,
+            step,
+            agg,
+        })
+    }
+}
+
+/// Unix milliseconds or RFC 3339.
+fn parse_time(key: &str, v: &str) -> Result<i64, ApiError> {
+    v.parse::<i64>()
+        .ok()
+        .or_else(|| parse_rfc3339_ms(v))
+        .ok_or_else(|| {
+            ApiError::InvalidRange(format!(
+                "{key} {:?} is neither unix milliseconds nor RFC 3339",
+                truncate(v, 40)
+            ))
+        })
+}
+
+/// `90` (seconds), `30s`, `5m`, `1h`, `1d`.
+fn parse_step(v: &str) -> Result<i64, ApiError> {
+    let bad = || {
+        ApiError::InvalidQuery(format!(
+            "step {:?} must be a duration such as 30s, 5m, 1h, 1d or a number of seconds",
+            truncate(v, 40)
+        ))
+    };
+    let (num, unit_ms) = match v.char_indices().last() {
+        Some((i, 's')) => (&v[..i], 1000),
+        Some((i, 'm')) => (&v[..i], 60_000),
+        Some((i, 'h')) => (&v[..i], 3_600_000),
+        Some((i, 'd')) => (&v[..i], DAY_MS),
+        _ => (v, 1000),
+    };
+    let n: i64 = num.parse().map_err(|_| bad())?;
+    if n <= 0 || n > 3650 * DAY_MS / unit_ms {
+        return Err(bad());
+    }
+    Ok(n * unit_ms)
+}

@@ -1,0 +1,133 @@
+//! [`LiveView`]: what the read routes see of the live state — sensors, windows and the
+//! computed indicators — always through the caller's scope.
+
+use std::sync::RwLockReadGuard;
+
+use serde_json::{json, Value};
+
+use crate::aggregate::{LiveState, SharedLive};
+use crate::auth::Principal;
+use crate::indicators::{compute, CityIndicators, IndicatorParams};
+use crate::model::{now_ms, truncate, DistrictIdx, DomainIdx};
+
+use super::error::ApiError;
+
+/// The live state and the settings of the indicator maths. Cheap to clone (an `Arc` and a few
+/// numbers), so the history service holds one too.
+#[derive(Clone)]
+pub struct LiveView {
+    live: SharedLive,
+    params: IndicatorParams,
+}
+
+impl LiveView {
+    pub fn new(live: SharedLive, params: IndicatorParams) -> LiveView {
+        LiveView { live, params }
+    }
+
+    /// A read guard on the live state; hold it briefly (ingest waits for it). A poisoned lock
+    /// still holds consistent data: every writer section is a sequence of plain field updates.
+    pub fn read(&self) -> RwLockReadGuard<'_, LiveState> {
+        self.live.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Resolves optional `domain` / `district` query values against the city registry, as the
+    /// caller sees it: a name outside its scope is answered exactly like an unknown one, and
+    /// the list of known domains names only those in scope.
+    pub fn resolve(
+        &self,
+        principal: &Principal,
+        domain: Option<&str>,
+        district: Option<&str>,
+    ) -> Result<(Option<DomainIdx>, Option<DistrictIdx>), ApiError> {
+        let live = self.read();
+        let city = live.city();
+        let scope = &principal.scope;
+        let domain = domain
+            .map(|d| {
+                city.domain_idx(d)
+                    .filter(|_| scope.allows_domain(d))
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = city
+                            .domains
+                            .iter()
+                            .map(|x| x.name.as_str())
+                            .filter(|n| scope.allows_domain(n))
+                            .collect();
+                        ApiError::UnknownDomain(truncate(d, 64), known.join(", "))
+                    })
+            })
+            .transpose()?;
+        let district = district
+            .map(|d| {
+                city.district_idx(d)
+                    .filter(|_| scope.allows_district(d))
+                    .ok_or_else(|| ApiError::UnknownDistrict(truncate(d, 64)))
+            })
+            .transpose()?;
+        Ok((domain, district))
+    }
+
+    /// Computes the indicators of the sensors of `domain` (all domains when `None`) inside the
+    /// caller's scope: city-wide figures are then those of the caller's part of the city.
+    pub fn indicators(&self, principal: &Principal, domain: Option<DomainIdx>) -> CityIndicators {
+        let now = now_ms();
+        // Hold the read lock only to copy the inputs; the maths runs without it.
+        let (city, mut inputs) = {
+            let live = self.read();
+            (live.city().clone(), live.sensor_inputs(now))
+        };
+        if let Some(d) = domain {
+            inputs.retain(|s| s.domain == d);
+        }
+        let scope = &principal.scope;
+        if !scope.is_unrestricted() {
+            inputs.retain(|s| {
+                scope.allows(&city.domain(s.domain).name, &city.district(s.district).id)
+            });
+        }
+        compute(&city, &inputs, &self.params, now)
+    }
+
+    /// The city's layout as the caller sees it: districts of its scope with their polygons
+    /// (`[lon, lat]`), its domains, and its registered sensors with their positions.
+    pub fn layout(&self, principal: &Principal) -> Value {
+        let live = self.read();
+        let city = live.city();
+        let scope = &principal.scope;
+        let districts: Vec<_> = city
+            .districts
+            .iter()
+            .filter(|d| scope.allows_district(&d.id))
+            .map(|d| json!({"id": d.id, "name": d.name, "polygon": d.polygon}))
+            .collect();
+        let sensors: Vec<_> = city
+            .sensors
+            .iter()
+            .filter(|s| scope.allows(&city.domain(s.domain).name, &city.district(s.district).id))
+            .map(|s| {
+                json!({
+                    "id": &*s.id,
+                    "name": s.name,
+                    "domain": city.domain(s.domain).name,
+                    "district": city.district(s.district).id,
+                    "lat": s.lat,
+                    "lon": s.lon,
+                    "expected_interval_s": s.interval_ms as f64 / 1000.0,
+                })
+            })
+            .collect();
+        let domains: Vec<&str> = city
+            .domains
+            .iter()
+            .map(|d| d.name.as_str())
+            .filter(|d| scope.allows_domain(d))
+            .collect();
+        json!({
+            "name": city.name,
+            "domains": domains,
+            "districts": districts,
+            "sensors": sensors,
+        })
+    }
+}
