@@ -2,24 +2,29 @@
 //! Handlers parse, call one service, and map the result; none talks to MQTT.
 //!
 //! # Layout
-//! - `guard.rs`: [`Gate`], the access check in front of every route.
+//! - `table.rs`: the one route table (method, template, access, handler); it drives both the
+//!   actix registration and the guard.
+//! - `guard.rs`: [`Gate`], the access check in front of every route; `credentials.rs`: where
+//!   a request carries its token.
 //! - `error.rs`: [`ApiError`], the one table of error codes.
 //! - The services handlers read, each its own `web::Data`: [`LiveView`] (live state,
 //!   indicators), [`HistoryService`] (`/series`: store or InfluxDB), [`Readiness`]
 //!   (`/readyz`), [`RuleReloader`] (admin reload); and the stages' own `AlertService`, `Auth`,
 //!   `Push`, `RejectionLog`, `Metrics`.
-//! - `routes/`: the handlers, one file per resource, and the routes with their policy.
+//! - `routes/`: the handlers, one file per resource.
 //! - `blocking.rs`: SQLite work off the executor; `http_metrics.rs`: request metrics.
 
 mod blocking;
+mod credentials;
 mod error;
-pub mod guard;
+mod guard;
 mod history;
 mod http_metrics;
 mod live;
 mod readiness;
 mod reload;
 mod routes;
+mod table;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -34,13 +39,14 @@ use crate::ingest::RejectionLog;
 use crate::push::Push;
 use crate::telemetry::Metrics;
 
+pub use credentials::{PROTOCOL, TOKEN_PROTOCOL_PREFIX};
 pub use error::ApiError;
 pub use guard::Gate;
 pub use history::HistoryService;
 pub use live::LiveView;
 pub use readiness::Readiness;
 pub use reload::RuleReloader;
-pub use routes::POLICY;
+pub use table::{Route, Verb, POLICY, ROUTES};
 
 /// The services behind the routes. `start` registers each as its own `web::Data`, so a
 /// handler names exactly the ones it reads.
@@ -109,7 +115,7 @@ pub fn start(
                     .limit(max_body)
                     .error_handler(|err, _| error::json_error(err)),
             )
-            .configure(routes::configure)
+            .configure(table::configure)
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))

@@ -4,8 +4,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::auth::{Auth, Principal};
 use crate::push::Push;
+use crate::serve::credentials::{bearer, subprotocol_token, PROTOCOL};
 use crate::serve::error::ApiError;
-use crate::serve::guard::{bearer, subprotocol_token, PROTOCOL};
 
 /// Admits the connection (within `push.max_connections`), completes the handshake and runs the
 /// connection on this worker.

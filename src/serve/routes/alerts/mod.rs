@@ -19,30 +19,18 @@ const MAX_LIMIT: u32 = 1000;
 /// Largest acknowledgement body.
 const ACK_MAX_BYTES: usize = 16 * 1024;
 
-/// Registers `GET /alerts`, `GET /alerts/{id}` and `POST /alerts/{id}/ack` (in a scope of
-/// their own, so their query and body error handlers do not touch sibling routes).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/alerts")
-            .app_data(
-                web::QueryConfig::default()
-                    .error_handler(|err, _| ApiError::InvalidQuery(err.to_string()).into()),
-            )
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(ACK_MAX_BYTES)
-                    .error_handler(|err, _| match err {
-                        JsonPayloadError::Overflow { limit }
-                        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
-                            ApiError::AckTooLarge(limit).into()
-                        }
-                        other => ApiError::InvalidBody(other.to_string()).into(),
-                    }),
-            )
-            .route("", web::get().to(list))
-            .route("/{id}", web::get().to(detail))
-            .route("/{id}/ack", web::post().to(acknowledge)),
-    );
+/// The acknowledgement's body settings: a 16 KiB limit of its own (a comment and a name need
+/// no more), answered from the one error table.
+pub(crate) fn ack_json() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(ACK_MAX_BYTES)
+        .error_handler(|err, _| match err {
+            JsonPayloadError::Overflow { limit }
+            | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+                ApiError::AckTooLarge(limit).into()
+            }
+            other => ApiError::InvalidBody(other.to_string()).into(),
+        })
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {

@@ -70,7 +70,7 @@ macro_rules! app {
                     req.extensions_mut().insert(caller.clone());
                     srv.call(req)
                 })
-                .service(web::scope("/api/v1").configure(configure)),
+                .configure(crate::serve::table::configure),
         )
         .await
     }};
