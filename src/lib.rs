@@ -27,8 +27,11 @@ pub mod export;
 pub mod indicators;
 pub mod ingest;
 pub mod model;
+pub mod pipeline;
 pub mod push;
 pub mod serve;
+pub mod setting;
+pub mod shell;
 pub mod store;
 pub mod telemetry;
 

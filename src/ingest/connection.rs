@@ -15,8 +15,9 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio_util::sync::CancellationToken;
 
-use super::{AckToken, Backoff, RawMessage};
-use crate::model::now_ms;
+use super::{AckToken, RawMessage};
+use crate::shell::now_ms;
+use crate::shell::Backoff;
 use crate::telemetry::Metrics;
 
 /// The broker connection as readiness reports it.

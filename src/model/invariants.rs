@@ -10,7 +10,6 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use super::{parse_topic, City, Decoded, Decoder, DecoderLimits, Reason, MIN_VALID_TS_MS};
-use crate::config::{load, load_city, Overrides};
 
 /// The receive time of every fuzzed message: 2025-11-23T06:40:00Z.
 pub const NOW_MS: i64 = 1_763_880_000_000;
@@ -50,8 +49,8 @@ const FIELD_REASONS: [Reason; 4] = [
 pub fn demo_city() -> &'static City {
     static CITY: OnceLock<City> = OnceLock::new();
     CITY.get_or_init(|| {
-        let settings = load(&Overrides::default()).expect("default settings");
-        City::from_config(&load_city(&settings).expect("demo city")).expect("valid demo city")
+        City::from_config(&crate::model::CityConfig::demo().expect("demo city"))
+            .expect("valid demo city")
     })
 }
 

@@ -5,6 +5,7 @@ mod error;
 pub mod guard;
 mod http_metrics;
 mod routes;
+mod settings;
 mod state;
 
 use std::net::TcpListener;
@@ -15,6 +16,7 @@ use actix_web::{web, App, HttpServer};
 
 pub use error::ApiError;
 pub use routes::POLICY;
+pub use settings::HttpSettings;
 pub use state::AppState;
 
 /// Starts serving on an already-bound listener (port 0 in tests). The returned `Server` must

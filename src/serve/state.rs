@@ -6,7 +6,8 @@ use crate::aggregate::SharedLive;
 use crate::alerts::AlertService;
 use crate::export::{ExportStatus, FluxClient};
 use crate::indicators::IndicatorParams;
-use crate::ingest::{BrokerStatus, RejectionLog};
+use crate::ingest::BrokerStatus;
+use crate::pipeline::RejectionLog;
 use crate::store::{RetentionPolicy, Store};
 use crate::telemetry::Metrics;
 
@@ -43,6 +44,6 @@ impl AppState {
     /// A read guard on the live state. A poisoned lock still holds consistent data: every
     /// writer section is a sequence of plain field updates.
     pub fn live(&self) -> std::sync::RwLockReadGuard<'_, crate::aggregate::LiveState> {
-        self.live.read().unwrap_or_else(|p| p.into_inner())
+        crate::shell::lock::read(&self.live)
     }
 }

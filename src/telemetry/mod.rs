@@ -4,7 +4,9 @@
 mod logging;
 mod metrics;
 mod push;
+mod settings;
 
 pub use logging::init_logging;
 pub use metrics::{metrics_domain_label, Metrics, UNKNOWN_DOMAIN};
 pub use push::PushMetrics;
+pub use settings::{LogFormat, LogSettings};

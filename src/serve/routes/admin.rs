@@ -7,9 +7,10 @@ use serde_json::json;
 
 use crate::alerts::RuleSet;
 use crate::auth::{AuditRecord, Principal, Role};
-use crate::model::{now_ms, truncate};
+use crate::model::truncate;
 use crate::serve::guard::auth_error;
 use crate::serve::{ApiError, AppState};
+use crate::shell::now_ms;
 
 const MAX_AUDIT: u32 = 1000;
 

@@ -9,8 +9,8 @@ use super::resolve;
 use crate::alerts::SeverityCounts;
 use crate::auth::Principal;
 use crate::indicators::{compute, kpi, CityIndicators};
-use crate::model::now_ms;
 use crate::serve::{ApiError, AppState};
+use crate::shell::now_ms;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

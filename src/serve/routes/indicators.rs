@@ -3,8 +3,8 @@ use serde::Deserialize;
 
 use super::resolve;
 use crate::auth::Principal;
-use crate::model::now_ms;
 use crate::serve::{ApiError, AppState};
+use crate::shell::now_ms;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -5,8 +5,8 @@ use serde_json::json;
 use super::resolve;
 use crate::aggregate::{SensorFilter, SensorStatus};
 use crate::auth::Principal;
-use crate::model::now_ms;
 use crate::serve::{ApiError, AppState};
+use crate::shell::now_ms;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

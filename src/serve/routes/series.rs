@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::resolve;
 use crate::auth::Principal;
 use crate::export::{flux_query, FluxRequest};
-use crate::model::{now_ms, parse_rfc3339_ms, MetricIdx};
+use crate::model::{parse_rfc3339_ms, MetricIdx};
 use crate::serve::{ApiError, AppState};
+use crate::shell::now_ms;
 use crate::store::{fold, plan, Agg, PlanError, Scope, SeriesQuery};
 
 const DAY_MS: i64 = 86_400_000;

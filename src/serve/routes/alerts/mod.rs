@@ -11,7 +11,8 @@ use serde_json::json;
 
 use crate::alerts::{AckError, Alert, AlertFilter, AlertService, Severity, StateFilter};
 use crate::auth::{AuditRecord, Auth, Principal};
-use crate::model::{now_ms, truncate};
+use crate::model::truncate;
+use crate::shell::now_ms;
 
 /// Most alerts one listing returns.
 const MAX_LIMIT: u32 = 1000;
