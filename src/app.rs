@@ -15,7 +15,7 @@ use crate::config::{load_city, ConfigError, Settings};
 use crate::export::{run_exporter, ExportStatus, FluxClient};
 use crate::ingest::{BrokerUrl, Ingest, OptionsError};
 use crate::model::{City, CityError};
-use crate::pipeline::{Pipeline, RejectionLog, Stages};
+use crate::pipeline::{seed_hourly, Pipeline, RejectionLog, SeedError, Sizes, Stages};
 use crate::serve::{self, AppState};
 use crate::store::{SqliteStore, Store, StoreError};
 use crate::telemetry::Metrics;
@@ -52,6 +52,8 @@ pub enum AppError {
     AlertStore(#[from] RepoError),
     #[error(transparent)]
     Auth(#[from] crate::auth::SetupError),
+    #[error("{0} (store.path)")]
+    Seed(#[from] SeedError),
 }
 
 pub struct Application {
@@ -129,7 +131,12 @@ impl Application {
             rejections: rejections.clone(),
             metrics: metrics.clone(),
         };
-        let (pipeline, ends) = Pipeline::start(&settings, stages, shutdown.clone())
+        let sizes = Sizes {
+            ingest: &settings.ingest,
+            store: &settings.store,
+            topic_prefix: &settings.mqtt.topic_prefix,
+        };
+        let (pipeline, ends) = Pipeline::start(sizes, stages, shutdown.clone())
             .map_err(|e| AppError::Startup(format!("cannot start the store writer: {e}")))?;
         let ingest = Ingest::start(
             &settings.mqtt,
@@ -291,22 +298,6 @@ async fn open_alerts(settings: &Settings) -> Result<Arc<AlertService>, AppError>
     .await
     .map_err(|e| AppError::Startup(e.to_string()))??;
     Ok(Arc::new(service))
-}
-
-/// Refills the live hourly pollutant means from the last day of 1-hour rollups, so the AQI
-/// (which needs 12 to 24 hourly means) is there right after a restart.
-async fn seed_hourly(store: &Arc<dyn Store>, live: &SharedLive) -> Result<(), AppError> {
-    let metrics = crate::shell::lock::read(live).pollutant_metrics().to_vec();
-    let from = crate::shell::now_ms() - 25 * 3_600_000;
-    let s = store.clone();
-    let rows = tokio::task::spawn_blocking(move || s.hourly_rollups(&metrics, from))
-        .await
-        .map_err(|e| AppError::Startup(e.to_string()))??;
-    let mut live = crate::shell::lock::write(live);
-    for (sensor, metric, row) in rows {
-        live.seed_hourly(&sensor, metric, row.t, row.count as u32, row.sum);
-    }
-    Ok(())
 }
 
 /// The running exporter, and what serve needs from it.

@@ -1,7 +1,7 @@
 //! Ingest: the MQTT adapter. It connects to the broker (external, or the embedded rumqttd),
 //! subscribes, yields every message as a [`RawMessage`] into the pipeline, and writes the
 //! PUBACKs the pipeline hands back as [`AckToken`]s. It never decodes, stores or acknowledges
-//! on its own: "acknowledged means stored" is the pipeline's rule (`crate::pipeline`).
+//! on its own: "acknowledged means stored" is the pipeline's rule (see `pipeline/mod.rs`).
 //!
 //! ```text
 //! broker ─► connection.rs ─messages─► pipeline ─acks─► connection.rs ─PUBACK─► broker

@@ -17,6 +17,7 @@
 mod commit;
 mod decode;
 mod rejections;
+mod seed;
 mod settings;
 mod writer;
 
@@ -27,15 +28,15 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use rejections::{RejectionLog, RejectionRecord};
+pub use seed::{seed_hourly, SeedError};
 pub use settings::IngestSettings;
 pub use writer::{spawn_writer, Committed, Pending, WriterHandle};
 
 use crate::aggregate::SharedLive;
 use crate::alerts::AlertService;
-use crate::config::Settings;
 use crate::ingest::{AckToken, AdapterEnds};
 use crate::model::{City, DecoderLimits};
-use crate::store::Store;
+use crate::store::{Store, StoreSettings};
 use crate::telemetry::Metrics;
 
 /// What the pipeline carries past the decoder for each message: its ack and receive time.
@@ -43,6 +44,15 @@ use crate::telemetry::Metrics;
 pub(crate) struct InFlight {
     pub ack: AckToken,
     pub received_ms: i64,
+}
+
+/// The sizes of the pipeline's queues and batches, and the decoder's limits: from `[ingest]`,
+/// `[store]` and `mqtt.topic_prefix`.
+pub struct Sizes<'a> {
+    pub ingest: &'a IngestSettings,
+    pub store: &'a StoreSettings,
+    /// Topics outside `{topic_prefix}/…` are rejected by the decoder.
+    pub topic_prefix: &'a str,
 }
 
 /// What each stage reads or writes besides its queues.
@@ -68,41 +78,44 @@ impl Pipeline {
     /// it hands messages in, and where the acknowledgements come back. When the adapter closes
     /// its end, the stages commit and acknowledge what they hold, then `drained` fires.
     pub fn start(
-        settings: &Settings,
+        sizes: Sizes<'_>,
         stages: Stages,
         shutdown: CancellationToken,
     ) -> std::io::Result<(Pipeline, AdapterEnds)> {
         // Every message taken and not yet acknowledged sits in one of the queues below, so an
         // ack channel larger than all of them together never blocks the commit stage (see
         // `ingest::AdapterEnds::acks` for why acks have their own channel).
-        let in_pipeline = settings.ingest.queue_capacity
-            + settings.store.writer_queue_messages * 2
-            + settings.store.max_batch_readings
-            + 64;
-        let (messages_tx, messages_rx) = mpsc::channel(settings.ingest.queue_capacity);
+        let Sizes {
+            ingest,
+            store,
+            topic_prefix,
+        } = sizes;
+        let in_pipeline =
+            ingest.queue_capacity + store.writer_queue_messages * 2 + store.max_batch_readings + 64;
+        let (messages_tx, messages_rx) = mpsc::channel(ingest.queue_capacity);
         let (acks_tx, acks_rx) = mpsc::channel(in_pipeline);
-        let (writer_tx, writer_rx) = mpsc::channel(settings.store.writer_queue_messages);
-        let (committed_tx, committed_rx) = mpsc::channel(settings.store.writer_queue_messages);
+        let (writer_tx, writer_rx) = mpsc::channel(store.writer_queue_messages);
+        let (committed_tx, committed_rx) = mpsc::channel(store.writer_queue_messages);
         let (drained_tx, drained_rx) = oneshot::channel();
         let limits = DecoderLimits {
-            topic_prefix: settings.mqtt.topic_prefix.clone(),
-            max_payload_bytes: settings.ingest.max_payload_bytes,
-            max_batch_readings: settings.ingest.max_batch_readings,
-            max_future_skew_ms: settings.ingest.max_future_skew_s as i64 * 1000,
+            topic_prefix: topic_prefix.to_owned(),
+            max_payload_bytes: ingest.max_payload_bytes,
+            max_batch_readings: ingest.max_batch_readings,
+            max_future_skew_ms: ingest.max_future_skew_s as i64 * 1000,
         };
         let worker = decode::Worker::new(
             stages.city.clone(),
             limits,
             stages.metrics.clone(),
             stages.rejections.clone(),
-            settings.ingest.max_unregistered_sensors,
+            ingest.max_unregistered_sensors,
         );
         let decode = tokio::spawn(decode::run(messages_rx, writer_tx, worker));
         let writer = spawn_writer(
             stages.store.clone(),
             writer_rx,
             committed_tx,
-            settings.store.max_batch_readings,
+            store.max_batch_readings,
             stages.metrics.clone(),
             shutdown,
         )?;
