@@ -2,6 +2,7 @@
 //! messages into readings and rejections. Nothing here does I/O.
 
 mod city;
+mod city_build;
 mod city_file;
 mod decode;
 /// Decoder invariants shared by the fuzz targets and the stable suite.
