@@ -92,50 +92,6 @@ pub struct CityIndicators {
     pub health: BTreeMap<String, Area<Health>>,
 }
 
-struct Metrics {
-    vehicle_count: Option<MetricIdx>,
-    speed: Option<MetricIdx>,
-    occupancy: Option<MetricIdx>,
-    pollutants: [(usize, Option<MetricIdx>); 6],
-    noise: Option<MetricIdx>,
-    water: Option<MetricIdx>,
-    rain: Option<MetricIdx>,
-    waiting: Option<MetricIdx>,
-    avg_wait: Option<MetricIdx>,
-    served: Option<MetricIdx>,
-    counters: Option<MetricIdx>,
-}
-
-fn find(city: &City, name: &str) -> Option<MetricIdx> {
-    (0..city.domains.len()).find_map(|d| city.metric_idx(crate::model::DomainIdx(d as u16), name))
-}
-
-impl Metrics {
-    fn of(city: &City) -> Self {
-        let p = |i, n| (i, find(city, n));
-        Metrics {
-            vehicle_count: find(city, "vehicle_count"),
-            speed: find(city, "avg_speed_kmh"),
-            occupancy: find(city, "occupancy_pct"),
-            pollutants: [
-                p(0, "pm25"),
-                p(1, "pm10"),
-                p(2, "o3"),
-                p(3, "no2"),
-                p(4, "so2"),
-                p(5, "co"),
-            ],
-            noise: find(city, "noise_db"),
-            water: find(city, "water_level_cm"),
-            rain: find(city, "rainfall_mm"),
-            waiting: find(city, "waiting"),
-            avg_wait: find(city, "avg_wait_s"),
-            served: find(city, "served_last_5m"),
-            counters: find(city, "counters_open"),
-        }
-    }
-}
-
 fn recent(s: &SensorInputs, m: Option<MetricIdx>) -> Option<f64> {
     let m = m?;
     s.recent.iter().find(|(x, _)| *x == m).map(|(_, w)| w.mean)
@@ -169,7 +125,7 @@ pub fn compute(
     p: &IndicatorParams,
     now_ms: i64,
 ) -> CityIndicators {
-    let m = Metrics::of(city);
+    let m = &city.known;
     let district_id = |s: &SensorInputs| city.district(s.district).id.clone();
     let (mut roads, mut stations, mut water, mut centres) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -186,15 +142,15 @@ pub fn compute(
         if !fresh {
             continue;
         }
-        if recent(s, m.speed).is_some() || recent(s, m.vehicle_count).is_some() {
+        if recent(s, m.avg_speed_kmh).is_some() || recent(s, m.vehicle_count).is_some() {
             let free_flow_kmh = reg
                 .and_then(|r| r.free_flow_kmh)
                 .unwrap_or(p.default_free_flow_kmh);
             let sample = RoadSample {
                 count_per_report: recent(s, m.vehicle_count),
                 reports_per_hour: 3_600_000.0 / s.expected_interval_ms.max(1) as f64,
-                speed_kmh: recent(s, m.speed),
-                occupancy_pct: recent(s, m.occupancy),
+                speed_kmh: recent(s, m.avg_speed_kmh),
+                occupancy_pct: recent(s, m.occupancy_pct),
                 free_flow_kmh,
             };
             roads.push(Road {
@@ -206,12 +162,12 @@ pub fn compute(
             });
         }
         let hs = StationHours {
-            pm25: hours(s, m.pollutants[0].1),
-            pm10: hours(s, m.pollutants[1].1),
-            o3: hours(s, m.pollutants[2].1),
-            no2: hours(s, m.pollutants[3].1),
-            so2: hours(s, m.pollutants[4].1),
-            co: hours(s, m.pollutants[5].1),
+            pm25: hours(s, m.pollutants[0]),
+            pm10: hours(s, m.pollutants[1]),
+            o3: hours(s, m.pollutants[2]),
+            no2: hours(s, m.pollutants[3]),
+            so2: hours(s, m.pollutants[4]),
+            co: hours(s, m.pollutants[5]),
         };
         if !hs.pm25.is_empty() || !hs.pm10.is_empty() {
             stations.push(Station {
@@ -221,14 +177,14 @@ pub fn compute(
                 air: station(&hs),
             });
         }
-        if let Some(n) = recent(s, m.noise) {
+        if let Some(n) = recent(s, m.noise_db) {
             let e = noise.entry(district_id(s)).or_default();
             e.0 += n;
             e.1 += 1;
         }
-        if let Some((level_cm, ts)) = latest(s, m.water) {
+        if let Some((level_cm, ts)) = latest(s, m.water_level_cm) {
             let levels = reg.and_then(|r| r.warning_levels_cm);
-            let rainfall_mm = latest(s, m.rain).map(|(v, _)| v);
+            let rainfall_mm = latest(s, m.rainfall_mm).map(|(v, _)| v);
             water.push(Water {
                 id: s.id.to_string(),
                 district: district_id(s),
@@ -239,12 +195,12 @@ pub fn compute(
                 as_of: ts,
             });
         }
-        if latest(s, m.waiting).is_some() || latest(s, m.avg_wait).is_some() {
+        if latest(s, m.waiting).is_some() || latest(s, m.avg_wait_s).is_some() {
             let sample = CentreSample {
                 waiting: latest(s, m.waiting).map(|v| v.0),
-                avg_wait_s: latest(s, m.avg_wait).map(|v| v.0),
-                served_last_5m: latest(s, m.served).map(|v| v.0),
-                counters_open: latest(s, m.counters).map(|v| v.0),
+                avg_wait_s: latest(s, m.avg_wait_s).map(|v| v.0),
+                served_last_5m: latest(s, m.served_last_5m).map(|v| v.0),
+                counters_open: latest(s, m.counters_open).map(|v| v.0),
                 served_last_hour: s.sla_served,
                 served_within_target: s.sla_within,
             };

@@ -59,6 +59,8 @@ pub struct City {
     pub metrics: Vec<Metric>,
     pub districts: Vec<District>,
     pub sensors: Vec<Sensor>,
+    /// The metrics the live state and the indicators know by name, resolved once.
+    pub known: super::KnownMetrics,
     pub(super) domain_by_name: HashMap<String, DomainIdx>,
     pub(super) district_by_id: HashMap<String, DistrictIdx>,
     pub(super) sensor_by_id: HashMap<Arc<str>, usize>,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::city::{err, is_valid_id, names, valid_lon_lat};
 use super::{
     City, CityConfig, CityError, District, DistrictConfig, DistrictIdx, Domain, DomainConfig,
-    DomainIdx, Metric, MetricConfig, MetricIdx, Sensor, SensorConfig,
+    DomainIdx, KnownMetrics, Metric, MetricConfig, MetricIdx, Sensor, SensorConfig,
 };
 
 const ID_RULE: &str = "letters, digits, '-', '_', '.'; 1 to 64 characters";
@@ -33,7 +33,7 @@ impl City {
             }
             sensors.push(sensor);
         }
-        Ok(City {
+        let mut city = City {
             name: cfg.name.clone(),
             domains: domains.domains,
             metrics: domains.metrics,
@@ -42,7 +42,10 @@ impl City {
             domain_by_name: domains.by_name,
             district_by_id,
             sensor_by_id,
-        })
+            known: KnownMetrics::default(),
+        };
+        city.known = KnownMetrics::resolve(&city);
+        Ok(city)
     }
 }
 

@@ -8,6 +8,7 @@ mod decode;
 /// Decoder invariants shared by the fuzz targets and the stable suite.
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod invariants;
+mod known;
 mod reading;
 mod rejection;
 mod senml;
@@ -21,6 +22,7 @@ pub use city_file::{
     CityConfig, DistrictConfig, DomainConfig, MetricConfig, SensorConfig, DEMO_CITY,
 };
 pub use decode::{Decoded, Decoder, DecoderLimits, Outcome};
+pub use known::{KnownMetrics, POLLUTANTS};
 pub use reading::Reading;
 pub(crate) use rejection::truncate;
 pub use rejection::{Reason, Rejection};
