@@ -138,13 +138,7 @@ impl Application {
         };
         let (pipeline, ends) = Pipeline::start(sizes, stages, shutdown.clone())
             .map_err(|e| AppError::Startup(format!("cannot start the store writer: {e}")))?;
-        let ingest = Ingest::start(
-            &settings.mqtt,
-            &url,
-            ends,
-            metrics.clone(),
-            shutdown.clone(),
-        )?;
+        let ingest = Ingest::start(&settings.mqtt, &url, ends, &metrics, shutdown.clone())?;
         let (push, push_tasks) = crate::push::Push::start(
             settings.push.clone(),
             live.clone(),
@@ -356,7 +350,8 @@ async fn run_retention(
                     ("rollup_1h", r.rollup_1h),
                 ] {
                     metrics
-                        .store_retention_deleted
+                        .store
+                        .retention_deleted
                         .with_label_values(&[table])
                         .inc_by(n as u64);
                 }

@@ -72,7 +72,8 @@ pub async fn run_exporter(
                 backoff.reset();
                 remove(&store, through, &shutdown).await;
                 metrics
-                    .export_lines
+                    .export
+                    .lines
                     .with_label_values(&["sent"])
                     .inc_by(batch.len() as u64);
                 status.send_replace(ExportStatus {
@@ -88,13 +89,14 @@ pub async fn run_exporter(
                 tracing::error!(status = code.as_u16(), %text, lines = batch.len(), "InfluxDB rejected an export batch; dropping it");
                 remove(&store, through, &shutdown).await;
                 metrics
-                    .export_lines
+                    .export
+                    .lines
                     .with_label_values(&["rejected"])
                     .inc_by(batch.len() as u64);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "InfluxDB export failed; the outbox keeps the lines, retrying with backoff");
-                metrics.export_errors.inc();
+                metrics.export.errors.inc();
                 let last_success = status.borrow().last_success;
                 status.send_replace(ExportStatus {
                     last_success,
@@ -134,10 +136,10 @@ async fn remove(store: &Arc<dyn Store>, through: i64, shutdown: &CancellationTok
 
 fn report_backlog(store: &Arc<dyn Store>, metrics: &Metrics, oldest: Option<&OutboxEntry>) {
     let stats = store.outbox_stats();
-    metrics.export_outbox_lines.set(stats.lines as i64);
-    metrics.export_outbox_dropped.set(stats.dropped as i64);
+    metrics.export.outbox_lines.set(stats.lines as i64);
+    metrics.export.outbox_dropped.set(stats.dropped as i64);
     let lag_s = oldest.map_or(0.0, |e| (now_ms() - e.enqueued_ms).max(0) as f64 / 1000.0);
-    metrics.export_lag_seconds.set(lag_s);
+    metrics.export.lag_seconds.set(lag_s);
 }
 
 async fn sleep_or_stop(shutdown: &CancellationToken, d: Duration) {

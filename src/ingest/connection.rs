@@ -18,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 use super::{AckToken, RawMessage};
 use crate::shell::now_ms;
 use crate::shell::Backoff;
-use crate::telemetry::Metrics;
+use crate::telemetry::MqttMetrics;
+use prometheus::IntGauge;
 
 /// The broker connection as readiness reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,7 +58,9 @@ pub(super) struct Connection {
     pub connection_no: u64,
     pub status: watch::Sender<BrokerStatus>,
     pub resubscribe: Arc<Notify>,
-    pub metrics: Arc<Metrics>,
+    pub metrics: MqttMetrics,
+    /// Messages waiting in the pipeline's input (`ioc_ingest_queue_messages`).
+    pub queue_depth: IntGauge,
     pub backoff: Backoff,
     pub shutdown: CancellationToken,
 }
@@ -135,11 +138,11 @@ impl Connection {
     fn connected(&mut self, session_present: bool) {
         self.backoff.reset();
         if self.connection_no > 0 {
-            self.metrics.mqtt_reconnects.inc();
+            self.metrics.reconnects.inc();
         }
         self.connection_no += 1;
         tracing::info!(session_present, "connected to MQTT broker");
-        self.metrics.mqtt_connected.set(1);
+        self.metrics.connected.set(1);
         self.status.send_replace(BrokerStatus {
             up: true,
             since: now_ms(),
@@ -167,8 +170,8 @@ impl Connection {
     fn lost(&mut self, e: &rumqttc::ConnectionError) -> Duration {
         let delay = self.backoff.next_delay();
         tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "MQTT connection lost");
-        self.metrics.mqtt_connected.set(0);
-        self.metrics.mqtt_connection_errors.inc();
+        self.metrics.connected.set(0);
+        self.metrics.connection_errors.inc();
         self.status.send_replace(BrokerStatus {
             up: false,
             since: now_ms(),
@@ -203,9 +206,7 @@ impl Connection {
                         return HandOn::PipelineGone;
                     };
                     permit.send(msg);
-                    self.metrics
-                        .ingest_queue_messages
-                        .set((queue.max_capacity() - queue.capacity()) as i64);
+                    self.queue_depth.set((queue.max_capacity() - queue.capacity()) as i64);
                     return HandOn::Queued;
                 }
             }
@@ -218,7 +219,7 @@ impl Connection {
 
     /// Sends DISCONNECT so the broker ends the connection cleanly and keeps our session.
     async fn disconnect(self, mut eventloop: EventLoop) {
-        self.metrics.mqtt_connected.set(0);
+        self.metrics.connected.set(0);
         if !self.status.borrow().up || self.client.try_disconnect().is_err() {
             return;
         }

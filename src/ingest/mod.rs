@@ -85,7 +85,7 @@ impl Ingest {
         settings: &MqttSettings,
         url: &BrokerUrl,
         ends: AdapterEnds,
-        metrics: Arc<Metrics>,
+        metrics: &Metrics,
         shutdown: CancellationToken,
     ) -> Result<Ingest, OptionsError> {
         let mut options = mqtt_options(settings, url)?;
@@ -102,7 +102,8 @@ impl Ingest {
                 connection_no: 0,
                 status: status_tx,
                 resubscribe: resubscribe.clone(),
-                metrics,
+                metrics: metrics.mqtt.clone(),
+                queue_depth: metrics.ingest.queue_messages.clone(),
                 backoff: Backoff::new(settings.reconnect_initial_ms, settings.reconnect_max_ms),
                 shutdown: shutdown.clone(),
             }

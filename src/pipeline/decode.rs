@@ -12,12 +12,12 @@ use super::rejections::{RejectionLog, RejectionRecord};
 use super::{InFlight, Pending};
 use crate::ingest::RawMessage;
 use crate::model::{City, Decoded, Decoder, DecoderLimits, DomainIdx, Outcome, Reason, Rejection};
-use crate::telemetry::{metrics_domain_label, Metrics};
+use crate::telemetry::{metrics_domain_label, IngestMetrics};
 
 pub(super) struct Worker {
     city: Arc<City>,
     limits: DecoderLimits,
-    metrics: Arc<Metrics>,
+    metrics: IngestMetrics,
     /// Every rejection, kept for `/api/v1/ingest/rejections`.
     rejections: Arc<RejectionLog>,
     /// Unregistered sensors admitted so far; bounded by `max_unregistered`.
@@ -41,20 +41,20 @@ pub(super) async fn run(
     mut worker: Worker,
 ) {
     while let Some(msg) = queue.recv().await {
-        worker.metrics.ingest_queue_messages.set(queue.len() as i64);
+        worker.metrics.queue_messages.set(queue.len() as i64);
         let pending = worker.handle(msg);
         if writer.send(pending).await.is_err() {
             break;
         }
     }
-    worker.metrics.ingest_queue_messages.set(0);
+    worker.metrics.queue_messages.set(0);
 }
 
 impl Worker {
     pub fn new(
         city: Arc<City>,
         limits: DecoderLimits,
-        metrics: Arc<Metrics>,
+        metrics: IngestMetrics,
         rejections: Arc<RejectionLog>,
         max_unregistered: usize,
     ) -> Self {
@@ -66,8 +66,8 @@ impl Worker {
                 let m = &metrics;
                 DomainCounters {
                     messages: Outcome::ALL
-                        .map(|o| m.ingest_messages.with_label_values(&[label, o.as_str()])),
-                    readings: m.ingest_readings.with_label_values(&[label]),
+                        .map(|o| m.messages.with_label_values(&[label, o.as_str()])),
+                    readings: m.readings.with_label_values(&[label]),
                 }
             })
             .collect();
@@ -91,8 +91,7 @@ impl Worker {
         );
         self.admit_unregistered(&mut decoded);
         let m = &self.metrics;
-        m.ingest_decode_seconds
-            .observe(started.elapsed().as_secs_f64());
+        m.decode_seconds.observe(started.elapsed().as_secs_f64());
         let slot = decoded.domain.map_or(0, |d| usize::from(d.0) + 1);
         if let Some(c) = self.counters.get(slot) {
             let outcome = decoded.outcome();
@@ -122,7 +121,7 @@ impl Worker {
         if self.unregistered.len() < self.max_unregistered {
             self.unregistered.insert(first.sensor.clone());
             self.metrics
-                .ingest_unregistered_sensors
+                .unregistered_sensors
                 .set(self.unregistered.len() as i64);
             return;
         }
@@ -143,7 +142,7 @@ impl Worker {
         let topic = crate::model::truncate(&msg.topic, 200);
         for rejection in decoded.rejections {
             self.metrics
-                .ingest_rejections
+                .rejections
                 .with_label_values(&[rejection.reason.as_str()])
                 .inc();
             tracing::debug!(topic = %topic, reason = rejection.reason.as_str(), detail = %rejection.detail, "rejected");

@@ -106,7 +106,7 @@ impl Pipeline {
         let worker = decode::Worker::new(
             stages.city.clone(),
             limits,
-            stages.metrics.clone(),
+            stages.metrics.ingest.clone(),
             stages.rejections.clone(),
             ingest.max_unregistered_sensors,
         );
@@ -116,7 +116,7 @@ impl Pipeline {
             writer_rx,
             committed_tx,
             store.max_batch_readings,
-            stages.metrics.clone(),
+            stages.metrics.store.clone(),
             shutdown,
         )?;
         let commit = tokio::spawn(

@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use crate::model::Reading;
 use crate::shell::Backoff;
 use crate::store::Store;
-use crate::telemetry::Metrics;
+use crate::telemetry::StoreMetrics;
 
 /// Committed batches waiting for the sync thread before the writer waits for it.
 const SYNC_QUEUE_BATCHES: usize = 4;
@@ -65,7 +65,7 @@ pub fn spawn_writer<M: Send + 'static>(
     input: mpsc::Receiver<Pending<M>>,
     output: mpsc::Sender<Committed<M>>,
     max_batch_readings: usize,
-    metrics: Arc<Metrics>,
+    metrics: StoreMetrics,
     shutdown: CancellationToken,
 ) -> std::io::Result<WriterHandle> {
     let (to_sync, synced) = std_mpsc::sync_channel(SYNC_QUEUE_BATCHES);
@@ -92,7 +92,7 @@ fn write_loop<M>(
     mut input: mpsc::Receiver<Pending<M>>,
     to_sync: std_mpsc::SyncSender<Vec<Committed<M>>>,
     max_batch_readings: usize,
-    metrics: &Metrics,
+    metrics: &StoreMetrics,
     mut retry: Retry,
 ) {
     while let Some(first) = input.blocking_recv() {
@@ -134,20 +134,20 @@ fn sync_loop<M>(
     store: &dyn Store,
     synced: std_mpsc::Receiver<Vec<Committed<M>>>,
     output: mpsc::Sender<Committed<M>>,
-    metrics: &Metrics,
+    metrics: &StoreMetrics,
 ) {
     while let Ok(first) = synced.recv() {
         let mut batches = vec![first];
         batches.extend(synced.try_iter());
         let started = Instant::now();
         if let Err(e) = store.sync() {
-            metrics.store_sync_failed.set(1);
-            metrics.store_up.set(0);
+            metrics.sync_failed.set(1);
+            metrics.up.set(0);
             tracing::error!(error = %e, "fsync of the store failed: nothing more is acknowledged; restart ioc (the broker redelivers what was not acknowledged)");
             return;
         }
         metrics
-            .store_sync_seconds
+            .sync_seconds
             .observe(started.elapsed().as_secs_f64());
         for committed in batches.into_iter().flatten() {
             if output.blocking_send(committed).is_err() {
@@ -167,7 +167,7 @@ struct Retry {
 fn write_until_committed(
     store: &dyn Store,
     readings: &[Reading],
-    metrics: &Metrics,
+    metrics: &StoreMetrics,
     retry: &mut Retry,
 ) -> Option<Vec<bool>> {
     if readings.is_empty() {
@@ -178,25 +178,25 @@ fn write_until_committed(
         match store.write(readings) {
             Ok(report) => {
                 metrics
-                    .store_write_seconds
+                    .write_seconds
                     .observe(started.elapsed().as_secs_f64());
-                metrics.store_batch_readings.observe(readings.len() as f64);
+                metrics.batch_readings.observe(readings.len() as f64);
                 let dups = report.duplicates() as u64;
                 metrics
-                    .store_readings
+                    .readings
                     .with_label_values(&["stored"])
                     .inc_by(readings.len() as u64 - dups);
                 metrics
-                    .store_readings
+                    .readings
                     .with_label_values(&["duplicate"])
                     .inc_by(dups);
-                metrics.store_up.set(1);
+                metrics.up.set(1);
                 retry.backoff.reset();
                 return Some(report.fresh);
             }
             Err(e) => {
-                metrics.store_write_errors.inc();
-                metrics.store_up.set(0);
+                metrics.write_errors.inc();
+                metrics.up.set(0);
                 tracing::error!(error = %e, readings = readings.len(), "store write failed; retrying with backoff, ingest is paused");
                 if !retry.backoff.wait_blocking(&retry.shutdown) {
                     tracing::warn!("shutdown while the store write fails: the batch is left for the broker to redeliver");

@@ -128,7 +128,7 @@ async fn messages_are_handed_on_in_order_and_only_after_a_sync_that_follows_thei
         rx,
         out_tx,
         50,
-        metrics,
+        metrics.store.clone(),
         CancellationToken::new(),
     )
     .expect("spawn");
@@ -185,7 +185,7 @@ async fn after_a_failed_sync_nothing_more_is_handed_on() {
         rx,
         out_tx,
         50,
-        metrics.clone(),
+        metrics.store.clone(),
         CancellationToken::new(),
     )
     .expect("spawn");
@@ -195,6 +195,6 @@ async fn after_a_failed_sync_nothing_more_is_handed_on() {
     drop(tx);
     handle.join().await;
     assert!(out_rx.recv().await.is_none(), "a message was handed on");
-    assert_eq!(metrics.store_sync_failed.get(), 1);
-    assert_eq!(metrics.store_up.get(), 0);
+    assert_eq!(metrics.store.sync_failed.get(), 1);
+    assert_eq!(metrics.store.up.get(), 0);
 }

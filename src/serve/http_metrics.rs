@@ -30,12 +30,14 @@ pub(super) async fn track(
         };
         state
             .metrics
-            .http_requests
+            .http
+            .requests
             .with_label_values(&[route.as_str(), method, status.as_str()])
             .inc();
         state
             .metrics
-            .http_request_seconds
+            .http
+            .request_seconds
             .with_label_values(&[route.as_str()])
             .observe(started.elapsed().as_secs_f64());
     }

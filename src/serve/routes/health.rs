@@ -14,10 +14,10 @@ pub(super) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let store = state.store.clone();
     let store_check = web::block(move || store.check()).await;
     let store_error = match store_check {
-        Ok(Ok(())) if state.metrics.store_sync_failed.get() == 1 => Some(
+        Ok(Ok(())) if state.metrics.store.sync_failed.get() == 1 => Some(
             "an fsync of the store failed; nothing more is acknowledged: restart ioc".to_owned(),
         ),
-        Ok(Ok(())) if state.metrics.store_up.get() == 1 => None,
+        Ok(Ok(())) if state.metrics.store.up.get() == 1 => None,
         Ok(Ok(())) => Some("the last write failed; ingest is paused and retrying".to_owned()),
         Ok(Err(e)) => Some(e.to_string()),
         Err(e) => Some(e.to_string()),
