@@ -31,7 +31,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use futures_util::{SinkExt, StreamExt};
 use ioc::config::{load, load_city, Overrides};
-use ioc::model::{now_ms, City};
+use ioc::model::City;
+use ioc::shell::now_ms;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use tokio_tungstenite::tungstenite::Message;
 

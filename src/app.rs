@@ -13,8 +13,9 @@ use crate::aggregate::{LiveState, SharedLive, StatusThresholds};
 use crate::alerts::{run_evaluator, AlertRepo, AlertService, RepoError, RuleSet, RulesError};
 use crate::config::{load_city, ConfigError, Settings};
 use crate::export::{run_exporter, ExportStatus, FluxClient};
-use crate::ingest::{BrokerUrl, Ingest, OptionsError, RejectionLog, Sinks};
+use crate::ingest::{BrokerUrl, Ingest, OptionsError};
 use crate::model::{City, CityError};
+use crate::pipeline::{seed_hourly, Pipeline, RejectionLog, SeedError, Sizes, Stages};
 use crate::serve::{self, Gate, HistoryService, LiveView, Readiness, RuleReloader, Services};
 use crate::store::{SqliteStore, Store, StoreError};
 use crate::telemetry::Metrics;
@@ -51,6 +52,8 @@ pub enum AppError {
     AlertStore(#[from] RepoError),
     #[error(transparent)]
     Auth(#[from] crate::auth::SetupError),
+    #[error("{0} (store.path)")]
+    Seed(#[from] SeedError),
 }
 
 pub struct Application {
@@ -59,6 +62,7 @@ pub struct Application {
     server: ServerHandle,
     server_task: JoinHandle<std::io::Result<()>>,
     ingest: Ingest,
+    pipeline: Pipeline,
     retention: JoinHandle<()>,
     exporter: Option<JoinHandle<()>>,
     evaluator: JoinHandle<()>,
@@ -95,7 +99,13 @@ impl Application {
         let store = open_store(&settings, city.clone()).await?;
         seed_hourly(&store, &live).await?;
         let alerts = open_alerts(&settings).await?;
-        let (auth, bootstrap_token) = crate::auth::open(&settings, city.clone()).await?;
+        let (auth, bootstrap_token) = crate::auth::open(
+            &settings.auth,
+            &settings.store.path,
+            settings.http.listen,
+            city.clone(),
+        )
+        .await?;
         let limits = Arc::new(crate::auth::RateLimits::new(settings.http.rates()));
         let shutdown = CancellationToken::new();
         let retention = tokio::spawn(run_retention(
@@ -113,14 +123,22 @@ impl Application {
             eval_interval,
             shutdown.clone(),
         ));
-        let sinks = Sinks {
+        let stages = Stages {
+            city: city.clone(),
             store: store.clone(),
-            alerts: alerts.clone(),
             live: live.clone(),
-            metrics: metrics.clone(),
+            alerts: alerts.clone(),
             rejections: rejections.clone(),
+            metrics: metrics.clone(),
         };
-        let ingest = Ingest::start(&settings, &url, city.clone(), sinks, shutdown.clone())?;
+        let sizes = Sizes {
+            ingest: &settings.ingest,
+            store: &settings.store,
+            topic_prefix: &settings.mqtt.topic_prefix,
+        };
+        let (pipeline, ends) = Pipeline::start(sizes, stages, shutdown.clone())
+            .map_err(|e| AppError::Startup(format!("cannot start the store writer: {e}")))?;
+        let ingest = Ingest::start(&settings.mqtt, &url, ends, &metrics, shutdown.clone())?;
         let (push, push_tasks) = crate::push::Push::start(
             settings.push.clone(),
             live.clone(),
@@ -181,6 +199,7 @@ impl Application {
             server: handle,
             server_task: tokio::spawn(server),
             ingest,
+            pipeline,
             retention,
             exporter: export.map(|e| e.task),
             evaluator,
@@ -228,7 +247,8 @@ impl Application {
         };
         tracing::info!("shutting down: draining ingest");
         self.shutdown.cancel();
-        self.ingest.drained().await;
+        self.pipeline.drained().await;
+        self.ingest.closed().await;
         let _ = self.retention.await;
         let _ = self.evaluator.await;
         for task in self.push {
@@ -277,31 +297,11 @@ async fn open_alerts(settings: &Settings) -> Result<Arc<AlertService>, AppError>
     let path = settings.store.path.clone();
     let service = tokio::task::spawn_blocking(move || {
         let repo = AlertRepo::open(&path)?;
-        AlertService::open(rules, repo, crate::model::now_ms())
+        AlertService::open(rules, repo, crate::shell::now_ms())
     })
     .await
     .map_err(|e| AppError::Startup(e.to_string()))??;
     Ok(Arc::new(service))
-}
-
-/// Refills the live hourly pollutant means from the last day of 1-hour rollups, so the AQI
-/// (which needs 12 to 24 hourly means) is there right after a restart.
-async fn seed_hourly(store: &Arc<dyn Store>, live: &SharedLive) -> Result<(), AppError> {
-    let metrics = live
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .pollutant_metrics()
-        .to_vec();
-    let from = crate::model::now_ms() - 25 * 3_600_000;
-    let s = store.clone();
-    let rows = tokio::task::spawn_blocking(move || s.hourly_rollups(&metrics, from))
-        .await
-        .map_err(|e| AppError::Startup(e.to_string()))??;
-    let mut live = live.write().unwrap_or_else(|p| p.into_inner());
-    for (sensor, metric, row) in rows {
-        live.seed_hourly(&sensor, metric, row.t, row.count as u32, row.sum);
-    }
-    Ok(())
 }
 
 /// The running exporter, and what serve needs from it.
@@ -350,7 +350,7 @@ async fn run_retention(
             _ = tick.tick() => {}
         }
         let store = store.clone();
-        match tokio::task::spawn_blocking(move || store.enforce_retention(crate::model::now_ms()))
+        match tokio::task::spawn_blocking(move || store.enforce_retention(crate::shell::now_ms()))
             .await
         {
             Ok(Ok(r)) => {
@@ -360,7 +360,8 @@ async fn run_retention(
                     ("rollup_1h", r.rollup_1h),
                 ] {
                     metrics
-                        .store_retention_deleted
+                        .store
+                        .retention_deleted
                         .with_label_values(&[table])
                         .inc_by(n as u64);
                 }

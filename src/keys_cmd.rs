@@ -9,7 +9,8 @@ use clap::Subcommand;
 
 use ioc::auth::{Auth, KeyRepo, Role};
 use ioc::config::{load_city, Settings};
-use ioc::model::{now_ms, City};
+use ioc::model::City;
+use ioc::shell::now_ms;
 
 #[derive(Subcommand)]
 pub enum KeysCommand {

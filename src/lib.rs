@@ -2,20 +2,28 @@
 //!
 //! # Layout
 //!
-//! The modules follow the data's path:
+//! The modules follow the data's path, and each imports only the layers below it
+//! (ARCHITECTURE.md declares the order; `tests/api/layering.rs` checks it). Bottom to top:
 //!
-//! - [`ingest`]: MQTT client (rumqttc) and embedded broker (rumqttd); one task polls the
-//!   event loop, a worker decodes and aggregates.
-//! - [`model`]: the city registry and the pure decoding/validation of payloads into
-//!   [`model::Reading`]s and [`model::Rejection`]s.
+//! - [`model`]: the contract types: the city registry and its file format, readings,
+//!   rejections, and the pure decoding of MQTT payloads. No I/O, no clock.
+//! - [`setting`]: what every stage's settings type shares: [`setting::Invalid`], range checks.
+//! - [`shell`]: what the imperative shells share: the wall clock, one `Backoff` that ends on
+//!   shutdown, lock-poison recovery.
+//! - [`telemetry`]: logging and every Prometheus metric.
 //! - [`aggregate`]: latest value per sensor-metric, sensor status, rolling windows per domain
 //!   and district. Pure; the clock is an argument.
-//! - [`indicators`]: pure indicator maths (air-quality indices VN_AQI and US EPA AQI); no I/O.
-//! - [`alerts`]: rules from `config/alerts.toml`, a pure alert state machine, its SQLite history.
+//! - [`indicators`]: pure indicator maths (congestion, VN_AQI and US EPA AQI, queues, health).
+//! - [`alerts`]: rules, the pure alert state machine, and the service around it.
+//! - [`auth`]: API keys, JWT, roles, scopes, rate limits.
+//! - [`store`]: the embedded SQLite store, the durable point; the only persistence layer.
+//! - [`export`]: the InfluxDB 2 sink fed from the store's outbox, and Flux history.
+//! - [`ingest`]: the MQTT adapter (rumqttc, and the embedded rumqttd): raw messages in, acks out.
+//! - [`pipeline`]: decode → store writer → sync → commit (live state, alerts) → ack, where
+//!   "acknowledged means stored" lives.
 //! - [`push`]: live streams over WebSocket (`/api/v1/stream`): hub, producer, connections.
-//! - [`serve`]: actix-web REST API, health, readiness, `/metrics`.
-//! - [`config`]: layered, validated settings and the city file.
-//! - [`telemetry`]: logging and every Prometheus metric.
+//! - [`serve`]: actix-web REST API, health, readiness, `/metrics`, the dashboard.
+//! - [`config`]: loads, layers and validates the settings, composed of each stage's own type.
 //! - [`app`]: wires the stages together and shuts them down in order.
 
 pub mod aggregate;
@@ -27,8 +35,11 @@ pub mod export;
 pub mod indicators;
 pub mod ingest;
 pub mod model;
+pub mod pipeline;
 pub mod push;
 pub mod serve;
+pub mod setting;
+pub mod shell;
 pub mod store;
 pub mod telemetry;
 

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ioc::model::{now_ms, City};
+use ioc::model::City;
+use ioc::shell::now_ms;
 use tokio::io::AsyncWriteExt;
 
 use super::mqtt;

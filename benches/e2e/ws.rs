@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use ioc::model::now_ms;
+use ioc::shell::now_ms;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 

@@ -5,9 +5,10 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::Parser;
 use ioc::config::{load, load_city, Overrides, Settings};
-use ioc::model::{now_ms, parse_rfc3339_ms, City};
+use ioc::model::{parse_rfc3339_ms, City};
 use rumqttc::QoS;
 use simulators::cli::{Cli, Command, Connection, Pace, RecordArgs, ReplayArgs, RunArgs};
+use simulators::pacing::wall_clock_ms;
 use simulators::pacing::Pacing;
 use simulators::record::Recorder;
 use simulators::run::{resolve_start, RunPlan, Target};
@@ -107,8 +108,13 @@ async fn run(
     let pace = pacing(&args.pace);
     let accelerated = pace.speed.is_none_or(|s| s > 1.0) || args.out.is_some();
     let catch_up = args.catch_up.unwrap_or(scenario.catch_up_s);
-    let (start_ms, anchor_ms) =
-        resolve_start(explicit, now_ms(), catch_up, accelerated, args.duration);
+    let (start_ms, anchor_ms) = resolve_start(
+        explicit,
+        wall_clock_ms(),
+        catch_up,
+        accelerated,
+        args.duration,
+    );
     if accelerated && explicit.is_none() && args.duration.is_none() && args.out.is_none() {
         tracing::warn!("accelerated run without --duration: readings will be stamped ahead of the clock, and ioc rejects those beyond ingest.max_future_skew_s");
     }

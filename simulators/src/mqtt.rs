@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ioc::config::MqttSettings;
+use ioc::ingest::MqttSettings;
 use ioc::ingest::{mqtt_options, BrokerUrl};
 use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
 use tokio::sync::watch;

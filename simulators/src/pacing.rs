@@ -95,3 +95,10 @@ mod tests {
         assert!((last - 1.0).abs() < 1e-9, "{last}");
     }
 }
+
+/// The wall clock, unix milliseconds: where the shells anchor a schedule.
+pub fn wall_clock_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

@@ -103,7 +103,7 @@ impl Recorder {
             match event {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     let line = jsonl::encode(
-                        ioc::model::now_ms(),
+                        crate::pacing::wall_clock_ms(),
                         &p.topic,
                         &p.payload,
                         FaultSet::default(),

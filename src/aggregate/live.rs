@@ -71,7 +71,7 @@ impl SensorState {
     }
 }
 
-/// Metrics the live state treats specially, resolved once by name.
+/// Metrics the live state treats specially (from `City::known`).
 #[derive(Debug, Default)]
 pub(super) struct Special {
     /// Air pollutants whose hourly means feed the AQI.
@@ -111,19 +111,10 @@ impl LiveState {
                     .unwrap_or(60_000)
             })
             .collect();
-        let by_name = |name: &str| {
-            city.domains
-                .iter()
-                .enumerate()
-                .find_map(|(i, _)| city.metric_idx(DomainIdx(i as u16), name))
-        };
         let special = Special {
-            pollutants: ["pm25", "pm10", "o3", "no2", "so2", "co"]
-                .into_iter()
-                .filter_map(by_name)
-                .collect(),
-            avg_wait_s: by_name("avg_wait_s"),
-            served_last_5m: by_name("served_last_5m"),
+            pollutants: city.known.pollutants_present(),
+            avg_wait_s: city.known.avg_wait_s,
+            served_last_5m: city.known.served_last_5m,
         };
         LiveState {
             city,

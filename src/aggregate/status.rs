@@ -23,14 +23,36 @@ impl SensorStatus {
     }
 }
 
-/// How many expected intervals of silence make a sensor late, then offline.
-#[derive(Debug, Clone, Copy)]
+/// How many expected intervals of silence make a sensor late, then offline: the
+/// `[aggregate]` settings (documented with defaults in `config/default.toml`).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StatusThresholds {
     pub late_after_intervals: u32,
     pub offline_after_intervals: u32,
 }
 
 impl StatusThresholds {
+    pub fn validate(&self) -> Result<(), crate::setting::Invalid> {
+        crate::setting::range(
+            "aggregate.late_after_intervals",
+            u64::from(self.late_after_intervals),
+            1,
+            1000,
+        )?;
+        if self.offline_after_intervals <= self.late_after_intervals {
+            return Err(crate::setting::Invalid::new(
+                "aggregate.offline_after_intervals",
+                self.offline_after_intervals,
+                format!(
+                    "greater than aggregate.late_after_intervals ({})",
+                    self.late_after_intervals
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn classify(
         &self,
         last_seen_ms: Option<i64>,

@@ -4,14 +4,12 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::config::{load, load_city, Overrides};
 use crate::model::{City, Reading};
 
 const T0: i64 = 1_763_880_000_000;
 
 fn city() -> Arc<City> {
-    let s = load(&Overrides::default()).expect("defaults");
-    Arc::new(City::from_config(&load_city(&s).expect("demo")).expect("valid"))
+    Arc::new(City::from_config(&crate::model::CityConfig::demo().expect("demo")).expect("valid"))
 }
 
 fn live(city: &Arc<City>) -> LiveState {

@@ -10,7 +10,8 @@ use tokio_util::sync::CancellationToken;
 use super::{AlertService, Observation, Subject};
 use crate::aggregate::SharedLive;
 use crate::indicators::{compute, CityIndicators, IndicatorParams};
-use crate::model::{now_ms, City, Reading};
+use crate::model::{City, Reading};
+use crate::shell::now_ms;
 
 /// One observation per reading.
 pub fn reading_observations(city: &City, readings: &[Reading]) -> Vec<Observation> {
@@ -136,7 +137,7 @@ pub async fn run_evaluator(
             let now = now_ms();
             // Hold the read lock only to copy the inputs; the maths runs without it.
             let (city, inputs) = {
-                let live = live.read().unwrap_or_else(|p| p.into_inner());
+                let live = crate::shell::lock::read(&live);
                 (live.city().clone(), live.sensor_inputs(now))
             };
             let ind = compute(&city, &inputs, &params, now);

@@ -27,6 +27,7 @@ mod feed;
 mod repo;
 mod rule;
 mod service;
+mod settings;
 mod subject;
 
 pub use alert::{
@@ -39,6 +40,7 @@ pub use feed::{indicator_observations, reading_observations, run_evaluator};
 pub use repo::{AlertRepo, RepoError};
 pub use rule::{Condition, Direction, Levels, Rule, RuleSet, Scope, Severity};
 pub use service::{AlertService, CHANGES_CAPACITY};
+pub use settings::AlertSettings;
 pub use subject::{Level, Subject};
 
 #[cfg(test)]

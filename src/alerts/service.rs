@@ -169,7 +169,7 @@ impl AlertService {
     /// A poisoned lock is taken anyway: engine transitions are applied to one alert at a time
     /// and a panic between them leaves each alert consistent.
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        crate::shell::lock::lock(&self.inner)
     }
 }
 

@@ -10,6 +10,7 @@ mod repo;
 mod role;
 mod scope;
 mod service;
+mod settings;
 mod setup;
 pub mod token;
 
@@ -20,4 +21,5 @@ pub use repo::{AuditEntry, AuditRecord, KeyInfo, KeyRepo, RepoError};
 pub use role::{Access, Role};
 pub use scope::{Scope, ScopeError};
 pub use service::{Auth, AuthError, Created};
+pub use settings::AuthSettings;
 pub use setup::{open, spawn_pruner, SetupError};

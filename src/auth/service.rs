@@ -179,6 +179,6 @@ impl Auth {
 
     fn lock(&self) -> MutexGuard<'_, KeyRepo> {
         // A poisoned lock still holds a usable connection: every write is one transaction.
-        self.repo.lock().unwrap_or_else(|p| p.into_inner())
+        crate::shell::lock::lock(&self.repo)
     }
 }

@@ -2,13 +2,13 @@
 //! address; the periodic pruning of rate-limit buckets.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Auth, AuthError, JwtConfig, JwtError, JwtVerifier, KeyRepo, RateLimits};
-use crate::config::Settings;
+use super::{Auth, AuthError, AuthSettings, JwtConfig, JwtError, JwtVerifier, KeyRepo, RateLimits};
 use crate::model::City;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,20 +29,22 @@ pub enum SetupError {
     Task(String),
 }
 
-/// Opens the key store and JWT verifier. Refuses a non-loopback `http.listen` when nobody
-/// could authenticate; on loopback in that case, makes a one-run admin token (returned).
+/// Opens the key store (in the store's file at `store_path`) and JWT verifier. Refuses a
+/// non-loopback `listen` (`http.listen`) when nobody could authenticate; on loopback in that
+/// case, makes a one-run admin token (returned).
 pub async fn open(
-    settings: &Settings,
+    settings: &AuthSettings,
+    store_path: &Path,
+    listen: SocketAddr,
     city: Arc<City>,
 ) -> Result<(Arc<Auth>, Option<String>), SetupError> {
     let jwt = jwt_verifier(settings)?;
-    let path = settings.store.path.clone();
+    let path = store_path.to_owned();
     let repo = tokio::task::spawn_blocking(move || KeyRepo::open(&path))
         .await
         .map_err(|e| SetupError::Task(e.to_string()))?
         .map_err(AuthError::from)?;
     let mut auth = Auth::new(repo, jwt, city);
-    let listen = settings.http.listen;
     let bootstrap = if auth.configured()? {
         None
     } else if listen.ip().is_loopback() {
@@ -53,8 +55,7 @@ pub async fn open(
     Ok((Arc::new(auth), bootstrap))
 }
 
-fn jwt_verifier(settings: &Settings) -> Result<Option<JwtVerifier>, SetupError> {
-    let a = &settings.auth;
+fn jwt_verifier(a: &AuthSettings) -> Result<Option<JwtVerifier>, SetupError> {
     if !a.jwt_enabled() {
         return Ok(None);
     }

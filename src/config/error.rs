@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use crate::setting::Invalid;
+
 /// Why the configuration could not be used. Every variant names what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -10,22 +12,15 @@ pub enum ConfigError {
     },
     #[error("configuration is not valid: {0}")]
     Parse(String),
-    #[error("config key `{key}` = {value}: {allowed}")]
-    Invalid {
-        key: String,
-        value: String,
-        allowed: String,
-    },
+    /// A key whose value is outside what is allowed (found by its stage's `validate()`).
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
 }
 
 impl ConfigError {
     /// A key whose value is outside what is allowed.
     pub fn invalid(key: &str, value: impl std::fmt::Display, allowed: impl Into<String>) -> Self {
-        ConfigError::Invalid {
-            key: key.to_owned(),
-            value: value.to_string(),
-            allowed: allowed.into(),
-        }
+        ConfigError::Invalid(Invalid::new(key, value, allowed))
     }
 }
 

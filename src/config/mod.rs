@@ -5,18 +5,11 @@
 //! file at all; every key it documents can be overridden by a file given with `--config` or by
 //! the environment.
 
-mod city;
 mod error;
 mod load;
 mod settings;
 mod validate;
-mod validate_access;
 
-pub use city::{CityConfig, DistrictConfig, DomainConfig, MetricConfig, SensorConfig};
 pub use error::ConfigError;
 pub use load::{load, load_city, Overrides};
-pub use settings::{
-    AggregateSettings, AlertSettings, BrokerSettings, CitySettings, ExportSettings, HttpSettings,
-    InfluxSettings, IngestSettings, LogSettings, MqttSettings, PushSettings, Settings,
-    StoreSettings,
-};
+pub use settings::{CitySettings, Settings};

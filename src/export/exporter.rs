@@ -10,9 +10,8 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::InfluxSettings;
-use crate::ingest::Backoff;
-use crate::model::now_ms;
+use super::InfluxSettings;
+use crate::shell::{now_ms, Backoff};
 use crate::store::{OutboxEntry, Store};
 use crate::telemetry::Metrics;
 
@@ -45,7 +44,7 @@ pub async fn run_exporter(
             Ok(b) => b,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the export outbox");
-                sleep_or_stop(&shutdown, backoff.next_delay()).await;
+                backoff.wait(&shutdown).await;
                 continue;
             }
         };
@@ -71,9 +70,10 @@ pub async fn run_exporter(
         match sent {
             Ok(()) => {
                 backoff.reset();
-                remove(&store, through).await;
+                remove(&store, through, &shutdown).await;
                 metrics
-                    .export_lines
+                    .export
+                    .lines
                     .with_label_values(&["sent"])
                     .inc_by(batch.len() as u64);
                 status.send_replace(ExportStatus {
@@ -87,22 +87,22 @@ pub async fn run_exporter(
                 // InfluxDB refused the data itself: resending cannot help, and keeping it would
                 // block every line behind it. The readings stay in the local store.
                 tracing::error!(status = code.as_u16(), %text, lines = batch.len(), "InfluxDB rejected an export batch; dropping it");
-                remove(&store, through).await;
+                remove(&store, through, &shutdown).await;
                 metrics
-                    .export_lines
+                    .export
+                    .lines
                     .with_label_values(&["rejected"])
                     .inc_by(batch.len() as u64);
             }
             Err(e) => {
-                let delay = backoff.next_delay();
-                tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "InfluxDB export failed; the outbox keeps the lines");
-                metrics.export_errors.inc();
+                tracing::warn!(error = %e, "InfluxDB export failed; the outbox keeps the lines, retrying with backoff");
+                metrics.export.errors.inc();
                 let last_success = status.borrow().last_success;
                 status.send_replace(ExportStatus {
                     last_success,
                     error: Some(e.to_string()),
                 });
-                sleep_or_stop(&shutdown, delay).await;
+                backoff.wait(&shutdown).await;
             }
         }
     }
@@ -116,10 +116,11 @@ async fn peek(store: &Arc<dyn Store>, limit: usize) -> Result<Vec<OutboxEntry>, 
     }
 }
 
-/// Deletes the sent lines, retrying until it succeeds: a line deleted late is only sent twice
-/// if we crash first, and InfluxDB overwrites a point with the same series and time.
-async fn remove(store: &Arc<dyn Store>, through: i64) {
-    let mut delay = Duration::from_millis(50);
+/// Deletes the sent lines, retrying until it succeeds or shutdown: a line deleted late (or,
+/// after a shutdown, not at all) is only sent again, and InfluxDB overwrites a point with the
+/// same series and time.
+async fn remove(store: &Arc<dyn Store>, through: i64, shutdown: &CancellationToken) {
+    let mut backoff = Backoff::new(50, 5_000);
     loop {
         let s = store.clone();
         match tokio::task::spawn_blocking(move || s.outbox_remove_through(through)).await {
@@ -127,17 +128,18 @@ async fn remove(store: &Arc<dyn Store>, through: i64) {
             Ok(Err(e)) => tracing::error!(error = %e, "cannot trim the export outbox; retrying"),
             Err(e) => tracing::error!(error = %e, "outbox trim task failed; retrying"),
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
+        if !backoff.wait(shutdown).await {
+            return;
+        }
     }
 }
 
 fn report_backlog(store: &Arc<dyn Store>, metrics: &Metrics, oldest: Option<&OutboxEntry>) {
     let stats = store.outbox_stats();
-    metrics.export_outbox_lines.set(stats.lines as i64);
-    metrics.export_outbox_dropped.set(stats.dropped as i64);
+    metrics.export.outbox_lines.set(stats.lines as i64);
+    metrics.export.outbox_dropped.set(stats.dropped as i64);
     let lag_s = oldest.map_or(0.0, |e| (now_ms() - e.enqueued_ms).max(0) as f64 / 1000.0);
-    metrics.export_lag_seconds.set(lag_s);
+    metrics.export.lag_seconds.set(lag_s);
 }
 
 async fn sleep_or_stop(shutdown: &CancellationToken, d: Duration) {

@@ -9,6 +9,8 @@
 mod exporter;
 mod flux;
 pub mod line_protocol;
+mod settings;
 
 pub use exporter::{run_exporter, ExportStatus};
 pub use flux::{flux_query, FluxClient, FluxError, FluxRequest};
+pub use settings::{ExportSettings, InfluxSettings};

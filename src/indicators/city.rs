@@ -12,7 +12,7 @@ use super::queue::{self, CentreSample, Queue};
 use super::traffic::{self, CongestionThresholds, RoadSample, Traffic};
 use super::Health;
 use crate::aggregate::{SensorInputs, SensorStatus};
-use crate::model::{City, MetricIdx};
+use crate::model::{City, KnownMetrics, MetricIdx, Sensor};
 
 /// Settings the maths needs (from `[indicators]`).
 #[derive(Debug, Clone, Copy)]
@@ -92,50 +92,6 @@ pub struct CityIndicators {
     pub health: BTreeMap<String, Area<Health>>,
 }
 
-struct Metrics {
-    vehicle_count: Option<MetricIdx>,
-    speed: Option<MetricIdx>,
-    occupancy: Option<MetricIdx>,
-    pollutants: [(usize, Option<MetricIdx>); 6],
-    noise: Option<MetricIdx>,
-    water: Option<MetricIdx>,
-    rain: Option<MetricIdx>,
-    waiting: Option<MetricIdx>,
-    avg_wait: Option<MetricIdx>,
-    served: Option<MetricIdx>,
-    counters: Option<MetricIdx>,
-}
-
-fn find(city: &City, name: &str) -> Option<MetricIdx> {
-    (0..city.domains.len()).find_map(|d| city.metric_idx(crate::model::DomainIdx(d as u16), name))
-}
-
-impl Metrics {
-    fn of(city: &City) -> Self {
-        let p = |i, n| (i, find(city, n));
-        Metrics {
-            vehicle_count: find(city, "vehicle_count"),
-            speed: find(city, "avg_speed_kmh"),
-            occupancy: find(city, "occupancy_pct"),
-            pollutants: [
-                p(0, "pm25"),
-                p(1, "pm10"),
-                p(2, "o3"),
-                p(3, "no2"),
-                p(4, "so2"),
-                p(5, "co"),
-            ],
-            noise: find(city, "noise_db"),
-            water: find(city, "water_level_cm"),
-            rain: find(city, "rainfall_mm"),
-            waiting: find(city, "waiting"),
-            avg_wait: find(city, "avg_wait_s"),
-            served: find(city, "served_last_5m"),
-            counters: find(city, "counters_open"),
-        }
-    }
-}
-
 fn recent(s: &SensorInputs, m: Option<MetricIdx>) -> Option<f64> {
     let m = m?;
     s.recent.iter().find(|(x, _)| *x == m).map(|(_, w)| w.mean)
@@ -169,92 +125,32 @@ pub fn compute(
     p: &IndicatorParams,
     now_ms: i64,
 ) -> CityIndicators {
-    let m = Metrics::of(city);
-    let district_id = |s: &SensorInputs| city.district(s.district).id.clone();
+    let m = &city.known;
     let (mut roads, mut stations, mut water, mut centres) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut health: BTreeMap<String, Area<Health>> = BTreeMap::new();
     let mut noise: BTreeMap<String, (f64, usize)> = BTreeMap::new();
     for s in sensors {
-        let reg = city.sensor(&s.id).filter(|_| s.registered);
+        let district = city.district(s.district).id.clone();
         let h = health
             .entry(city.domain(s.domain).name.clone())
             .or_default();
         h.city.add(s);
-        h.districts.entry(district_id(s)).or_default().add(s);
+        h.districts.entry(district.clone()).or_default().add(s);
         let fresh = s.status != SensorStatus::Offline && s.status != SensorStatus::NeverSeen;
         if !fresh {
             continue;
         }
-        if recent(s, m.speed).is_some() || recent(s, m.vehicle_count).is_some() {
-            let free_flow_kmh = reg
-                .and_then(|r| r.free_flow_kmh)
-                .unwrap_or(p.default_free_flow_kmh);
-            let sample = RoadSample {
-                count_per_report: recent(s, m.vehicle_count),
-                reports_per_hour: 3_600_000.0 / s.expected_interval_ms.max(1) as f64,
-                speed_kmh: recent(s, m.speed),
-                occupancy_pct: recent(s, m.occupancy),
-                free_flow_kmh,
-            };
-            roads.push(Road {
-                id: s.id.to_string(),
-                district: district_id(s),
-                free_flow_kmh,
-                as_of: newest(s),
-                traffic: traffic::road(&sample, &p.congestion),
-            });
-        }
-        let hs = StationHours {
-            pm25: hours(s, m.pollutants[0].1),
-            pm10: hours(s, m.pollutants[1].1),
-            o3: hours(s, m.pollutants[2].1),
-            no2: hours(s, m.pollutants[3].1),
-            so2: hours(s, m.pollutants[4].1),
-            co: hours(s, m.pollutants[5].1),
-        };
-        if !hs.pm25.is_empty() || !hs.pm10.is_empty() {
-            stations.push(Station {
-                id: s.id.to_string(),
-                district: district_id(s),
-                as_of: newest(s),
-                air: station(&hs),
-            });
-        }
-        if let Some(n) = recent(s, m.noise) {
-            let e = noise.entry(district_id(s)).or_default();
+        let reg = city.sensor(&s.id).filter(|_| s.registered);
+        roads.extend(road(s, m, reg, p, &district));
+        stations.extend(air_station(s, m, &district));
+        if let Some(n) = recent(s, m.noise_db) {
+            let e = noise.entry(district.clone()).or_default();
             e.0 += n;
             e.1 += 1;
         }
-        if let Some((level_cm, ts)) = latest(s, m.water) {
-            let levels = reg.and_then(|r| r.warning_levels_cm);
-            let rainfall_mm = latest(s, m.rain).map(|(v, _)| v);
-            water.push(Water {
-                id: s.id.to_string(),
-                district: district_id(s),
-                level_cm,
-                warning_levels_cm: levels,
-                alert: levels.map(|l| water_alert(level_cm, l)),
-                rainfall_mm,
-                as_of: ts,
-            });
-        }
-        if latest(s, m.waiting).is_some() || latest(s, m.avg_wait).is_some() {
-            let sample = CentreSample {
-                waiting: latest(s, m.waiting).map(|v| v.0),
-                avg_wait_s: latest(s, m.avg_wait).map(|v| v.0),
-                served_last_5m: latest(s, m.served).map(|v| v.0),
-                counters_open: latest(s, m.counters).map(|v| v.0),
-                served_last_hour: s.sla_served,
-                served_within_target: s.sla_within,
-            };
-            centres.push(Centre {
-                id: s.id.to_string(),
-                district: district_id(s),
-                as_of: newest(s),
-                queue: queue::centre(&sample),
-            });
-        }
+        water.extend(water_gauge(s, m, reg, &district));
+        centres.extend(centre(s, m, &district));
     }
     CityIndicators {
         generated_at: now_ms,
@@ -275,6 +171,95 @@ pub fn compute(
         centres,
         health,
     }
+}
+
+/// A road segment, when the sensor reports speed or counts.
+fn road(
+    s: &SensorInputs,
+    m: &KnownMetrics,
+    reg: Option<&Sensor>,
+    p: &IndicatorParams,
+    district: &str,
+) -> Option<Road> {
+    recent(s, m.avg_speed_kmh).or(recent(s, m.vehicle_count))?;
+    let free_flow_kmh = reg
+        .and_then(|r| r.free_flow_kmh)
+        .unwrap_or(p.default_free_flow_kmh);
+    let sample = RoadSample {
+        count_per_report: recent(s, m.vehicle_count),
+        reports_per_hour: 3_600_000.0 / s.expected_interval_ms.max(1) as f64,
+        speed_kmh: recent(s, m.avg_speed_kmh),
+        occupancy_pct: recent(s, m.occupancy_pct),
+        free_flow_kmh,
+    };
+    Some(Road {
+        id: s.id.to_string(),
+        district: district.to_owned(),
+        free_flow_kmh,
+        as_of: newest(s),
+        traffic: traffic::road(&sample, &p.congestion),
+    })
+}
+
+/// An air-quality station, when the sensor has PM2.5 or PM10 hours.
+fn air_station(s: &SensorInputs, m: &KnownMetrics, district: &str) -> Option<Station> {
+    let [pm25, pm10, o3, no2, so2, co] = m.pollutants.map(|p| hours(s, p));
+    let hs = StationHours {
+        pm25,
+        pm10,
+        o3,
+        no2,
+        so2,
+        co,
+    };
+    if hs.pm25.is_empty() && hs.pm10.is_empty() {
+        return None;
+    }
+    Some(Station {
+        id: s.id.to_string(),
+        district: district.to_owned(),
+        as_of: newest(s),
+        air: station(&hs),
+    })
+}
+
+/// A water-level gauge, with its alert level when the city file gives warning levels.
+fn water_gauge(
+    s: &SensorInputs,
+    m: &KnownMetrics,
+    reg: Option<&Sensor>,
+    district: &str,
+) -> Option<Water> {
+    let (level_cm, ts) = latest(s, m.water_level_cm)?;
+    let levels = reg.and_then(|r| r.warning_levels_cm);
+    Some(Water {
+        id: s.id.to_string(),
+        district: district.to_owned(),
+        level_cm,
+        warning_levels_cm: levels,
+        alert: levels.map(|l| water_alert(level_cm, l)),
+        rainfall_mm: latest(s, m.rainfall_mm).map(|(v, _)| v),
+        as_of: ts,
+    })
+}
+
+/// A service centre's queue, when the sensor reports waiting people or times.
+fn centre(s: &SensorInputs, m: &KnownMetrics, district: &str) -> Option<Centre> {
+    latest(s, m.waiting).or(latest(s, m.avg_wait_s))?;
+    let sample = CentreSample {
+        waiting: latest(s, m.waiting).map(|v| v.0),
+        avg_wait_s: latest(s, m.avg_wait_s).map(|v| v.0),
+        served_last_5m: latest(s, m.served_last_5m).map(|v| v.0),
+        counters_open: latest(s, m.counters_open).map(|v| v.0),
+        served_last_hour: s.sla_served,
+        served_within_target: s.sla_within,
+    };
+    Some(Centre {
+        id: s.id.to_string(),
+        district: district.to_owned(),
+        as_of: newest(s),
+        queue: queue::centre(&sample),
+    })
 }
 
 /// Pools items per district and city-wide with `pool`.

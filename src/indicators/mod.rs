@@ -14,6 +14,7 @@ mod city;
 mod health;
 mod kpi;
 pub mod queue;
+mod settings;
 pub mod traffic;
 
 pub use city::{
@@ -21,3 +22,4 @@ pub use city::{
 };
 pub use health::Health;
 pub use kpi::{Kpi, WorstAqi};
+pub use settings::IndicatorSettings;

@@ -15,9 +15,11 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio_util::sync::CancellationToken;
 
-use super::{AckToken, Backoff, RawMessage};
-use crate::model::now_ms;
-use crate::telemetry::Metrics;
+use super::{AckToken, RawMessage};
+use crate::shell::now_ms;
+use crate::shell::Backoff;
+use crate::telemetry::MqttMetrics;
+use prometheus::IntGauge;
 
 /// The broker connection as readiness reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,14 +58,15 @@ pub(super) struct Connection {
     pub connection_no: u64,
     pub status: watch::Sender<BrokerStatus>,
     pub resubscribe: Arc<Notify>,
-    pub metrics: Arc<Metrics>,
+    pub metrics: MqttMetrics,
+    /// Messages waiting in the pipeline's input (`ioc_ingest_queue_messages`).
+    pub queue_depth: IntGauge,
     pub backoff: Backoff,
     pub shutdown: CancellationToken,
 }
 
 impl Connection {
     pub async fn run(mut self, mut eventloop: EventLoop, mut drained: oneshot::Receiver<()>) {
-        let mut connected_before = false;
         let mut acks = Vec::with_capacity(ACK_BATCH);
         let mut acks_open = true;
         let drain_deadline = tokio::time::sleep(Duration::from_secs(365 * 86_400));
@@ -97,39 +100,12 @@ impl Connection {
                 event = eventloop.poll() => event,
             };
             match event {
-                Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                    self.backoff.reset();
-                    self.connection_no += 1;
-                    if connected_before {
-                        self.metrics.mqtt_reconnects.inc();
-                    }
-                    connected_before = true;
-                    tracing::info!(
-                        session_present = ack.session_present,
-                        "connected to MQTT broker"
-                    );
-                    self.metrics.mqtt_connected.set(1);
-                    self.status.send_replace(BrokerStatus {
-                        up: true,
-                        since: now_ms(),
-                        error: None,
-                    });
-                    self.resubscribe.notify_one();
-                }
+                Ok(Event::Incoming(Packet::ConnAck(ack))) => self.connected(ack.session_present),
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     if self.queue.is_none() {
                         continue; // shutting down: not acknowledged, so the broker redelivers it
                     }
-                    let msg = RawMessage {
-                        topic: p.topic,
-                        payload: p.payload,
-                        received_ms: now_ms(),
-                        ack: AckToken {
-                            pkid: p.pkid,
-                            qos: p.qos,
-                            connection: self.connection_no,
-                        },
-                    };
+                    let msg = self.message(p);
                     match self.hand_on(msg, &mut eventloop, &mut acks).await {
                         HandOn::Queued => {}
                         HandOn::ShuttingDown => {
@@ -143,15 +119,7 @@ impl Connection {
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    let delay = self.backoff.next_delay();
-                    tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "MQTT connection lost");
-                    self.metrics.mqtt_connected.set(0);
-                    self.metrics.mqtt_connection_errors.inc();
-                    self.status.send_replace(BrokerStatus {
-                        up: false,
-                        since: now_ms(),
-                        error: Some(e.to_string()),
-                    });
+                    let delay = self.lost(&e);
                     // rumqttc has no delay of its own: without this sleep it would spin.
                     tokio::select! {
                         _ = self.shutdown.cancelled(), if self.queue.is_some() => {
@@ -164,6 +132,52 @@ impl Connection {
             }
         }
         self.disconnect(eventloop).await;
+    }
+
+    /// A CONNACK: the status is up, and the subscriber (re)subscribes.
+    fn connected(&mut self, session_present: bool) {
+        self.backoff.reset();
+        if self.connection_no > 0 {
+            self.metrics.reconnects.inc();
+        }
+        self.connection_no += 1;
+        tracing::info!(session_present, "connected to MQTT broker");
+        self.metrics.connected.set(1);
+        self.status.send_replace(BrokerStatus {
+            up: true,
+            since: now_ms(),
+            error: None,
+        });
+        self.resubscribe.notify_one();
+    }
+
+    /// A PUBLISH as the pipeline takes it, tagged with this connection for its ack.
+    fn message(&self, p: rumqttc::Publish) -> RawMessage {
+        RawMessage {
+            topic: p.topic,
+            payload: p.payload,
+            received_ms: now_ms(),
+            ack: AckToken {
+                pkid: p.pkid,
+                qos: p.qos,
+                connection: self.connection_no,
+            },
+        }
+    }
+
+    /// The connection failed: the status says why; returns how long to wait before polling
+    /// again (which reconnects).
+    fn lost(&mut self, e: &rumqttc::ConnectionError) -> Duration {
+        let delay = self.backoff.next_delay();
+        tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "MQTT connection lost");
+        self.metrics.connected.set(0);
+        self.metrics.connection_errors.inc();
+        self.status.send_replace(BrokerStatus {
+            up: false,
+            since: now_ms(),
+            error: Some(e.to_string()),
+        });
+        delay
     }
 
     /// Hands a message to the decoder queue. Back-pressure: while the pipeline lags, we stop
@@ -192,9 +206,7 @@ impl Connection {
                         return HandOn::PipelineGone;
                     };
                     permit.send(msg);
-                    self.metrics
-                        .ingest_queue_messages
-                        .set((queue.max_capacity() - queue.capacity()) as i64);
+                    self.queue_depth.set((queue.max_capacity() - queue.capacity()) as i64);
                     return HandOn::Queued;
                 }
             }
@@ -207,7 +219,7 @@ impl Connection {
 
     /// Sends DISCONNECT so the broker ends the connection cleanly and keeps our session.
     async fn disconnect(self, mut eventloop: EventLoop) {
-        self.metrics.mqtt_connected.set(0);
+        self.metrics.connected.set(0);
         if !self.status.borrow().up || self.client.try_disconnect().is_err() {
             return;
         }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rumqttd::{Broker, ConnectionSettings, RouterConfig, ServerSettings};
 
-use crate::config::BrokerSettings;
+use super::BrokerSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedBrokerError {

@@ -7,7 +7,7 @@ use rumqttc::{MqttOptions, TlsConfiguration, Transport};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::BrokerUrl;
-use crate::config::MqttSettings;
+use super::MqttSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OptionsError {

@@ -9,8 +9,10 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use super::{parse_topic, City, Decoded, Decoder, DecoderLimits, Reason, MIN_VALID_TS_MS};
-use crate::config::{load, load_city, Overrides};
+use super::{
+    parse_topic, City, Decoded, Decoder, DecoderLimits, DistrictIdx, DomainIdx, Reading, Reason,
+    MIN_VALID_TS_MS,
+};
 
 /// The receive time of every fuzzed message: 2025-11-23T06:40:00Z.
 pub const NOW_MS: i64 = 1_763_880_000_000;
@@ -50,8 +52,8 @@ const FIELD_REASONS: [Reason; 4] = [
 pub fn demo_city() -> &'static City {
     static CITY: OnceLock<City> = OnceLock::new();
     CITY.get_or_init(|| {
-        let settings = load(&Overrides::default()).expect("default settings");
-        City::from_config(&load_city(&settings).expect("demo city")).expect("valid demo city")
+        City::from_config(&crate::model::CityConfig::demo().expect("demo city"))
+            .expect("valid demo city")
     })
 }
 
@@ -109,7 +111,47 @@ fn check_decoded(
     received_ms: i64,
     d: &Decoded,
 ) -> Result<(), String> {
-    // Accounting: a message counted as rejected says why.
+    check_accounting(limits, payload, d)?;
+    if d.readings.is_empty() {
+        return Ok(());
+    }
+    // Routing: every reading belongs to the topic's sensor, domain and district.
+    let parts = parse_topic(&limits.topic_prefix, topic)
+        .map_err(|why| format!("readings from a topic that does not parse: {why}"))?;
+    let domain = city
+        .domain_idx(parts.domain)
+        .ok_or("readings from an unknown domain")?;
+    let district = city
+        .district_idx(parts.district)
+        .ok_or("readings from an unknown district")?;
+    let registered = city.sensor(parts.sensor);
+    if d.domain != Some(domain) || d.sensor.as_deref() != Some(parts.sensor) {
+        return Err("Decoded.domain or .sensor differs from the topic".into());
+    }
+    if registered.is_some_and(|s| s.domain != domain || s.district != district) {
+        return Err("readings from a sensor published outside its registered place".into());
+    }
+    let most = limits.max_batch_readings.max(1) * city.domain(domain).metrics.len();
+    if d.readings.len() > most {
+        return Err(format!(
+            "{} readings; at most {most} fit the limits",
+            d.readings.len()
+        ));
+    }
+    let place = Place {
+        sensor: parts.sensor,
+        domain,
+        district,
+        registered: registered.is_some(),
+    };
+    let latest = received_ms.saturating_add(limits.max_future_skew_ms);
+    d.readings
+        .iter()
+        .try_for_each(|r| check_reading(city, &place, d, r, received_ms, latest))
+}
+
+/// Accounting: a message counted as rejected says why, and each reason keeps its shape.
+fn check_accounting(limits: &DecoderLimits, payload: &[u8], d: &Decoded) -> Result<(), String> {
     if d.readings.is_empty() && d.rejections.is_empty() {
         return Err("no reading and no rejection: a rejected message without a reason".into());
     }
@@ -143,60 +185,52 @@ fn check_decoded(
     if payload.len() > limits.max_payload_bytes && !d.readings.is_empty() {
         return Err("readings from an oversized payload".into());
     }
-    let Some(first) = d.readings.first() else {
-        return Ok(());
+    Ok(())
+}
+
+/// Where the topic says a message's readings belong.
+struct Place<'a> {
+    sensor: &'a str,
+    domain: DomainIdx,
+    district: DistrictIdx,
+    registered: bool,
+}
+
+/// One reading: routed as its topic, of one of the domain's metrics, in range, well timed.
+fn check_reading(
+    city: &City,
+    place: &Place<'_>,
+    d: &Decoded,
+    r: &Reading,
+    received_ms: i64,
+    latest: i64,
+) -> Result<(), String> {
+    let first = &d.readings[0];
+    if !std::sync::Arc::ptr_eq(&r.sensor, &first.sensor) || &*r.sensor != place.sensor {
+        return Err("readings of one message do not share its sensor id".into());
+    }
+    if r.domain != place.domain || r.district != place.district || r.registered != place.registered
+    {
+        return Err(format!("reading {r:?} is not routed as its topic"));
+    }
+    let Some(metric) = city.metrics.get(usize::from(r.metric.0)) else {
+        return Err(format!("metric index {} outside the city", r.metric.0));
     };
-    // Routing: every reading belongs to the topic's sensor, domain and district.
-    let parts = parse_topic(&limits.topic_prefix, topic)
-        .map_err(|why| format!("readings from a topic that does not parse: {why}"))?;
-    let domain = city
-        .domain_idx(parts.domain)
-        .ok_or("readings from an unknown domain")?;
-    let district = city
-        .district_idx(parts.district)
-        .ok_or("readings from an unknown district")?;
-    let registered = city.sensor(parts.sensor);
-    if d.domain != Some(domain) || d.sensor.as_deref() != Some(parts.sensor) {
-        return Err("Decoded.domain or .sensor differs from the topic".into());
+    if metric.domain != place.domain || !city.domain(place.domain).metrics.contains(&r.metric) {
+        return Err(format!("metric {} is not one of the domain's", metric.name));
     }
-    if registered.is_some_and(|s| s.domain != domain || s.district != district) {
-        return Err("readings from a sensor published outside its registered place".into());
-    }
-    let domain_metrics = &city.domain(domain).metrics;
-    let most = limits.max_batch_readings.max(1) * domain_metrics.len();
-    if d.readings.len() > most {
+    if !r.value.is_finite() || r.value < metric.min || r.value > metric.max {
         return Err(format!(
-            "{} readings; at most {most} fit the limits",
-            d.readings.len()
+            "{} = {} outside {}..={}",
+            metric.name, r.value, metric.min, metric.max
         ));
     }
-    let latest = received_ms.saturating_add(limits.max_future_skew_ms);
-    for r in &d.readings {
-        if !std::sync::Arc::ptr_eq(&r.sensor, &first.sensor) || &*r.sensor != parts.sensor {
-            return Err("readings of one message do not share its sensor id".into());
-        }
-        if r.domain != domain || r.district != district || r.registered != registered.is_some() {
-            return Err(format!("reading {r:?} is not routed as its topic"));
-        }
-        let Some(metric) = city.metrics.get(usize::from(r.metric.0)) else {
-            return Err(format!("metric index {} outside the city", r.metric.0));
-        };
-        if metric.domain != domain || !domain_metrics.contains(&r.metric) {
-            return Err(format!("metric {} is not one of the domain's", metric.name));
-        }
-        if !r.value.is_finite() || r.value < metric.min || r.value > metric.max {
-            return Err(format!(
-                "{} = {} outside {}..={}",
-                metric.name, r.value, metric.min, metric.max
-            ));
-        }
-        let timed = (MIN_VALID_TS_MS..=latest).contains(&r.ts_ms);
-        if !(timed || r.ts_received && r.ts_ms == received_ms) {
-            return Err(format!(
-                "ts {} outside {MIN_VALID_TS_MS}..={latest}",
-                r.ts_ms
-            ));
-        }
+    let timed = (MIN_VALID_TS_MS..=latest).contains(&r.ts_ms);
+    if !(timed || r.ts_received && r.ts_ms == received_ms) {
+        return Err(format!(
+            "ts {} outside {MIN_VALID_TS_MS}..={latest}",
+            r.ts_ms
+        ));
     }
     Ok(())
 }

@@ -2,9 +2,13 @@
 //! messages into readings and rejections. Nothing here does I/O.
 
 mod city;
+mod city_build;
+mod city_file;
 mod decode;
-#[doc(hidden)]
+/// Decoder invariants shared by the fuzz targets and the stable suite.
+#[cfg(any(test, feature = "fuzzing"))]
 pub mod invariants;
+mod known;
 mod reading;
 mod rejection;
 mod senml;
@@ -14,11 +18,15 @@ mod topic;
 pub use city::{
     City, CityError, District, DistrictIdx, Domain, DomainIdx, Metric, MetricIdx, Sensor,
 };
+pub use city_file::{
+    CityConfig, DistrictConfig, DomainConfig, MetricConfig, SensorConfig, DEMO_CITY,
+};
 pub use decode::{Decoded, Decoder, DecoderLimits, Outcome};
+pub use known::{KnownMetrics, POLLUTANTS};
 pub use reading::Reading;
 pub(crate) use rejection::truncate;
 pub use rejection::{Reason, Rejection};
-pub use timestamp::{now_ms, parse_rfc3339_ms, MIN_VALID_TS_MS};
+pub use timestamp::{parse_rfc3339_ms, MIN_VALID_TS_MS};
 pub use topic::{parse_topic, TopicParts};
 
 #[cfg(test)]

@@ -1,14 +1,13 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::config::{load, load_city, Overrides};
 
 const NOW: i64 = 1_763_880_000_000;
 
 fn city() -> City {
     static CITY: std::sync::LazyLock<City> = std::sync::LazyLock::new(|| {
-        let s = load(&Overrides::default()).expect("defaults");
-        City::from_config(&load_city(&s).expect("demo city")).expect("valid city")
+        City::from_config(&crate::model::CityConfig::demo().expect("demo city"))
+            .expect("valid city")
     });
     CITY.clone()
 }
@@ -241,8 +240,7 @@ fn a_bad_topic_level_is_quoted_back_truncated() {
 
 #[test]
 fn a_city_with_a_sensor_in_an_unknown_district_names_the_entry() {
-    let s = load(&Overrides::default()).expect("defaults");
-    let mut cfg = load_city(&s).expect("demo");
+    let mut cfg = crate::model::CityConfig::demo().expect("demo");
     cfg.sensors[3].district = "atlantis".into();
     let err = City::from_config(&cfg).unwrap_err().to_string();
     assert!(

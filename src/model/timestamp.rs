@@ -1,18 +1,8 @@
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// 2000-01-01T00:00:00Z. Earlier timestamps are almost always seconds sent as milliseconds.
 pub const MIN_VALID_TS_MS: i64 = 946_684_800_000;
-
-/// Wall-clock time, unix milliseconds.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 /// Parses an RFC 3339 timestamp ("2026-11-23T08:00:00+07:00") to unix milliseconds.
 pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {

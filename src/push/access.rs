@@ -102,9 +102,9 @@ mod tests {
     use crate::push::stream::resolve;
 
     fn live() -> LiveState {
-        let s = crate::config::load(&crate::config::Overrides::default()).expect("defaults");
-        let city = crate::model::City::from_config(&crate::config::load_city(&s).expect("demo"))
-            .expect("city");
+        let city =
+            crate::model::City::from_config(&crate::model::CityConfig::demo().expect("demo"))
+                .expect("city");
         let t = StatusThresholds {
             late_after_intervals: 2,
             offline_after_intervals: 5,

@@ -23,7 +23,7 @@ use super::protocol::{self, ProtocolError, Request};
 use super::rate::Bucket;
 use super::stream::{self, StreamName};
 use super::Admitted;
-use crate::model::now_ms;
+use crate::shell::now_ms;
 
 /// Frames larger than this close the connection (1009); below it, a message over
 /// `push.max_message_bytes` gets an error frame instead.
@@ -332,12 +332,7 @@ impl Conn {
             Some(p) => &p.scope,
             None => return Err(ProtocolError::Unauthenticated),
         };
-        let live = self
-            .admitted
-            .push
-            .live
-            .read()
-            .unwrap_or_else(|p| p.into_inner());
+        let live = crate::shell::lock::read(&self.admitted.push.live);
         let catalog = ScopedCatalog { live: &live, scope };
         let mut names = Vec::new();
         for spec in specs {

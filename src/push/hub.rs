@@ -9,13 +9,14 @@
 //! per frame instead of one per connection and tick.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use bytestring::ByteString;
 
 use super::frame::{self, DataKind, Resync};
 use super::mailbox::{Mailbox, Pushed};
 use super::stream::StreamName;
+use crate::shell::lock::{lock, read, write};
 use crate::telemetry::PushMetrics;
 
 /// When [`Batch::offer`] publishes a full-state stream.
@@ -310,18 +311,4 @@ fn snapshot(stream: &StreamName, s: &Slot, now_ms: i64, resync: Option<Resync>) 
         resync,
         data: &s.data,
     })
-}
-
-/// Poisoned locks are taken anyway: every section leaves the slot consistent between
-/// statements (a counter, a ring push, map inserts).
-fn lock(m: &Mutex<Slot>) -> MutexGuard<'_, Slot> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    l.read().unwrap_or_else(|p| p.into_inner())
-}
-
-fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    l.write().unwrap_or_else(|p| p.into_inner())
 }

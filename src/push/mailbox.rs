@@ -118,7 +118,7 @@ impl Mailbox {
 
     /// A poisoned lock is taken anyway: every section is a few plain moves.
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        crate::shell::lock::lock(&self.inner)
     }
 }
 

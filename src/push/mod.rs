@@ -17,12 +17,14 @@ mod connection;
 mod end;
 mod frame;
 mod hub;
-#[doc(hidden)]
+/// WebSocket message invariants shared by the fuzz targets and the stable suite.
+#[cfg(any(test, feature = "fuzzing"))]
 pub mod invariants;
 mod mailbox;
 mod producer;
 pub mod protocol;
 mod rate;
+mod settings;
 pub mod stream;
 
 #[cfg(test)]
@@ -43,16 +45,13 @@ pub use connection::serve_connection;
 pub use hub::{Hub, Start, Trigger};
 pub use mailbox::{Mailbox, Pushed};
 pub use protocol::{parse, ProtocolError, Request};
+pub use settings::PushSettings;
 pub use stream::{resolve, Catalog, StreamKind, StreamName};
 
 use crate::aggregate::SharedLive;
 use crate::alerts::{Alert, AlertChange, AlertService};
 use crate::indicators::IndicatorParams;
 use crate::telemetry::PushMetrics;
-
-/// Settings of the push endpoint: the `[push]` section itself (every key documented in
-/// `config/default.toml`), with its durations as methods.
-pub type PushConfig = crate::config::PushSettings;
 
 /// What the alerts stream needs of the alert service (a trait so the push tests can fake it).
 pub trait AlertFeed: Send + Sync {
@@ -79,7 +78,7 @@ impl AlertFeed for AlertService {
 /// The running push service: what the WebSocket route needs.
 pub struct Push {
     pub(crate) hub: Arc<Hub>,
-    pub(crate) config: PushConfig,
+    pub(crate) config: PushSettings,
     pub(crate) live: SharedLive,
     pub(crate) shutdown: CancellationToken,
     connections: AtomicUsize,
@@ -90,14 +89,14 @@ impl Push {
     /// Starts the producer (and the alerts forwarder when there is an alert service); both
     /// stop on `shutdown`, as do open connections (close code 1001, going away).
     pub fn start(
-        config: PushConfig,
+        config: PushSettings,
         live: SharedLive,
         params: IndicatorParams,
         alerts: Option<Arc<dyn AlertFeed>>,
         metrics: PushMetrics,
         shutdown: CancellationToken,
     ) -> (Arc<Push>, Vec<JoinHandle<()>>) {
-        let epoch = format!("{:x}", crate::model::now_ms());
+        let epoch = format!("{:x}", crate::shell::now_ms());
         let hub = Arc::new(Hub::new(epoch, config.resume_buffer, metrics));
         let mut tasks = Vec::new();
         if let Some(feed) = &alerts {

@@ -16,7 +16,7 @@ use super::stream::{StreamName, CITY};
 use super::AlertFeed;
 use crate::aggregate::{Indicators, SensorFilter, SharedLive};
 use crate::indicators::{compute, kpi, CityIndicators, IndicatorParams};
-use crate::model::now_ms;
+use crate::shell::now_ms;
 
 pub struct Producer {
     pub hub: Arc<Hub>,
@@ -58,7 +58,7 @@ impl Producer {
     pub fn tick(&self, now: i64) {
         let watched = self.hub.watched_sensors();
         let (city, inputs, windows, statuses, sensors) = {
-            let live = self.live.read().unwrap_or_else(|p| p.into_inner());
+            let live = crate::shell::lock::read(&self.live);
             let sensors: Vec<_> = watched
                 .iter()
                 .filter_map(|id| live.sensor(id, now).map(|d| (id, d)))

@@ -134,71 +134,80 @@ pub fn parse(text: &str, max_streams: usize) -> Result<Request, ProtocolError> {
             "id longer than {MAX_ID_LEN} bytes"
         )));
     }
-    let streams = |raw_streams: Option<Vec<String>>| {
-        let s = raw_streams.filter(|s| !s.is_empty()).ok_or_else(|| {
-            ProtocolError::InvalidMessage(
-                "`streams` must be a non-empty list of stream names or patterns".into(),
-            )
-        })?;
-        if s.len() > max_streams {
-            return Err(ProtocolError::TooManySubscriptions(max_streams));
-        }
-        Ok(s)
-    };
-    let no = |field: &str, present: bool| {
-        if present {
-            Err(ProtocolError::InvalidMessage(format!(
-                "`{field}` is not allowed with op {:?}",
-                crate::model::truncate(&raw.op, 32)
-            )))
-        } else {
-            Ok(())
-        }
-    };
     if raw.op != "auth" {
-        no("token", raw.token.is_some())?;
+        raw.refuse("token", raw.token.is_some())?;
     }
     match raw.op.as_str() {
-        "auth" => {
-            no("streams", raw.streams.is_some())?;
-            no("resume_from", raw.resume_from.is_some())?;
-            no("epoch", raw.epoch.is_some())?;
-            let token = raw
-                .token
-                .filter(|t| !t.trim().is_empty() && t.len() <= MAX_TOKEN_LEN)
-                .ok_or_else(|| {
-                    ProtocolError::InvalidMessage(format!(
-                        "`token` must be a non-empty API key or JWT of at most {MAX_TOKEN_LEN} bytes"
-                    ))
-                })?;
-            Ok(Request::Auth { id: raw.id, token })
-        }
-        "subscribe" => {
-            let resume_from = raw.resume_from.unwrap_or_default();
-            if resume_from.len() > max_streams {
-                return Err(ProtocolError::TooManySubscriptions(max_streams));
-            }
-            Ok(Request::Subscribe {
-                id: raw.id,
-                streams: streams(raw.streams)?,
-                resume_from,
-                epoch: raw.epoch,
-            })
-        }
+        "auth" => raw.auth(),
+        "subscribe" => raw.subscribe(max_streams),
         "unsubscribe" => {
-            no("resume_from", raw.resume_from.is_some())?;
-            no("epoch", raw.epoch.is_some())?;
+            raw.refuse("resume_from", raw.resume_from.is_some())?;
+            raw.refuse("epoch", raw.epoch.is_some())?;
             Ok(Request::Unsubscribe {
+                streams: streams(raw.streams, max_streams)?,
                 id: raw.id,
-                streams: streams(raw.streams)?,
             })
         }
         "ping" => {
-            no("streams", raw.streams.is_some())?;
-            no("resume_from", raw.resume_from.is_some())?;
-            no("epoch", raw.epoch.is_some())?;
+            raw.refuse("streams", raw.streams.is_some())?;
+            raw.refuse("resume_from", raw.resume_from.is_some())?;
+            raw.refuse("epoch", raw.epoch.is_some())?;
             Ok(Request::Ping { id: raw.id })
         }
         other => Err(ProtocolError::UnknownOp(crate::model::truncate(other, 32))),
     }
+}
+
+impl Raw {
+    /// A field this op does not take.
+    fn refuse(&self, field: &str, present: bool) -> Result<(), ProtocolError> {
+        if !present {
+            return Ok(());
+        }
+        Err(ProtocolError::InvalidMessage(format!(
+            "`{field}` is not allowed with op {:?}",
+            crate::model::truncate(&self.op, 32)
+        )))
+    }
+
+    fn auth(self) -> Result<Request, ProtocolError> {
+        self.refuse("streams", self.streams.is_some())?;
+        self.refuse("resume_from", self.resume_from.is_some())?;
+        self.refuse("epoch", self.epoch.is_some())?;
+        let token = self
+            .token
+            .filter(|t| !t.trim().is_empty() && t.len() <= MAX_TOKEN_LEN)
+            .ok_or_else(|| {
+                ProtocolError::InvalidMessage(format!(
+                    "`token` must be a non-empty API key or JWT of at most {MAX_TOKEN_LEN} bytes"
+                ))
+            })?;
+        Ok(Request::Auth { id: self.id, token })
+    }
+
+    fn subscribe(self, max_streams: usize) -> Result<Request, ProtocolError> {
+        let resume_from = self.resume_from.unwrap_or_default();
+        if resume_from.len() > max_streams {
+            return Err(ProtocolError::TooManySubscriptions(max_streams));
+        }
+        Ok(Request::Subscribe {
+            id: self.id,
+            streams: streams(self.streams, max_streams)?,
+            resume_from,
+            epoch: self.epoch,
+        })
+    }
+}
+
+/// A non-empty list of at most `max_streams` stream names or patterns.
+fn streams(raw: Option<Vec<String>>, max_streams: usize) -> Result<Vec<String>, ProtocolError> {
+    let s = raw.filter(|s| !s.is_empty()).ok_or_else(|| {
+        ProtocolError::InvalidMessage(
+            "`streams` must be a non-empty list of stream names or patterns".into(),
+        )
+    })?;
+    if s.len() > max_streams {
+        return Err(ProtocolError::TooManySubscriptions(max_streams));
+    }
+    Ok(s)
 }

@@ -34,7 +34,9 @@ fn names(spec: &str) -> Vec<String> {
 }
 
 fn metrics() -> PushMetrics {
-    PushMetrics::register(&prometheus::Registry::new()).expect("metrics register")
+    crate::telemetry::Metrics::new(&[])
+        .expect("metrics register")
+        .push
 }
 
 fn hub(ring: usize) -> Hub {

@@ -11,7 +11,8 @@ use super::error::ApiError;
 use super::live::LiveView;
 use crate::auth::Principal;
 use crate::export::{flux_query, FluxClient, FluxRequest};
-use crate::model::{now_ms, parse_rfc3339_ms, truncate, DomainIdx, MetricIdx};
+use crate::model::{parse_rfc3339_ms, truncate, DomainIdx, MetricIdx};
+use crate::shell::now_ms;
 use crate::store::{
     fold, plan, Agg, Plan, PlanError, Point, RetentionPolicy, Scope, SeriesQuery, Store,
 };

@@ -29,11 +29,13 @@ pub(super) async fn track(
             Err(e) => ("unmatched".into(), e.as_response_error().status_code()),
         };
         metrics
-            .http_requests
+            .http
+            .requests
             .with_label_values(&[route.as_str(), method, status.as_str()])
             .inc();
         metrics
-            .http_request_seconds
+            .http
+            .request_seconds
             .with_label_values(&[route.as_str()])
             .observe(started.elapsed().as_secs_f64());
     }

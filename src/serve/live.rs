@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use crate::aggregate::{LiveState, SharedLive};
 use crate::auth::Principal;
 use crate::indicators::{compute, CityIndicators, IndicatorParams};
-use crate::model::{now_ms, truncate, DistrictIdx, DomainIdx};
+use crate::model::{truncate, DistrictIdx, DomainIdx};
+use crate::shell::now_ms;
 
 use super::error::ApiError;
 
@@ -28,7 +29,7 @@ impl LiveView {
     /// A read guard on the live state; hold it briefly (ingest waits for it). A poisoned lock
     /// still holds consistent data: every writer section is a sequence of plain field updates.
     pub fn read(&self) -> RwLockReadGuard<'_, LiveState> {
-        self.live.read().unwrap_or_else(|p| p.into_inner())
+        crate::shell::lock::read(&self.live)
     }
 
     /// Resolves optional `domain` / `district` query values against the city registry, as the

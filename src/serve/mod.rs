@@ -12,7 +12,8 @@
 //!   (`/readyz`), [`RuleReloader`] (admin reload); and the stages' own `AlertService`, `Auth`,
 //!   `Push`, `RejectionLog`, `Metrics`.
 //! - `routes/`: the handlers, one file per resource.
-//! - `blocking.rs`: SQLite work off the executor; `http_metrics.rs`: request metrics.
+//! - `blocking.rs`: SQLite work off the executor; `http_metrics.rs`: request metrics;
+//!   `settings.rs`: `[http]`.
 
 mod blocking;
 mod credentials;
@@ -24,6 +25,7 @@ mod live;
 mod readiness;
 mod reload;
 mod routes;
+mod settings;
 mod table;
 
 use std::net::TcpListener;
@@ -35,7 +37,7 @@ use actix_web::{web, App, HttpServer};
 
 use crate::alerts::AlertService;
 use crate::auth::Auth;
-use crate::ingest::RejectionLog;
+use crate::pipeline::RejectionLog;
 use crate::push::Push;
 use crate::telemetry::Metrics;
 
@@ -46,6 +48,7 @@ pub use history::HistoryService;
 pub use live::LiveView;
 pub use readiness::Readiness;
 pub use reload::RuleReloader;
+pub use settings::HttpSettings;
 pub use table::{Route, Verb, POLICY, ROUTES};
 
 /// The services behind the routes. `start` registers each as its own `web::Data`, so a

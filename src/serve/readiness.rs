@@ -15,7 +15,7 @@ use crate::telemetry::Metrics;
 pub struct Readiness {
     broker: watch::Receiver<BrokerStatus>,
     store: Arc<dyn Store>,
-    /// The store's own health gauges (`store_up`, `store_sync_failed`).
+    /// The store's own health gauges (`store.up`, `store.sync_failed`).
     metrics: Arc<Metrics>,
     /// Present when export to InfluxDB is configured.
     export: Option<watch::Receiver<ExportStatus>>,
@@ -67,11 +67,11 @@ impl Readiness {
     async fn store_error(&self) -> Option<String> {
         let store = self.store.clone();
         match web::block(move || store.check()).await {
-            Ok(Ok(())) if self.metrics.store_sync_failed.get() == 1 => Some(
+            Ok(Ok(())) if self.metrics.store.sync_failed.get() == 1 => Some(
                 "an fsync of the store failed; nothing more is acknowledged: restart ioc"
                     .to_owned(),
             ),
-            Ok(Ok(())) if self.metrics.store_up.get() == 1 => None,
+            Ok(Ok(())) if self.metrics.store.up.get() == 1 => None,
             Ok(Ok(())) => Some("the last write failed; ingest is paused and retrying".to_owned()),
             Ok(Err(e)) => Some(e.to_string()),
             Err(e) => Some(e.to_string()),

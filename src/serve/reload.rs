@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::error::ApiError;
 use crate::alerts::{AlertService, RuleSet};
 use crate::auth::{AuditRecord, Auth};
-use crate::model::now_ms;
+use crate::shell::now_ms;
 
 pub struct RuleReloader {
     alerts: Arc<AlertService>,

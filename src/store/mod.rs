@@ -7,21 +7,21 @@
 mod busy;
 mod error;
 mod plan;
+mod settings;
 mod side;
 mod sqlite;
 mod types;
-mod writer;
 
 pub use busy::wait_when_busy;
 pub use error::StoreError;
 pub use plan::{fold, plan, Plan, PlanError, Resolution};
+pub use settings::{Fsync, StoreSettings};
 pub use side::open_side_connection;
 pub use sqlite::SqliteStore;
 pub use types::{
     Agg, OutboxEntry, OutboxStats, Point, RetentionPolicy, RetentionReport, Row, Scope,
     SeriesQuery, WriteReport,
 };
-pub use writer::{spawn_writer, Committed, Pending, WriterHandle};
 
 /// The contract every store keeps. Methods may block (disk I/O): call them from a blocking
 /// thread, never directly on an async executor.

@@ -1,6 +1,6 @@
 use tracing_subscriber::EnvFilter;
 
-use crate::config::LogSettings;
+use super::{LogFormat, LogSettings};
 
 /// Installs the global `tracing` subscriber. `RUST_LOG`, when set, wins over `log.filter`.
 /// Calling it twice is harmless (tests build many applications in one process).
@@ -11,7 +11,7 @@ pub fn init_logging(log: &LogSettings) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(true);
-    let _ = if log.format == "json" {
+    let _ = if log.format == LogFormat::Json {
         builder.json().try_init()
     } else {
         builder.try_init()

@@ -106,7 +106,7 @@ async fn jwt_tokens_are_verified_with_the_configured_key() {
         ],
     )
     .await;
-    let now = ioc::model::now_ms() / 1000;
+    let now = ioc::shell::now_ms() / 1000;
     let mint = |claims: Value, secret: &str| {
         encode(
             &Header::default(),

@@ -68,7 +68,7 @@ async fn a_pollution_episode_and_a_jam_raise_alerts_that_an_operator_acknowledge
     let dir = std::sync::Arc::new(tempfile::tempdir().expect("tempdir"));
     let app = start(dir.clone()).await;
     let p = app.publisher().await;
-    let now = ioc::model::now_ms();
+    let now = ioc::shell::now_ms();
     let hour = 3_600_000;
     for n in 19..=24 {
         let batch: Vec<String> = (0..3)

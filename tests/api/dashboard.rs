@@ -373,7 +373,7 @@ async fn an_operator_watches_the_city_acknowledges_an_alert_and_sees_a_silent_se
     .await;
     let city = city(&app).await;
     let p = Arc::new(app.publisher().await);
-    let now = ioc::model::now_ms();
+    let now = ioc::shell::now_ms();
     for ((d, _), (station, _, _)) in city.districts.iter().zip(&city.first) {
         p.publish(
             &format!("city/environment/{d}/{station}"),

@@ -141,7 +141,7 @@ async fn an_influxdb_outage_grows_the_outbox_without_pausing_ingest_and_every_re
 {
     let mut victoria = Victoria::start();
     let app = spawn_exporting_app(&format!("http://127.0.0.1:{}", victoria.port)).await;
-    let t0 = ioc::model::now_ms() - 600_000;
+    let t0 = ioc::shell::now_ms() - 600_000;
     let p = app.publisher().await;
     let publish = |range: std::ops::Range<i64>| {
         let p = &p;

@@ -9,7 +9,7 @@ const HOUR: i64 = 3_600_000;
 async fn a_pollution_episode_and_a_traffic_jam_show_in_indicators_and_kpi() {
     let app = spawn_app(BrokerKind::Embedded).await;
     let p = app.publisher().await;
-    let now = ioc::model::now_ms();
+    let now = ioc::shell::now_ms();
     let mut sent = 0;
     // Twelve hours of PM2.5 at every air station of two districts: heavy in hai-chau, light in son-tra.
     for (stations, pm25) in [(19..=24, 180.0), (25..=30, 20.0)] {
@@ -121,7 +121,7 @@ async fn a_pollution_episode_and_a_traffic_jam_show_in_indicators_and_kpi() {
 async fn queue_indicators_estimate_the_wait_and_the_sla() {
     let app = spawn_app(BrokerKind::Embedded).await;
     let p = app.publisher().await;
-    let now = ioc::model::now_ms();
+    let now = ioc::shell::now_ms();
     // qs-0013 (target 900 s unless it is a hospital): 30 served within target, then 10 beyond it.
     let records = [
         format!(

@@ -11,6 +11,7 @@ mod dashboard;
 mod export;
 mod indicators;
 mod ingest;
+mod layering;
 mod lifecycle;
 mod mosquitto;
 mod mqtt_security;

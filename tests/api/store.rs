@@ -11,7 +11,7 @@ use crate::helpers::{
 const MIN: i64 = 60_000;
 
 fn now_ms() -> i64 {
-    ioc::model::now_ms()
+    ioc::shell::now_ms()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -121,7 +121,7 @@ async fn a_subscription_gets_a_snapshot_then_updates_reflecting_readings_publish
     assert_eq!(snap["stream"], STREAM);
     assert!(snap["sent_at"].is_i64() && snap.get("as_of").is_some());
 
-    let t0 = ioc::model::now_ms() - 2_000;
+    let t0 = ioc::shell::now_ms() - 2_000;
     let mut prev = snap;
     for (k, speed) in [30.0, 20.0, 10.0].into_iter().enumerate() {
         let ts = t0 + k as i64 * 500;
@@ -152,7 +152,7 @@ async fn resuming_after_a_reconnect_replays_the_missed_updates_with_no_gap() {
     let p = app.publisher().await;
     let (mut ws, hello) = connect(&app).await;
     send(&mut ws, json!({"op": "subscribe", "streams": [STREAM]})).await;
-    let t0 = ioc::model::now_ms() - 5_000;
+    let t0 = ioc::shell::now_ms() - 5_000;
     publish_speed(&p, t0, 40.0).await;
     let seen = frames_until(&mut ws, STREAM, |f| f["as_of"] == t0).await;
     let last_seq = seen.last().and_then(|f| f["seq"].as_u64()).expect("a seq");
@@ -214,7 +214,7 @@ async fn a_client_that_never_reads_keeps_a_bounded_queue_and_is_dropped() {
     )
     .await;
     // From here on the client never reads: no pongs, a filling TCP window.
-    let t0 = ioc::model::now_ms() - 10_000;
+    let t0 = ioc::shell::now_ms() - 10_000;
     let mut max_queued = 0.0_f64;
     for k in 0..40 {
         publish_speed(&p, t0 + k * 50, 30.0).await;

@@ -224,7 +224,7 @@ async fn ioc_counts_the_simulators_malformed_messages_as_rejected_not_lost() {
         malformed: 0.05,
         ..Default::default()
     };
-    let start = ioc::model::now_ms() - 180_000;
+    let start = ioc::shell::now_ms() - 180_000;
     let plan = RunPlan {
         scenario,
         city: demo_city(),

@@ -7,10 +7,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::{Auth, AuthError, Principal, Role};
-use crate::model::{now_ms, truncate};
+use crate::model::truncate;
 use crate::serve::blocking::blocking;
 use crate::serve::error::ApiError;
 use crate::serve::reload::RuleReloader;
+use crate::shell::now_ms;
 
 const MAX_AUDIT: u32 = 1000;
 

@@ -2,9 +2,9 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::auth::Principal;
-use crate::model::now_ms;
 use crate::serve::error::ApiError;
 use crate::serve::live::LiveView;
+use crate::shell::now_ms;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,8 +2,8 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::ingest::RejectionLog;
 use crate::model::Reason;
+use crate::pipeline::RejectionLog;
 use crate::serve::error::ApiError;
 
 #[derive(Deserialize)]

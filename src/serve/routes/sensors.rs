@@ -4,9 +4,9 @@ use serde_json::json;
 
 use crate::aggregate::{SensorFilter, SensorStatus};
 use crate::auth::Principal;
-use crate::model::now_ms;
 use crate::serve::error::ApiError;
 use crate::serve::live::LiveView;
+use crate::shell::now_ms;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

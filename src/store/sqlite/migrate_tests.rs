@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use rusqlite::{params, Connection};
 
-use crate::config::{load, load_city, Overrides};
 use crate::model::City;
 use crate::store::{Resolution, RetentionPolicy, Scope, SeriesQuery, SqliteStore, Store};
 
@@ -24,8 +23,7 @@ CREATE TABLE readings (
 ) WITHOUT ROWID;";
 
 fn city() -> Arc<City> {
-    let s = load(&Overrides::default()).expect("defaults");
-    Arc::new(City::from_config(&load_city(&s).expect("demo")).expect("valid"))
+    Arc::new(City::from_config(&crate::model::CityConfig::demo().expect("demo")).expect("valid"))
 }
 
 /// A schema-2 store turned back into schema 1 holding `n` times of three traffic metrics of

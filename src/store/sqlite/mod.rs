@@ -126,7 +126,7 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let pooled = crate::shell::lock::lock(&self.readers).pop();
         let conn = match pooled {
             Some(c) => c,
             None => {
@@ -142,7 +142,7 @@ impl SqliteStore {
             }
         };
         let out = f(&conn);
-        let mut idle = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        let mut idle = crate::shell::lock::lock(&self.readers);
         if idle.len() < 16 {
             idle.push(conn);
         }
@@ -150,7 +150,7 @@ impl SqliteStore {
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, write::Writer> {
-        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+        crate::shell::lock::lock(&self.writer)
     }
 }
 
@@ -169,7 +169,7 @@ impl Store for SqliteStore {
             path: path.clone().into(),
             cause,
         };
-        let mut wal = wal.lock().unwrap_or_else(|p| p.into_inner());
+        let mut wal = crate::shell::lock::lock(&wal);
         let file = match wal.take() {
             Some(file) => file,
             // The writer connection keeps the log in place for as long as the store is open.

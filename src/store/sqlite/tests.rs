@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use crate::config::{load, load_city, Overrides};
 use crate::model::{City, Reading};
 use crate::store::{
     fold, Agg, Resolution, RetentionPolicy, Scope, SeriesQuery, SqliteStore, Store,
@@ -20,8 +19,9 @@ const RET: RetentionPolicy = RetentionPolicy {
 
 fn city() -> Arc<City> {
     static CITY: std::sync::LazyLock<Arc<City>> = std::sync::LazyLock::new(|| {
-        let s = load(&Overrides::default()).expect("defaults");
-        Arc::new(City::from_config(&load_city(&s).expect("demo")).expect("valid"))
+        Arc::new(
+            City::from_config(&crate::model::CityConfig::demo().expect("demo")).expect("valid"),
+        )
     });
     CITY.clone()
 }

@@ -10,7 +10,8 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::raw_rows::SensorRows;
 use crate::export::line_protocol;
-use crate::model::{now_ms, City, MetricIdx, Reading};
+use crate::model::{City, MetricIdx, Reading};
+use crate::shell::now_ms;
 use crate::store::{Row, StoreError, WriteReport};
 
 /// A reading timed on receipt whose `seq` matches one stored within this window is a

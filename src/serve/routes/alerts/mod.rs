@@ -9,9 +9,10 @@ use serde_json::json;
 
 use crate::alerts::{Alert, AlertFilter, AlertService, Severity, StateFilter};
 use crate::auth::{AuditRecord, Auth, Principal};
-use crate::model::{now_ms, truncate};
+use crate::model::truncate;
 use crate::serve::blocking::blocking;
 use crate::serve::error::ApiError;
+use crate::shell::now_ms;
 
 /// Most alerts one listing returns.
 const MAX_LIMIT: u32 = 1000;

@@ -21,8 +21,7 @@ fn caller(role: Role, scope: &[&str]) -> Principal {
 
 fn auth(dir: &tempfile::TempDir) -> Arc<Auth> {
     let repo = KeyRepo::open(&dir.path().join("ioc.db")).expect("key repo");
-    let s = crate::config::load(&crate::config::Overrides::default()).expect("defaults");
-    let city = crate::model::City::from_config(&crate::config::load_city(&s).expect("demo"))
+    let city = crate::model::City::from_config(&crate::model::CityConfig::demo().expect("demo"))
         .expect("city");
     Arc::new(Auth::new(repo, None, Arc::new(city)))
 }

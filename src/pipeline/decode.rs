@@ -8,16 +8,18 @@ use std::time::Instant;
 use prometheus::IntCounter;
 use tokio::sync::mpsc;
 
-use super::rejections::RejectionRecord;
-use super::{InFlight, RawMessage, Sinks};
+use super::rejections::{RejectionLog, RejectionRecord};
+use super::{InFlight, Pending};
+use crate::ingest::RawMessage;
 use crate::model::{City, Decoded, Decoder, DecoderLimits, DomainIdx, Outcome, Reason, Rejection};
-use crate::store::Pending;
-use crate::telemetry::metrics_domain_label;
+use crate::telemetry::{metrics_domain_label, IngestMetrics};
 
 pub(super) struct Worker {
     city: Arc<City>,
     limits: DecoderLimits,
-    sinks: Sinks,
+    metrics: IngestMetrics,
+    /// Every rejection, kept for `/api/v1/ingest/rejections`.
+    rejections: Arc<RejectionLog>,
     /// Unregistered sensors admitted so far; bounded by `max_unregistered`.
     unregistered: HashSet<Arc<str>>,
     max_unregistered: usize,
@@ -39,24 +41,21 @@ pub(super) async fn run(
     mut worker: Worker,
 ) {
     while let Some(msg) = queue.recv().await {
-        worker
-            .sinks
-            .metrics
-            .ingest_queue_messages
-            .set(queue.len() as i64);
+        worker.metrics.queue_messages.set(queue.len() as i64);
         let pending = worker.handle(msg);
         if writer.send(pending).await.is_err() {
             break;
         }
     }
-    worker.sinks.metrics.ingest_queue_messages.set(0);
+    worker.metrics.queue_messages.set(0);
 }
 
 impl Worker {
     pub fn new(
         city: Arc<City>,
         limits: DecoderLimits,
-        sinks: Sinks,
+        metrics: IngestMetrics,
+        rejections: Arc<RejectionLog>,
         max_unregistered: usize,
     ) -> Self {
         let domains =
@@ -64,18 +63,19 @@ impl Worker {
         let counters = domains
             .map(|d| {
                 let label = metrics_domain_label(&city, d);
-                let m = &sinks.metrics;
+                let m = &metrics;
                 DomainCounters {
                     messages: Outcome::ALL
-                        .map(|o| m.ingest_messages.with_label_values(&[label, o.as_str()])),
-                    readings: m.ingest_readings.with_label_values(&[label]),
+                        .map(|o| m.messages.with_label_values(&[label, o.as_str()])),
+                    readings: m.readings.with_label_values(&[label]),
                 }
             })
             .collect();
         Worker {
             city,
             limits,
-            sinks,
+            metrics,
+            rejections,
             unregistered: HashSet::new(),
             max_unregistered,
             counters,
@@ -90,9 +90,8 @@ impl Worker {
             msg.received_ms,
         );
         self.admit_unregistered(&mut decoded);
-        let m = &self.sinks.metrics;
-        m.ingest_decode_seconds
-            .observe(started.elapsed().as_secs_f64());
+        let m = &self.metrics;
+        m.decode_seconds.observe(started.elapsed().as_secs_f64());
         let slot = decoded.domain.map_or(0, |d| usize::from(d.0) + 1);
         if let Some(c) = self.counters.get(slot) {
             let outcome = decoded.outcome();
@@ -121,9 +120,8 @@ impl Worker {
         }
         if self.unregistered.len() < self.max_unregistered {
             self.unregistered.insert(first.sensor.clone());
-            self.sinks
-                .metrics
-                .ingest_unregistered_sensors
+            self.metrics
+                .unregistered_sensors
                 .set(self.unregistered.len() as i64);
             return;
         }
@@ -143,13 +141,12 @@ impl Worker {
         }
         let topic = crate::model::truncate(&msg.topic, 200);
         for rejection in decoded.rejections {
-            self.sinks
-                .metrics
-                .ingest_rejections
+            self.metrics
+                .rejections
                 .with_label_values(&[rejection.reason.as_str()])
                 .inc();
             tracing::debug!(topic = %topic, reason = rejection.reason.as_str(), detail = %rejection.detail, "rejected");
-            self.sinks.rejections.push(RejectionRecord {
+            self.rejections.push(RejectionRecord {
                 received_at: msg.received_ms,
                 topic: topic.clone(),
                 sensor: decoded.sensor.as_deref().map(str::to_owned),

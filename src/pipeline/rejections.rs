@@ -34,7 +34,7 @@ impl RejectionLog {
     }
 
     pub fn push(&self, record: RejectionRecord) {
-        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        let mut recent = crate::shell::lock::lock(&self.recent);
         if recent.len() == self.capacity {
             recent.pop_front();
         }
@@ -43,7 +43,7 @@ impl RejectionLog {
 
     /// Up to `limit` records, newest first, optionally of one reason.
     pub fn recent(&self, reason: Option<Reason>, limit: usize) -> Vec<RejectionRecord> {
-        let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        let recent = crate::shell::lock::lock(&self.recent);
         recent
             .iter()
             .rev()

@@ -6,6 +6,13 @@ use serde::Deserialize;
 /// The built-in demo city, used when `city.path` is empty.
 pub const DEMO_CITY: &str = include_str!("../../config/city.toml");
 
+impl CityConfig {
+    /// The built-in demo city (Da Nang's districts), as the city file `config/city.toml` holds it.
+    pub fn demo() -> Result<CityConfig, toml::de::Error> {
+        toml::from_str(DEMO_CITY)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CityConfig {

@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use super::{spawn_writer, Committed, Pending};
-use crate::config::{load, load_city, Overrides};
 use crate::model::{City, Reading};
 use crate::store::{
     OutboxEntry, OutboxStats, Resolution, RetentionPolicy, RetentionReport, Row, SeriesQuery,
@@ -77,8 +77,7 @@ impl Store for Recording {
 }
 
 fn city() -> Arc<City> {
-    let s = load(&Overrides::default()).expect("defaults");
-    Arc::new(City::from_config(&load_city(&s).expect("demo")).expect("valid"))
+    Arc::new(City::from_config(&crate::model::CityConfig::demo().expect("demo")).expect("valid"))
 }
 
 fn recording(dir: &tempfile::TempDir) -> (Arc<Recording>, Arc<City>) {
@@ -124,7 +123,15 @@ async fn messages_are_handed_on_in_order_and_only_after_a_sync_that_follows_thei
     let metrics = Arc::new(Metrics::new(&[]).expect("metrics"));
     let (tx, rx) = mpsc::channel(1000);
     let (out_tx, mut out_rx) = mpsc::channel::<Committed<usize>>(1000);
-    let handle = spawn_writer(store.clone(), rx, out_tx, 50, metrics).expect("spawn");
+    let handle = spawn_writer(
+        store.clone(),
+        rx,
+        out_tx,
+        50,
+        metrics.store.clone(),
+        CancellationToken::new(),
+    )
+    .expect("spawn");
     let log = store.log.clone();
     let reader = tokio::spawn(async move {
         let mut seen = Vec::new();
@@ -173,13 +180,21 @@ async fn after_a_failed_sync_nothing_more_is_handed_on() {
     let metrics = Arc::new(Metrics::new(&[]).expect("metrics"));
     let (tx, rx) = mpsc::channel(1000);
     let (out_tx, mut out_rx) = mpsc::channel::<Committed<usize>>(1000);
-    let handle = spawn_writer(store.clone(), rx, out_tx, 50, metrics.clone()).expect("spawn");
+    let handle = spawn_writer(
+        store.clone(),
+        rx,
+        out_tx,
+        50,
+        metrics.store.clone(),
+        CancellationToken::new(),
+    )
+    .expect("spawn");
     for n in 0..20 {
         tx.send(message(&city, n)).await.expect("send");
     }
     drop(tx);
     handle.join().await;
     assert!(out_rx.recv().await.is_none(), "a message was handed on");
-    assert_eq!(metrics.store_sync_failed.get(), 1);
-    assert_eq!(metrics.store_up.get(), 0);
+    assert_eq!(metrics.store.sync_failed.get(), 1);
+    assert_eq!(metrics.store.up.get(), 0);
 }

@@ -8,20 +8,23 @@
 //! the next transaction meanwhile, so the fsync is off the writer's path.
 //!
 //! A failed write is retried with capped backoff and never skipped: nothing downstream (acks
-//! included) moves until the batch is durable. A failed sync is not retried: after a failed
+//! included) moves until the batch is durable. Shutdown ends the retries: the batch is then
+//! neither stored nor acknowledged, and the broker redelivers it. A failed sync is not retried: after a failed
 //! fsync the kernel may have dropped the dirty pages and a second fsync can report success
 //! for data that is gone, so nothing more is acknowledged until ioc restarts (the broker then
 //! redelivers everything unacknowledged).
 
 use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
-use super::Store;
 use crate::model::Reading;
-use crate::telemetry::Metrics;
+use crate::shell::Backoff;
+use crate::store::Store;
+use crate::telemetry::StoreMetrics;
 
 /// Committed batches waiting for the sync thread before the writer waits for it.
 const SYNC_QUEUE_BATCHES: usize = 4;
@@ -62,14 +65,21 @@ pub fn spawn_writer<M: Send + 'static>(
     input: mpsc::Receiver<Pending<M>>,
     output: mpsc::Sender<Committed<M>>,
     max_batch_readings: usize,
-    metrics: Arc<Metrics>,
+    metrics: StoreMetrics,
+    shutdown: CancellationToken,
 ) -> std::io::Result<WriterHandle> {
     let (to_sync, synced) = std_mpsc::sync_channel(SYNC_QUEUE_BATCHES);
     let writer = {
         let (store, metrics) = (store.clone(), metrics.clone());
         std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || write_loop(&*store, input, to_sync, max_batch_readings, &metrics))?
+            .spawn(move || {
+                let retry = Retry {
+                    backoff: Backoff::new(100, 10_000),
+                    shutdown,
+                };
+                write_loop(&*store, input, to_sync, max_batch_readings, &metrics, retry)
+            })?
     };
     let sync = std::thread::Builder::new()
         .name("store-sync".into())
@@ -82,7 +92,8 @@ fn write_loop<M>(
     mut input: mpsc::Receiver<Pending<M>>,
     to_sync: std_mpsc::SyncSender<Vec<Committed<M>>>,
     max_batch_readings: usize,
-    metrics: &Metrics,
+    metrics: &StoreMetrics,
+    mut retry: Retry,
 ) {
     while let Some(first) = input.blocking_recv() {
         let mut batch = vec![first];
@@ -101,7 +112,10 @@ fn write_loop<M>(
             .iter()
             .flat_map(|p| p.readings.iter().cloned())
             .collect();
-        let mut fresh = write_until_committed(store, &all, metrics).into_iter();
+        let Some(fresh) = write_until_committed(store, &all, metrics, &mut retry) else {
+            return;
+        };
+        let mut fresh = fresh.into_iter();
         let committed = batch
             .into_iter()
             .map(|p| Committed {
@@ -120,20 +134,20 @@ fn sync_loop<M>(
     store: &dyn Store,
     synced: std_mpsc::Receiver<Vec<Committed<M>>>,
     output: mpsc::Sender<Committed<M>>,
-    metrics: &Metrics,
+    metrics: &StoreMetrics,
 ) {
     while let Ok(first) = synced.recv() {
         let mut batches = vec![first];
         batches.extend(synced.try_iter());
         let started = Instant::now();
         if let Err(e) = store.sync() {
-            metrics.store_sync_failed.set(1);
-            metrics.store_up.set(0);
+            metrics.sync_failed.set(1);
+            metrics.up.set(0);
             tracing::error!(error = %e, "fsync of the store failed: nothing more is acknowledged; restart ioc (the broker redelivers what was not acknowledged)");
             return;
         }
         metrics
-            .store_sync_seconds
+            .sync_seconds
             .observe(started.elapsed().as_secs_f64());
         for committed in batches.into_iter().flatten() {
             if output.blocking_send(committed).is_err() {
@@ -143,37 +157,51 @@ fn sync_loop<M>(
     }
 }
 
-fn write_until_committed(store: &dyn Store, readings: &[Reading], metrics: &Metrics) -> Vec<bool> {
+/// How a failed write is retried: with capped backoff, until shutdown.
+struct Retry {
+    backoff: Backoff,
+    shutdown: CancellationToken,
+}
+
+/// The fresh flags of `readings` once committed; `None` when shutdown came while retrying.
+fn write_until_committed(
+    store: &dyn Store,
+    readings: &[Reading],
+    metrics: &StoreMetrics,
+    retry: &mut Retry,
+) -> Option<Vec<bool>> {
     if readings.is_empty() {
-        return Vec::new();
+        return Some(Vec::new());
     }
-    let mut delay = Duration::from_millis(100);
     loop {
         let started = Instant::now();
         match store.write(readings) {
             Ok(report) => {
                 metrics
-                    .store_write_seconds
+                    .write_seconds
                     .observe(started.elapsed().as_secs_f64());
-                metrics.store_batch_readings.observe(readings.len() as f64);
+                metrics.batch_readings.observe(readings.len() as f64);
                 let dups = report.duplicates() as u64;
                 metrics
-                    .store_readings
+                    .readings
                     .with_label_values(&["stored"])
                     .inc_by(readings.len() as u64 - dups);
                 metrics
-                    .store_readings
+                    .readings
                     .with_label_values(&["duplicate"])
                     .inc_by(dups);
-                metrics.store_up.set(1);
-                return report.fresh;
+                metrics.up.set(1);
+                retry.backoff.reset();
+                return Some(report.fresh);
             }
             Err(e) => {
-                metrics.store_write_errors.inc();
-                metrics.store_up.set(0);
-                tracing::error!(error = %e, retry_in_ms = delay.as_millis() as u64, readings = readings.len(), "store write failed; retrying, ingest is paused");
-                std::thread::sleep(delay);
-                delay = (delay * 2).min(Duration::from_secs(10));
+                metrics.write_errors.inc();
+                metrics.up.set(0);
+                tracing::error!(error = %e, readings = readings.len(), "store write failed; retrying with backoff, ingest is paused");
+                if !retry.backoff.wait_blocking(&retry.shutdown) {
+                    tracing::warn!("shutdown while the store write fails: the batch is left for the broker to redeliver");
+                    return None;
+                }
             }
         }
     }
