@@ -35,7 +35,7 @@ use crate::alerts::AlertService;
 use crate::config::Settings;
 use crate::ingest::{AckToken, AdapterEnds};
 use crate::model::{City, DecoderLimits};
-use crate::store::Store;
+use crate::store::ReadingWriter;
 use crate::telemetry::Metrics;
 
 /// What the pipeline carries past the decoder for each message: its ack and receive time.
@@ -48,7 +48,8 @@ pub(crate) struct InFlight {
 /// What each stage reads or writes besides its queues.
 pub struct Stages {
     pub city: Arc<City>,
-    pub store: Arc<dyn Store>,
+    /// The pipeline's only role on the store: write, then sync.
+    pub store: Arc<dyn ReadingWriter>,
     pub live: SharedLive,
     /// Every stored reading is observed by the alert rules.
     pub alerts: Arc<AlertService>,

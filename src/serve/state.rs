@@ -8,13 +8,13 @@ use crate::export::{ExportStatus, FluxClient};
 use crate::indicators::IndicatorParams;
 use crate::ingest::BrokerStatus;
 use crate::pipeline::RejectionLog;
-use crate::store::{RetentionPolicy, Store};
+use crate::store::{ReadSide, RetentionPolicy};
 use crate::telemetry::Metrics;
 
 /// What handlers read. Cloned into every worker thread by actix (`web::Data` is an `Arc`).
 pub struct AppState {
     pub live: SharedLive,
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn ReadSide>,
     pub retention: RetentionPolicy,
     /// Most points one history answer may carry (`store.max_points`).
     pub max_points: i64,

@@ -128,6 +128,7 @@ async fn reload(
     let changes = state
         .alerts
         .reload_rules(rules, now)
+        .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let count = state.alerts.rule_count();
     let detail = format!("rules={count} resolved={}", changes.len());

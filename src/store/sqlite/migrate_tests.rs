@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rusqlite::{params, Connection};
 
 use crate::model::City;
-use crate::store::{Resolution, RetentionPolicy, Scope, SeriesQuery, SqliteStore, Store};
+use crate::store::{Resolution, RetentionPolicy, Scope, SeriesQuery, SeriesReader, SqliteStore};
 
 const T0: i64 = 1_763_880_000_000;
 const DAY: i64 = 86_400_000;

@@ -188,7 +188,7 @@ async fn list(
     let mut filter = q.filter()?;
     filter.within_domains = principal.scope.domains.iter().cloned().collect();
     filter.within_districts = principal.scope.districts.iter().cloned().collect();
-    let alerts = service.list(&filter).map_err(internal)?;
+    let alerts = service.list(&filter).await.map_err(internal)?;
     Ok(HttpResponse::Ok().json(json!({ "count": alerts.len(), "alerts": alerts })))
 }
 
@@ -200,7 +200,7 @@ async fn detail(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AlertApiError> {
     let id = parse_id(&id)?;
-    match service.get(id).map_err(internal)? {
+    match service.get(id).await.map_err(internal)? {
         Some(d) if visible(&principal, &d.alert) => Ok(HttpResponse::Ok().json(d)),
         _ => Err(AlertApiError::NotFound(id.to_string())),
     }
@@ -238,7 +238,7 @@ async fn acknowledge(
             "`comment` is at most 1000 characters".into(),
         ));
     }
-    match service.get(id).map_err(internal)? {
+    match service.get(id).await.map_err(internal)? {
         Some(d) if visible(&principal, &d.alert) => {}
         _ => return Err(AlertApiError::NotFound(id.to_string())),
     }
@@ -247,7 +247,7 @@ async fn acknowledge(
         person => format!("{} ({person})", principal.id),
     };
     let now = now_ms();
-    let alert = service.acknowledge(id, &who, &body.comment, now)?;
+    let alert = service.acknowledge(id, &who, &body.comment, now).await?;
     let detail = format!(
         "rule={} subject={} comment={:?}",
         alert.rule_id, alert.subject, body.comment
