@@ -10,6 +10,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::line_protocol;
 use super::InfluxSettings;
 use crate::shell::{now_ms, Backoff};
 use crate::store::{Outbox, OutboxEntry};
@@ -56,7 +57,7 @@ pub async fn run_exporter(
         let through = last.id;
         let body = batch
             .iter()
-            .map(|e| e.line.as_str())
+            .map(|e| line_protocol::format(&e.point))
             .collect::<Vec<_>>()
             .join("\n");
         let sent = client

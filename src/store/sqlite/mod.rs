@@ -5,6 +5,8 @@ mod alerts;
 mod audit;
 mod keys;
 mod migrate_v1;
+mod migrate_v2;
+mod outbox;
 mod packed;
 mod raw_rows;
 mod read;
@@ -102,8 +104,9 @@ impl SqliteStore {
         })
     }
 
-    /// Turns the export outbox on: from now on every fresh reading is also enqueued as line
-    /// protocol, while fewer than `max_lines` wait. Lines left from an earlier run are kept.
+    /// Turns the export outbox on: from now on the fresh readings of each sensor and time are
+    /// also enqueued as one row, while fewer than `max_lines` wait. Rows left from an earlier
+    /// run are kept.
     pub fn enable_outbox(&self, max_lines: u64) -> Result<(), StoreError> {
         let mut writer = self.writer();
         let waiting: i64 = writer
@@ -111,7 +114,7 @@ impl SqliteStore {
             .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
         self.outbox_lines.store(waiting as u64, Ordering::Relaxed);
         self.outbox_max.store(max_lines, Ordering::Relaxed);
-        writer.set_outbox(write::Outbox {
+        writer.set_outbox(outbox::Counters {
             max_lines,
             lines: self.outbox_lines.clone(),
             dropped: self.outbox_dropped.clone(),
@@ -208,28 +211,13 @@ impl Retention for SqliteStore {
 
 impl Outbox for SqliteStore {
     fn peek(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
-        self.with_reader(|conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT id, enqueued_ms, line FROM outbox ORDER BY id LIMIT ?1")?;
-            let rows = stmt.query_map([limit as i64], |r| {
-                Ok(OutboxEntry {
-                    id: r.get(0)?,
-                    enqueued_ms: r.get(1)?,
-                    line: r.get(2)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
+        self.with_reader(|conn| outbox::peek(conn, limit))
     }
 
     fn remove_through(&self, through: i64) -> Result<(), StoreError> {
-        let mut writer = self.writer();
-        let removed = writer.conn().execute(
-            "DELETE FROM outbox WHERE id <= ?1",
-            rusqlite::params![through],
-        )?;
+        let removed = outbox::remove_through(self.writer().conn(), through)?;
         self.outbox_lines.fetch_sub(
-            (removed as u64).min(self.outbox_lines.load(Ordering::Relaxed)),
+            removed.min(self.outbox_lines.load(Ordering::Relaxed)),
             Ordering::Relaxed,
         );
         Ok(())
@@ -264,5 +252,7 @@ impl Health for SqliteStore {
 mod alert_service_tests;
 #[cfg(test)]
 mod migrate_tests;
+#[cfg(test)]
+mod outbox_tests;
 #[cfg(test)]
 mod tests;
