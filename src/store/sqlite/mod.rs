@@ -177,7 +177,7 @@ impl ReadingWriter for SqliteStore {
             path: path.clone().into(),
             cause,
         };
-        let mut wal = crate::shell::lock::lock(&wal);
+        let mut wal = crate::shell::lock::lock(wal);
         let file = match wal.take() {
             Some(file) => file,
             // The writer connection keeps the log in place for as long as the store is open.
