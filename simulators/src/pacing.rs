@@ -49,6 +49,13 @@ impl Schedule {
     }
 }
 
+/// The wall clock, unix milliseconds: where the shells anchor a schedule.
+pub fn wall_clock_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,11 +101,4 @@ mod tests {
         let last = offsets[100].as_secs_f64();
         assert!((last - 1.0).abs() < 1e-9, "{last}");
     }
-}
-
-/// The wall clock, unix milliseconds: where the shells anchor a schedule.
-pub fn wall_clock_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
