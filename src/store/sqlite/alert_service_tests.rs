@@ -268,3 +268,46 @@ fn the_store_refuses_a_second_open_alert_for_the_same_rule_and_subject() {
     change.alert.id += 1;
     assert!(repo.apply(&[change]).is_err());
 }
+
+#[tokio::test]
+async fn changes_submitted_without_waiting_are_stored_in_order_before_a_later_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = open(&dir, PM25_150_120, T0);
+    let opened = svc.submit(&[pm25(151.0, T0)], T0).expect("submit");
+    svc.submit(&[pm25(100.0, T0 + MIN)], T0 + MIN)
+        .expect("submit");
+    let d = svc
+        .get(opened[1].alert.id)
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(
+        history_kinds(&d),
+        [EventKind::Pending, EventKind::Firing, EventKind::Resolved]
+    );
+}
+
+#[tokio::test]
+async fn a_rules_reload_keeps_alerts_of_kept_rules_and_resolves_the_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = open(&dir, PM25_150_120, T0);
+    let id = svc.observe(&pm25(151.0, T0), T0).expect("observe")[1]
+        .alert
+        .id;
+    let kept = svc
+        .reload_rules(rules(PM25_150_120), T0 + S)
+        .await
+        .expect("reload");
+    assert!(kept.is_empty(), "{kept:?}");
+    assert_eq!(svc.open_alerts()[0].id, id);
+
+    let other = PM25_150_120.replace("pm25-high", "pm25-other");
+    let changed = svc
+        .reload_rules(rules(&other), T0 + 2 * S)
+        .await
+        .expect("reload");
+    assert_eq!(kinds(&changed), [EventKind::Resolved]);
+    let d = svc.get(id).await.expect("get").expect("stored");
+    assert_eq!(d.alert.state, AlertState::Resolved);
+    assert!(svc.open_alerts().is_empty());
+}
