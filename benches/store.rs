@@ -6,7 +6,7 @@
 //!
 //! 1. **Durable write rate.** The demo city's 288 sensors report at their configured intervals
 //!    (traffic every 15 s, queues every 30 s, environment every 60 s: 3,168 readings per
-//!    simulated minute); the stream is written through `Store::write` into a fresh
+//!    simulated minute); the stream is written through `ReadingWriter::write` into a fresh
 //!    `SqliteStore` per configuration (batch size × fsync mode × export outbox on/off). One
 //!    reading is one metric value of one sensor, so readings/s = points/s. Only the `write`
 //!    calls are timed.
@@ -24,7 +24,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use ioc::config::{load, load_city, Overrides};
 use ioc::model::{City, DistrictIdx, DomainIdx, MetricIdx, Reading};
-use ioc::store::{fold, Agg, Resolution, RetentionPolicy, Scope, SeriesQuery, SqliteStore, Store};
+use ioc::store::{
+    fold, Agg, ReadingWriter, Resolution, RetentionPolicy, Scope, SeriesQuery, SeriesReader,
+    SqliteStore,
+};
 
 /// 2025-11-23T06:00:00Z, on an hour boundary: the first simulated timestamp.
 const T0: i64 = 1_763_877_600_000;
@@ -81,7 +84,7 @@ fn main() -> anyhow::Result<()> {
     };
     print_machine(tmp.path(), &city);
 
-    println!("\n## Durable write rate (Store::write, fresh store per line, stream of the whole demo city)");
+    println!("\n## Durable write rate (ReadingWriter::write, fresh store per line, stream of the whole demo city)");
     println!(
         "{:>7} {:>6} {:>7} {:>10} {:>9} {:>13} {:>13} {:>12} {:>10} {:>13}",
         "batch",
@@ -320,8 +323,8 @@ struct WriteRun {
     written_bytes: u64,
 }
 
-/// Writes up to `total` readings of `stream` in batches of `batch`, timing only `Store::write`
-/// and `Store::sync`.
+/// Writes up to `total` readings of `stream` in batches of `batch`, timing only `ReadingWriter::write`
+/// and `ReadingWriter::sync`.
 fn write_stream(
     store: &SqliteStore,
     stream: &mut CityStream,

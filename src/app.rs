@@ -10,14 +10,15 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::aggregate::{LiveState, SharedLive, StatusThresholds};
-use crate::alerts::{run_evaluator, AlertRepo, AlertService, RepoError, RuleSet, RulesError};
+use crate::alerts::{run_evaluator, AlertService, RuleSet, RulesError};
 use crate::config::{load_city, ConfigError, Settings};
 use crate::export::{run_exporter, ExportStatus, FluxClient};
 use crate::ingest::{BrokerUrl, Ingest, OptionsError};
 use crate::model::{City, CityError};
 use crate::pipeline::{seed_hourly, Pipeline, RejectionLog, SeedError, Sizes, Stages};
 use crate::serve::{self, Gate, HistoryService, LiveView, Readiness, RuleReloader, Services};
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::shell::RepoError;
+use crate::store::{run_retention, SqliteAlerts, SqliteKeys, SqliteStore, StoreError};
 use crate::telemetry::Metrics;
 
 #[derive(Debug, thiserror::Error)]
@@ -48,8 +49,9 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("{0} (alerts.rules_path)")]
     AlertRules(#[from] RulesError),
-    #[error("{0} (store.path)")]
-    AlertStore(#[from] RepoError),
+    /// The alerts' or the keys' tables (their message names which, and `store.path`).
+    #[error(transparent)]
+    Repo(#[from] RepoError),
     #[error(transparent)]
     Auth(#[from] crate::auth::SetupError),
     #[error("{0} (store.path)")]
@@ -66,6 +68,8 @@ pub struct Application {
     retention: JoinHandle<()>,
     exporter: Option<JoinHandle<()>>,
     evaluator: JoinHandle<()>,
+    /// Flushed at shutdown: its recorder thread stores the last changes.
+    alerts: Arc<AlertService>,
     /// The WebSocket push producer and alert forwarder.
     push: Vec<JoinHandle<()>>,
     shutdown: CancellationToken,
@@ -97,21 +101,21 @@ impl Application {
         )));
         let rejections = Arc::new(RejectionLog::new(settings.ingest.rejection_log_size));
         let store = open_store(&settings, city.clone()).await?;
-        seed_hourly(&store, &live).await?;
-        let alerts = open_alerts(&settings).await?;
-        let (auth, bootstrap_token) = crate::auth::open(
-            &settings.auth,
-            &settings.store.path,
-            settings.http.listen,
-            city.clone(),
+        seed_hourly(
+            &(store.clone() as Arc<dyn crate::store::SeriesReader>),
+            &live,
         )
         .await?;
+        let alerts = open_alerts(&settings).await?;
+        let keys = open_keys(&settings).await?;
+        let (auth, bootstrap_token) =
+            crate::auth::open(&settings.auth, keys, settings.http.listen, city.clone()).await?;
         let limits = Arc::new(crate::auth::RateLimits::new(settings.http.rates()));
         let shutdown = CancellationToken::new();
         let retention = tokio::spawn(run_retention(
-            store.clone(),
+            store.clone() as Arc<dyn crate::store::Retention>,
             settings.store.retention_interval_s,
-            metrics.clone(),
+            metrics.store.clone(),
             shutdown.clone(),
         ));
         let export = start_export(&settings, &store, &metrics, &shutdown);
@@ -125,7 +129,7 @@ impl Application {
         ));
         let stages = Stages {
             city: city.clone(),
-            store: store.clone(),
+            store: store.clone() as Arc<dyn crate::store::ReadingWriter>,
             live: live.clone(),
             alerts: alerts.clone(),
             rejections: rejections.clone(),
@@ -175,7 +179,7 @@ impl Application {
                 auth.clone(),
                 settings.alerts.rules_path.clone(),
             ),
-            alerts,
+            alerts: alerts.clone(),
             auth,
             push,
             rejections,
@@ -203,6 +207,7 @@ impl Application {
             retention,
             exporter: export.map(|e| e.task),
             evaluator,
+            alerts,
             push: push_tasks,
             shutdown,
             live,
@@ -251,6 +256,7 @@ impl Application {
         self.ingest.closed().await;
         let _ = self.retention.await;
         let _ = self.evaluator.await;
+        self.alerts.flush().await;
         for task in self.push {
             let _ = task.await;
         }
@@ -267,7 +273,7 @@ impl Application {
     }
 }
 
-async fn open_store(settings: &Settings, city: Arc<City>) -> Result<Arc<dyn Store>, AppError> {
+async fn open_store(settings: &Settings, city: Arc<City>) -> Result<Arc<SqliteStore>, AppError> {
     let s = settings.store.clone();
     let outbox = settings
         .export
@@ -296,12 +302,20 @@ async fn open_alerts(settings: &Settings) -> Result<Arc<AlertService>, AppError>
     }?;
     let path = settings.store.path.clone();
     let service = tokio::task::spawn_blocking(move || {
-        let repo = AlertRepo::open(&path)?;
+        let repo = SqliteAlerts::open(&path)?;
         AlertService::open(rules, repo, crate::shell::now_ms())
     })
     .await
     .map_err(|e| AppError::Startup(e.to_string()))??;
     Ok(Arc::new(service))
+}
+
+/// Opens the API key and audit tables kept in the store's file (after the store).
+async fn open_keys(settings: &Settings) -> Result<SqliteKeys, AppError> {
+    let path = settings.store.path.clone();
+    Ok(tokio::task::spawn_blocking(move || SqliteKeys::open(&path))
+        .await
+        .map_err(|e| AppError::Startup(e.to_string()))??)
 }
 
 /// The running exporter, and what serve needs from it.
@@ -313,7 +327,7 @@ struct Export {
 
 fn start_export(
     settings: &Settings,
-    store: &Arc<dyn Store>,
+    store: &Arc<SqliteStore>,
     metrics: &Arc<Metrics>,
     shutdown: &CancellationToken,
 ) -> Option<Export> {
@@ -334,42 +348,6 @@ fn start_export(
         shutdown.clone(),
     ));
     Some(Export { task, status, flux })
-}
-
-/// Deletes expired rows every `interval_s` seconds, off the async executor.
-async fn run_retention(
-    store: Arc<dyn Store>,
-    interval_s: u64,
-    metrics: Arc<Metrics>,
-    shutdown: CancellationToken,
-) {
-    let mut tick = tokio::time::interval(Duration::from_secs(interval_s));
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tick.tick() => {}
-        }
-        let store = store.clone();
-        match tokio::task::spawn_blocking(move || store.enforce_retention(crate::shell::now_ms()))
-            .await
-        {
-            Ok(Ok(r)) => {
-                for (table, n) in [
-                    ("readings", r.raw),
-                    ("rollup_1m", r.rollup_1m),
-                    ("rollup_1h", r.rollup_1h),
-                ] {
-                    metrics
-                        .store
-                        .retention_deleted
-                        .with_label_values(&[table])
-                        .inc_by(n as u64);
-                }
-            }
-            Ok(Err(e)) => tracing::error!(error = %e, "retention failed; will retry"),
-            Err(e) => tracing::error!(error = %e, "retention task panicked"),
-        }
-    }
 }
 
 /// The broker ingest connects to: the external one, or the embedded one started here.

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Subcommand;
 
-use ioc::auth::{Auth, KeyRepo, Role};
+use ioc::auth::{Auth, Role};
 use ioc::config::{load_city, Settings};
 use ioc::model::City;
 use ioc::shell::now_ms;
+use ioc::store::SqliteKeys;
 
 #[derive(Subcommand)]
 pub enum KeysCommand {
@@ -34,7 +35,7 @@ pub enum KeysCommand {
 
 pub fn run(settings: &Settings, cmd: KeysCommand) -> anyhow::Result<()> {
     let city = Arc::new(City::from_config(&load_city(settings)?)?);
-    let repo = KeyRepo::open(&settings.store.path)?;
+    let repo = SqliteKeys::open(&settings.store.path)?;
     let auth = Auth::new(repo, None, city);
     match cmd {
         KeysCommand::Create { role, scope, label } => {

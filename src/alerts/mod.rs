@@ -12,8 +12,11 @@
 //! - `eval.rs`: one rule's condition for one subject: the hysteresis latch, rate samples,
 //!   staleness.
 //! - `engine.rs`: [`Engine`], the pure state machine (no I/O; the clock is an argument).
-//! - `repo.rs`: [`AlertRepo`], the `alerts` and `alert_events` tables in the store's SQLite file.
-//! - `service.rs`: [`AlertService`], engine + repo behind a mutex, with a change broadcast.
+//! - `repo.rs`: [`AlertRepo`], what the service needs from storage (the store implements it:
+//!   `store::SqliteAlerts`).
+//! - `recorder.rs`: the one thread that does the service's database work, in the engine's order.
+//! - `service.rs`: [`AlertService`], the engine behind a mutex (CPU work only), the recorder,
+//!   and a change broadcast.
 //!
 //! - `feed.rs`: what the rules observe: stored readings, and the indicators every few seconds.
 //!
@@ -24,6 +27,7 @@ mod config;
 mod engine;
 mod eval;
 mod feed;
+mod recorder;
 mod repo;
 mod rule;
 mod service;
@@ -37,11 +41,12 @@ pub use alert::{
 pub use config::{RulesError, BUILTIN_RULES};
 pub use engine::{AckError, Engine};
 pub use feed::{indicator_observations, reading_observations, run_evaluator};
-pub use repo::{AlertRepo, RepoError};
+pub use repo::AlertRepo;
 pub use rule::{Condition, Direction, Levels, Rule, RuleSet, Scope, Severity};
 pub use service::{AlertService, CHANGES_CAPACITY};
 pub use settings::AlertSettings;
 pub use subject::{Level, Subject};
 
+/// Shared with the service's tests on SQLite (`store/sqlite/alert_service_tests.rs`).
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

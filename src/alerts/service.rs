@@ -1,125 +1,194 @@
-//! The alert service: the pure engine and the repository behind one mutex, plus a broadcast
-//! of every recorded change. This is what the rest of the application holds (as an `Arc`).
+//! The alert service: the pure engine behind a mutex, its database work on the recorder
+//! thread (`recorder.rs`), and a broadcast of every stored change. This is what the rest of
+//! the application holds (as an `Arc`).
+//!
+//! Who calls what: the commit stage [`submit`](AlertService::submit)s (never waits on the
+//! disk); the evaluator's blocking task calls [`observe_all`](AlertService::observe_all) and
+//! [`tick`](AlertService::tick), which wait until the changes are stored; HTTP handlers await
+//! the `async` methods.
 
 use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
 
+use super::recorder::{Done, Job, Recorder, WHAT};
 use super::{
     AckError, Alert, AlertChange, AlertDetail, AlertFilter, AlertRepo, AlertState, Engine,
-    Observation, RepoError, RuleSet, SeverityCounts, Subject,
+    Observation, RuleSet, SeverityCounts, Subject,
 };
+use crate::shell::RepoError;
 
 /// Changes buffered per subscriber. A receiver that falls further behind gets
 /// `RecvError::Lagged(n)` once (the `n` oldest changes are gone for it) and then continues with
 /// the newest; it should re-read `list(open)` to resynchronise. Senders never wait.
 pub const CHANGES_CAPACITY: usize = 1024;
 
+/// How often a rules reload starts over when alerts changed while it read the stored ones.
+const RELOAD_ATTEMPTS: usize = 10;
+
 pub struct AlertService {
-    /// The engine and the repository change together under one std `Mutex`: it serialises
-    /// racing observations (so one condition opens exactly one alert) and keeps the stored
-    /// history in the engine's order. It is never held across an await; the SQLite work under
-    /// it is a few small statements, and only on transitions.
-    inner: Mutex<Inner>,
+    /// The engine under a std `Mutex`: it serialises racing observations (so one condition
+    /// opens exactly one alert), and each step's changes are queued for the recorder before
+    /// it is released, so they are stored in the engine's order. It is held for the engine's
+    /// (CPU-only) work and that queueing, never for database work nor across an await.
+    state: Mutex<State>,
+    /// The one thread that touches the alert tables.
+    recorder: Recorder,
     /// Every change after it is stored; see [`CHANGES_CAPACITY`].
     changes: broadcast::Sender<AlertChange>,
 }
 
-struct Inner {
+struct State {
     engine: Engine,
-    repo: AlertRepo,
+    /// Counts the steps that changed something: a rules reload rebuilds the engine from the
+    /// stored alerts only if no step came between its read and its swap.
+    generation: u64,
 }
 
 impl AlertService {
     /// Resumes from the repository: open alerts, and recently resolved ones for flap
-    /// detection. Open alerts of rules no longer configured are resolved now.
+    /// detection. Open alerts of rules no longer configured are resolved now. Blocking (it
+    /// reads the database): call it from a blocking thread.
     pub fn open(
         rules: RuleSet,
-        mut repo: AlertRepo,
+        mut repo: impl AlertRepo,
         now_ms: i64,
     ) -> Result<AlertService, RepoError> {
         let loaded = repo.load_current(now_ms - rules.max_flap_window_ms())?;
         let (engine, changes) = Engine::new(rules, loaded, repo.next_id()?, now_ms);
         repo.apply(&changes)?;
         let (changes, _) = broadcast::channel(CHANGES_CAPACITY);
+        let recorder = Recorder::spawn(Box::new(repo), changes.clone())?;
         Ok(AlertService {
-            inner: Mutex::new(Inner { engine, repo }),
+            state: Mutex::new(State {
+                engine,
+                generation: 0,
+            }),
+            recorder,
             changes,
         })
     }
 
-    /// Feeds one value (a reading or an indicator); returns the transitions, already stored
-    /// and broadcast. On a storage error the engine has still moved on; the alert row catches
-    /// up at its next transition, the events of this one are missing from its history.
+    /// Feeds one value (a reading or an indicator); returns the transitions once stored and
+    /// broadcast. Blocking; see [`observe_all`](Self::observe_all).
     pub fn observe(&self, obs: &Observation, now_ms: i64) -> Result<Vec<AlertChange>, RepoError> {
         self.observe_all(std::slice::from_ref(obs), now_ms)
     }
 
-    /// Like [`observe`](Self::observe) for a batch, stored in one transaction.
+    /// Like [`observe`](Self::observe) for a batch, stored in one transaction. Blocking (it
+    /// waits for the recorder): call it from a blocking thread. On a storage error the engine
+    /// has still moved on; the alert row catches up at its next transition.
     pub fn observe_all(
         &self,
         obs: &[Observation],
         now_ms: i64,
     ) -> Result<Vec<AlertChange>, RepoError> {
-        let mut inner = self.lock();
-        let changes: Vec<_> = obs
-            .iter()
-            .flat_map(|o| inner.engine.observe(o, now_ms))
-            .collect();
-        self.record(&mut inner, changes)
+        let (done, stored) = Done::blocking();
+        let changes = self.step(|e| observe(e, obs, now_ms), done)?;
+        if !changes.is_empty() {
+            stored.recv().map_err(|_| stopped())??;
+        }
+        Ok(changes)
+    }
+
+    /// Like [`observe_all`](Self::observe_all) without waiting for the disk: for the async
+    /// commit stage. The changes are stored and broadcast in order by the recorder, which
+    /// logs a failure. Fails only when the recorder is gone.
+    pub fn submit(&self, obs: &[Observation], now_ms: i64) -> Result<Vec<AlertChange>, RepoError> {
+        self.step(|e| observe(e, obs, now_ms), Done::Nobody)
     }
 
     /// Advances time (call every few seconds): pending alerts fire after `for_s`, staleness
     /// is checked. `last_seen` says when a subject last produced data, if the caller knows.
+    /// Blocking, like [`observe_all`](Self::observe_all).
     pub fn tick(
         &self,
         now_ms: i64,
         last_seen: &dyn Fn(&Subject) -> Option<i64>,
     ) -> Result<Vec<AlertChange>, RepoError> {
-        let mut inner = self.lock();
-        let changes = inner.engine.tick(now_ms, last_seen);
-        self.record(&mut inner, changes)
+        let (done, stored) = Done::blocking();
+        let changes = self.step(|e| e.tick(now_ms, last_seen), done)?;
+        if !changes.is_empty() {
+            stored.recv().map_err(|_| stopped())??;
+        }
+        Ok(changes)
     }
 
     /// Acknowledges a firing alert; records who, when and the comment.
-    pub fn acknowledge(
+    pub async fn acknowledge(
         &self,
         id: i64,
         by: &str,
         comment: &str,
         now_ms: i64,
     ) -> Result<Alert, AckError> {
-        let mut inner = self.lock();
-        let change = match inner.engine.acknowledge(id, by, comment, now_ms) {
-            Ok(c) => c,
-            // The engine forgets resolved alerts after their flap window; the store does not.
-            Err(AckError::NotFound(_)) => {
-                let stored = inner.repo.get(id).map_err(storage)?;
-                return Err(match stored {
-                    Some(d) if d.alert.state == AlertState::Resolved => {
-                        AckError::AlreadyResolved(id)
-                    }
-                    _ => AckError::NotFound(id),
-                });
-            }
-            Err(e) => return Err(e),
+        let (done, stored) = Done::awaited();
+        let acked = {
+            let mut state = self.lock();
+            state.engine.acknowledge(id, by, comment, now_ms).map(|c| {
+                let alert = c.alert.clone();
+                (alert, self.queue(&mut state, vec![c], done))
+            })
         };
-        let alert = change.alert.clone();
-        self.record(&mut inner, vec![change]).map_err(storage)?;
-        Ok(alert)
+        match acked {
+            Ok((alert, queued)) => {
+                queued.map_err(storage)?;
+                stored
+                    .await
+                    .map_err(|_| storage(stopped()))?
+                    .map_err(storage)?;
+                Ok(alert)
+            }
+            // The engine forgets resolved alerts after their flap window; the store does not.
+            Err(AckError::NotFound(_)) => Err(match self.get(id).await.map_err(storage)? {
+                Some(d) if d.alert.state == AlertState::Resolved => AckError::AlreadyResolved(id),
+                _ => AckError::NotFound(id),
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// Replaces the rules (an admin's reload). Open alerts of rules no longer configured are
-    /// resolved; those of kept rules carry on from their stored state. Returns the changes.
-    pub fn reload_rules(&self, rules: RuleSet, now_ms: i64) -> Result<Vec<AlertChange>, RepoError> {
-        let mut inner = self.lock();
-        let loaded = inner
-            .repo
-            .load_current(now_ms - rules.max_flap_window_ms())?;
-        let next_id = inner.repo.next_id()?;
-        let (engine, changes) = Engine::new(rules, loaded, next_id, now_ms);
-        inner.engine = engine;
-        self.record(&mut inner, changes)
+    /// resolved; those of kept rules carry on from their stored state. Returns the changes
+    /// once stored.
+    pub async fn reload_rules(
+        &self,
+        rules: RuleSet,
+        now_ms: i64,
+    ) -> Result<Vec<AlertChange>, RepoError> {
+        let resolved_since_ms = now_ms - rules.max_flap_window_ms();
+        for _ in 0..RELOAD_ATTEMPTS {
+            let (done, loaded) = Done::awaited();
+            let seen = {
+                let state = self.lock();
+                // Queued under the lock: it reads every change stored up to `seen`.
+                self.recorder.send(Job::Load {
+                    resolved_since_ms,
+                    done,
+                })?;
+                state.generation
+            };
+            let (loaded, next_id) = loaded.await.map_err(|_| stopped())??;
+            let (done, stored) = Done::awaited();
+            let changes = {
+                let mut state = self.lock();
+                if state.generation != seen {
+                    continue; // an alert changed meanwhile: what was read is stale
+                }
+                let (engine, changes) = Engine::new(rules.clone(), loaded, next_id, now_ms);
+                state.engine = engine;
+                self.queue(&mut state, changes.clone(), done)?;
+                changes
+            };
+            if !changes.is_empty() {
+                stored.await.map_err(|_| stopped())??;
+            }
+            return Ok(changes);
+        }
+        Err(RepoError::storage(
+            WHAT,
+            "alerts kept changing while the rules were reloaded; try the reload again",
+        ))
     }
 
     pub fn rule_count(&self) -> usize {
@@ -127,13 +196,26 @@ impl AlertService {
     }
 
     /// Stored alerts matching `filter`, newest change first.
-    pub fn list(&self, filter: &AlertFilter) -> Result<Vec<Alert>, RepoError> {
-        self.lock().repo.list(filter)
+    pub async fn list(&self, filter: &AlertFilter) -> Result<Vec<Alert>, RepoError> {
+        let (done, listed) = Done::awaited();
+        let filter = filter.clone();
+        self.recorder.send(Job::List { filter, done })?;
+        listed.await.map_err(|_| stopped())?
     }
 
     /// One alert with its whole history; `None` for an unknown id.
-    pub fn get(&self, id: i64) -> Result<Option<AlertDetail>, RepoError> {
-        self.lock().repo.get(id)
+    pub async fn get(&self, id: i64) -> Result<Option<AlertDetail>, RepoError> {
+        let (done, got) = Done::awaited();
+        self.recorder.send(Job::Get { id, done })?;
+        got.await.map_err(|_| stopped())?
+    }
+
+    /// Returns once every change made before the call is stored (at shutdown).
+    pub async fn flush(&self) {
+        let (done, flushed) = Done::awaited();
+        if self.recorder.send(Job::Flush { done }).is_ok() {
+            let _ = flushed.await;
+        }
     }
 
     /// Firing and acknowledged alerts per severity (for the city KPI header).
@@ -153,24 +235,45 @@ impl AlertService {
         self.changes.subscribe()
     }
 
-    fn record(
+    /// Runs one engine step under the lock and queues its changes before releasing it.
+    fn step(
         &self,
-        inner: &mut Inner,
-        changes: Vec<AlertChange>,
+        step: impl FnOnce(&mut Engine) -> Vec<AlertChange>,
+        done: Done<Result<(), RepoError>>,
     ) -> Result<Vec<AlertChange>, RepoError> {
-        inner.repo.apply(&changes)?;
-        for c in &changes {
-            // An error only means nobody subscribes right now.
-            let _ = self.changes.send(c.clone());
-        }
+        let mut state = self.lock();
+        let changes = step(&mut state.engine);
+        self.queue(&mut state, changes.clone(), done)?;
         Ok(changes)
+    }
+
+    /// Hands `changes` to the recorder (the caller holds the lock: that fixes their order).
+    fn queue(
+        &self,
+        state: &mut State,
+        changes: Vec<AlertChange>,
+        done: Done<Result<(), RepoError>>,
+    ) -> Result<(), RepoError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        state.generation += 1;
+        self.recorder.send(Job::Apply { changes, done })
     }
 
     /// A poisoned lock is taken anyway: engine transitions are applied to one alert at a time
     /// and a panic between them leaves each alert consistent.
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        crate::shell::lock::lock(&self.inner)
+    fn lock(&self) -> MutexGuard<'_, State> {
+        crate::shell::lock::lock(&self.state)
     }
+}
+
+fn observe(engine: &mut Engine, obs: &[Observation], now_ms: i64) -> Vec<AlertChange> {
+    obs.iter().flat_map(|o| engine.observe(o, now_ms)).collect()
+}
+
+fn stopped() -> RepoError {
+    RepoError::Stopped { what: WHAT }
 }
 
 fn storage(e: RepoError) -> AckError {

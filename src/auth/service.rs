@@ -4,9 +4,10 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::repo::{AuditEntry, AuditRecord, KeyInfo, KeyRepo, RepoError};
+use super::repo::{AuditEntry, AuditRecord, KeyInfo, KeyRepo};
 use super::{token, JwtVerifier, Principal, Role, Scope, ScopeError};
 use crate::model::City;
+use crate::shell::RepoError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -35,7 +36,9 @@ pub struct Created {
 }
 
 pub struct Auth {
-    repo: Mutex<KeyRepo>,
+    /// The keys and audit log. A std `Mutex`: a repository is one connection, used by one
+    /// thread at a time, never across an await.
+    repo: Mutex<Box<dyn KeyRepo>>,
     jwt: Option<JwtVerifier>,
     /// An admin token made at start for a loopback server with no keys: (id, digest).
     bootstrap: Option<(String, String)>,
@@ -43,9 +46,9 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub fn new(repo: KeyRepo, jwt: Option<JwtVerifier>, city: Arc<City>) -> Auth {
+    pub fn new(repo: impl KeyRepo, jwt: Option<JwtVerifier>, city: Arc<City>) -> Auth {
         Auth {
-            repo: Mutex::new(repo),
+            repo: Mutex::new(Box::new(repo)),
             jwt,
             bootstrap: None,
             city,
@@ -177,7 +180,7 @@ impl Auth {
         Ok(self.lock().audit_log(action, limit)?)
     }
 
-    fn lock(&self) -> MutexGuard<'_, KeyRepo> {
+    fn lock(&self) -> MutexGuard<'_, Box<dyn KeyRepo>> {
         // A poisoned lock still holds a usable connection: every write is one transaction.
         crate::shell::lock::lock(&self.repo)
     }

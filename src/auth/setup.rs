@@ -2,7 +2,6 @@
 //! address; the periodic pruning of rate-limit buckets.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,23 +28,25 @@ pub enum SetupError {
     Task(String),
 }
 
-/// Opens the key store (in the store's file at `store_path`) and JWT verifier. Refuses a
-/// non-loopback `listen` (`http.listen`) when nobody could authenticate; on loopback in that
-/// case, makes a one-run admin token (returned).
+/// Builds [`Auth`] on the key store `repo` (the store's, opened by the caller) and the JWT
+/// verifier. Refuses a non-loopback `listen` (`http.listen`) when nobody could authenticate;
+/// on loopback in that case, makes a one-run admin token (returned).
 pub async fn open(
     settings: &AuthSettings,
-    store_path: &Path,
+    repo: impl KeyRepo,
     listen: SocketAddr,
     city: Arc<City>,
 ) -> Result<(Arc<Auth>, Option<String>), SetupError> {
     let jwt = jwt_verifier(settings)?;
-    let path = store_path.to_owned();
-    let repo = tokio::task::spawn_blocking(move || KeyRepo::open(&path))
-        .await
-        .map_err(|e| SetupError::Task(e.to_string()))?
-        .map_err(AuthError::from)?;
-    let mut auth = Auth::new(repo, jwt, city);
-    let bootstrap = if auth.configured()? {
+    // Counting the keys reads the database: off the async executor.
+    let (mut auth, configured) = tokio::task::spawn_blocking(move || {
+        let auth = Auth::new(repo, jwt, city);
+        let configured = auth.configured();
+        (auth, configured)
+    })
+    .await
+    .map_err(|e| SetupError::Task(e.to_string()))?;
+    let bootstrap = if configured? {
         None
     } else if listen.ip().is_loopback() {
         Some(auth.make_bootstrap_token()?)

@@ -10,9 +10,10 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::line_protocol;
 use super::InfluxSettings;
 use crate::shell::{now_ms, Backoff};
-use crate::store::{OutboxEntry, Store};
+use crate::store::{Outbox, OutboxEntry};
 use crate::telemetry::Metrics;
 
 /// The exporter as readiness reports it.
@@ -28,7 +29,7 @@ pub struct ExportStatus {
 const IDLE_POLL: Duration = Duration::from_millis(250);
 
 pub async fn run_exporter(
-    store: Arc<dyn Store>,
+    store: Arc<dyn Outbox>,
     client: influxdb2::Client,
     cfg: InfluxSettings,
     metrics: Arc<Metrics>,
@@ -56,7 +57,7 @@ pub async fn run_exporter(
         let through = last.id;
         let body = batch
             .iter()
-            .map(|e| e.line.as_str())
+            .map(|e| line_protocol::format(&e.point))
             .collect::<Vec<_>>()
             .join("\n");
         let sent = client
@@ -108,9 +109,9 @@ pub async fn run_exporter(
     }
 }
 
-async fn peek(store: &Arc<dyn Store>, limit: usize) -> Result<Vec<OutboxEntry>, String> {
+async fn peek(store: &Arc<dyn Outbox>, limit: usize) -> Result<Vec<OutboxEntry>, String> {
     let store = store.clone();
-    match tokio::task::spawn_blocking(move || store.outbox_peek(limit)).await {
+    match tokio::task::spawn_blocking(move || store.peek(limit)).await {
         Ok(r) => r.map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     }
@@ -119,11 +120,11 @@ async fn peek(store: &Arc<dyn Store>, limit: usize) -> Result<Vec<OutboxEntry>, 
 /// Deletes the sent lines, retrying until it succeeds or shutdown: a line deleted late (or,
 /// after a shutdown, not at all) is only sent again, and InfluxDB overwrites a point with the
 /// same series and time.
-async fn remove(store: &Arc<dyn Store>, through: i64, shutdown: &CancellationToken) {
+async fn remove(store: &Arc<dyn Outbox>, through: i64, shutdown: &CancellationToken) {
     let mut backoff = Backoff::new(50, 5_000);
     loop {
         let s = store.clone();
-        match tokio::task::spawn_blocking(move || s.outbox_remove_through(through)).await {
+        match tokio::task::spawn_blocking(move || s.remove_through(through)).await {
             Ok(Ok(())) => return,
             Ok(Err(e)) => tracing::error!(error = %e, "cannot trim the export outbox; retrying"),
             Err(e) => tracing::error!(error = %e, "outbox trim task failed; retrying"),
@@ -134,8 +135,8 @@ async fn remove(store: &Arc<dyn Store>, through: i64, shutdown: &CancellationTok
     }
 }
 
-fn report_backlog(store: &Arc<dyn Store>, metrics: &Metrics, oldest: Option<&OutboxEntry>) {
-    let stats = store.outbox_stats();
+fn report_backlog(store: &Arc<dyn Outbox>, metrics: &Metrics, oldest: Option<&OutboxEntry>) {
+    let stats = store.stats();
     metrics.export.outbox_lines.set(stats.lines as i64);
     metrics.export.outbox_dropped.set(stats.dropped as i64);
     let lag_s = oldest.map_or(0.0, |e| (now_ms() - e.enqueued_ms).max(0) as f64 / 1000.0);

@@ -1,7 +1,27 @@
 //! InfluxDB line protocol for readings: a measurement per domain, tags `district` and
-//! `sensor`, the metrics as float fields, millisecond timestamps. Pure.
+//! `sensor`, the metrics as float fields, millisecond timestamps. Pure. The store's outbox
+//! holds the data ([`OutboxPoint`]); this is the only place that knows the wire format.
 
 use std::fmt::Write;
+
+use crate::store::OutboxPoint;
+
+/// The line an outbox entry is sent as; a line kept from an older outbox is sent unchanged.
+pub fn format(point: &OutboxPoint) -> String {
+    match point {
+        OutboxPoint::Readings {
+            domain,
+            district,
+            sensor,
+            ts_ms,
+            fields,
+        } => {
+            let fields: Vec<(&str, f64)> = fields.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            line(domain, district, sensor, &fields, *ts_ms)
+        }
+        OutboxPoint::Line(line) => line.clone(),
+    }
+}
 
 /// Escapes a measurement name (commas and spaces).
 fn measurement(out: &mut String, s: &str) {
@@ -62,6 +82,23 @@ mod tests {
             1_763_880_000_000,
         );
         assert_eq!(l, "traffic,district=hai-chau,sensor=tl-0042 vehicle_count=42.0,avg_speed_kmh=31.5 1763880000000");
+    }
+
+    #[test]
+    fn an_outbox_point_is_one_line_and_a_kept_line_leaves_unchanged() {
+        let point = OutboxPoint::Readings {
+            domain: "traffic".into(),
+            district: "hai-chau".into(),
+            sensor: "tl-0042".into(),
+            ts_ms: 1_763_880_000_000,
+            fields: vec![
+                ("vehicle_count".into(), 42.0),
+                ("avg_speed_kmh".into(), 31.5),
+            ],
+        };
+        assert_eq!(format(&point), "traffic,district=hai-chau,sensor=tl-0042 vehicle_count=42.0,avg_speed_kmh=31.5 1763880000000");
+        let kept = "air,district=x,sensor=y pm25=1.0 1";
+        assert_eq!(format(&OutboxPoint::Line(kept.into())), kept);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Export: readings leave for InfluxDB 2 from a durable outbox in the embedded store.
 //!
-//! The store's writer enqueues line protocol in the same transaction as the readings, so a
-//! reading is in the outbox exactly when it is stored. The exporter sends the oldest lines,
-//! and deletes them only after InfluxDB accepted them. An outage grows the outbox (bounded by
+//! The store's writer enqueues the fresh readings (data, not text) in the same transaction as
+//! it stores them, so a reading is in the outbox exactly when it is stored. The exporter
+//! formats the oldest entries as line protocol (`line_protocol.rs`), sends them, and deletes
+//! them only after InfluxDB accepted them. An outage grows the outbox (bounded by
 //! `export.influxdb.max_outbox_lines`) and never slows ingest. `flux.rs` answers history
 //! queries that reach past local retention.
 

@@ -41,10 +41,11 @@ impl Commit {
             fresh_readings.clear();
             self.apply_live(&mut group, &mut fresh_readings);
             if !fresh_readings.is_empty() {
-                // Takes the alerts mutex briefly; it writes to disk only when an alert changes
-                // state.
+                // Takes the alerts mutex for the engine's (CPU-only) step; the alert service's
+                // recorder thread stores the changes, in order, and logs a failure: this
+                // stage never waits on the disk.
                 let observations = reading_observations(&self.city, &fresh_readings);
-                if let Err(e) = self.alerts.observe_all(&observations, now_ms()) {
+                if let Err(e) = self.alerts.submit(&observations, now_ms()) {
                     tracing::error!(error = %e, "alert changes could not be stored");
                 }
             }

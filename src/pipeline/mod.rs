@@ -36,7 +36,7 @@ use crate::aggregate::SharedLive;
 use crate::alerts::AlertService;
 use crate::ingest::{AckToken, AdapterEnds};
 use crate::model::{City, DecoderLimits};
-use crate::store::{Store, StoreSettings};
+use crate::store::{ReadingWriter, StoreSettings};
 use crate::telemetry::Metrics;
 
 /// What the pipeline carries past the decoder for each message: its ack and receive time.
@@ -58,7 +58,8 @@ pub struct Sizes<'a> {
 /// What each stage reads or writes besides its queues.
 pub struct Stages {
     pub city: Arc<City>,
-    pub store: Arc<dyn Store>,
+    /// The pipeline's only role on the store: write, then sync.
+    pub store: Arc<dyn ReadingWriter>,
     pub live: SharedLive,
     /// Every stored reading is observed by the alert rules.
     pub alerts: Arc<AlertService>,

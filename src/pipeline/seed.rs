@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::aggregate::SharedLive;
 use crate::shell::{lock, now_ms};
-use crate::store::{Store, StoreError};
+use crate::store::{SeriesReader, StoreError};
 
 /// Hours of rollups read back: the 24 the AQI needs, and the hour in progress.
 const SEED_HOURS: i64 = 25;
@@ -21,7 +21,10 @@ pub enum SeedError {
 }
 
 /// Reads the rollups off the async executor, then folds them in under one write lock.
-pub async fn seed_hourly(store: &Arc<dyn Store>, live: &SharedLive) -> Result<(), SeedError> {
+pub async fn seed_hourly(
+    store: &Arc<dyn SeriesReader>,
+    live: &SharedLive,
+) -> Result<(), SeedError> {
     let metrics = lock::read(live).pollutant_metrics().to_vec();
     let from = now_ms() - SEED_HOURS * 3_600_000;
     let s = store.clone();

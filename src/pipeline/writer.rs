@@ -2,7 +2,7 @@
 //!
 //! The writer takes whatever messages wait in its bounded input (up to `max_batch_readings`),
 //! writes their readings in one transaction and passes the batch to the sync thread. That
-//! thread makes every batch committed so far survive power loss with one [`Store::sync`] (one
+//! thread makes every batch committed so far survive power loss with one [`ReadingWriter::sync`] (one
 //! fsync for however many batches are waiting: a group commit), then hands the committed
 //! messages on, in arrival order, with a fresh/duplicate flag per reading. The writer builds
 //! the next transaction meanwhile, so the fsync is off the writer's path.
@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::model::Reading;
 use crate::shell::Backoff;
-use crate::store::Store;
+use crate::store::ReadingWriter;
 use crate::telemetry::StoreMetrics;
 
 /// Committed batches waiting for the sync thread before the writer waits for it.
@@ -61,7 +61,7 @@ impl WriterHandle {
 }
 
 pub fn spawn_writer<M: Send + 'static>(
-    store: Arc<dyn Store>,
+    store: Arc<dyn ReadingWriter>,
     input: mpsc::Receiver<Pending<M>>,
     output: mpsc::Sender<Committed<M>>,
     max_batch_readings: usize,
@@ -88,7 +88,7 @@ pub fn spawn_writer<M: Send + 'static>(
 }
 
 fn write_loop<M>(
-    store: &dyn Store,
+    store: &dyn ReadingWriter,
     mut input: mpsc::Receiver<Pending<M>>,
     to_sync: std_mpsc::SyncSender<Vec<Committed<M>>>,
     max_batch_readings: usize,
@@ -131,7 +131,7 @@ fn write_loop<M>(
 }
 
 fn sync_loop<M>(
-    store: &dyn Store,
+    store: &dyn ReadingWriter,
     synced: std_mpsc::Receiver<Vec<Committed<M>>>,
     output: mpsc::Sender<Committed<M>>,
     metrics: &StoreMetrics,
@@ -165,7 +165,7 @@ struct Retry {
 
 /// The fresh flags of `readings` once committed; `None` when shutdown came while retrying.
 fn write_until_committed(
-    store: &dyn Store,
+    store: &dyn ReadingWriter,
     readings: &[Reading],
     metrics: &StoreMetrics,
     retry: &mut Retry,

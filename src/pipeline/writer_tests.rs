@@ -10,10 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{spawn_writer, Committed, Pending};
 use crate::model::{City, Reading};
-use crate::store::{
-    OutboxEntry, OutboxStats, Resolution, RetentionPolicy, RetentionReport, Row, SeriesQuery,
-    SqliteStore, Store, StoreError, WriteReport,
-};
+use crate::store::{ReadingWriter, RetentionPolicy, SqliteStore, StoreError, WriteReport};
 use crate::telemetry::Metrics;
 
 const T0: i64 = 1_763_880_000_000;
@@ -32,7 +29,7 @@ impl Recording {
     }
 }
 
-impl Store for Recording {
+impl ReadingWriter for Recording {
     fn write(&self, readings: &[Reading]) -> Result<WriteReport, StoreError> {
         let report = self.inner.write(readings)?;
         self.note(format!("write {}", readings.len()));
@@ -48,31 +45,6 @@ impl Store for Recording {
         self.inner.sync()?;
         self.note("sync".into());
         Ok(())
-    }
-    fn rows(&self, q: &SeriesQuery, r: Resolution) -> Result<Vec<Row>, StoreError> {
-        self.inner.rows(q, r)
-    }
-    fn hourly_rollups(
-        &self,
-        metrics: &[crate::model::MetricIdx],
-        from_ms: i64,
-    ) -> Result<Vec<(String, crate::model::MetricIdx, Row)>, StoreError> {
-        self.inner.hourly_rollups(metrics, from_ms)
-    }
-    fn enforce_retention(&self, now_ms: i64) -> Result<RetentionReport, StoreError> {
-        self.inner.enforce_retention(now_ms)
-    }
-    fn check(&self) -> Result<(), StoreError> {
-        self.inner.check()
-    }
-    fn outbox_peek(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
-        self.inner.outbox_peek(limit)
-    }
-    fn outbox_remove_through(&self, through: i64) -> Result<(), StoreError> {
-        self.inner.outbox_remove_through(through)
-    }
-    fn outbox_stats(&self) -> OutboxStats {
-        self.inner.outbox_stats()
     }
 }
 

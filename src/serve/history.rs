@@ -14,14 +14,14 @@ use crate::export::{flux_query, FluxClient, FluxRequest};
 use crate::model::{parse_rfc3339_ms, truncate, DomainIdx, MetricIdx};
 use crate::shell::now_ms;
 use crate::store::{
-    fold, plan, Agg, Plan, PlanError, Point, RetentionPolicy, Scope, SeriesQuery, Store,
+    fold, plan, Agg, Plan, PlanError, Point, RetentionPolicy, Scope, SeriesQuery, SeriesReader,
 };
 
 const DAY_MS: i64 = 86_400_000;
 
 pub struct HistoryService {
     live: LiveView,
-    store: Arc<dyn Store>,
+    store: Arc<dyn SeriesReader>,
     retention: RetentionPolicy,
     /// Most points one answer may carry (`store.max_points`).
     max_points: i64,
@@ -84,7 +84,7 @@ struct Range {
 impl HistoryService {
     pub fn new(
         live: LiveView,
-        store: Arc<dyn Store>,
+        store: Arc<dyn SeriesReader>,
         retention: RetentionPolicy,
         max_points: i64,
         flux: Option<Arc<FluxClient>>,

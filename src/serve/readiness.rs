@@ -9,12 +9,12 @@ use tokio::sync::watch;
 
 use crate::export::ExportStatus;
 use crate::ingest::BrokerStatus;
-use crate::store::Store;
+use crate::store::Health;
 use crate::telemetry::Metrics;
 
 pub struct Readiness {
     broker: watch::Receiver<BrokerStatus>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn Health>,
     /// The store's own health gauges (`store.up`, `store.sync_failed`).
     metrics: Arc<Metrics>,
     /// Present when export to InfluxDB is configured.
@@ -26,7 +26,7 @@ pub struct Readiness {
 impl Readiness {
     pub fn new(
         broker: watch::Receiver<BrokerStatus>,
-        store: Arc<dyn Store>,
+        store: Arc<dyn Health>,
         metrics: Arc<Metrics>,
         export: Option<watch::Receiver<ExportStatus>>,
         warn_outbox_fill: f64,

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::blocking::blocking;
 use super::error::ApiError;
 use crate::alerts::{AlertService, RuleSet};
 use crate::auth::{AuditRecord, Auth};
@@ -27,33 +28,41 @@ impl RuleReloader {
         RuleReloader { alerts, auth, path }
     }
 
-    /// Reloads as `actor`. Blocking (it reads a file and writes SQLite): call it through
-    /// `blocking`.
-    pub fn reload(&self, actor: &str) -> Result<Reloaded, ApiError> {
-        let path = self.path.trim();
-        let rules = match path {
-            "" => RuleSet::builtin(),
-            p => RuleSet::load(std::path::Path::new(p)),
-        }
-        .map_err(|e| {
-            ApiError::InvalidConfig(format!("{e} (alerts.rules_path); the running rules stay"))
-        })?;
+    /// Reloads as `actor`: the file is read and the audit entry written off the executor;
+    /// the alert service stores its changes on its own thread.
+    pub async fn reload(self: Arc<Self>, actor: String) -> Result<Reloaded, ApiError> {
+        let path = self.path.trim().to_owned();
+        let file = path.clone();
+        let rules = blocking(move || {
+            match file.as_str() {
+                "" => RuleSet::builtin(),
+                p => RuleSet::load(std::path::Path::new(p)),
+            }
+            .map_err(|e| {
+                ApiError::InvalidConfig(format!("{e} (alerts.rules_path); the running rules stay"))
+            })
+        })
+        .await?;
         let now = now_ms();
         let changes = self
             .alerts
             .reload_rules(rules, now)
+            .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         let count = self.alerts.rule_count();
         let detail = format!("rules={count} resolved={}", changes.len());
-        self.auth
-            .audit(&AuditRecord {
+        let auth = self.auth.clone();
+        blocking(move || {
+            auth.audit(&AuditRecord {
                 at_ms: now,
-                actor,
+                actor: &actor,
                 action: "config.reload",
-                target: if path.is_empty() { "builtin" } else { path },
+                target: if path.is_empty() { "builtin" } else { &path },
                 detail: &detail,
             })
-            .map_err(ApiError::from_auth)?;
+            .map_err(ApiError::from_auth)
+        })
+        .await?;
         Ok(Reloaded {
             rules: count,
             changes: changes.len(),

@@ -31,6 +31,8 @@ pub enum StoreError {
     BadRow { len: usize },
     #[error("a stored value has an unexpected type: {0}")]
     Column(#[from] rusqlite::types::FromSqlError),
+    #[error("export outbox entry {id} is damaged ({detail}); delete it to let export go on")]
+    BadOutboxEntry { id: i64, detail: String },
     #[error("store query failed: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("the store writer has stopped")]

@@ -1,33 +1,38 @@
-//! Store: the embedded time-series store, the durable point of the pipeline.
+//! Store: the embedded time-series store, the durable point of the pipeline, and the one
+//! persistence layer: every SQLite table lives here (readings, rollups, the export outbox,
+//! and the alerts', keys' and audit log's tables behind the repositories their services own:
+//! [`SqliteAlerts`] implements `alerts::AlertRepo`, [`SqliteKeys`] `auth::KeyRepo`).
 //!
-//! Only this module (and `export/`) knows a storage backend. The pipeline writes through
-//! [`Store::write`], which returns once the batch is committed, then [`Store::sync`], which
-//! makes it survive power loss; the ingest shell acknowledges MQTT messages only after that.
+//! Only this module (and `export/`) knows a storage backend. Each user holds only the role it
+//! needs: the pipeline writes through [`ReadingWriter::write`], which returns once the batch
+//! is committed, then [`ReadingWriter::sync`], which makes it survive power loss (the ingest
+//! shell acknowledges MQTT messages only after that); the exporter drains the [`Outbox`];
+//! serve reads through [`ReadSide`]; [`run_retention`] holds [`Retention`]. Every method may
+//! block (disk I/O): call it from a blocking thread, never directly on an async executor.
 
 mod busy;
 mod error;
 mod plan;
+mod retention_task;
 mod settings;
-mod side;
 mod sqlite;
 mod types;
 
 pub use busy::wait_when_busy;
 pub use error::StoreError;
 pub use plan::{fold, plan, Plan, PlanError, Resolution};
+pub use retention_task::run_retention;
 pub use settings::{Fsync, StoreSettings};
-pub use side::open_side_connection;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteAlerts, SqliteKeys, SqliteStore};
 pub use types::{
-    Agg, OutboxEntry, OutboxStats, Point, RetentionPolicy, RetentionReport, Row, Scope,
-    SeriesQuery, WriteReport,
+    Agg, OutboxEntry, OutboxPoint, OutboxStats, Point, RetentionPolicy, RetentionReport, Row,
+    Scope, SeriesQuery, WriteReport,
 };
 
-/// The contract every store keeps. Methods may block (disk I/O): call them from a blocking
-/// thread, never directly on an async executor.
-pub trait Store: Send + Sync + 'static {
+/// The pipeline's role: store readings, then make them durable.
+pub trait ReadingWriter: Send + Sync + 'static {
     /// Inserts the readings in one transaction and returns after the commit, which survives a
-    /// crash of the process (not yet of the machine: see [`Store::sync`]); `fresh[i]` is false when reading `i` duplicates one already stored (same sensor, metric
+    /// crash of the process (not yet of the machine: see [`ReadingWriter::sync`]); `fresh[i]` is false when reading `i` duplicates one already stored (same sensor, metric
     /// and `ts`, or — for readings timed on receipt — the same `seq`), in which case it was
     /// not stored again and not counted in rollups.
     fn write(&self, readings: &[crate::model::Reading]) -> Result<WriteReport, StoreError>;
@@ -35,7 +40,10 @@ pub trait Store: Send + Sync + 'static {
     /// Makes every write that returned before this call survive power loss (when the store
     /// was opened to, else nothing). Safe to call from another thread while a write runs.
     fn sync(&self) -> Result<(), StoreError>;
+}
 
+/// History: what the REST series and the live state's restart read.
+pub trait SeriesReader: Send + Sync + 'static {
     /// The rows of `query` at the chosen resolution, oldest first; reads a snapshot and never
     /// waits for a write in progress.
     fn rows(&self, query: &SeriesQuery, resolution: Resolution) -> Result<Vec<Row>, StoreError>;
@@ -47,19 +55,36 @@ pub trait Store: Send + Sync + 'static {
         metrics: &[crate::model::MetricIdx],
         from_ms: i64,
     ) -> Result<Vec<(String, crate::model::MetricIdx, Row)>, StoreError>;
+}
 
+/// The export outbox, as the exporter drains it.
+pub trait Outbox: Send + Sync + 'static {
+    /// The oldest `limit` export outbox entries, in order; reads a snapshot.
+    fn peek(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
+
+    /// Deletes the outbox entries with `id <= through`; returns after that is durable.
+    fn remove_through(&self, through: i64) -> Result<(), StoreError>;
+
+    /// Outbox size and losses, kept in memory and exact.
+    fn stats(&self) -> OutboxStats;
+}
+
+/// Deleting what is past its horizon.
+pub trait Retention: Send + Sync + 'static {
     /// Deletes rows older than each table's retention horizon at `now_ms`; returns the counts.
     fn enforce_retention(&self, now_ms: i64) -> Result<RetentionReport, StoreError>;
+}
 
+/// What readiness reports.
+pub trait Health: Send + Sync + 'static {
     /// True when the store can be written and read (for `/readyz`).
     fn check(&self) -> Result<(), StoreError>;
 
-    /// The oldest `limit` export outbox entries, in order; reads a snapshot.
-    fn outbox_peek(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
-
-    /// Deletes the outbox entries with `id <= through`; returns after that is durable.
-    fn outbox_remove_through(&self, through: i64) -> Result<(), StoreError>;
-
-    /// Outbox size and losses, kept in memory and exact.
+    /// Outbox size and losses (readiness warns when it fills), as [`Outbox::stats`].
     fn outbox_stats(&self) -> OutboxStats;
 }
+
+/// What the HTTP API holds: history and health, nothing that writes.
+pub trait ReadSide: SeriesReader + Health {}
+
+impl<T: SeriesReader + Health> ReadSide for T {}

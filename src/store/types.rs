@@ -109,13 +109,31 @@ pub struct RetentionReport {
     pub rollup_1h: usize,
 }
 
-/// One line of InfluxDB line protocol waiting to be exported.
+/// One export outbox entry, in enqueue order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {
     pub id: i64,
     /// When it entered the outbox, unix ms: the export lag is measured from here.
     pub enqueued_ms: i64,
-    pub line: String,
+    pub point: OutboxPoint,
+}
+
+/// What one outbox entry carries to InfluxDB. The store keeps data, not a wire format:
+/// `export::line_protocol` formats it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutboxPoint {
+    /// The fresh readings of one sensor at one source time, in arrival order.
+    Readings {
+        domain: String,
+        district: String,
+        sensor: String,
+        ts_ms: i64,
+        /// (metric name, value); never empty.
+        fields: Vec<(String, f64)>,
+    },
+    /// A line of line protocol enqueued by an ioc before schema 3 (when the outbox held
+    /// text); it leaves as it is.
+    Line(String),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::helpers::{eventually, free_port, spawn_app_with, BrokerKind, TestApp};
+use crate::helpers::{eventually, free_port, spawn_app_in, spawn_app_with, BrokerKind, TestApp};
 
 /// Debian's VictoriaMetrics on a free port, its data in a temp dir that outlives restarts.
 struct Victoria {
@@ -134,6 +134,67 @@ async fn spawn_exporting_app(url: &str) -> TestApp {
     let env = export_env(url);
     let extra: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     spawn_app_with(BrokerKind::Embedded, &extra).await
+}
+
+/// Turns the outbox of the store at `db` back into schema 2's (line protocol as text) holding
+/// `lines`, as an ioc from before the outbox held data would have left it.
+fn stage_schema_2_outbox(db: &std::path::Path, lines: &[String]) {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.execute_batch(
+        "DROP TABLE outbox;
+         CREATE TABLE outbox (
+             id INTEGER PRIMARY KEY AUTOINCREMENT,
+             enqueued_ms INTEGER NOT NULL,
+             line TEXT NOT NULL
+         );",
+    )
+    .expect("schema 2 outbox");
+    for line in lines {
+        conn.execute(
+            "INSERT INTO outbox (enqueued_ms, line) VALUES (?1, ?2)",
+            rusqlite::params![ioc::shell::now_ms(), line],
+        )
+        .expect("line");
+    }
+    conn.pragma_update(None, "user_version", 2)
+        .expect("version");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lines_left_in_a_schema_2_outbox_are_exported_after_the_upgrade() {
+    let victoria = Victoria::start();
+    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+    let app = spawn_app_in(dir.clone(), BrokerKind::Embedded, &[]).await;
+    app.stop().await.expect("stops");
+    let t0 = ioc::shell::now_ms() - 600_000;
+    let lines: Vec<String> = (0..3)
+        .map(|i| {
+            format!(
+                "traffic,district=hai-chau,sensor=tl-0042 vehicle_count={i}.0 {}",
+                t0 + i * 100
+            )
+        })
+        .collect();
+    stage_schema_2_outbox(&dir.path().join("ioc.db"), &lines);
+
+    let env = export_env(&format!("http://127.0.0.1:{}", victoria.port));
+    let extra: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = spawn_app_in(dir, BrokerKind::Embedded, &extra).await;
+    eventually("the kept lines are sent", || async {
+        app.metric(r#"ioc_export_lines_total{result="sent"}"#).await == 3.0
+    })
+    .await;
+    let mut samples = Vec::new();
+    for _ in 0..100 {
+        samples = victoria.samples().await;
+        if samples.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    samples.sort_by_key(|s| s.0);
+    let want: Vec<(i64, f64)> = (0..3).map(|i| (t0 + i * 100, i as f64)).collect();
+    assert_eq!(samples, want, "every kept line arrives once, unchanged");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -113,7 +113,7 @@ pub async fn spawn_app_in(
         Some(t) => t.to_owned(),
         None => {
             let city = app.live().read().expect("live").city().clone();
-            let repo = ioc::auth::KeyRepo::open(&dir.path().join("ioc.db")).expect("keys");
+            let repo = ioc::store::SqliteKeys::open(&dir.path().join("ioc.db")).expect("keys");
             ioc::auth::Auth::new(repo, None, city)
                 .create_key("test", ioc::auth::Role::Admin, &[], "test admin", 0)
                 .expect("admin key")

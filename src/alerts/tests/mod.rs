@@ -4,20 +4,19 @@
 mod config;
 mod engine;
 mod flapping;
-mod service;
 
 use super::*;
 
-const T0: i64 = 1_763_880_000_000;
-const S: i64 = 1_000;
-const MIN: i64 = 60 * S;
+pub(crate) const T0: i64 = 1_763_880_000_000;
+pub(crate) const S: i64 = 1_000;
+pub(crate) const MIN: i64 = 60 * S;
 
 /// One rule with the keys given, inside an otherwise empty rule file.
-fn rules(body: &str) -> RuleSet {
+pub(crate) fn rules(body: &str) -> RuleSet {
     RuleSet::parse(&format!("[[rules]]\n{body}")).expect("valid test rules")
 }
 
-const PM25_150_120: &str = r#"
+pub(crate) const PM25_150_120: &str = r#"
 id = "pm25-high"
 signal = "pm25"
 severity = "major"
@@ -28,16 +27,22 @@ raise = 150
 clear = 120
 "#;
 
-fn engine(rule_body: &str) -> Engine {
+pub(crate) fn engine(rule_body: &str) -> Engine {
     Engine::new(rules(rule_body), Vec::new(), 1, T0).0
 }
 
 /// A pm25 reading from sensor aq-0001 in Hải Châu.
-fn pm25(value: f64, ts_ms: i64) -> Observation {
+pub(crate) fn pm25(value: f64, ts_ms: i64) -> Observation {
     reading("aq-0001", "hai-chau", "pm25", value, ts_ms)
 }
 
-fn reading(sensor: &str, district: &str, signal: &str, value: f64, ts_ms: i64) -> Observation {
+pub(crate) fn reading(
+    sensor: &str,
+    district: &str,
+    signal: &str,
+    value: f64,
+    ts_ms: i64,
+) -> Observation {
     Observation {
         subject: Subject::sensor(sensor),
         domain: "environment".into(),
@@ -49,10 +54,10 @@ fn reading(sensor: &str, district: &str, signal: &str, value: f64, ts_ms: i64) -
     }
 }
 
-fn kinds(changes: &[AlertChange]) -> Vec<EventKind> {
+pub(crate) fn kinds(changes: &[AlertChange]) -> Vec<EventKind> {
     changes.iter().map(|c| c.event.kind).collect()
 }
 
-fn never_seen(_: &Subject) -> Option<i64> {
+pub(crate) fn never_seen(_: &Subject) -> Option<i64> {
     None
 }

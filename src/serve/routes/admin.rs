@@ -119,6 +119,6 @@ pub(crate) async fn reload(
     principal: web::ReqData<Principal>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = principal.into_inner().id;
-    let done = blocking(move || reloader.reload(&actor)).await?;
+    let done = reloader.into_inner().reload(actor).await?;
     Ok(HttpResponse::Ok().json(json!({ "rules": done.rules, "changes": done.changes })))
 }

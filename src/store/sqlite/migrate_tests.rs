@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rusqlite::{params, Connection};
 
 use crate::model::City;
-use crate::store::{Resolution, RetentionPolicy, Scope, SeriesQuery, SqliteStore, Store};
+use crate::store::{Resolution, RetentionPolicy, Scope, SeriesQuery, SeriesReader, SqliteStore};
 
 const T0: i64 = 1_763_880_000_000;
 const DAY: i64 = 86_400_000;
@@ -114,7 +114,7 @@ fn check_upgraded(path: &std::path::Path, n: i64) {
     }
     let conn = Connection::open(path).expect("open");
     let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql);
-    assert_eq!(count("PRAGMA user_version"), 2);
+    assert_eq!(count("PRAGMA user_version"), 3); // 1 → 2 → 3 (the outbox, `migrate_v2.rs`)
     assert_eq!(
         count("SELECT count(*) FROM readings"),
         2 * n,

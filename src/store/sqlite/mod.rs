@@ -1,13 +1,22 @@
 //! The embedded store on SQLite: WAL mode, one writer connection, a pool of read-only
 //! connections (WAL readers see a snapshot and never wait for the writer).
 
+mod alerts;
+mod audit;
+mod keys;
 mod migrate_v1;
+mod migrate_v2;
+mod outbox;
 mod packed;
 mod raw_rows;
 mod read;
 mod retention;
 mod schema;
+mod side;
 mod write;
+
+pub use alerts::SqliteAlerts;
+pub use keys::SqliteKeys;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -16,11 +25,9 @@ use rusqlite::{Connection, OpenFlags};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rusqlite::params;
-
 use super::{
-    OutboxEntry, OutboxStats, Resolution, RetentionPolicy, RetentionReport, Row, SeriesQuery,
-    Store, StoreError, WriteReport,
+    Health, Outbox, OutboxEntry, OutboxStats, ReadingWriter, Resolution, Retention,
+    RetentionPolicy, RetentionReport, Row, SeriesQuery, SeriesReader, StoreError, WriteReport,
 };
 use crate::model::{City, MetricIdx, Reading};
 
@@ -36,7 +43,7 @@ pub struct SqliteStore {
     /// The one writer. A std `Mutex`: only the writer thread (and retention, between batches)
     /// takes it, and never across an await.
     writer: Mutex<write::Writer>,
-    /// With `fsync = full`: the write-ahead log, opened at the first [`Store::sync`].
+    /// With `fsync = full`: the write-ahead log, opened at the first [`ReadingWriter::sync`].
     wal: Option<Mutex<Option<std::fs::File>>>,
     /// Idle read-only connections; a query takes one and puts it back.
     readers: Mutex<Vec<Connection>>,
@@ -48,7 +55,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the store at `path`. Commits survive a crash of the process
     /// (WAL, `synchronous=NORMAL`: they are in the OS's hands when `write` returns);
-    /// `durable_fsync` makes [`Store::sync`] fsync the write-ahead log, so that every commit
+    /// `durable_fsync` makes [`ReadingWriter::sync`] fsync the write-ahead log, so that every commit
     /// before it survives power loss too. That is `synchronous=FULL`'s guarantee, with the
     /// fsync taken off the writer's path and shared by every batch committed meanwhile.
     /// (Checkpoints fsync the log before copying it and the database after, in both modes.)
@@ -97,8 +104,9 @@ impl SqliteStore {
         })
     }
 
-    /// Turns the export outbox on: from now on every fresh reading is also enqueued as line
-    /// protocol, while fewer than `max_lines` wait. Lines left from an earlier run are kept.
+    /// Turns the export outbox on: from now on the fresh readings of each sensor and time are
+    /// also enqueued as one row, while fewer than `max_lines` wait. Rows left from an earlier
+    /// run are kept.
     pub fn enable_outbox(&self, max_lines: u64) -> Result<(), StoreError> {
         let mut writer = self.writer();
         let waiting: i64 = writer
@@ -106,7 +114,7 @@ impl SqliteStore {
             .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
         self.outbox_lines.store(waiting as u64, Ordering::Relaxed);
         self.outbox_max.store(max_lines, Ordering::Relaxed);
-        writer.set_outbox(write::Outbox {
+        writer.set_outbox(outbox::Counters {
             max_lines,
             lines: self.outbox_lines.clone(),
             dropped: self.outbox_dropped.clone(),
@@ -154,7 +162,7 @@ impl SqliteStore {
     }
 }
 
-impl Store for SqliteStore {
+impl ReadingWriter for SqliteStore {
     fn write(&self, readings: &[Reading]) -> Result<WriteReport, StoreError> {
         self.writer().write(readings)
     }
@@ -179,7 +187,9 @@ impl Store for SqliteStore {
         *wal = Some(file);
         Ok(())
     }
+}
 
+impl SeriesReader for SqliteStore {
     fn rows(&self, query: &SeriesQuery, resolution: Resolution) -> Result<Vec<Row>, StoreError> {
         self.with_reader(|conn| read::rows(conn, &self.city, query, resolution))
     }
@@ -191,39 +201,29 @@ impl Store for SqliteStore {
     ) -> Result<Vec<(String, MetricIdx, Row)>, StoreError> {
         self.with_reader(|conn| read::hourly_rollups(conn, &self.city, metrics, from_ms))
     }
+}
 
+impl Retention for SqliteStore {
     fn enforce_retention(&self, now_ms: i64) -> Result<RetentionReport, StoreError> {
         retention::enforce(self.writer().conn(), &self.retention, now_ms)
     }
+}
 
-    fn outbox_peek(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
-        self.with_reader(|conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT id, enqueued_ms, line FROM outbox ORDER BY id LIMIT ?1")?;
-            let rows = stmt.query_map([limit as i64], |r| {
-                Ok(OutboxEntry {
-                    id: r.get(0)?,
-                    enqueued_ms: r.get(1)?,
-                    line: r.get(2)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
+impl Outbox for SqliteStore {
+    fn peek(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.with_reader(|conn| outbox::peek(conn, limit))
     }
 
-    fn outbox_remove_through(&self, through: i64) -> Result<(), StoreError> {
-        let mut writer = self.writer();
-        let removed = writer
-            .conn()
-            .execute("DELETE FROM outbox WHERE id <= ?1", params![through])?;
+    fn remove_through(&self, through: i64) -> Result<(), StoreError> {
+        let removed = outbox::remove_through(self.writer().conn(), through)?;
         self.outbox_lines.fetch_sub(
-            (removed as u64).min(self.outbox_lines.load(Ordering::Relaxed)),
+            removed.min(self.outbox_lines.load(Ordering::Relaxed)),
             Ordering::Relaxed,
         );
         Ok(())
     }
 
-    fn outbox_stats(&self) -> OutboxStats {
+    fn stats(&self) -> OutboxStats {
         let max_lines = self.outbox_max.load(Ordering::Relaxed);
         OutboxStats {
             enabled: max_lines > 0,
@@ -232,7 +232,9 @@ impl Store for SqliteStore {
             dropped: self.outbox_dropped.load(Ordering::Relaxed),
         }
     }
+}
 
+impl Health for SqliteStore {
     fn check(&self) -> Result<(), StoreError> {
         self.with_reader(|conn| {
             Ok(conn
@@ -240,9 +242,17 @@ impl Store for SqliteStore {
                 .map(|_| ())?)
         })
     }
+
+    fn outbox_stats(&self) -> OutboxStats {
+        Outbox::stats(self)
+    }
 }
 
 #[cfg(test)]
+mod alert_service_tests;
+#[cfg(test)]
 mod migrate_tests;
+#[cfg(test)]
+mod outbox_tests;
 #[cfg(test)]
 mod tests;

@@ -4,10 +4,10 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use super::migrate_v1;
+use super::{migrate_v1, migrate_v2};
 use crate::store::StoreError;
 
-const VERSION: i64 = 2;
+const VERSION: i64 = 3;
 
 /// The raw table holding one row per sensor and time; `metrics` packs every metric's value
 /// (`packed.rs`), `seq` is the sequence number of the message that first wrote the row.
@@ -56,10 +56,20 @@ CREATE TABLE rollup_1h (
     last REAL NOT NULL, last_ts INTEGER NOT NULL,
     PRIMARY KEY (sensor_key, metric_key, bucket)
 ) WITHOUT ROWID;
+";
+
+/// The export outbox (`outbox.rs`): one row per sensor and source time, its values packed as
+/// in raw rows; `line` is set instead only on rows kept from schema 2 (formatted text).
+pub(super) const OUTBOX_TABLE: &str = "
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     enqueued_ms INTEGER NOT NULL,
-    line TEXT NOT NULL
+    domain TEXT,
+    district TEXT,
+    sensor TEXT,
+    ts INTEGER,
+    fields BLOB,
+    line TEXT
 );
 ";
 
@@ -74,11 +84,14 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     }
     if found < 1 {
         conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE; {OTHER_TABLES} {RAW_TABLE} PRAGMA user_version = {VERSION}; COMMIT;"
+            "BEGIN IMMEDIATE; {OTHER_TABLES} {RAW_TABLE} {OUTBOX_TABLE} PRAGMA user_version = {VERSION}; COMMIT;"
         ))?;
     }
     if found == 1 {
         migrate_v1::run(conn)?;
+    }
+    if found == 1 || found == 2 {
+        migrate_v2::run(conn)?;
     }
     Ok(())
 }

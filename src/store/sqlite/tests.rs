@@ -6,10 +6,11 @@ use proptest::prelude::*;
 
 use crate::model::{City, Reading};
 use crate::store::{
-    fold, Agg, Resolution, RetentionPolicy, Scope, SeriesQuery, SqliteStore, Store,
+    fold, Agg, ReadingWriter, Resolution, Retention, RetentionPolicy, Scope, SeriesQuery,
+    SeriesReader, SqliteStore,
 };
 
-const T0: i64 = 1_763_880_000_000; // 2025-11-23T06:40:00Z, on a minute boundary
+pub(super) const T0: i64 = 1_763_880_000_000; // 2025-11-23T06:40:00Z, on a minute boundary
 const DAY: i64 = 86_400_000;
 const RET: RetentionPolicy = RetentionPolicy {
     raw_ms: 7 * DAY,
@@ -17,7 +18,7 @@ const RET: RetentionPolicy = RetentionPolicy {
     rollup_1h_ms: 730 * DAY,
 };
 
-fn city() -> Arc<City> {
+pub(super) fn city() -> Arc<City> {
     static CITY: std::sync::LazyLock<Arc<City>> = std::sync::LazyLock::new(|| {
         Arc::new(
             City::from_config(&crate::model::CityConfig::demo().expect("demo")).expect("valid"),
@@ -26,11 +27,11 @@ fn city() -> Arc<City> {
     CITY.clone()
 }
 
-fn open(dir: &tempfile::TempDir) -> SqliteStore {
+pub(super) fn open(dir: &tempfile::TempDir) -> SqliteStore {
     SqliteStore::open(&dir.path().join("ioc.db"), city(), RET, false).expect("open")
 }
 
-fn reading(sensor: &str, metric: &str, ts: i64, value: f64) -> Reading {
+pub(super) fn reading(sensor: &str, metric: &str, ts: i64, value: f64) -> Reading {
     let city = city();
     let s = city.sensor(sensor).expect("registered");
     Reading {

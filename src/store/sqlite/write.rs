@@ -1,17 +1,15 @@
 //! The write path: one transaction per batch — raw rows (one per sensor and time, see
-//! `packed.rs`), seq de-duplication, rollups, the export outbox.
+//! `packed.rs`), seq de-duplication, rollups, the export outbox (`outbox.rs`).
 
-use std::collections::BTreeMap;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+use super::outbox::{self, Counters};
 use super::raw_rows::SensorRows;
-use crate::export::line_protocol;
 use crate::model::{City, MetricIdx, Reading};
-use crate::shell::now_ms;
 use crate::store::{Row, StoreError, WriteReport};
 
 /// A reading timed on receipt whose `seq` matches one stored within this window is a
@@ -21,19 +19,12 @@ const SEQ_WINDOW_MS: i64 = 10 * 60_000;
 pub(super) struct Writer {
     conn: Connection,
     keys: Keys,
-    /// Set when export is configured: fresh readings also become outbox lines.
-    outbox: Option<Outbox>,
-}
-
-/// Export outbox bookkeeping. The counters are shared with `SqliteStore::outbox_stats`.
-pub(super) struct Outbox {
-    pub max_lines: u64,
-    pub lines: Arc<AtomicU64>,
-    pub dropped: Arc<AtomicU64>,
+    /// Set when export is configured: fresh readings also become outbox rows.
+    outbox: Option<Counters>,
 }
 
 /// Integer keys of sensors and metrics, cached after their first use.
-struct Keys {
+pub(super) struct Keys {
     city: Arc<City>,
     sensors: HashMap<Arc<str>, i64>,
     metrics: HashMap<MetricIdx, i64>,
@@ -54,7 +45,7 @@ impl Writer {
         })
     }
 
-    pub fn set_outbox(&mut self, outbox: Outbox) {
+    pub fn set_outbox(&mut self, outbox: Counters) {
         self.outbox = Some(outbox);
     }
 
@@ -66,7 +57,9 @@ impl Writer {
         let tx = self.conn.transaction()?;
         let result = write_in(&tx, &mut self.keys, readings).and_then(|report| {
             let enqueued = match &self.outbox {
-                Some(outbox) => enqueue(&tx, &self.keys.city, outbox, readings, &report.fresh)?,
+                Some(outbox) => {
+                    outbox::enqueue(&tx, &mut self.keys, outbox, readings, &report.fresh)?
+                }
                 None => 0,
             };
             Ok((report, enqueued))
@@ -154,47 +147,6 @@ fn write_in(
     Ok(WriteReport { fresh })
 }
 
-/// Adds one line per (sensor, timestamp) of the fresh readings, unless the outbox is full.
-fn enqueue(
-    tx: &Transaction,
-    city: &City,
-    outbox: &Outbox,
-    readings: &[Reading],
-    fresh: &[bool],
-) -> Result<u64, StoreError> {
-    let mut points: BTreeMap<(&str, i64), Vec<&Reading>> = BTreeMap::new();
-    for (r, _) in readings.iter().zip(fresh).filter(|(_, f)| **f) {
-        points.entry((&r.sensor, r.ts_ms)).or_default().push(r);
-    }
-    let room = outbox
-        .max_lines
-        .saturating_sub(outbox.lines.load(Ordering::Relaxed));
-    let wanted = points.len() as u64;
-    if wanted > room {
-        outbox.dropped.fetch_add(wanted - room, Ordering::Relaxed);
-    }
-    let mut stmt = tx.prepare_cached("INSERT INTO outbox (enqueued_ms, line) VALUES (?1, ?2)")?;
-    let now = now_ms();
-    let mut fields: Vec<(&str, f64)> = Vec::new();
-    for ((sensor, ts), rs) in points.into_iter().take(room as usize) {
-        let first = rs[0];
-        fields.clear();
-        fields.extend(
-            rs.iter()
-                .map(|r| (city.metric(r.metric).name.as_str(), r.value)),
-        );
-        let line = line_protocol::line(
-            &city.domain(first.domain).name,
-            &city.district(first.district).id,
-            sensor,
-            &fields,
-            ts,
-        );
-        stmt.execute(params![now, line])?;
-    }
-    Ok(wanted.min(room))
-}
-
 /// Folds a reading into its bucket among one series' buckets (newest last, usually the one);
 /// `None` when the bucket is not there yet.
 fn merge(buckets: &mut [(BucketKey, Row)], key: BucketKey, ts: i64, value: f64) -> Option<()> {
@@ -262,7 +214,12 @@ impl Keys {
         Ok(k)
     }
 
-    fn metric(&mut self, tx: &Transaction, m: MetricIdx) -> Result<i64, StoreError> {
+    pub(super) fn city(&self) -> &City {
+        &self.city
+    }
+
+    /// The key of metric `m`, inserted in `tx` at its first use.
+    pub(super) fn metric(&mut self, tx: &Transaction, m: MetricIdx) -> Result<i64, StoreError> {
         if let Some(k) = self.metrics.get(&m) {
             return Ok(*k);
         }

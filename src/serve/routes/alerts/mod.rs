@@ -103,7 +103,7 @@ pub(crate) async fn list(
     let mut filter = q.filter()?;
     filter.within_domains = principal.scope.domains.iter().cloned().collect();
     filter.within_districts = principal.scope.districts.iter().cloned().collect();
-    let alerts = blocking(move || service.list(&filter).map_err(internal)).await?;
+    let alerts = service.list(&filter).await.map_err(internal)?;
     Ok(HttpResponse::Ok().json(json!({ "count": alerts.len(), "alerts": alerts })))
 }
 
@@ -115,7 +115,7 @@ pub(crate) async fn detail(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    match blocking(move || service.get(id).map_err(internal)).await? {
+    match service.get(id).await.map_err(internal)? {
         Some(d) if visible(&principal, &d.alert) => Ok(HttpResponse::Ok().json(d)),
         _ => Err(ApiError::AlertNotFound(id.to_string())),
     }
@@ -166,40 +166,29 @@ pub(crate) async fn acknowledge(
     let principal = principal.into_inner();
     let who = body.who(&principal)?;
     let comment = body.into_inner().comment;
-    let alert = blocking(move || {
-        match service.get(id).map_err(internal)? {
-            Some(d) if visible(&principal, &d.alert) => {}
-            _ => return Err(ApiError::AlertNotFound(id.to_string())),
-        }
-        acknowledge_and_audit(&service, &auth, id, &who, &comment)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(alert))
-}
-
-/// Acknowledges alert `id` as `who` and records it in the audit log.
-fn acknowledge_and_audit(
-    service: &AlertService,
-    auth: &Auth,
-    id: i64,
-    who: &str,
-    comment: &str,
-) -> Result<Alert, ApiError> {
+    match service.get(id).await.map_err(internal)? {
+        Some(d) if visible(&principal, &d.alert) => {}
+        _ => return Err(ApiError::AlertNotFound(id.to_string())),
+    }
     let now = now_ms();
-    let alert = service.acknowledge(id, who, comment, now)?;
+    let alert = service.acknowledge(id, &who, &comment, now).await?;
     let detail = format!(
         "rule={} subject={} comment={:?}",
         alert.rule_id, alert.subject, comment
     );
-    auth.audit(&AuditRecord {
-        at_ms: now,
-        actor: who,
-        action: "alert.ack",
-        target: &id.to_string(),
-        detail: &detail,
+    let auth = auth.into_inner();
+    blocking(move || {
+        auth.audit(&AuditRecord {
+            at_ms: now,
+            actor: &who,
+            action: "alert.ack",
+            target: &id.to_string(),
+            detail: &detail,
+        })
+        .map_err(internal)
     })
-    .map_err(internal)?;
-    Ok(alert)
+    .await?;
+    Ok(HttpResponse::Ok().json(alert))
 }
 
 /// Ids are positive integers; anything else names no alert.

@@ -6,8 +6,9 @@ use actix_web::{test, App, HttpMessage};
 use serde_json::Value;
 
 use super::*;
-use crate::alerts::{AlertRepo, Observation, RuleSet, Subject};
-use crate::auth::{KeyRepo, Role, Scope};
+use crate::alerts::{Observation, RuleSet, Subject};
+use crate::auth::{Role, Scope};
+use crate::store::{SqliteAlerts, SqliteKeys};
 
 /// The caller the guard would have put on the request (these tests mount the routes alone).
 fn caller(role: Role, scope: &[&str]) -> Principal {
@@ -20,7 +21,7 @@ fn caller(role: Role, scope: &[&str]) -> Principal {
 }
 
 fn auth(dir: &tempfile::TempDir) -> Arc<Auth> {
-    let repo = KeyRepo::open(&dir.path().join("ioc.db")).expect("key repo");
+    let repo = SqliteKeys::open(&dir.path().join("ioc.db")).expect("key repo");
     let city = crate::model::City::from_config(&crate::model::CityConfig::demo().expect("demo"))
         .expect("city");
     Arc::new(Auth::new(repo, None, Arc::new(city)))
@@ -39,7 +40,7 @@ clear = 120
 
 /// A service with one firing alert (id 1, returned) in a temp dir.
 fn service(dir: &tempfile::TempDir) -> (Arc<AlertService>, i64) {
-    let repo = AlertRepo::open(&dir.path().join("ioc.db")).expect("repo");
+    let repo = SqliteAlerts::open(&dir.path().join("ioc.db")).expect("repo");
     let rules = RuleSet::parse(RULES).expect("rules");
     let svc = AlertService::open(rules, repo, now_ms()).expect("service");
     let obs = Observation {
