@@ -23,12 +23,16 @@ pub struct Authn {
 }
 
 impl Authn {
-    /// False once the credential no longer authenticates (revoked, expired).
-    pub fn still_valid(&self) -> bool {
-        match &self.token {
-            Some(t) => self.auth.authenticate(t).is_ok(),
-            None => true,
-        }
+    /// False once the credential no longer authenticates (revoked, expired). An API key is
+    /// looked up in SQLite, so the check runs off the async executor.
+    pub async fn still_valid(&self) -> bool {
+        let Some(token) = self.token.clone() else {
+            return true;
+        };
+        let auth = self.auth.clone();
+        tokio::task::spawn_blocking(move || auth.authenticate(&token).is_ok())
+            .await
+            .unwrap_or(false)
     }
 }
 

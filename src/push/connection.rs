@@ -23,6 +23,7 @@ use super::protocol::{self, ProtocolError, Request};
 use super::rate::Bucket;
 use super::stream::{self, StreamName};
 use super::Admitted;
+use crate::auth::AuthError;
 use crate::shell::now_ms;
 
 /// Frames larger than this close the connection (1009); below it, a message over
@@ -92,7 +93,7 @@ pub async fn serve_connection(
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > cfg.client_timeout() {
                         Err(End::Heartbeat)
-                    } else if !conn.authn.still_valid() {
+                    } else if !conn.authn.still_valid().await {
                         Err(End::Revoked)
                     } else {
                         conn.send(Out::Ping).await
@@ -241,7 +242,11 @@ impl Conn {
         if self.authn.principal.is_some() {
             return self.reject(id, ProtocolError::AlreadyAuthenticated).await;
         }
-        match self.authn.auth.authenticate(token) {
+        let (auth, t) = (self.authn.auth.clone(), token.to_owned());
+        let checked = tokio::task::spawn_blocking(move || auth.authenticate(&t))
+            .await
+            .unwrap_or_else(|e| Err(AuthError::BadToken(format!("the check failed: {e}"))));
+        match checked {
             Ok(p) => {
                 let f = frame::authenticated(id, &p, now_ms());
                 self.authn.principal = Some(p);

@@ -42,7 +42,7 @@ pub(super) async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    match check(&req) {
+    match check(&req).await {
         Ok(principal) => {
             if let Some(p) = principal {
                 req.extensions_mut().insert(p);
@@ -55,7 +55,7 @@ pub(super) async fn guard(
 
 /// The caller, `None` for public routes (and for a WebSocket that will authenticate in its
 /// first message), or why the request is refused.
-fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
+async fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
     let Some(gate) = req.app_data::<web::Data<Gate>>() else {
         return Err(ApiError::Internal("application state missing".into()));
     };
@@ -102,10 +102,11 @@ fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
         }
         return Err(ApiError::Unauthorized(AuthError::Missing.to_string()));
     };
-    let principal = gate
-        .auth
-        .authenticate(&token)
-        .map_err(ApiError::from_auth)?;
+    // An API key is looked up in SQLite: off the executor, like every blocking call.
+    let auth = gate.auth.clone();
+    let principal =
+        super::blocking::blocking(move || auth.authenticate(&token).map_err(ApiError::from_auth))
+            .await?;
     gate.limits
         .check_key(&principal.id)
         .map_err(|wait| ApiError::RateLimited {
