@@ -1,0 +1,318 @@
+//! `Application`: wires config → city → store → pipeline and MQTT → live state → push and
+//! HTTP, and shuts them down in order. `main.rs` only parses flags and calls this; tests call
+//! it directly. Opening the parts is in `open.rs`; `build` only connects them.
+
+mod error;
+mod open;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use error::AppError;
+
+use crate::aggregate::{LiveState, SharedLive};
+use crate::alerts::{run_evaluator, AlertService};
+use crate::auth::{Auth, RateLimits};
+use crate::config::{load_city, Settings};
+use crate::ingest::Ingest;
+use crate::model::City;
+use crate::pipeline::{seed_hourly, Pipeline, RejectionLog, Sizes, Stages};
+use crate::push::{AlertFeed, Push};
+use crate::serve::{self, Gate, HistoryService, LiveView, Readiness, RuleReloader, Services};
+use crate::store::{run_retention, SqliteStore};
+use crate::telemetry::Metrics;
+use open::{broker_url, open_alerts, open_keys, open_store, start_export, Export};
+
+pub struct Application {
+    http_addr: SocketAddr,
+    mqtt_addr: (String, u16),
+    server: ServerHandle,
+    server_task: JoinHandle<std::io::Result<()>>,
+    ingest: Ingest,
+    pipeline: Pipeline,
+    retention: JoinHandle<()>,
+    exporter: Option<JoinHandle<()>>,
+    evaluator: JoinHandle<()>,
+    /// Flushed at shutdown: its recorder thread stores the last changes.
+    alerts: Arc<AlertService>,
+    /// The WebSocket push producer and alert forwarder.
+    push: Vec<JoinHandle<()>>,
+    shutdown: CancellationToken,
+    live: SharedLive,
+    metrics: Arc<Metrics>,
+    bootstrap_token: Option<String>,
+}
+
+impl Application {
+    /// Starts every part. Returns once the HTTP server listens; the MQTT connection comes up in
+    /// the background (see `/readyz`).
+    pub async fn build(mut settings: Settings) -> Result<Application, AppError> {
+        if settings.uses_embedded_broker() && settings.mqtt.username.is_empty() {
+            settings.mqtt.username = settings.broker.username.clone();
+            settings.mqtt.password = settings.broker.password.clone();
+        }
+        let city = Arc::new(City::from_config(&load_city(&settings)?)?);
+        let url = broker_url(&settings)?;
+        let domains: Vec<String> = city.domains.iter().map(|d| d.name.clone()).collect();
+        let metrics = Arc::new(Metrics::new(&domains)?);
+        let live: SharedLive = Arc::new(RwLock::new(LiveState::new(
+            city.clone(),
+            settings.aggregate,
+            settings.indicators.default_sla_target_s,
+        )));
+        let parts = Parts::open(&settings, city.clone(), &live).await?;
+        let shutdown = CancellationToken::new();
+        let background = Background::start(&settings, &parts, &live, &metrics, &shutdown);
+        let rejections = Arc::new(RejectionLog::new(settings.ingest.rejection_log_size));
+        let stages = Stages {
+            city: city.clone(),
+            store: parts.store.clone(),
+            live: live.clone(),
+            alerts: parts.alerts.clone(),
+            rejections: rejections.clone(),
+            metrics: metrics.clone(),
+        };
+        let sizes = Sizes {
+            ingest: &settings.ingest,
+            store: &settings.store,
+            topic_prefix: &settings.mqtt.topic_prefix,
+        };
+        let (pipeline, ends) = Pipeline::start(sizes, stages, shutdown.clone())
+            .map_err(|e| AppError::Startup(format!("cannot start the store writer: {e}")))?;
+        let ingest = Ingest::start(&settings.mqtt, &url, ends, &metrics, shutdown.clone())?;
+        let (push, push_tasks) = Push::start(
+            settings.push.clone(),
+            live.clone(),
+            settings.indicators.params(),
+            Some(parts.alerts.clone() as Arc<dyn AlertFeed>),
+            metrics.push.clone(),
+            shutdown.clone(),
+        );
+        let wired = Wired {
+            parts: &parts,
+            live: &live,
+            metrics: &metrics,
+            export: background.export.as_ref(),
+            ingest: &ingest,
+            push,
+            rejections,
+        };
+        let (http_addr, server) = start_http(&settings, wired, &shutdown)?;
+        tracing::info!(%http_addr, city = %city.name, sensors = city.sensors.len(), broker = %format!("{}:{}", url.host, url.port), "ioc started");
+        Ok(Application {
+            http_addr,
+            mqtt_addr: (url.host, url.port),
+            server: server.handle(),
+            server_task: tokio::spawn(server),
+            ingest,
+            pipeline,
+            retention: background.retention,
+            exporter: background.export.map(|e| e.task),
+            evaluator: background.evaluator,
+            alerts: parts.alerts,
+            push: push_tasks,
+            shutdown,
+            live,
+            metrics,
+            bootstrap_token: parts.bootstrap_token,
+        })
+    }
+
+    /// The one-run admin token made for a loopback server with no keys and no JWT.
+    pub fn bootstrap_token(&self) -> Option<&str> {
+        self.bootstrap_token.as_deref()
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+
+    /// Host and port of the broker ingest connects to (the embedded one by default).
+    pub fn mqtt_addr(&self) -> (&str, u16) {
+        (&self.mqtt_addr.0, self.mqtt_addr.1)
+    }
+
+    /// Cancel it to stop the application; `run_until_stopped` then returns.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    pub fn live(&self) -> SharedLive {
+        self.live.clone()
+    }
+
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
+    /// Runs until the shutdown token is cancelled, then stops taking MQTT messages, processes
+    /// those already taken, and stops the HTTP server gracefully.
+    pub async fn run_until_stopped(mut self) -> Result<(), AppError> {
+        let server_result = tokio::select! {
+            _ = self.shutdown.cancelled() => None,
+            r = &mut self.server_task => Some(r),
+        };
+        tracing::info!("shutting down: draining ingest");
+        self.shutdown.cancel();
+        self.pipeline.drained().await;
+        self.ingest.closed().await;
+        let _ = self.retention.await;
+        let _ = self.evaluator.await;
+        self.alerts.flush().await;
+        for task in self.push {
+            let _ = task.await;
+        }
+        if let Some(exporter) = self.exporter {
+            let _ = exporter.await;
+        }
+        tracing::info!("ingest drained; stopping HTTP server");
+        self.server.stop(true).await;
+        match server_result {
+            Some(Ok(Err(e))) => Err(AppError::Http(e)),
+            Some(Err(join)) => Err(AppError::Http(std::io::Error::other(join.to_string()))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What the application runs on, opened before anything starts: the store (and the live
+/// state's hourly means refilled from it), the alerts and the keys kept in its file.
+struct Parts {
+    store: Arc<SqliteStore>,
+    alerts: Arc<AlertService>,
+    auth: Arc<Auth>,
+    bootstrap_token: Option<String>,
+}
+
+impl Parts {
+    async fn open(
+        settings: &Settings,
+        city: Arc<City>,
+        live: &SharedLive,
+    ) -> Result<Parts, AppError> {
+        let store = open_store(settings, city.clone()).await?;
+        seed_hourly(
+            &(store.clone() as Arc<dyn crate::store::SeriesReader>),
+            live,
+        )
+        .await?;
+        let alerts = open_alerts(settings).await?;
+        let keys = open_keys(settings).await?;
+        let (auth, bootstrap_token) =
+            crate::auth::open(&settings.auth, keys, settings.http.listen, city).await?;
+        Ok(Parts {
+            store,
+            alerts,
+            auth,
+            bootstrap_token,
+        })
+    }
+}
+
+/// The tasks beside the pipeline: retention, the exporter (when configured), the alert
+/// evaluator.
+struct Background {
+    retention: JoinHandle<()>,
+    export: Option<Export>,
+    evaluator: JoinHandle<()>,
+}
+
+impl Background {
+    fn start(
+        settings: &Settings,
+        parts: &Parts,
+        live: &SharedLive,
+        metrics: &Arc<Metrics>,
+        shutdown: &CancellationToken,
+    ) -> Background {
+        let retention = tokio::spawn(run_retention(
+            parts.store.clone(),
+            settings.store.retention_interval_s,
+            metrics.store.clone(),
+            shutdown.clone(),
+        ));
+        let export = start_export(settings, &parts.store, metrics, shutdown);
+        let evaluator = tokio::spawn(run_evaluator(
+            parts.alerts.clone(),
+            live.clone(),
+            settings.indicators.params(),
+            Duration::from_secs(settings.indicators.alert_eval_interval_s),
+            shutdown.clone(),
+        ));
+        Background {
+            retention,
+            export,
+            evaluator,
+        }
+    }
+}
+
+/// What the HTTP services are built from.
+struct Wired<'a> {
+    parts: &'a Parts,
+    live: &'a SharedLive,
+    metrics: &'a Arc<Metrics>,
+    export: Option<&'a Export>,
+    ingest: &'a Ingest,
+    push: Arc<Push>,
+    rejections: Arc<RejectionLog>,
+}
+
+/// Binds `http.listen` and starts the server with one service per resource.
+fn start_http(
+    settings: &Settings,
+    w: Wired<'_>,
+    shutdown: &CancellationToken,
+) -> Result<(SocketAddr, actix_web::dev::Server), AppError> {
+    let addr = settings.http.listen;
+    let listener =
+        std::net::TcpListener::bind(addr).map_err(|cause| AppError::HttpBind { addr, cause })?;
+    let http_addr = listener.local_addr().map_err(AppError::Http)?;
+    let limits = Arc::new(RateLimits::new(settings.http.rates()));
+    crate::auth::spawn_pruner(limits.clone(), shutdown.clone());
+    let (auth, alerts) = (&w.parts.auth, &w.parts.alerts);
+    let view = LiveView::new(w.live.clone(), settings.indicators.params());
+    let services = Services {
+        history: HistoryService::new(
+            view.clone(),
+            w.parts.store.clone(),
+            settings.store.retention(),
+            settings.store.max_points,
+            w.export.map(|e| e.flux.clone()),
+        ),
+        live: view,
+        readiness: Readiness::new(
+            w.ingest.status.clone(),
+            w.parts.store.clone(),
+            w.metrics.clone(),
+            w.export.map(|e| e.status.clone()),
+            settings.export.influxdb.warn_outbox_fill,
+        ),
+        gate: Gate::new(auth.clone(), limits, settings.http.max_body_bytes),
+        reloader: RuleReloader::new(
+            alerts.clone(),
+            auth.clone(),
+            settings.alerts.rules_path.clone(),
+        ),
+        alerts: alerts.clone(),
+        auth: auth.clone(),
+        push: w.push,
+        rejections: w.rejections,
+        metrics: w.metrics.clone(),
+    };
+    let timeout = Duration::from_secs(settings.http.shutdown_timeout_s);
+    let server = serve::start(
+        listener,
+        services,
+        settings.http.workers,
+        timeout,
+        settings.http.cors_allowed_origins.clone(),
+    )
+    .map_err(AppError::Http)?;
+    Ok((http_addr, server))
+}
