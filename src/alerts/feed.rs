@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{AlertService, Observation, Subject};
 use crate::aggregate::SharedLive;
-use crate::indicators::{compute, CityIndicators, IndicatorParams};
+use crate::indicators::{compute, AirArea, CityIndicators, IndicatorParams};
 use crate::model::{City, Reading};
 use crate::shell::now_ms;
 
@@ -31,90 +31,92 @@ pub fn reading_observations(city: &City, readings: &[Reading]) -> Vec<Observatio
 
 /// Indicator observations: per district and city-wide, plus each centre's estimated wait.
 pub fn indicator_observations(ind: &CityIndicators, now_ms: i64) -> Vec<Observation> {
-    let mut out = Vec::new();
-    let mut push = |subject: Subject,
-                    domain: &str,
-                    district: Option<&String>,
-                    sensor: Option<&String>,
-                    signal: &str,
-                    value: Option<f64>,
-                    ts: Option<i64>| {
-        if let Some(value) = value {
-            out.push(Observation {
-                subject,
-                domain: domain.to_owned(),
-                district: district.cloned(),
-                sensor: sensor.cloned(),
-                signal: signal.to_owned(),
-                value,
-                ts_ms: ts.unwrap_or(now_ms),
-            });
-        }
+    let mut obs = Observations {
+        out: Vec::new(),
+        now_ms,
     };
+    let aqi = |a: &AirArea| a.vn_aqi.as_ref().map(|v| f64::from(v.aqi));
     for (d, a) in &ind.environment.districts {
-        push(
-            Subject::district(d.as_str()),
-            "environment",
-            Some(d),
-            None,
-            "vn_aqi",
-            a.vn_aqi.as_ref().map(|v| f64::from(v.aqi)),
-            a.as_of,
-        );
+        obs.district(d, "environment", "vn_aqi", aqi(a), a.as_of);
     }
-    let city_aqi = &ind.environment.city;
-    push(
-        Subject::City,
-        "environment",
-        None,
-        None,
-        "vn_aqi",
-        city_aqi.vn_aqi.as_ref().map(|v| f64::from(v.aqi)),
-        city_aqi.as_of,
-    );
+    let city = &ind.environment.city;
+    obs.city("environment", "vn_aqi", aqi(city), city.as_of);
     for (d, t) in &ind.traffic.districts {
-        push(
-            Subject::district(d.as_str()),
-            "traffic",
-            Some(d),
-            None,
-            "congestion_index",
-            t.congestion_index,
-            None,
-        );
+        obs.district(d, "traffic", "congestion_index", t.congestion_index, None);
     }
-    push(
-        Subject::City,
-        "traffic",
-        None,
-        None,
-        "congestion_index",
-        ind.traffic.city.congestion_index,
-        None,
-    );
+    let city = &ind.traffic.city;
+    obs.city("traffic", "congestion_index", city.congestion_index, None);
     for (d, q) in &ind.public_service.districts {
-        push(
-            Subject::district(d.as_str()),
+        obs.district(
+            d,
             "public_service",
-            Some(d),
-            None,
             "queue_wait_s",
             q.est_wait_newcomer_s,
             None,
         );
     }
+    let city = &ind.public_service.city;
+    obs.city(
+        "public_service",
+        "queue_wait_s",
+        city.est_wait_newcomer_s,
+        None,
+    );
     for c in &ind.centres {
-        push(
-            Subject::sensor(c.id.as_str()),
-            "public_service",
-            Some(&c.district),
-            Some(&c.id),
-            "queue_wait_s",
-            c.queue.est_wait_newcomer_s,
-            c.as_of,
-        );
+        let Some(value) = c.queue.est_wait_newcomer_s else {
+            continue;
+        };
+        obs.out.push(Observation {
+            subject: Subject::sensor(c.id.as_str()),
+            domain: "public_service".into(),
+            district: Some(c.district.clone()),
+            sensor: Some(c.id.clone()),
+            signal: "queue_wait_s".into(),
+            value,
+            ts_ms: c.as_of.unwrap_or(now_ms),
+        });
     }
-    out
+    obs.out
+}
+
+/// Collects observations; an indicator without a value is not observed. Without a time of
+/// its own, an observation is timed `now_ms`.
+struct Observations {
+    out: Vec<Observation>,
+    now_ms: i64,
+}
+
+impl Observations {
+    fn district(&mut self, d: &str, domain: &str, signal: &str, v: Option<f64>, ts: Option<i64>) {
+        self.area(Subject::district(d), domain, Some(d), signal, v, ts);
+    }
+
+    fn city(&mut self, domain: &str, signal: &str, v: Option<f64>, ts: Option<i64>) {
+        self.area(Subject::City, domain, None, signal, v, ts);
+    }
+
+    fn area(
+        &mut self,
+        subject: Subject,
+        domain: &str,
+        district: Option<&str>,
+        signal: &str,
+        value: Option<f64>,
+        ts: Option<i64>,
+    ) {
+        let Some(value) = value else {
+            return;
+        };
+        self.out.push(Observation {
+            subject,
+            domain: domain.to_owned(),
+            district: district.map(str::to_owned),
+            sensor: None,
+            signal: signal.to_owned(),
+            value,
+            ts_ms: ts.unwrap_or(self.now_ms),
+        });
+    }
 }
 
 /// Every `interval`: evaluates the indicators against the rules and advances durations and

@@ -3,6 +3,7 @@
 
 mod config;
 mod engine;
+mod feed;
 mod flapping;
 
 use super::*;
