@@ -55,13 +55,6 @@ pub fn indicator_observations(ind: &CityIndicators, now_ms: i64) -> Vec<Observat
             None,
         );
     }
-    let city = &ind.public_service.city;
-    obs.city(
-        "public_service",
-        "queue_wait_s",
-        city.est_wait_newcomer_s,
-        None,
-    );
     for c in &ind.centres {
         let Some(value) = c.queue.est_wait_newcomer_s else {
             continue;

@@ -11,6 +11,7 @@ fn indicators() -> CityIndicators {
         ..Default::default()
     };
     let mut queue = Queue::default();
+    // City-wide only: the queue wait is not observed there (only per district and centre).
     queue.est_wait_newcomer_s = Some(900.0);
     CityIndicators {
         generated_at: T0,
@@ -62,8 +63,8 @@ fn indicators_with_a_value_are_observed_per_district_and_city_wide_and_those_wit
                 0.8
             ),
             (Subject::City, "traffic", None, "congestion_index", 0.8),
-            (Subject::City, "public_service", None, "queue_wait_s", 900.0),
-        ]
+        ],
+        "the queue wait is observed per district and centre, not city-wide"
     );
     assert!(
         obs.iter()
