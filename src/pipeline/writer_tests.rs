@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{spawn_writer, Committed, Pending};
+use super::{spawn_writer, Committed, Pending, WriterHandle};
 use crate::model::{City, Reading};
 use crate::store::{ReadingWriter, RetentionPolicy, SqliteStore, StoreError, WriteReport};
 use crate::telemetry::Metrics;
@@ -88,13 +88,18 @@ fn message(city: &City, n: usize) -> Pending<usize> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn messages_are_handed_on_in_order_and_only_after_a_sync_that_follows_their_write() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (store, city) = recording(&dir);
+/// The writer and sync threads over `store`, with batches of at most 50 readings.
+fn start(
+    store: &Arc<Recording>,
+) -> (
+    Arc<Metrics>,
+    Input,
+    mpsc::Receiver<Committed<usize>>,
+    WriterHandle,
+) {
     let metrics = Arc::new(Metrics::new(&[]).expect("metrics"));
     let (tx, rx) = mpsc::channel(1000);
-    let (out_tx, mut out_rx) = mpsc::channel::<Committed<usize>>(1000);
+    let (out_tx, out_rx) = mpsc::channel::<Committed<usize>>(1000);
     let handle = spawn_writer(
         store.clone(),
         rx,
@@ -104,6 +109,16 @@ async fn messages_are_handed_on_in_order_and_only_after_a_sync_that_follows_thei
         CancellationToken::new(),
     )
     .expect("spawn");
+    (metrics, tx, out_rx, handle)
+}
+
+type Input = mpsc::Sender<Pending<usize>>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_are_handed_on_in_order_and_only_after_a_sync_that_follows_their_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, city) = recording(&dir);
+    let (metrics, tx, mut out_rx, handle) = start(&store);
     let log = store.log.clone();
     let reader = tokio::spawn(async move {
         let mut seen = Vec::new();
@@ -149,18 +164,7 @@ async fn after_a_failed_sync_nothing_more_is_handed_on() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (store, city) = recording(&dir);
     store.fail_sync.store(true, Ordering::SeqCst);
-    let metrics = Arc::new(Metrics::new(&[]).expect("metrics"));
-    let (tx, rx) = mpsc::channel(1000);
-    let (out_tx, mut out_rx) = mpsc::channel::<Committed<usize>>(1000);
-    let handle = spawn_writer(
-        store.clone(),
-        rx,
-        out_tx,
-        50,
-        metrics.store.clone(),
-        CancellationToken::new(),
-    )
-    .expect("spawn");
+    let (metrics, tx, mut out_rx, handle) = start(&store);
     for n in 0..20 {
         tx.send(message(&city, n)).await.expect("send");
     }
