@@ -43,7 +43,14 @@ pub struct Auth {
     /// An admin token made at start for a loopback server with no keys: (id, digest).
     bootstrap: Option<(String, String)>,
     city: Arc<City>,
+    /// Bounds the key-store look-ups running off the executor at once (see
+    /// [`Auth::check`]).
+    checks: tokio::sync::Semaphore,
 }
+
+/// Look-ups of [`Auth::check`] running at once. The key store is one connection behind one
+/// lock, so more would only wait on it.
+const CHECKS_AT_ONCE: usize = 2;
 
 impl Auth {
     pub fn new(repo: impl KeyRepo, jwt: Option<JwtVerifier>, city: Arc<City>) -> Auth {
@@ -52,6 +59,7 @@ impl Auth {
             jwt,
             bootstrap: None,
             city,
+            checks: tokio::sync::Semaphore::new(CHECKS_AT_ONCE),
         }
     }
 
@@ -67,7 +75,28 @@ impl Auth {
         Ok(key.token)
     }
 
-    /// The caller behind `token` (an API key, a JWT, or the bootstrap token).
+    /// [`Auth::authenticate`] from async code: off the executor, since an API key is looked up
+    /// in SQLite, and at most [`CHECKS_AT_ONCE`] at a time, so the thousand WebSocket
+    /// heartbeats that fall due together queue for two blocking threads instead of spawning
+    /// hundreds that all wait on the key store's lock.
+    pub async fn check(self: &Arc<Self>, token: &str) -> Result<Principal, AuthError> {
+        let _permit = self
+            .checks
+            .acquire()
+            .await
+            .map_err(|e| AuthError::BadToken(format!("the credential check failed: {e}")))?;
+        let (auth, token) = (self.clone(), token.to_owned());
+        tokio::task::spawn_blocking(move || auth.authenticate(&token))
+            .await
+            .unwrap_or_else(|e| {
+                Err(AuthError::BadToken(format!(
+                    "the credential check failed: {e}"
+                )))
+            })
+    }
+
+    /// The caller behind `token` (an API key, a JWT, or the bootstrap token). Blocking: from
+    /// async code, use [`Auth::check`].
     pub fn authenticate(&self, token: &str) -> Result<Principal, AuthError> {
         let token = token.trim();
         if token.is_empty() {

@@ -23,16 +23,12 @@ pub struct Authn {
 }
 
 impl Authn {
-    /// False once the credential no longer authenticates (revoked, expired). An API key is
-    /// looked up in SQLite, so the check runs off the async executor.
+    /// False once the credential no longer authenticates (revoked, expired).
     pub async fn still_valid(&self) -> bool {
-        let Some(token) = self.token.clone() else {
-            return true;
-        };
-        let auth = self.auth.clone();
-        tokio::task::spawn_blocking(move || auth.authenticate(&token).is_ok())
-            .await
-            .unwrap_or(false)
+        match &self.token {
+            Some(t) => self.auth.check(t).await.is_ok(),
+            None => true,
+        }
     }
 }
 

@@ -23,7 +23,6 @@ use super::protocol::{self, ProtocolError, Request};
 use super::rate::Bucket;
 use super::stream::{self, StreamName};
 use super::Admitted;
-use crate::auth::AuthError;
 use crate::shell::now_ms;
 
 /// Frames larger than this close the connection (1009); below it, a message over
@@ -242,10 +241,7 @@ impl Conn {
         if self.authn.principal.is_some() {
             return self.reject(id, ProtocolError::AlreadyAuthenticated).await;
         }
-        let (auth, t) = (self.authn.auth.clone(), token.to_owned());
-        let checked = tokio::task::spawn_blocking(move || auth.authenticate(&t))
-            .await
-            .unwrap_or_else(|e| Err(AuthError::BadToken(format!("the check failed: {e}"))));
+        let checked = self.authn.auth.check(token).await;
         match checked {
             Ok(p) => {
                 let f = frame::authenticated(id, &p, now_ms());

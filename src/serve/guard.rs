@@ -102,11 +102,8 @@ async fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
         }
         return Err(ApiError::Unauthorized(AuthError::Missing.to_string()));
     };
-    // An API key is looked up in SQLite: off the executor, like every blocking call.
-    let auth = gate.auth.clone();
-    let principal =
-        super::blocking::blocking(move || auth.authenticate(&token).map_err(ApiError::from_auth))
-            .await?;
+    // An API key is looked up in SQLite: `check` runs off the executor.
+    let principal = gate.auth.check(&token).await.map_err(ApiError::from_auth)?;
     gate.limits
         .check_key(&principal.id)
         .map_err(|wait| ApiError::RateLimited {
