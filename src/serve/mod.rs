@@ -98,8 +98,9 @@ impl Services {
 /// Starts serving on an already-bound listener (port 0 in tests). The returned `Server` must
 /// be spawned or awaited; stop it through its handle. OS signals are left to the caller.
 ///
-/// Middleware, outermost first: request metrics, CORS (`http.cors_allowed_origins`), the
-/// access guard (body size, rate limits, authentication, role), security headers.
+/// Middleware, outermost first: request metrics, security headers (on every answer, refusals
+/// included), CORS (`http.cors_allowed_origins`), the access guard (body size, rate limits,
+/// authentication, role).
 pub fn start(
     listener: TcpListener,
     services: Services,
@@ -119,13 +120,15 @@ pub fn start(
                     .error_handler(|err, _| error::json_error(err)),
             )
             .configure(table::configure)
+            .wrap(actix_web::middleware::from_fn(guard::guard))
+            .wrap(cors(&cors_allowed_origins))
+            // Outside the guard and CORS, so their refusals (401, 403, 413, 429) carry the
+            // headers too.
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("Referrer-Policy", "no-referrer")),
             )
-            .wrap(actix_web::middleware::from_fn(guard::guard))
-            .wrap(cors(&cors_allowed_origins))
             .wrap(actix_web::middleware::from_fn(http_metrics::track))
     })
     .disable_signals()

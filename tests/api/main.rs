@@ -9,6 +9,7 @@ mod alerts;
 mod api;
 mod dashboard;
 mod export;
+mod headers;
 mod indicators;
 mod ingest;
 mod layering;

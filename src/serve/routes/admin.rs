@@ -62,7 +62,10 @@ pub(crate) async fn create_key(
             })
     })
     .await?;
-    Ok(HttpResponse::Created().json(json!({ "key": created.info, "token": created.token })))
+    // The token is shown this once: no cache (browser, proxy) may keep a copy.
+    Ok(HttpResponse::Created()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(json!({ "key": created.info, "token": created.token })))
 }
 
 /// `DELETE /api/v1/admin/keys/{id}`: revokes at once; the key's next request is a 401.

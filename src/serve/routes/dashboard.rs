@@ -50,8 +50,10 @@ const ASSETS: &[(&str, &str, &str)] = &[
 
 const INDEX: &str = include_str!("../../../dashboards/control-room/index.html");
 
-/// Everything comes from `ioc` itself; the only other connection is the WebSocket stream.
-const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
+/// Everything comes from `ioc` itself; the only other connection is the WebSocket stream, to
+/// this same origin: CSP 3's `'self'` covers `ws:`/`wss:` to the page's own host and port
+/// (bare `ws: wss:` would let an injected script reach any host).
+const CSP: &str = "default-src 'self'; connect-src 'self'; img-src 'self' data:; \
                    style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; \
                    frame-ancestors 'none'; form-action 'none'";
 
