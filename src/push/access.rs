@@ -1,17 +1,13 @@
 //! Who is on a connection, and what it may subscribe to. A connection either authenticated in
 //! its upgrade request (header or `ioc.bearer.<token>` subprotocol) or must send an `auth`
-//! message first, within [`AUTH_DEADLINE`]. Stream names are resolved through [`ScopedCatalog`],
+//! message first, within `push.auth_timeout_ms`. Stream names are resolved through [`ScopedCatalog`],
 //! so a scoped key cannot name, or match by pattern, anything outside its scope.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::stream::Catalog;
 use crate::aggregate::LiveState;
 use crate::auth::{Auth, Principal, Scope};
-
-/// How long an unauthenticated connection may stay open without an `auth` message.
-pub const AUTH_DEADLINE: Duration = Duration::from_secs(10);
 
 /// The connection's identity, the credential it came with, and the verifier. The credential
 /// is checked again at every heartbeat, so a revoked key or an expired token closes the

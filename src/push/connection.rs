@@ -14,26 +14,33 @@ use std::time::{Duration, Instant};
 use actix_ws::{Message, MessageStream, Session};
 use bytestring::ByteString;
 
-use super::access::{Authn, ScopedCatalog, AUTH_DEADLINE};
+use super::access::{Authn, ScopedCatalog};
 use super::end::End;
 use super::frame;
+use super::gate::{GateState, Refusal};
 use super::hub::Start;
 use super::mailbox::Mailbox;
 use super::protocol::{self, ProtocolError, Request};
 use super::rate::Bucket;
 use super::stream::{self, StreamName};
-use super::Admitted;
+use super::{Push, Slot};
 use crate::shell::now_ms;
 
-/// Frames larger than this close the connection (1009); below it, a message over
-/// `push.max_message_bytes` gets an error frame instead.
+/// Frames larger than this close the connection (1009), refused on their declared length by
+/// `gate.rs` before their payload is read; below it, a message over `push.max_message_bytes`
+/// gets an error frame instead.
 pub const HARD_FRAME_LIMIT: usize = 64 * 1024;
 
 /// Frames taken from the mailbox per send burst.
 const BATCH: usize = 64;
 
 struct Conn {
-    admitted: Admitted,
+    push: Arc<Push>,
+    id: u64,
+    /// Pending until authenticated, then a seat of `push.max_connections`.
+    slot: Slot,
+    /// Shared with the body's frame gate: lifts the pending limits once authenticated.
+    gate: Arc<GateState>,
     session: Session,
     mailbox: Arc<Mailbox>,
     subs: BTreeMap<Arc<str>, StreamName>,
@@ -43,30 +50,38 @@ struct Conn {
 }
 
 /// Runs one connection until the client leaves, misbehaves, or the server shuts down.
+/// `gate` is the state shared with the [`super::GatedPayload`] that `msgs` reads through.
 pub async fn serve_connection(
-    admitted: Admitted,
+    slot: Slot,
     session: Session,
     msgs: MessageStream,
     authn: Authn,
+    gate: Arc<GateState>,
 ) {
-    let push = admitted.push.clone();
+    let (push, id) = match &slot {
+        Slot::Pending(p) => (p.push.clone(), p.id),
+        Slot::Admitted(a) => (a.push.clone(), a.id),
+    };
     let cfg = &push.config;
     let metrics = push.hub.metrics().clone();
     let now = Instant::now();
     let mut conn = Conn {
         mailbox: Arc::new(Mailbox::new(
-            admitted.id,
+            id,
             cfg.queue_frames,
             metrics.queue_frames.clone(),
         )),
-        admitted,
+        push: push.clone(),
+        id,
+        slot,
+        gate,
         session,
         subs: BTreeMap::new(),
         subscribes: Bucket::new(cfg.subscribe_burst, f64::from(cfg.subscribe_per_s), now),
         bad: Bucket::new(cfg.max_bad_messages, 1.0, now),
         authn,
     };
-    let auth_deadline = tokio::time::sleep(AUTH_DEADLINE);
+    let auth_deadline = tokio::time::sleep(cfg.auth_timeout());
     tokio::pin!(auth_deadline);
     let mut msgs = msgs.max_frame_size(HARD_FRAME_LIMIT);
     let mut heartbeat = tokio::time::interval(cfg.ping_interval().min(cfg.client_timeout()));
@@ -81,6 +96,13 @@ pub async fn serve_connection(
                     match m {
                         None => Err(End::ClientClosed),
                         Some(Err(actix_ws::ProtocolError::Overflow)) => Err(End::FrameTooLarge),
+                        // The gate ended the body: it says why.
+                        Some(Err(_)) if conn.gate.refused().is_some() => {
+                            Err(match conn.gate.refused() {
+                                Some(Refusal::PendingBytes) => End::PendingBytes,
+                                _ => End::FrameTooLarge,
+                            })
+                        }
                         Some(Err(_)) => Err(End::BadMessages),
                         Some(Ok(m)) => conn.on_message(m).await,
                     }
@@ -106,7 +128,7 @@ pub async fn serve_connection(
     };
     if let Some(reason) = end.dropped() {
         metrics.dropped.with_label_values(&[reason]).inc();
-        tracing::debug!(conn = conn.admitted.id, reason, "push client dropped");
+        tracing::debug!(conn = conn.id, reason, "push client dropped");
     }
     for (name, s) in std::mem::take(&mut conn.subs) {
         push.hub.unsubscribe(&name, &conn.mailbox);
@@ -128,7 +150,7 @@ enum Out {
 
 impl Conn {
     fn hello(&self) -> ByteString {
-        let c = &self.admitted.push.config;
+        let c = &self.push.config;
         let limits = frame::Limits {
             max_subscriptions: c.max_subscriptions,
             max_message_bytes: c.max_message_bytes,
@@ -136,12 +158,12 @@ impl Conn {
             min_interval_ms: c.min_interval_ms,
             resume_buffer: c.resume_buffer,
         };
-        frame::hello(self.admitted.push.hub.epoch(), &limits, now_ms())
+        frame::hello(self.push.hub.epoch(), &limits, now_ms())
     }
 
     /// One send, bounded by `push.send_timeout_ms`.
     async fn send(&mut self, out: Out) -> Result<(), End> {
-        let timeout = self.admitted.push.config.send_timeout();
+        let timeout = self.push.config.send_timeout();
         let s = &mut self.session;
         let sent = tokio::time::timeout(timeout, async move {
             match out {
@@ -158,7 +180,7 @@ impl Conn {
     }
 
     async fn send_frame(&mut self, kind: &str, f: ByteString) -> Result<(), End> {
-        let m = self.admitted.push.hub.metrics();
+        let m = self.push.hub.metrics();
         m.messages.with_label_values(&[kind]).inc();
         m.bytes.inc_by(f.len() as u64);
         self.send(Out::Text(f)).await
@@ -171,12 +193,12 @@ impl Conn {
     async fn on_message(&mut self, m: Message) -> Result<(), End> {
         match m {
             Message::Text(t) => {
-                let max = self.admitted.push.config.max_message_bytes;
+                let max = self.push.config.max_message_bytes;
                 if t.len() > max {
                     let e = ProtocolError::MessageTooLarge { size: t.len(), max };
                     return self.reject(None, e).await;
                 }
-                let max_streams = self.admitted.push.config.max_subscriptions;
+                let max_streams = self.push.config.max_subscriptions;
                 match protocol::parse(&t, max_streams) {
                     Ok(req) => self.on_request(req).await,
                     Err(e) => self.reject(None, e).await,
@@ -195,7 +217,7 @@ impl Conn {
 
     /// Answers a bad message with an error frame; too many of them close the connection.
     async fn reject(&mut self, id: Option<&str>, e: ProtocolError) -> Result<(), End> {
-        let m = self.admitted.push.hub.metrics();
+        let m = self.push.hub.metrics();
         m.client_errors.with_label_values(&[e.code()]).inc();
         self.send_control(frame::error(id, &e, now_ms())).await?;
         if self.bad.take(Instant::now()) {
@@ -244,6 +266,16 @@ impl Conn {
         let checked = self.authn.auth.check(token).await;
         match checked {
             Ok(p) => {
+                // A seat of max_connections now; the pending place is given back.
+                if let Slot::Pending(_) = self.slot {
+                    let Some(seat) = self.push.admit() else {
+                        let e = ProtocolError::TooManyConnections(self.push.max_connections());
+                        self.reject(id, e).await?;
+                        return Err(End::Full);
+                    };
+                    self.slot = Slot::Admitted(seat);
+                }
+                self.gate.authenticate();
                 let f = frame::authenticated(id, &p, now_ms());
                 self.authn.principal = Some(p);
                 self.authn.token = Some(token.to_owned());
@@ -266,7 +298,7 @@ impl Conn {
         resume_from: &BTreeMap<String, u64>,
         epoch: Option<&str>,
     ) -> Result<Vec<(&'static str, ByteString)>, ProtocolError> {
-        let cfg = &self.admitted.push.config;
+        let cfg = &self.push.config;
         if !self.subscribes.take(Instant::now()) {
             return Err(ProtocolError::RateLimited(cfg.subscribe_per_s));
         }
@@ -278,7 +310,7 @@ impl Conn {
         if self.subs.len() + new.len() > cfg.max_subscriptions {
             return Err(ProtocolError::TooManySubscriptions(cfg.max_subscriptions));
         }
-        let hub = self.admitted.push.hub.clone();
+        let hub = self.push.hub.clone();
         let same_epoch = epoch == Some(hub.epoch());
         let now = now_ms();
         let all: Vec<&str> = names.iter().map(|n| &*n.name).collect();
@@ -310,7 +342,7 @@ impl Conn {
         specs: &[String],
     ) -> Result<Vec<(&'static str, ByteString)>, ProtocolError> {
         let names = self.resolve_all(specs)?;
-        let hub = self.admitted.push.hub.clone();
+        let hub = self.push.hub.clone();
         let mut removed = Vec::new();
         for n in &names {
             if let Some(s) = self.subs.remove(&n.name) {
@@ -333,7 +365,7 @@ impl Conn {
             Some(p) => &p.scope,
             None => return Err(ProtocolError::Unauthenticated),
         };
-        let live = crate::shell::lock::read(&self.admitted.push.live);
+        let live = crate::shell::lock::read(&self.push.live);
         let catalog = ScopedCatalog { live: &live, scope };
         let mut names = Vec::new();
         for spec in specs {
@@ -365,7 +397,7 @@ impl Conn {
         }
         let names: Vec<&str> = lagged.iter().map(|s| &**s).collect();
         self.send_control(frame::lagged(&names, now_ms())).await?;
-        let hub = self.admitted.push.hub.clone();
+        let hub = self.push.hub.clone();
         for name in &lagged {
             let Some(s) = self.subs.get(name).cloned() else {
                 self.mailbox.clear_lag(name);

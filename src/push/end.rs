@@ -11,6 +11,10 @@ pub(super) enum End {
     Heartbeat,
     BadMessages,
     FrameTooLarge,
+    /// More than `push.pending_max_bytes` before authenticating.
+    PendingBytes,
+    /// Authenticated, but every seat of `push.max_connections` was taken.
+    Full,
     Unauthenticated,
     Revoked,
 }
@@ -23,6 +27,8 @@ impl End {
             End::Heartbeat => Some("heartbeat_timeout"),
             End::BadMessages => Some("bad_messages"),
             End::FrameTooLarge => Some("frame_too_large"),
+            End::PendingBytes => Some("pending_bytes"),
+            End::Full => Some("too_many_connections"),
             End::Unauthenticated => Some("unauthenticated"),
             End::Revoked => Some("credential_revoked"),
             End::ClientClosed | End::Shutdown => None,
@@ -37,6 +43,8 @@ impl End {
             End::Heartbeat => (CloseCode::Policy, "no pong"),
             End::BadMessages => (CloseCode::Policy, "too many bad messages"),
             End::FrameTooLarge => (CloseCode::Size, "frame too large"),
+            End::PendingBytes => (CloseCode::Policy, "too much sent before authenticating"),
+            End::Full => (CloseCode::Again, "too many connections; try again later"),
             End::Unauthenticated => (CloseCode::Policy, "authentication required"),
             End::Revoked => (CloseCode::Policy, "credential revoked or expired"),
         };

@@ -11,16 +11,21 @@
 //!   forwarder of alert changes.
 //! - `connection.rs`: one connection's task: requests, heartbeat, limits, draining.
 //! - `rate.rs`: the token bucket behind the subscribe and bad-message limits.
+//! - `gate.rs`: refuses a frame on its declared length, before its payload is buffered, and
+//!   caps what an unauthenticated connection may send.
+//! - `pending.rs`: the separate budget of connections that have not authenticated yet.
 
 mod access;
 mod connection;
 mod end;
 mod frame;
+mod gate;
 mod hub;
 /// WebSocket message invariants shared by the fuzz targets and the stable suite.
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod invariants;
 mod mailbox;
+mod pending;
 mod producer;
 pub mod protocol;
 mod rate;
@@ -33,8 +38,9 @@ mod fuzz_tests;
 mod tests;
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
@@ -42,8 +48,10 @@ use tokio_util::sync::CancellationToken;
 
 pub use access::Authn;
 pub use connection::serve_connection;
+pub use gate::{GateLimits, GateState, GatedPayload};
 pub use hub::{Hub, Start, Trigger};
 pub use mailbox::{Mailbox, Pushed};
+pub use pending::PendingFull;
 pub use protocol::{parse, ProtocolError, Request};
 pub use settings::PushSettings;
 pub use stream::{resolve, Catalog, StreamKind, StreamName};
@@ -82,6 +90,9 @@ pub struct Push {
     pub(crate) live: SharedLive,
     pub(crate) shutdown: CancellationToken,
     connections: AtomicUsize,
+    /// Connections not yet authenticated, apart from `connections`. A std mutex: a few
+    /// arithmetic steps per upgrade and per close, never held across an await.
+    pending: Mutex<pending::PendingBook>,
     next_id: AtomicU64,
 }
 
@@ -115,8 +126,13 @@ impl Push {
             refresh_ms: config.refresh_ms as i64,
         };
         tasks.push(tokio::spawn(producer::run_producer(p, shutdown.clone())));
+        let pending = Mutex::new(pending::PendingBook::new(
+            config.max_pending,
+            config.max_pending_per_ip,
+        ));
         let push = Arc::new(Push {
             hub,
+            pending,
             config,
             live,
             shutdown,
@@ -141,8 +157,58 @@ impl Push {
         })
     }
 
+    /// Counts in a connection that has yet to authenticate, within `push.max_pending` and
+    /// `push.max_pending_per_ip`; it takes no seat of `max_connections` until it does.
+    pub fn admit_pending(self: &Arc<Self>, ip: IpAddr) -> Result<Pending, PendingFull> {
+        let taken = crate::shell::lock::lock(&self.pending).take(ip);
+        if let Err(full) = taken {
+            self.hub.metrics().refused.inc();
+            return Err(full);
+        }
+        self.hub.metrics().pending.inc();
+        Ok(Pending {
+            push: self.clone(),
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            ip,
+        })
+    }
+
     pub fn max_connections(&self) -> usize {
         self.config.max_connections
+    }
+
+    /// What one connection may send, before and after authenticating.
+    pub fn gate_limits(&self) -> GateLimits {
+        GateLimits {
+            frame: connection::HARD_FRAME_LIMIT,
+            pending_frame: self.config.max_message_bytes,
+            pending_total: self.config.pending_max_bytes,
+        }
+    }
+
+    /// Pending connections now (for tests and the gauge's cross-check).
+    pub fn pending(&self) -> usize {
+        crate::shell::lock::lock(&self.pending).total()
+    }
+}
+
+/// Where a connection stands in the budgets: waiting to authenticate, or holding a seat.
+pub enum Slot {
+    Pending(Pending),
+    Admitted(Admitted),
+}
+
+/// One connection waiting to authenticate; gives its pending place back when dropped.
+pub struct Pending {
+    pub(crate) push: Arc<Push>,
+    pub(crate) id: u64,
+    ip: IpAddr,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        crate::shell::lock::lock(&self.push.pending).give_back(self.ip);
+        self.push.hub.metrics().pending.dec();
     }
 }
 

@@ -41,6 +41,8 @@ pub enum ProtocolError {
     BinaryNotSupported,
     #[error("fragmented messages are not supported; send each message in one frame")]
     FragmentedNotSupported,
+    #[error("{0} WebSocket connections are open (push.max_connections); try again later")]
+    TooManyConnections(usize),
 }
 
 impl ProtocolError {
@@ -62,6 +64,7 @@ impl ProtocolError {
             ProtocolError::MessageTooLarge { .. } => "message_too_large",
             ProtocolError::BinaryNotSupported => "binary_not_supported",
             ProtocolError::FragmentedNotSupported => "fragmented_not_supported",
+            ProtocolError::TooManyConnections(_) => "too_many_connections",
         }
     }
 }

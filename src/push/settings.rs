@@ -23,6 +23,10 @@ pub struct PushSettings {
     pub ping_interval_ms: u64,
     pub client_timeout_ms: u64,
     pub send_timeout_ms: u64,
+    pub max_pending: usize,
+    pub max_pending_per_ip: usize,
+    pub pending_max_bytes: usize,
+    pub auth_timeout_ms: u64,
 }
 
 impl PushSettings {
@@ -40,6 +44,9 @@ impl PushSettings {
     }
     pub fn send_timeout(&self) -> Duration {
         Duration::from_millis(self.send_timeout_ms)
+    }
+    pub fn auth_timeout(&self) -> Duration {
+        Duration::from_millis(self.auth_timeout_ms)
     }
 
     pub fn validate(&self) -> Result<(), Invalid> {
@@ -104,6 +111,26 @@ impl PushSettings {
                 ),
             ));
         }
-        range("push.send_timeout_ms", self.send_timeout_ms, 10, 600_000)
+        range("push.send_timeout_ms", self.send_timeout_ms, 10, 600_000)?;
+        self.validate_pending()
+    }
+
+    /// The budget of connections that have not authenticated yet (push/pending.rs).
+    fn validate_pending(&self) -> Result<(), Invalid> {
+        range("push.max_pending", self.max_pending as u64, 1, 100_000)?;
+        range(
+            "push.max_pending_per_ip",
+            self.max_pending_per_ip as u64,
+            1,
+            self.max_pending as u64,
+        )?;
+        // One `auth` message must fit, or no client could authenticate by message.
+        range(
+            "push.pending_max_bytes",
+            self.pending_max_bytes as u64,
+            self.max_message_bytes as u64 + 14,
+            1_048_576,
+        )?;
+        range("push.auth_timeout_ms", self.auth_timeout_ms, 100, 60_000)
     }
 }

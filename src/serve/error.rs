@@ -38,6 +38,9 @@ pub enum ApiError {
     WebSocketRequired(String),
     #[error("{0} WebSocket connections are open (push.max_connections); try again later")]
     TooManyConnections(usize),
+    /// Unauthenticated upgrades beyond `push.max_pending` or `push.max_pending_per_ip`.
+    #[error("{0}")]
+    TooManyPending(String),
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -95,7 +98,7 @@ impl ApiError {
             ApiError::Internal(_) => "internal",
             ApiError::Upstream(_) => "upstream_unavailable",
             ApiError::WebSocketRequired(_) => "websocket_required",
-            ApiError::TooManyConnections(_) => "too_many_connections",
+            ApiError::TooManyConnections(_) | ApiError::TooManyPending(_) => "too_many_connections",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::RateLimited { .. } => "rate_limited",
@@ -140,7 +143,9 @@ impl ResponseError for ApiError {
             ApiError::InvalidConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
-            ApiError::TooManyConnections(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyConnections(_) | ApiError::TooManyPending(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 

@@ -9,6 +9,7 @@ use super::declare::Declare;
 #[derive(Clone)]
 pub struct PushMetrics {
     pub clients: IntGauge,
+    pub pending: IntGauge,
     pub subscriptions: IntGaugeVec,
     pub messages: IntCounterVec,
     pub bytes: IntCounter,
@@ -42,6 +43,10 @@ impl PushMetrics {
     pub(super) fn declare(d: &Declare) -> Result<PushMetrics, prometheus::Error> {
         let m = PushMetrics {
             clients: d.gauge("ioc_push_clients", "WebSocket clients connected to /api/v1/stream")?,
+            pending: d.gauge(
+                "ioc_push_pending_clients",
+                "WebSocket connections waiting to authenticate (push.max_pending), apart from ioc_push_clients",
+            )?,
             subscriptions: d.gauges(
                 "ioc_push_subscriptions",
                 "Active stream subscriptions, by stream kind",
@@ -73,7 +78,7 @@ impl PushMetrics {
             )?,
             refused: d.counter(
                 "ioc_push_refused_connections_total",
-                "WebSocket upgrades refused because push.max_connections were open",
+                "WebSocket upgrades refused because push.max_connections (or, unauthenticated, push.max_pending) were open",
             )?,
             client_errors: d.counters(
                 "ioc_push_client_errors_total",

@@ -54,7 +54,11 @@ async fn guard_refusals_carry_nosniff_and_referrer_policy() {
 
     let mut last = 0;
     for _ in 0..5 {
-        let res = viewer.get(app.url("/api/v1/kpi")).send().await.expect("GET");
+        let res = viewer
+            .get(app.url("/api/v1/kpi"))
+            .send()
+            .await
+            .expect("GET");
         last = res.status().as_u16();
         if last == 429 {
             assert_security_headers(&res, "429 over the key's rate");

@@ -18,3 +18,4 @@ mod mosquitto;
 mod mqtt_security;
 mod store;
 mod stream;
+mod stream_limits;
