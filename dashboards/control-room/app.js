@@ -10,13 +10,20 @@ import { createAlertPanel, SEVERITIES } from './alerts.js';
 // --- Access control ------------------------------------------------------------------------
 // The API token (an API key or a JWT) lives in sessionStorage for this tab only. It arrives by
 // the login form, or once as `#token=…` in the URL that `ioc` prints at start; the fragment is
-// never sent to the server and is removed from the address bar at once.
+// never sent to the server and is removed from the address bar at once. A link never silently
+// replaces the token a tab is signed in with: a crafted link could switch an operator to a
+// narrowly scoped key that hides alerts, so the page asks first.
 const TOKEN_KEY = 'ioc.token';
 {
   const m = /^#token=([^&]+)$/.exec(location.hash);
   if (m) {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
     history.replaceState(null, '', location.pathname + location.search);
+    let linked = null;
+    try { linked = decodeURIComponent(m[1]); } catch { /* a malformed link: ignored */ }
+    const current = sessionStorage.getItem(TOKEN_KEY);
+    if (linked && (!current || current === linked || confirm(t('token_switch')))) {
+      sessionStorage.setItem(TOKEN_KEY, linked);
+    }
   }
 }
 

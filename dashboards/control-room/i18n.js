@@ -24,6 +24,7 @@ const LABELS = {
     ack_failed: 'Xác nhận thất bại', need_operator: 'Nhập tên người trực',
     login_title: 'Đăng nhập', login_hint: 'Dán khoá API hoặc mã truy cập do quản trị viên cấp.',
     login_submit: 'Đăng nhập', logout: 'Đăng xuất',
+    token_switch: 'Liên kết này đăng nhập thẻ này bằng một khoá khác. Thay khoá đang dùng? (Huỷ: giữ khoá hiện tại)',
   },
   en: {
     title: 'Intelligent Operations Center',
@@ -47,6 +48,7 @@ const LABELS = {
     ack_failed: 'Acknowledgement failed', need_operator: 'Enter the operator name',
     login_title: 'Sign in', login_hint: 'Paste the API key or access token your administrator gave you.',
     login_submit: 'Sign in', logout: 'Sign out',
+    token_switch: 'This link signs this tab in with a different key. Replace the key you are signed in with? (Cancel keeps it.)',
   },
 };
 

@@ -667,3 +667,86 @@ async fn the_page_asks_for_a_token_and_signs_in_with_a_scoped_key() {
     )
     .await;
 }
+
+impl Browser {
+    /// The text of the open `alert`/`confirm`, once one opens (within 20 s).
+    async fn dialog_text(&self) -> String {
+        let path = format!("/session/{}/alert/text", self.session);
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if let Some(t) = self.raw("GET", &path, None).await["value"].as_str() {
+                return t.to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("no dialog opened within 20 s");
+    }
+
+    /// Navigates without failing on the dialog the page opens while it loads.
+    async fn goto_with_dialog(&self, url: &str) {
+        let path = format!("/session/{}/url", self.session);
+        self.raw("POST", &path, Some(json!({ "url": url }))).await;
+    }
+}
+
+/// A `#token=` link never silently replaces the token a tab is signed in with: the page asks,
+/// keeps its token when the operator declines, and switches only when they accept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_link_asks_before_replacing_the_token_of_a_signed_in_tab() {
+    require_browser();
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let narrow = app.create_key("department", &["district:son-tra"]).await;
+    let browser = Browser::start().await;
+    let stored = || async {
+        browser
+            .js("return sessionStorage.getItem('ioc.token');")
+            .await
+    };
+    // The link `ioc` prints at start signs a fresh tab in without a question.
+    let first = format!("{}?lang=en#token={}", app.url("/"), app.token);
+    browser.goto(&first).await;
+    within("signed in by the link", Duration::from_secs(20), || async {
+        stored().await == app.token.as_str()
+    })
+    .await;
+    assert_eq!(browser.js("return location.hash;").await, "");
+
+    // A crafted link with another key: asked, declined, the tab keeps its own.
+    let crafted = format!("{}?lang=en&from=mail#token={narrow}", app.url("/"));
+    browser.goto_with_dialog(&crafted).await;
+    let question = browser.dialog_text().await;
+    assert!(question.contains("different key"), "{question}");
+    browser
+        .raw(
+            "POST",
+            &format!("/session/{}/alert/dismiss", browser.session),
+            None,
+        )
+        .await;
+    within("the page loads on", Duration::from_secs(20), || async {
+        browser.js("return document.readyState;").await == "complete"
+    })
+    .await;
+    assert_eq!(stored().await, app.token.as_str(), "declined: unchanged");
+    assert_eq!(
+        browser.js("return location.hash;").await,
+        "",
+        "the token leaves the address bar either way"
+    );
+
+    // Accepted: the tab switches.
+    let again = format!("{}?lang=en&from=chat#token={narrow}", app.url("/"));
+    browser.goto_with_dialog(&again).await;
+    browser.dialog_text().await;
+    browser
+        .raw(
+            "POST",
+            &format!("/session/{}/alert/accept", browser.session),
+            None,
+        )
+        .await;
+    within("the tab switched keys", Duration::from_secs(20), || async {
+        stored().await == narrow.as_str()
+    })
+    .await;
+}
