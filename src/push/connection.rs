@@ -17,7 +17,7 @@ use bytestring::ByteString;
 use super::access::{Authn, ScopedCatalog};
 use super::end::End;
 use super::frame;
-use super::gate::{GateState, Refusal};
+use super::gate::GateState;
 use super::hub::Start;
 use super::mailbox::Mailbox;
 use super::protocol::{self, ProtocolError, Request};
@@ -96,14 +96,8 @@ pub async fn serve_connection(
                     match m {
                         None => Err(End::ClientClosed),
                         Some(Err(actix_ws::ProtocolError::Overflow)) => Err(End::FrameTooLarge),
-                        // The gate ended the body: it says why.
-                        Some(Err(_)) if conn.gate.refused().is_some() => {
-                            Err(match conn.gate.refused() {
-                                Some(Refusal::PendingBytes) => End::PendingBytes,
-                                _ => End::FrameTooLarge,
-                            })
-                        }
-                        Some(Err(_)) => Err(End::BadMessages),
+                        // When the gate ended the body, it says why.
+                        Some(Err(_)) => Err(conn.gate.refused().map_or(End::BadMessages, End::from)),
                         Some(Ok(m)) => conn.on_message(m).await,
                     }
                 }
@@ -266,14 +260,10 @@ impl Conn {
         let checked = self.authn.auth.check(token).await;
         match checked {
             Ok(p) => {
-                // A seat of max_connections now; the pending place is given back.
-                if let Slot::Pending(_) = self.slot {
-                    let Some(seat) = self.push.admit() else {
-                        let e = ProtocolError::TooManyConnections(self.push.max_connections());
-                        self.reject(id, e).await?;
-                        return Err(End::Full);
-                    };
-                    self.slot = Slot::Admitted(seat);
+                if !self.slot.take_seat() {
+                    let e = ProtocolError::TooManyConnections(self.push.max_connections());
+                    self.reject(id, e).await?;
+                    return Err(End::Full);
                 }
                 self.gate.authenticate();
                 let f = frame::authenticated(id, &p, now_ms());

@@ -2,6 +2,8 @@
 
 use actix_ws::{CloseCode, CloseReason};
 
+use super::gate::Refusal;
+
 /// Why a connection ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum End {
@@ -52,5 +54,14 @@ impl End {
             code,
             description: Some(why.to_owned()),
         })
+    }
+}
+
+impl From<Refusal> for End {
+    fn from(r: Refusal) -> End {
+        match r {
+            Refusal::FrameTooLarge => End::FrameTooLarge,
+            Refusal::PendingBytes => End::PendingBytes,
+        }
     }
 }

@@ -198,6 +198,23 @@ pub enum Slot {
     Admitted(Admitted),
 }
 
+impl Slot {
+    /// Once authenticated: a seat of `max_connections`, the pending place given back. False
+    /// when every seat is taken.
+    pub(crate) fn take_seat(&mut self) -> bool {
+        let Slot::Pending(p) = self else {
+            return true;
+        };
+        match p.push.admit() {
+            Some(seat) => {
+                *self = Slot::Admitted(seat);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// One connection waiting to authenticate; gives its pending place back when dropped.
 pub struct Pending {
     pub(crate) push: Arc<Push>,
