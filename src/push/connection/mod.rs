@@ -7,6 +7,8 @@
 //! lag and resync rather than growing); a client silent (no pong, no message) for
 //! `push.client_timeout_ms` is closed.
 
+mod subscribe;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,11 +16,10 @@ use std::time::{Duration, Instant};
 use actix_ws::{Message, MessageStream, Session};
 use bytestring::ByteString;
 
-use super::access::{Authn, ScopedCatalog};
+use super::access::Authn;
 use super::end::End;
 use super::frame;
 use super::gate::GateState;
-use super::hub::Start;
 use super::mailbox::Mailbox;
 use super::protocol::{self, ProtocolError, Request};
 use super::rate::Bucket;
@@ -120,19 +121,7 @@ pub async fn serve_connection(
             }
         },
     };
-    if let Some(reason) = end.dropped() {
-        metrics.dropped.with_label_values(&[reason]).inc();
-        tracing::debug!(conn = conn.id, reason, "push client dropped");
-    }
-    for (name, s) in std::mem::take(&mut conn.subs) {
-        push.hub.unsubscribe(&name, &conn.mailbox);
-        metrics
-            .subscriptions
-            .with_label_values(&[s.kind.as_str()])
-            .dec();
-    }
-    let close = conn.session.clone().close(end.close());
-    let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+    conn.close(end).await;
 }
 
 /// What the connection writes.
@@ -143,6 +132,22 @@ enum Out {
 }
 
 impl Conn {
+    /// Counts why it ended, leaves every stream, and closes with the matching code.
+    async fn close(mut self, end: End) {
+        let metrics = self.push.hub.metrics().clone();
+        if let Some(reason) = end.dropped() {
+            metrics.dropped.with_label_values(&[reason]).inc();
+            tracing::debug!(conn = self.id, reason, "push client dropped");
+        }
+        for (name, s) in std::mem::take(&mut self.subs) {
+            self.push.hub.unsubscribe(&name, &self.mailbox);
+            let kind = s.kind.as_str();
+            metrics.subscriptions.with_label_values(&[kind]).dec();
+        }
+        let close = self.session.clone().close(end.close());
+        let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+    }
+
     fn hello(&self) -> ByteString {
         let c = &self.push.config;
         let limits = frame::Limits {
@@ -277,95 +282,6 @@ impl Conn {
                 Err(End::Unauthenticated)
             }
         }
-    }
-
-    /// Resolves every name first (all or nothing), then subscribes the new ones. Returns the
-    /// ack followed by each new stream's snapshot or resumed updates.
-    fn subscribe(
-        &mut self,
-        id: Option<&str>,
-        specs: &[String],
-        resume_from: &BTreeMap<String, u64>,
-        epoch: Option<&str>,
-    ) -> Result<Vec<(&'static str, ByteString)>, ProtocolError> {
-        let cfg = &self.push.config;
-        if !self.subscribes.take(Instant::now()) {
-            return Err(ProtocolError::RateLimited(cfg.subscribe_per_s));
-        }
-        let names = self.resolve_all(specs)?;
-        let new: Vec<&StreamName> = names
-            .iter()
-            .filter(|n| !self.subs.contains_key(&n.name))
-            .collect();
-        if self.subs.len() + new.len() > cfg.max_subscriptions {
-            return Err(ProtocolError::TooManySubscriptions(cfg.max_subscriptions));
-        }
-        let hub = self.push.hub.clone();
-        let same_epoch = epoch == Some(hub.epoch());
-        let now = now_ms();
-        let all: Vec<&str> = names.iter().map(|n| &*n.name).collect();
-        let mut out = vec![("control", frame::ack("subscribed", id, &all, now))];
-        for n in new {
-            let start = match resume_from.get(&*n.name) {
-                None => Start::Snapshot,
-                Some(&seq) if same_epoch => Start::ResumeFrom(seq),
-                Some(_) => Start::OtherEpoch,
-            };
-            let kind = n.kind.as_str();
-            out.extend(
-                hub.subscribe(n, &self.mailbox, start, now)
-                    .into_iter()
-                    .map(|f| (kind, f)),
-            );
-            self.subs.insert(n.name.clone(), n.clone());
-            hub.metrics()
-                .subscriptions
-                .with_label_values(&[n.kind.as_str()])
-                .inc();
-        }
-        Ok(out)
-    }
-
-    fn unsubscribe(
-        &mut self,
-        id: Option<&str>,
-        specs: &[String],
-    ) -> Result<Vec<(&'static str, ByteString)>, ProtocolError> {
-        let names = self.resolve_all(specs)?;
-        let hub = self.push.hub.clone();
-        let mut removed = Vec::new();
-        for n in &names {
-            if let Some(s) = self.subs.remove(&n.name) {
-                hub.unsubscribe(&s.name, &self.mailbox);
-                hub.metrics()
-                    .subscriptions
-                    .with_label_values(&[s.kind.as_str()])
-                    .dec();
-                removed.push(&*n.name);
-            }
-        }
-        Ok(vec![(
-            "control",
-            frame::ack("unsubscribed", id, &removed, now_ms()),
-        )])
-    }
-
-    fn resolve_all(&self, specs: &[String]) -> Result<Vec<StreamName>, ProtocolError> {
-        let scope = match &self.authn.principal {
-            Some(p) => &p.scope,
-            None => return Err(ProtocolError::Unauthenticated),
-        };
-        let live = crate::shell::lock::read(&self.push.live);
-        let catalog = ScopedCatalog { live: &live, scope };
-        let mut names = Vec::new();
-        for spec in specs {
-            for n in stream::resolve(spec, &catalog)? {
-                if !names.contains(&n) {
-                    names.push(n);
-                }
-            }
-        }
-        Ok(names)
     }
 
     /// Sends what the mailbox holds, then a `lagged` notice and a resync snapshot for every
