@@ -9,6 +9,7 @@ mod decode;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod invariants;
 mod known;
+mod polygon;
 mod reading;
 mod rejection;
 mod senml;
