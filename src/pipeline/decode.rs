@@ -1,7 +1,7 @@
 //! The decode worker: decodes each message, accounts for every outcome and rejection, and
 //! hands the message (with its readings, possibly none) to the store writer in arrival order.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,8 +11,15 @@ use tokio::sync::mpsc;
 use super::rejections::{RejectionLog, RejectionRecord};
 use super::{InFlight, Pending};
 use crate::ingest::RawMessage;
-use crate::model::{City, Decoded, Decoder, DecoderLimits, DomainIdx, Outcome, Reason, Rejection};
+use crate::model::{
+    City, Decoded, Decoder, DecoderLimits, DistrictIdx, DomainIdx, Outcome, Reason, Rejection,
+};
 use crate::telemetry::{metrics_domain_label, IngestMetrics};
+
+/// Rejections of one message kept in the [`RejectionLog`], plus one line standing for the
+/// rest: a message of thousands of bad keys would otherwise replace the whole log, hiding
+/// every other sensor's problems.
+pub(super) const MAX_LOGGED_PER_MESSAGE: usize = 20;
 
 pub(super) struct Worker {
     city: Arc<City>,
@@ -20,8 +27,9 @@ pub(super) struct Worker {
     metrics: IngestMetrics,
     /// Every rejection, kept for `/api/v1/ingest/rejections`.
     rejections: Arc<RejectionLog>,
-    /// Unregistered sensors admitted so far; bounded by `max_unregistered`.
-    unregistered: HashSet<Arc<str>>,
+    /// Unregistered sensors admitted so far, each bound to the domain and district it was
+    /// first seen under (a scope check trusts that binding); bounded by `max_unregistered`.
+    unregistered: HashMap<Arc<str>, (DomainIdx, DistrictIdx)>,
     max_unregistered: usize,
     /// Per-message counters resolved once (label lookups hash their values on every call):
     /// index 0 is the unknown domain, then the city's domains in order.
@@ -76,7 +84,7 @@ impl Worker {
             limits,
             metrics,
             rejections,
-            unregistered: HashSet::new(),
+            unregistered: HashMap::new(),
             max_unregistered,
             counters,
         }
@@ -110,16 +118,37 @@ impl Worker {
         }
     }
 
-    /// Keeps readings of an unregistered sensor only while the cap allows another one.
+    /// Keeps readings of an unregistered sensor only while the cap allows another one, and
+    /// only under the domain and district where it was first seen: like a registered sensor
+    /// published elsewhere, it is a `sensor_mismatch`, so a scoped caller who may see it never
+    /// sees readings from outside its scope merged into it.
     fn admit_unregistered(&mut self, decoded: &mut Decoded) {
         let Some(first) = decoded.readings.first() else {
             return;
         };
-        if first.registered || self.unregistered.contains(&first.sensor) {
+        if first.registered {
+            return;
+        }
+        let here = (first.domain, first.district);
+        if let Some(&bound) = self.unregistered.get(&first.sensor) {
+            if bound != here {
+                let detail = format!(
+                    "sensor {:?} is not registered and was first seen under {}/{}, not {}/{}; a sensor id belongs to one domain and district",
+                    &*first.sensor,
+                    self.city.domain(bound.0).name,
+                    self.city.district(bound.1).id,
+                    self.city.domain(here.0).name,
+                    self.city.district(here.1).id,
+                );
+                decoded.readings.clear();
+                decoded
+                    .rejections
+                    .push(Rejection::whole(Reason::SensorMismatch, detail));
+            }
             return;
         }
         if self.unregistered.len() < self.max_unregistered {
-            self.unregistered.insert(first.sensor.clone());
+            self.unregistered.insert(first.sensor.clone(), here);
             self.metrics
                 .unregistered_sensors
                 .set(self.unregistered.len() as i64);
@@ -140,11 +169,25 @@ impl Worker {
             return;
         }
         let topic = crate::model::truncate(&msg.topic, 200);
-        for rejection in decoded.rejections {
+        let total = decoded.rejections.len();
+        for (i, rejection) in decoded.rejections.into_iter().enumerate() {
             self.metrics
                 .rejections
                 .with_label_values(&[rejection.reason.as_str()])
                 .inc();
+            let rejection = match i.cmp(&MAX_LOGGED_PER_MESSAGE) {
+                std::cmp::Ordering::Less => rejection,
+                // One line in the log stands for the rest, which are counted, not kept.
+                std::cmp::Ordering::Equal => Rejection::whole(
+                    rejection.reason,
+                    format!(
+                        "and {} more rejections of this message, counted in ioc_ingest_rejections_total but not kept here (the first: {})",
+                        total - MAX_LOGGED_PER_MESSAGE,
+                        rejection.detail
+                    ),
+                ),
+                std::cmp::Ordering::Greater => continue,
+            };
             tracing::debug!(topic = %topic, reason = rejection.reason.as_str(), detail = %rejection.detail, "rejected");
             self.rejections.push(RejectionRecord {
                 received_at: msg.received_ms,

@@ -12,6 +12,7 @@ mod dashboard;
 mod export;
 mod indicators;
 mod ingest;
+mod input_hardening;
 mod layering;
 mod lifecycle;
 mod mosquitto;

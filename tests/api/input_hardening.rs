@@ -1,0 +1,81 @@
+//! Issue 19's input findings through the running application: unregistered sensors stay in
+//! the domain and district where they were first seen, one message cannot wipe the rejection
+//! log, and the query quirks of `series` and `alerts`.
+
+use serde_json::Value;
+
+use crate::access::call;
+use crate::helpers::{client_with_token, metric_value, spawn_app, BrokerKind};
+
+fn rejections_of<'a>(body: &'a Value, reason: &str) -> Vec<&'a Value> {
+    body["rejections"]
+        .as_array()
+        .map(|a| a.iter().filter(|r| r["reason"] == reason).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unregistered_sensor_seen_under_another_district_or_domain_is_a_sensor_mismatch() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let p = app.publisher().await;
+    p.publish("city/traffic/hai-chau/mover-1", r#"{"vehicle_count": 5}"#)
+        .await;
+    p.publish("city/traffic/son-tra/mover-1", r#"{"vehicle_count": 77}"#)
+        .await;
+    p.publish("city/environment/son-tra/mover-1", r#"{"pm25": 40}"#)
+        .await;
+    p.wait_acked(3).await;
+
+    let (_, body) = app.get("/api/v1/ingest/rejections?limit=50").await;
+    let mismatches = rejections_of(&body, "sensor_mismatch");
+    assert_eq!(mismatches.len(), 2, "{body}");
+    assert!(mismatches.iter().all(|r| r["sensor"] == "mover-1"
+        && r["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("traffic/hai-chau"))));
+
+    let key = app.create_key("department", &["district:hai-chau"]).await;
+    let http = client_with_token(&key);
+    let (status, sensor) = call(&app, &http, "GET", "/api/v1/sensors/mover-1", None).await;
+    assert_eq!(status, 200, "{sensor}");
+    assert_eq!(sensor["readings_received"], 1, "{sensor}");
+    assert_eq!(sensor["latest"]["vehicle_count"]["value"], 5.0, "{sensor}");
+    assert!(sensor["latest"].get("pm25").is_none(), "{sensor}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_message_of_thousands_of_bad_keys_does_not_wipe_the_rejection_log() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let p = app.publisher().await;
+    let topic = "city/traffic/hai-chau/tl-0042";
+    p.publish(topic, "{\"vehicle_count\": 4").await;
+    let keys: Vec<String> = (0..4000).map(|i| format!("\"k{i}\": 1")).collect();
+    p.publish(topic, format!("{{{}}}", keys.join(","))).await;
+    p.wait_acked(2).await;
+
+    let (status, body) = app.get("/api/v1/ingest/rejections?limit=500").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        rejections_of(&body, "malformed_json").len(),
+        1,
+        "the earlier rejection is still kept"
+    );
+    let unknown = rejections_of(&body, "unknown_metric");
+    assert_eq!(unknown.len(), 21, "20 kept and one line for the rest");
+    assert!(
+        unknown[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("3980 more")),
+        "{}",
+        unknown[0]
+    );
+    let metrics = app.metrics().await;
+    assert_eq!(
+        metric_value(
+            &metrics,
+            "ioc_ingest_rejections_total{reason=\"unknown_metric\"}"
+        ),
+        4000.0,
+        "the counter counts every rejection"
+    );
+}
