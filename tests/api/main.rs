@@ -13,6 +13,7 @@ mod export;
 mod indicators;
 mod ingest;
 mod input_hardening;
+mod jwt;
 mod layering;
 mod lifecycle;
 mod mosquitto;
