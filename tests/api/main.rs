@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod access_limits;
+mod admin_scope;
 mod alerts;
 mod api;
 mod city_file;
