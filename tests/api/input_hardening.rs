@@ -79,3 +79,35 @@ async fn one_message_of_thousands_of_bad_keys_does_not_wipe_the_rejection_log() 
         "the counter counts every rejection"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_series_range_at_the_ends_of_i64_is_refused_as_out_of_range_not_reversed() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let (status, body) = app
+        .get(&format!(
+            "/api/v1/series?sensor=tl-0042&metric=vehicle_count&from={}&to={}",
+            i64::MIN,
+            i64::MAX
+        ))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "invalid_range");
+    let msg = body["message"].as_str().unwrap_or("");
+    assert!(
+        msg.contains("1970 to 9999") && !msg.contains("before"),
+        "{msg}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_of_an_unknown_domain_are_unknown_domain() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let (status, body) = app.get("/api/v1/alerts?domain=junk").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("unknown_domain")),
+        "{body}"
+    );
+    let (status, _) = app.get("/api/v1/alerts?domain=traffic").await;
+    assert_eq!(status, 200);
+}

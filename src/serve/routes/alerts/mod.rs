@@ -12,6 +12,7 @@ use crate::auth::{AuditRecord, Auth, Principal};
 use crate::model::truncate;
 use crate::serve::blocking::blocking;
 use crate::serve::error::ApiError;
+use crate::serve::live::LiveView;
 use crate::shell::now_ms;
 
 /// Most alerts one listing returns.
@@ -94,12 +95,16 @@ pub(crate) fn visible(principal: &Principal, alert: &Alert) -> bool {
         .allows_area(&alert.domain, alert.district.as_deref())
 }
 
-/// `GET /api/v1/alerts?state=&severity=&domain=&limit=`: within the caller's scope.
+/// `GET /api/v1/alerts?state=&severity=&domain=&limit=`: within the caller's scope. A
+/// `domain` the caller does not know is `unknown_domain`, as on every other route, rather
+/// than an empty list that reads as "no alerts".
 pub(crate) async fn list(
     service: web::Data<AlertService>,
+    live: web::Data<LiveView>,
     principal: web::ReqData<Principal>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    live.resolve(&principal, q.domain.as_deref(), None)?;
     let mut filter = q.filter()?;
     filter.within_domains = principal.scope.domains.iter().cloned().collect();
     filter.within_districts = principal.scope.districts.iter().cloned().collect();
