@@ -13,6 +13,7 @@ mod polygon;
 mod reading;
 mod rejection;
 mod senml;
+mod text;
 mod timestamp;
 mod topic;
 
@@ -27,6 +28,7 @@ pub use known::{KnownMetrics, POLLUTANTS};
 pub use reading::Reading;
 pub(crate) use rejection::truncate;
 pub use rejection::{Reason, Rejection};
+pub use text::{char_name, escape_forbidden, forbidden_char};
 pub use timestamp::{parse_rfc3339_ms, MIN_VALID_TS_MS};
 pub use topic::{parse_topic, TopicParts};
 

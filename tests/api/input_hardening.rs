@@ -111,3 +111,73 @@ async fn alerts_of_an_unknown_domain_are_unknown_domain() {
     let (status, _) = app.get("/api/v1/alerts?domain=traffic").await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_label_with_control_characters_is_refused() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    for label in ["wall\u{1b}[2J", "nul\u{0}", "abc\u{202e}fed"] {
+        let (status, body) = call(
+            &app,
+            &app.http,
+            "POST",
+            "/api/v1/admin/keys",
+            Some(serde_json::json!({"role": "viewer", "label": label})),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_body")),
+            "{label:?}: {body}"
+        );
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("label")),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn keys_list_escapes_control_characters_of_labels_stored_before_the_rule() {
+    use ioc::auth::{token, AuditRecord, KeyInfo, KeyRepo, Role};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("ioc.db");
+    let key = token::generate().expect("key");
+    let mut repo = ioc::store::SqliteKeys::open(&db).expect("keys");
+    let info = KeyInfo {
+        id: key.id.clone(),
+        role: Role::Viewer,
+        scope: String::new(),
+        label: "wall\u{1b}[2J\u{1b}]0;pwned\u{7}".into(),
+        created_ms: 0,
+        created_by: "old".into(),
+        revoked_ms: None,
+    };
+    let audit = AuditRecord {
+        at_ms: 0,
+        actor: "old",
+        action: "key.create",
+        target: &key.id,
+        detail: "",
+    };
+    repo.insert(&info, &key.secret_sha256, &audit)
+        .expect("insert");
+    drop(repo);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ioc"))
+        .env("IOC__STORE__PATH", &db)
+        .args(["keys", "list"])
+        .output()
+        .expect("run ioc keys list");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !listing.contains('\u{1b}') && !listing.contains('\u{7}'),
+        "{listing:?}"
+    );
+    assert!(listing.contains(r"wall\u{1b}[2J"), "{listing}");
+}

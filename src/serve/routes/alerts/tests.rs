@@ -184,7 +184,15 @@ async fn acknowledging_records_who_and_a_second_ack_is_a_409() {
     assert_eq!(resp["acknowledged"]["by"], "key:operator (lan.nguyen)");
     let log = auth(&dir).audit_log(Some("alert.ack"), 10).expect("audit");
     assert_eq!(log.len(), 1, "the acknowledgement is in the audit log");
-    assert_eq!(log[0].actor, "key:operator (lan.nguyen)");
+    assert_eq!(
+        log[0].actor, "key:operator",
+        "the actor is the caller alone"
+    );
+    assert!(
+        log[0].detail.contains(r#"by="lan.nguyen""#),
+        "{}",
+        log[0].detail
+    );
     assert_eq!(log[0].target, id.to_string());
     assert_eq!(resp["acknowledged"]["comment"], "crew sent");
 
@@ -295,4 +303,30 @@ async fn listing_by_an_unknown_domain_is_unknown_domain_not_an_empty_list() {
         (StatusCode::BAD_REQUEST, Some("unknown_domain")),
         "outside the scope: as if unknown"
     );
+}
+
+#[actix_web::test]
+async fn an_ack_name_or_comment_that_could_forge_or_hide_text_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (svc, id) = service(&dir);
+    let app = app!(svc, &dir);
+    for (body, names) in [
+        (serde_json::json!({ "by": "bootstrap) (admin" }), "`by`"),
+        (serde_json::json!({ "by": "lan\u{0}" }), "U+0000"),
+        (serde_json::json!({ "by": "lan\u{1b}[2J" }), "U+001B"),
+        (
+            serde_json::json!({ "comment": "ok\u{202e}dlrow" }),
+            "U+202E",
+        ),
+    ] {
+        let (status, resp) = call!(app, ack(&id.to_string(), body.clone()));
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {resp}");
+        assert_eq!(resp["code"], "invalid_body");
+        let msg = resp["message"].as_str().unwrap_or("");
+        assert!(msg.contains(names), "{body}: {msg}");
+    }
+    let body = serde_json::json!({ "by": "Lan Nguyễn", "comment": "line one\nline two" });
+    let (status, resp) = call!(app, ack(&id.to_string(), body));
+    assert_eq!(status, StatusCode::OK, "{resp}");
+    assert_eq!(resp["acknowledged"]["by"], "key:operator (Lan Nguyễn)");
 }
