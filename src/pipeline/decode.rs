@@ -14,6 +14,7 @@ use crate::ingest::RawMessage;
 use crate::model::{
     City, Decoded, Decoder, DecoderLimits, DistrictIdx, DomainIdx, Outcome, Reason, Rejection,
 };
+use crate::store::ReadingWriter;
 use crate::telemetry::{metrics_domain_label, IngestMetrics};
 
 /// Rejections of one message kept in the [`RejectionLog`], plus one line standing for the
@@ -43,11 +44,23 @@ struct DomainCounters {
 }
 
 /// Runs until the queue closes; then closes the writer's input, so the pipeline drains.
+/// First it learns where the store filed each unregistered sensor before this run (messages
+/// wait in the queue meanwhile), so a restart does not let an id change district.
 pub(super) async fn run(
     mut queue: mpsc::Receiver<RawMessage>,
     writer: mpsc::Sender<Pending<InFlight>>,
     mut worker: Worker,
+    store: Arc<dyn ReadingWriter>,
 ) {
+    match tokio::task::spawn_blocking(move || store.sensor_homes()).await {
+        Ok(Ok(homes)) => worker.remember_homes(&homes),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "cannot read the stored sensors; unregistered sensors are bound afresh")
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the task reading the stored sensors failed; unregistered sensors are bound afresh")
+        }
+    }
     while let Some(msg) = queue.recv().await {
         worker.metrics.queue_messages.set(queue.len() as i64);
         let pending = worker.handle(msg);
@@ -116,6 +129,28 @@ impl Worker {
             },
             readings,
         }
+    }
+
+    /// Binds the unregistered sensors the store already holds to where it filed them (up to
+    /// the cap); registered ones and names this city no longer has are skipped.
+    fn remember_homes(&mut self, homes: &[(String, String, String)]) {
+        for (id, domain, district) in homes {
+            if self.unregistered.len() >= self.max_unregistered {
+                break;
+            }
+            if self.city.sensor(id).is_some() {
+                continue;
+            }
+            if let (Some(d), Some(k)) = (
+                self.city.domain_idx(domain),
+                self.city.district_idx(district),
+            ) {
+                self.unregistered.insert(Arc::from(id.as_str()), (d, k));
+            }
+        }
+        self.metrics
+            .unregistered_sensors
+            .set(self.unregistered.len() as i64);
     }
 
     /// Keeps readings of an unregistered sensor only while the cap allows another one, and

@@ -44,6 +44,33 @@ async fn an_unregistered_sensor_seen_under_another_district_or_domain_is_a_senso
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unregistered_sensor_keeps_its_district_across_a_restart() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let p = app.publisher().await;
+    p.publish("city/traffic/hai-chau/mover-2", r#"{"vehicle_count": 5}"#)
+        .await;
+    p.wait_acked(1).await;
+    drop(p);
+    let dir = app.dir.clone();
+    app.stop().await.expect("stop");
+
+    let app = crate::helpers::spawn_app_in(dir, BrokerKind::Embedded, &[]).await;
+    let p = app.publisher().await;
+    p.publish("city/traffic/son-tra/mover-2", r#"{"vehicle_count": 77}"#)
+        .await;
+    p.wait_acked(1).await;
+    let (_, body) = app.get("/api/v1/ingest/rejections?limit=50").await;
+    let mismatches = rejections_of(&body, "sensor_mismatch");
+    assert_eq!(mismatches.len(), 1, "{body}");
+    assert!(
+        mismatches[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("traffic/hai-chau")),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_message_of_thousands_of_bad_keys_does_not_wipe_the_rejection_log() {
     let app = spawn_app(BrokerKind::Embedded).await;
     let p = app.publisher().await;
