@@ -72,7 +72,12 @@ pub fn run(settings: &Settings, cmd: KeysCommand) -> anyhow::Result<()> {
                 let scope = if k.scope.is_empty() { "*" } else { &k.scope };
                 println!(
                     "{:<14} {:<11} {:<10} {:<40} {}",
-                    k.id, k.role, state, scope, k.label
+                    k.id,
+                    k.role,
+                    state,
+                    scope,
+                    // A label stored before labels were checked may hold ESC sequences.
+                    ioc::model::escape_forbidden(&k.label)
                 );
             }
         }

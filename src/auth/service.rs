@@ -149,6 +149,12 @@ impl Auth {
                 "label longer than 100 characters".into(),
             ));
         }
+        if let Some(c) = crate::model::forbidden_char(label, &[]) {
+            return Err(AuthError::InvalidKey(format!(
+                "label holds the control or text-direction character {}; use plain text",
+                crate::model::char_name(c)
+            )));
+        }
         Principal::new(String::new(), role, scope.clone()).map_err(AuthError::InvalidKey)?;
         let key = token::generate()?;
         let info = KeyInfo {

@@ -10,6 +10,12 @@ pub enum ConfigError {
         path: PathBuf,
         cause: std::io::Error,
     },
+    /// The file `city.path` names cannot be read: the message names the key to fix.
+    #[error("cannot read the city file {path} (city.path): {cause}")]
+    ReadCity {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
     #[error("configuration is not valid: {0}")]
     Parse(String),
     /// A key whose value is outside what is allowed (found by its stage's `validate()`).

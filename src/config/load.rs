@@ -87,9 +87,13 @@ fn check_what_serde_cannot_name(config: &Config) -> Result<(), ConfigError> {
 pub fn load_city(settings: &Settings) -> Result<CityConfig, ConfigError> {
     match settings.city_path() {
         Some(path) => {
-            let text = read(&path)?;
-            toml::from_str(&text)
-                .map_err(|e| ConfigError::Parse(format!("city file {}: {e}", path.display())))
+            let text = std::fs::read_to_string(&path).map_err(|cause| ConfigError::ReadCity {
+                path: path.clone(),
+                cause,
+            })?;
+            toml::from_str(&text).map_err(|e| {
+                ConfigError::Parse(format!("city file {} (city.path): {e}", path.display()))
+            })
         }
         None => {
             CityConfig::demo().map_err(|e| ConfigError::Parse(format!("built-in demo city: {e}")))

@@ -89,11 +89,13 @@ pub(super) fn err(
 
 /// Ids used in topics: letters, digits, '-', '_' and '.', at most 64 characters.
 pub(crate) fn is_valid_id(id: &str) -> bool {
+    // An id of dots only (`.`, `..`) reads as a path step wherever ids become paths or URLs.
     !id.is_empty()
         && id.len() <= 64
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !id.bytes().all(|b| b == b'.')
 }
 
 impl City {

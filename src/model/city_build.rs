@@ -11,7 +11,10 @@ use super::{
     DomainIdx, KnownMetrics, Metric, MetricConfig, MetricIdx, Sensor, SensorConfig,
 };
 
-const ID_RULE: &str = "letters, digits, '-', '_', '.'; 1 to 64 characters";
+/// The district id that names the city as a whole in stream names and REST paths.
+const RESERVED_DISTRICT: &str = "city";
+
+const ID_RULE: &str = "letters, digits, '-', '_', '.' (not dots only); 1 to 64 characters";
 
 impl City {
     pub fn from_config(cfg: &CityConfig) -> Result<City, CityError> {
@@ -160,6 +163,15 @@ fn build_districts(cfg: &[DistrictConfig]) -> Result<Districts, CityError> {
         if !is_valid_id(&d.id) {
             return Err(err(format!("{key}.id"), format!("{:?}", d.id), ID_RULE));
         }
+        if d.id == RESERVED_DISTRICT {
+            // `indicators/{domain}/city` names the city-wide stream; a district of that id
+            // would be unreachable there and shadow it in REST.
+            return Err(err(
+                format!("{key}.id"),
+                format!("{:?}", d.id),
+                "an id other than \"city\", which names the city-wide aggregates",
+            ));
+        }
         if by_id.insert(d.id.clone(), DistrictIdx(i as u16)).is_some() {
             return Err(err(
                 format!("{key}.id"),
@@ -191,7 +203,14 @@ fn check_polygon(key: &str, polygon: &[[f64; 2]]) -> Result<(), CityError> {
             format!("[{lon}, {lat}]"),
             "longitude -180..180 and latitude -90..90",
         )),
-        None => Ok(()),
+        None => match super::polygon::shape_problem(polygon) {
+            Some(why) => Err(err(
+                format!("{key}.polygon"),
+                why,
+                "at least 3 distinct [lon, lat] points whose edges do not cross",
+            )),
+            None => Ok(()),
+        },
     }
 }
 

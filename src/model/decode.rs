@@ -339,8 +339,11 @@ fn parse_ts(v: &Value) -> Result<i64, Rejection> {
     match v {
         Value::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => Ok(i),
-            (None, Some(f)) if f.is_finite() && f.abs() < 1e15 => Ok(f as i64),
-            _ => Err(bad(format!("ts {n} is not a unix-milliseconds integer"))),
+            // A fraction of a millisecond is not a time this API can store; `1.7e12` is.
+            (None, Some(f)) if f.is_finite() && f.abs() < 1e15 && f.fract() == 0.0 => Ok(f as i64),
+            _ => Err(bad(format!(
+                "ts {n} is not a whole number of unix milliseconds"
+            ))),
         },
         Value::String(s) => parse_rfc3339_ms(s).ok_or_else(|| {
             bad(format!(

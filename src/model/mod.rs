@@ -9,9 +9,11 @@ mod decode;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod invariants;
 mod known;
+mod polygon;
 mod reading;
 mod rejection;
 mod senml;
+mod text;
 mod timestamp;
 mod topic;
 
@@ -26,6 +28,7 @@ pub use known::{KnownMetrics, POLLUTANTS};
 pub use reading::Reading;
 pub(crate) use rejection::truncate;
 pub use rejection::{Reason, Rejection};
+pub use text::{char_name, escape_forbidden, forbidden_char};
 pub use timestamp::{parse_rfc3339_ms, MIN_VALID_TS_MS};
 pub use topic::{parse_topic, TopicParts};
 

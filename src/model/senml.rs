@@ -9,6 +9,9 @@ use serde_json::{Map, Value};
 use super::decode::{check_metric, check_ts, short, Decoded, Target};
 use super::{Reason, Rejection};
 
+/// The SenML version this decoder reads (RFC 8428 §4.4: 10, the default when `bver` is absent).
+const SENML_VERSION: u64 = 10;
+
 /// RFC 8428 §4.5.3: times below 2**28 are relative to now.
 const RELATIVE_TIME_LIMIT_S: f64 = 268_435_456.0;
 
@@ -70,6 +73,15 @@ pub(super) fn decode_pack(t: &Target, items: &[Value], out: &mut Decoded) {
             .get("v")
             .and_then(|v| v.as_f64().filter(|_| v.is_number()))
             .map(|v| v + base_value);
+        if let Some(sum) = value.filter(|s| !s.is_finite()) {
+            // Both parts were finite (checked on reading them); only their sum is not.
+            out.rejections.push(Rejection::field(
+                Reason::OutOfRange,
+                metric,
+                format!("{metric}: bv {base_value} + v overflows ({sum})"),
+            ));
+            continue;
+        }
         let shown = || match rec
             .get("v")
             .or(rec.get("vs"))
@@ -110,6 +122,19 @@ fn update_bases(
             format!("SenML {field} has the wrong type: {}", short(v)),
         )
     };
+    if let Some(v) = rec.get("bver") {
+        // RFC 8428 §4.4: a pack of a newer version than understood must be rejected.
+        if v.as_u64().is_none_or(|ver| ver > SENML_VERSION) {
+            return Err(Rejection::field(
+                Reason::InvalidShape,
+                "bver",
+                format!(
+                    "SenML bver {} is not supported; this server reads version {SENML_VERSION} and below",
+                    short(v)
+                ),
+            ));
+        }
+    }
     if let Some(v) = rec.get("bn") {
         *name = v.as_str().ok_or_else(|| bad("bn", v))?.to_owned();
     }

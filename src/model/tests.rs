@@ -301,3 +301,60 @@ fn arb_json() -> impl Strategy<Value = serde_json::Value> {
         ]
     })
 }
+
+#[test]
+fn sensor_ids_made_only_of_dots_are_refused_in_topics() {
+    let p = r#"{"vehicle_count": 1}"#;
+    for id in [".", "..", "..."] {
+        let d = decode(&format!("city/traffic/hai-chau/{id}"), p);
+        assert_eq!(reasons(&d), ["bad_topic"], "{id}");
+        assert!(d.rejections[0].detail.contains("not dots only"), "{d:?}");
+    }
+    assert_eq!(
+        reasons(&decode("city/traffic/../tl-0042", p)),
+        ["bad_topic"]
+    );
+    assert_eq!(
+        decode("city/traffic/hai-chau/a.b", p).outcome(),
+        Outcome::Accepted
+    );
+}
+
+#[test]
+fn a_fractional_ts_is_refused_and_a_whole_float_kept() {
+    let t = "city/traffic/hai-chau/tl-0042";
+    let d = decode(t, r#"{"ts": 1763880000000.5, "vehicle_count": 1}"#);
+    assert_eq!(reasons(&d), ["bad_timestamp"]);
+    assert!(d.rejections[0].detail.contains("whole number"), "{d:?}");
+    let whole = decode(t, r#"{"ts": 1.76388e12, "vehicle_count": 1}"#);
+    assert_eq!(whole.readings[0].ts_ms, 1_763_880_000_000);
+}
+
+#[test]
+fn a_senml_pack_of_an_unknown_version_is_refused() {
+    let t = "city/environment/hai-chau/aq-0019";
+    let d = decode(t, r#"[{"bver": 99, "n": "pm25", "v": 20}]"#);
+    assert_eq!(d.outcome(), Outcome::Rejected);
+    assert_eq!(reasons(&d), ["invalid_shape"]);
+    assert!(d.rejections[0].detail.contains("bver 99"), "{d:?}");
+    assert_eq!(
+        reasons(&decode(t, r#"[{"bver": "x", "n": "pm25", "v": 20}]"#)),
+        ["invalid_shape"]
+    );
+    let v10 = decode(t, r#"[{"bver": 10, "n": "pm25", "v": 20}]"#);
+    assert_eq!(v10.outcome(), Outcome::Accepted, "{v10:?}");
+}
+
+#[test]
+fn a_senml_base_value_sum_that_overflows_is_reported_as_an_overflow() {
+    let d = decode(
+        "city/environment/hai-chau/aq-0019",
+        r#"[{"bv": 1e308, "n": "pm25", "v": 1e308}]"#,
+    );
+    assert_eq!(reasons(&d), ["out_of_range"]);
+    let detail = &d.rejections[0].detail;
+    assert!(
+        detail.contains("overflows") && !detail.contains("got 1e+308"),
+        "{detail}"
+    );
+}

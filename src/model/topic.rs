@@ -32,7 +32,7 @@ pub fn parse_topic<'a>(prefix: &str, topic: &'a str) -> Result<TopicParts<'a>, S
     ] {
         if !is_valid_id(level) {
             return Err(format!(
-                "{what} level {:?} must be 1 to 64 letters, digits, '-', '_' or '.'",
+                "{what} level {:?} must be 1 to 64 letters, digits, '-', '_' or '.', not dots only",
                 truncate(level, 64)
             ));
         }

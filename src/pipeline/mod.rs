@@ -111,7 +111,12 @@ impl Pipeline {
             stages.rejections.clone(),
             ingest.max_unregistered_sensors,
         );
-        let decode = tokio::spawn(decode::run(messages_rx, writer_tx, worker));
+        let decode = tokio::spawn(decode::run(
+            messages_rx,
+            writer_tx,
+            worker,
+            stages.store.clone(),
+        ));
         let writer = spawn_writer(
             stages.store.clone(),
             writer_rx,

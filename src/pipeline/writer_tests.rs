@@ -35,6 +35,10 @@ impl ReadingWriter for Recording {
         self.note(format!("write {}", readings.len()));
         Ok(report)
     }
+    fn sensor_homes(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        Ok(Vec::new())
+    }
+
     fn sync(&self) -> Result<(), StoreError> {
         if self.fail_sync.load(Ordering::SeqCst) {
             return Err(StoreError::Sync {

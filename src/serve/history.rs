@@ -320,9 +320,14 @@ impl Range {
     }
 }
 
-/// Unix milliseconds or RFC 3339.
+/// The latest time a query may name: 9999-12-31T23:59:59.999Z, the end of RFC 3339.
+const MAX_TIME_MS: i64 = 253_402_300_799_999;
+
+/// Unix milliseconds or RFC 3339, from 1970 to 9999: outside it, `to - from` and the
+/// default `to - 1 day` could overflow and be reported as a reversed range.
 fn parse_time(key: &str, v: &str) -> Result<i64, ApiError> {
-    v.parse::<i64>()
+    let t = v
+        .parse::<i64>()
         .ok()
         .or_else(|| parse_rfc3339_ms(v))
         .ok_or_else(|| {
@@ -330,7 +335,13 @@ fn parse_time(key: &str, v: &str) -> Result<i64, ApiError> {
                 "{key} {:?} is neither unix milliseconds nor RFC 3339",
                 truncate(v, 40)
             ))
-        })
+        })?;
+    if !(0..=MAX_TIME_MS).contains(&t) {
+        return Err(ApiError::InvalidRange(format!(
+            "{key} {t} is outside 0..={MAX_TIME_MS} unix milliseconds (1970 to 9999)"
+        )));
+    }
+    Ok(t)
 }
 
 /// `90` (seconds), `30s`, `5m`, `1h`, `1d`.

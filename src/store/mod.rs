@@ -40,6 +40,10 @@ pub trait ReadingWriter: Send + Sync + 'static {
     /// Makes every write that returned before this call survive power loss (when the store
     /// was opened to, else nothing). Safe to call from another thread while a write runs.
     fn sync(&self) -> Result<(), StoreError>;
+
+    /// Every sensor id stored so far, with the domain and district it was first stored under
+    /// (its readings are filed there for good): `(id, domain, district)`. Read once at start.
+    fn sensor_homes(&self) -> Result<Vec<(String, String, String)>, StoreError>;
 }
 
 /// History: what the REST series and the live state's restart read.

@@ -5,13 +5,17 @@ mod helpers;
 
 mod access;
 mod access_limits;
+mod admin_scope;
 mod alerts;
 mod api;
+mod city_file;
 mod dashboard;
 mod export;
 mod headers;
 mod indicators;
 mod ingest;
+mod input_hardening;
+mod jwt;
 mod layering;
 mod lifecycle;
 mod mosquitto;

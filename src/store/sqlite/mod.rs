@@ -167,6 +167,14 @@ impl ReadingWriter for SqliteStore {
         self.writer().write(readings)
     }
 
+    fn sensor_homes(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare("SELECT id, domain, district FROM sensors")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
     fn sync(&self) -> Result<(), StoreError> {
         let Some(wal) = &self.wal else {
             return Ok(());

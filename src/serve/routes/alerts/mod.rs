@@ -9,9 +9,10 @@ use serde_json::json;
 
 use crate::alerts::{Alert, AlertFilter, AlertService, Severity, StateFilter};
 use crate::auth::{AuditRecord, Auth, Principal};
-use crate::model::truncate;
+use crate::model::{char_name, forbidden_char, truncate};
 use crate::serve::blocking::blocking;
 use crate::serve::error::ApiError;
+use crate::serve::live::LiveView;
 use crate::shell::now_ms;
 
 /// Most alerts one listing returns.
@@ -94,12 +95,16 @@ pub(crate) fn visible(principal: &Principal, alert: &Alert) -> bool {
         .allows_area(&alert.domain, alert.district.as_deref())
 }
 
-/// `GET /api/v1/alerts?state=&severity=&domain=&limit=`: within the caller's scope.
+/// `GET /api/v1/alerts?state=&severity=&domain=&limit=`: within the caller's scope. A
+/// `domain` the caller does not know is `unknown_domain`, as on every other route, rather
+/// than an empty list that reads as "no alerts".
 pub(crate) async fn list(
     service: web::Data<AlertService>,
+    live: web::Data<LiveView>,
     principal: web::ReqData<Principal>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    live.resolve(&principal, q.domain.as_deref(), None)?;
     let mut filter = q.filter()?;
     filter.within_domains = principal.scope.domains.iter().cloned().collect();
     filter.within_districts = principal.scope.districts.iter().cloned().collect();
@@ -132,7 +137,10 @@ pub(crate) struct AckBody {
 }
 
 impl AckBody {
-    /// Who acknowledges: the caller, plus `by` when given; refuses over-long fields.
+    /// Who acknowledges: the caller, plus `by` when given; refuses over-long fields and
+    /// characters that would make the record read other than it is. `by` may not hold
+    /// parentheses, so `<caller> (<by>)` always splits at its last " (" into the
+    /// authenticated caller and the typed name.
     fn who(&self, principal: &Principal) -> Result<String, ApiError> {
         let by = self.by.trim();
         if by.chars().count() > 64 {
@@ -140,10 +148,22 @@ impl AckBody {
                 "`by` names who acknowledges: at most 64 characters".into(),
             ));
         }
+        if let Some(c) = forbidden_char(by, &[]).or(by.chars().find(|c| matches!(c, '(' | ')'))) {
+            return Err(ApiError::InvalidBody(format!(
+                "`by` names who acknowledges: plain text without parentheses or control characters, got {}",
+                char_name(c)
+            )));
+        }
         if self.comment.chars().count() > 1000 {
             return Err(ApiError::InvalidBody(
                 "`comment` is at most 1000 characters".into(),
             ));
+        }
+        if let Some(c) = forbidden_char(&self.comment, &['\n', '\t']) {
+            return Err(ApiError::InvalidBody(format!(
+                "`comment` may hold line breaks and tabs but no other control or text-direction character, got {}",
+                char_name(c)
+            )));
         }
         Ok(match by {
             "" => principal.id.clone(),
@@ -165,22 +185,28 @@ pub(crate) async fn acknowledge(
     let id = parse_id(&id)?;
     let principal = principal.into_inner();
     let who = body.who(&principal)?;
-    let comment = body.into_inner().comment;
+    let AckBody { by, comment } = body.into_inner();
     match service.get(id).await.map_err(internal)? {
         Some(d) if visible(&principal, &d.alert) => {}
         _ => return Err(ApiError::AlertNotFound(id.to_string())),
     }
     let now = now_ms();
     let alert = service.acknowledge(id, &who, &comment, now).await?;
+    // The audit actor is the authenticated caller alone; the typed name is free text, kept
+    // quoted in the detail so it can never pass for an actor.
     let detail = format!(
-        "rule={} subject={} comment={:?}",
-        alert.rule_id, alert.subject, comment
+        "rule={} subject={} by={:?} comment={:?}",
+        alert.rule_id,
+        alert.subject,
+        by.trim(),
+        comment
     );
+    let actor = principal.id.clone();
     let auth = auth.into_inner();
     blocking(move || {
         auth.audit(&AuditRecord {
             at_ms: now,
-            actor: &who,
+            actor: &actor,
             action: "alert.ack",
             target: &id.to_string(),
             detail: &detail,

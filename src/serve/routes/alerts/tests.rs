@@ -27,6 +27,29 @@ fn auth(dir: &tempfile::TempDir) -> Arc<Auth> {
     Arc::new(Auth::new(repo, None, Arc::new(city)))
 }
 
+/// The live state of the demo city, for the routes that resolve names against it.
+fn live_view() -> crate::serve::live::LiveView {
+    use crate::aggregate::{LiveState, StatusThresholds};
+    use crate::indicators::traffic::CongestionThresholds;
+    use crate::indicators::IndicatorParams;
+    let city = crate::model::City::from_config(&crate::model::CityConfig::demo().expect("demo"))
+        .expect("city");
+    let thresholds = StatusThresholds {
+        late_after_intervals: 2,
+        offline_after_intervals: 5,
+    };
+    let live = LiveState::new(Arc::new(city), thresholds, 900.0);
+    let params = IndicatorParams {
+        congestion: CongestionThresholds {
+            moderate: 0.3,
+            heavy: 0.6,
+            jammed: 0.8,
+        },
+        default_free_flow_kmh: 40.0,
+    };
+    crate::serve::live::LiveView::new(Arc::new(std::sync::RwLock::new(live)), params)
+}
+
 const RULES: &str = r#"
 [[rules]]
 id = "pm25-high"
@@ -66,6 +89,7 @@ macro_rules! app {
             App::new()
                 .app_data(web::Data::from($svc.clone()))
                 .app_data(web::Data::from(auth($dir)))
+                .app_data(web::Data::new(live_view()))
                 .wrap_fn(move |req, srv| {
                     req.extensions_mut().insert(caller.clone());
                     srv.call(req)
@@ -160,7 +184,15 @@ async fn acknowledging_records_who_and_a_second_ack_is_a_409() {
     assert_eq!(resp["acknowledged"]["by"], "key:operator (lan.nguyen)");
     let log = auth(&dir).audit_log(Some("alert.ack"), 10).expect("audit");
     assert_eq!(log.len(), 1, "the acknowledgement is in the audit log");
-    assert_eq!(log[0].actor, "key:operator (lan.nguyen)");
+    assert_eq!(
+        log[0].actor, "key:operator",
+        "the actor is the caller alone"
+    );
+    assert!(
+        log[0].detail.contains(r#"by="lan.nguyen""#),
+        "{}",
+        log[0].detail
+    );
     assert_eq!(log[0].target, id.to_string());
     assert_eq!(resp["acknowledged"]["comment"], "crew sent");
 
@@ -253,4 +285,48 @@ async fn a_scoped_caller_sees_and_acknowledges_only_alerts_in_its_scope() {
             );
         }
     }
+}
+
+#[actix_web::test]
+async fn listing_by_an_unknown_domain_is_unknown_domain_not_an_empty_list() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (svc, _) = service(&dir);
+    let app = app!(svc, &dir);
+    let get = |q: &str| test::TestRequest::get().uri(&format!("/api/v1/alerts{q}"));
+    let (status, body) = call!(app, get("?domain=junk"));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "unknown_domain");
+    let scoped = app!(svc, &dir, caller(Role::Department, &["domain:traffic"]));
+    let (status, body) = call!(scoped, get("?domain=environment"));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unknown_domain")),
+        "outside the scope: as if unknown"
+    );
+}
+
+#[actix_web::test]
+async fn an_ack_name_or_comment_that_could_forge_or_hide_text_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (svc, id) = service(&dir);
+    let app = app!(svc, &dir);
+    for (body, names) in [
+        (serde_json::json!({ "by": "bootstrap) (admin" }), "`by`"),
+        (serde_json::json!({ "by": "lan\u{0}" }), "U+0000"),
+        (serde_json::json!({ "by": "lan\u{1b}[2J" }), "U+001B"),
+        (
+            serde_json::json!({ "comment": "ok\u{202e}dlrow" }),
+            "U+202E",
+        ),
+    ] {
+        let (status, resp) = call!(app, ack(&id.to_string(), body.clone()));
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {resp}");
+        assert_eq!(resp["code"], "invalid_body");
+        let msg = resp["message"].as_str().unwrap_or("");
+        assert!(msg.contains(names), "{body}: {msg}");
+    }
+    let body = serde_json::json!({ "by": "Lan Nguyễn", "comment": "line one\nline two" });
+    let (status, resp) = call!(app, ack(&id.to_string(), body));
+    assert_eq!(status, StatusCode::OK, "{resp}");
+    assert_eq!(resp["acknowledged"]["by"], "key:operator (Lan Nguyễn)");
 }
