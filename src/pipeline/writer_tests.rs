@@ -118,7 +118,7 @@ type Input = mpsc::Sender<Pending<usize>>;
 async fn messages_are_handed_on_in_order_and_only_after_a_sync_that_follows_their_write() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (store, city) = recording(&dir);
-    let (metrics, tx, mut out_rx, handle) = start(&store);
+    let (_metrics, tx, mut out_rx, handle) = start(&store);
     let log = store.log.clone();
     let reader = tokio::spawn(async move {
         let mut seen = Vec::new();
