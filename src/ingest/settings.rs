@@ -113,6 +113,9 @@ pub struct BrokerSettings {
     pub max_connections: usize,
     pub max_payload_bytes: usize,
     pub max_inflight: usize,
+    /// Bound of rumqttd's in-memory log of ioc's subscription: segment size × segment count.
+    pub max_segment_bytes: usize,
+    pub max_segment_count: usize,
     pub username: String,
     pub password: String,
 }
@@ -133,6 +136,19 @@ impl BrokerSettings {
             256 << 20,
         )?;
         range("broker.max_inflight", self.max_inflight as u64, 1, 65535)?;
+        // rumqttd panics on a segment under 1 KiB.
+        range(
+            "broker.max_segment_bytes",
+            self.max_segment_bytes as u64,
+            1024,
+            1 << 30,
+        )?;
+        range(
+            "broker.max_segment_count",
+            self.max_segment_count as u64,
+            1,
+            1024,
+        )?;
         if self.username.is_empty() != self.password.is_empty() {
             return Err(Invalid::new(
                 "broker.password",

@@ -7,6 +7,7 @@ mod access;
 mod access_limits;
 mod alerts;
 mod api;
+mod broker_access;
 mod dashboard;
 mod export;
 mod indicators;

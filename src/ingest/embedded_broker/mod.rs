@@ -1,14 +1,27 @@
 //! The embedded broker (rumqttd), so `ioc` runs with no external broker. It runs on threads of
-//! its own (rumqttd starts a runtime per listener) and lives as long as the process.
+//! its own (rumqttd's router thread, and one runtime for the listener) and lives as long as the
+//! process.
+//!
+//! rumqttd's `Broker` is not used: its listeners take a fixed protocol (3.1.1 or 5, one port
+//! each) and it has no authorization hook. Its router and `Server` are public, so the listener
+//! here runs `guard.rs`'s protocol instead: 3.1.1, 3.1 and 5 on one port, and the access policy
+//! of `access.rs` on every packet.
 
-use std::collections::HashMap;
+mod access;
+mod guard;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
 
-use rumqttd::{Broker, ConnectionSettings, RouterConfig, ServerSettings};
+use rumqttd::{ConnectionSettings, LinkType, Router, RouterConfig, Server, ServerSettings};
 
-use super::BrokerSettings;
+pub use access::IocLogin;
+
+use super::{BrokerSettings, MqttSettings};
+use access::Access;
+use guard::Guard;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedBrokerError {
@@ -19,71 +32,92 @@ pub enum EmbeddedBrokerError {
     },
     #[error("cannot start the embedded broker thread: {0}")]
     Thread(std::io::Error),
+    #[error("cannot generate ioc's embedded-broker credential: {0}")]
+    Random(getrandom::Error),
 }
 
-/// Starts rumqttd on `settings.listen` and returns once it accepts connections.
-pub fn start_embedded_broker(settings: &BrokerSettings) -> Result<(), EmbeddedBrokerError> {
-    // rumqttd logs a failed bind on its own thread and carries on; probe first so a taken port
-    // is a startup error that names the key.
-    let addr = settings.listen;
+/// Starts rumqttd on `broker.listen` and returns, once it accepts connections, the credential
+/// ioc's own connection (client id `mqtt.client_id`) must present.
+pub fn start_embedded_broker(
+    broker: &BrokerSettings,
+    mqtt: &MqttSettings,
+) -> Result<IocLogin, EmbeddedBrokerError> {
+    // Server::start logs a failed bind on its own thread and carries on; probe first so a
+    // taken port is a startup error that names the key.
+    let addr = broker.listen;
     TcpListener::bind(addr).map_err(|cause| EmbeddedBrokerError::Bind { addr, cause })?;
 
-    let connections = ConnectionSettings {
-        connection_timeout_ms: 60_000,
-        max_payload_size: settings.max_payload_bytes,
-        max_inflight_count: settings.max_inflight,
-        // Publishers must log in when credentials are configured.
-        auth: (!settings.username.is_empty())
-            .then(|| HashMap::from([(settings.username.clone(), settings.password.clone())])),
-        external_auth: None,
-        dynamic_filters: true,
-    };
-    let server = ServerSettings {
-        name: "ioc-embedded".to_owned(),
-        listen: addr,
-        tls: None,
-        next_connection_delay_ms: 1,
-        connections,
-    };
-    let config = rumqttd::Config {
-        id: 0,
-        router: RouterConfig {
-            max_connections: settings.max_connections,
-            max_outgoing_packet_count: 200,
-            // In-memory commit log per topic filter: 8 segments of 16 MiB bound what the broker
-            // holds for a lagging or disconnected subscriber.
-            max_segment_size: 16 << 20,
-            max_segment_count: 8,
-            ..RouterConfig::default()
-        },
-        v4: Some(HashMap::from([("1".to_owned(), server)])),
-        ..rumqttd::Config::default()
-    };
-    let mut broker = Broker::new(config);
+    let ioc = IocLogin::generate().map_err(EmbeddedBrokerError::Random)?;
+    let publisher =
+        (!broker.username.is_empty()).then(|| (broker.username.clone(), broker.password.clone()));
+    let access = Arc::new(Access::new(
+        ioc.clone(),
+        &mqtt.client_id,
+        publisher,
+        &mqtt.topic_prefix,
+    ));
+    let ioc_filter = format!("{}/+/+/+", mqtt.topic_prefix);
+    let router = Router::new(0, router_config(broker, ioc_filter)).spawn();
+    let mut server = Server::new(server_settings(broker), router, Guard::new(access));
     std::thread::Builder::new()
         .name("embedded-broker".into())
         .spawn(move || {
-            if let Err(e) = broker.start() {
-                tracing::error!(error = %e, "embedded broker stopped");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(rt) => {
+                    if let Err(e) = rt.block_on(server.start(LinkType::Remote)) {
+                        tracing::error!(error = %e, "embedded broker stopped");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "embedded broker: no runtime"),
             }
         })
         .map_err(EmbeddedBrokerError::Thread)?;
-    wait_until_listening(addr, settings.username.is_empty());
-    tracing::info!(%addr, "embedded MQTT broker listening");
-    Ok(())
+    wait_until_listening(addr, &ioc);
+    tracing::info!(%addr, "embedded MQTT broker listening (MQTT 3.1, 3.1.1 and 5)");
+    Ok(ioc)
 }
 
-/// Waits until the broker answers an MQTT CONNECT with a CONNACK (at most ~2 s): a real
+fn router_config(broker: &BrokerSettings, ioc_filter: String) -> RouterConfig {
+    RouterConfig {
+        max_connections: broker.max_connections,
+        max_outgoing_packet_count: 200,
+        // rumqttd keeps an in-memory log per subscription filter, whether or not anyone still
+        // reads it. Only ioc subscribes (access.rs), and its filter exists from the start, so
+        // there is one log, bounded by these two keys.
+        max_segment_size: broker.max_segment_bytes,
+        max_segment_count: broker.max_segment_count,
+        initialized_filters: Some(vec![ioc_filter]),
+        ..RouterConfig::default()
+    }
+}
+
+fn server_settings(broker: &BrokerSettings) -> ServerSettings {
+    ServerSettings {
+        name: "ioc-embedded".to_owned(),
+        listen: broker.listen,
+        tls: None,
+        next_connection_delay_ms: 1,
+        connections: ConnectionSettings {
+            connection_timeout_ms: 60_000,
+            max_payload_size: broker.max_payload_bytes,
+            max_inflight_count: broker.max_inflight,
+            // Logins are checked by the access policy (guard.rs), which also knows ioc's own.
+            auth: None,
+            external_auth: None,
+            // Off: a publish no filter matches would otherwise open a new log for its topic.
+            dynamic_filters: false,
+        },
+    }
+}
+
+/// Waits until the broker answers ioc's CONNECT with a CONNACK (at most ~2 s): a real
 /// readiness probe, so ingest's first connection attempt does not race the listener.
-/// With credentials required the anonymous probe is refused, so only the TCP accept is awaited.
-fn wait_until_listening(addr: SocketAddr, anonymous: bool) {
+fn wait_until_listening(addr: SocketAddr, ioc: &IocLogin) {
     for _ in 0..200 {
-        let ready = if anonymous {
-            probe(addr).is_ok()
-        } else {
-            TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
-        };
-        if ready {
+        if probe(addr, ioc).is_ok() {
             return;
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -91,16 +125,20 @@ fn wait_until_listening(addr: SocketAddr, anonymous: bool) {
     tracing::warn!(%addr, "embedded broker did not answer a probe within 2 s");
 }
 
-fn probe(addr: SocketAddr) -> std::io::Result<()> {
-    // CONNECT, MQTT 3.1.1, clean session, keep-alive 60 s, client id "ioc-probe".
-    const CONNECT: [u8; 23] = [
-        0x10, 21, 0, 4, b'M', b'Q', b'T', b'T', 4, 0x02, 0, 60, 0, 9, b'i', b'o', b'c', b'-', b'p',
-        b'r', b'o', b'b', b'e',
-    ];
+fn probe(addr: SocketAddr, ioc: &IocLogin) -> std::io::Result<()> {
+    // CONNECT, MQTT 3.1.1, user name and password, clean session, keep-alive 60 s.
+    let mut body = b"\x00\x04MQTT\x04\xc2\x00\x3c".to_vec();
+    for field in ["ioc-probe", &ioc.username, &ioc.password] {
+        let len = u16::try_from(field.len()).map_err(std::io::Error::other)?;
+        body.extend_from_slice(&len.to_be_bytes());
+        body.extend_from_slice(field.as_bytes());
+    }
+    // Under 128 bytes, so the remaining length is one byte.
+    let len = u8::try_from(body.len()).map_err(std::io::Error::other)?;
     const DISCONNECT: [u8; 2] = [0xE0, 0];
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_millis(200))?;
     s.set_read_timeout(Some(Duration::from_millis(500)))?;
-    s.write_all(&CONNECT)?;
+    s.write_all(&[&[0x10, len][..], &body].concat())?;
     let mut connack = [0u8; 4];
     s.read_exact(&mut connack)?;
     s.write_all(&DISCONNECT)?;
