@@ -15,6 +15,7 @@ mod ingest;
 mod layering;
 mod lifecycle;
 mod mosquitto;
+mod mosquitto_acl;
 mod mqtt_security;
 mod store;
 mod stream;
