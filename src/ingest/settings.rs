@@ -171,3 +171,38 @@ impl BrokerSettings {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn broker() -> BrokerSettings {
+        BrokerSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 1883)),
+            max_connections: 10,
+            max_payload_bytes: 1 << 20,
+            max_inflight: 100,
+            max_segment_bytes: 8 << 20,
+            max_segment_count: 4,
+            username: String::new(),
+            password: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_broker_log_bound_is_checked_with_the_key_named() {
+        assert_eq!(broker().validate(true), Ok(()));
+        // rumqttd panics on a segment under 1 KiB; a count of 0 would keep nothing.
+        let small = BrokerSettings {
+            max_segment_bytes: 1023,
+            ..broker()
+        };
+        let none = BrokerSettings {
+            max_segment_count: 0,
+            ..broker()
+        };
+        let key = |s: BrokerSettings| s.validate(true).err().map(|e| e.key);
+        assert_eq!(key(small).as_deref(), Some("broker.max_segment_bytes"));
+        assert_eq!(key(none).as_deref(), Some("broker.max_segment_count"));
+    }
+}
