@@ -75,7 +75,7 @@ impl Protocol for Guard {
         if self.version == Version::Unknown {
             self.version = sniff(stream)?;
         }
-        let packet = match self.version {
+        let mut packet = match self.version {
             Version::V5 => V5.read_mut(stream, max_size)?,
             _ => V4.read_mut(stream, max_size)?,
         };
@@ -83,6 +83,13 @@ impl Protocol for Guard {
             // debug, not warn: a client retrying in a loop would flood the log.
             tracing::debug!(%refused, "embedded broker refused a packet; closing the connection");
             return Err(Error::MalformedPacket);
+        }
+        // rumqttd keeps one retained message per topic without a bound, and no one but ioc,
+        // subscribed from the start, ever reads here: a retained publish is routed as a plain one.
+        match &mut packet {
+            Packet::Publish(publish, _) => publish.retain = false,
+            Packet::Connect(_, _, Some(will), _, _) => will.retain = false,
+            _ => {}
         }
         Ok(packet)
     }
@@ -159,6 +166,7 @@ fn put_remaining_length(out: &mut BytesMut, mut len: usize) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::IocLogin;
     use super::*;
 
     #[test]
@@ -192,6 +200,32 @@ mod tests {
         assert_eq!(sniff(&mut v5).ok(), Some(Version::V5));
         assert_eq!(put_len(200), vec![0xC8, 0x01]);
         assert_eq!(remaining_length(&[0x10, 0xC8, 0x01]).ok(), Some((200, 3)));
+    }
+
+    #[test]
+    fn a_retained_publish_is_routed_as_a_plain_one() {
+        let access = Access::new(
+            IocLogin {
+                username: "ioc-internal".into(),
+                password: "k".into(),
+            },
+            "ioc-ingest",
+            None,
+            "city",
+        );
+        let mut guard = Guard::new(Arc::new(access));
+        let mut stream = BytesMut::from(&b"\x10\x0d\x00\x04MQTT\x04\x02\x00\x3c\x00\x01a"[..]);
+        // PUBLISH, QoS 0, retain, topic city/t/d/s, payload "1".
+        stream.extend_from_slice(b"\x31\x0d\x00\x0acity/t/d/s1");
+        assert!(matches!(
+            guard.read_mut(&mut stream, 1024),
+            Ok(Packet::Connect(..))
+        ));
+        let Ok(Packet::Publish(publish, _)) = guard.read_mut(&mut stream, 1024) else {
+            panic!("the publish is admitted");
+        };
+        assert!(!publish.retain);
+        assert_eq!(&publish.topic[..], b"city/t/d/s");
     }
 
     fn put_len(n: usize) -> Vec<u8> {
