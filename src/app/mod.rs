@@ -52,12 +52,8 @@ impl Application {
     /// Starts every part. Returns once the HTTP server listens; the MQTT connection comes up in
     /// the background (see `/readyz`).
     pub async fn build(mut settings: Settings) -> Result<Application, AppError> {
-        if settings.uses_embedded_broker() && settings.mqtt.username.is_empty() {
-            settings.mqtt.username = settings.broker.username.clone();
-            settings.mqtt.password = settings.broker.password.clone();
-        }
         let city = Arc::new(City::from_config(&load_city(&settings)?)?);
-        let url = broker_url(&settings)?;
+        let url = broker_url(&mut settings)?;
         let domains: Vec<String> = city.domains.iter().map(|d| d.name.clone()).collect();
         let metrics = Arc::new(Metrics::new(&domains)?);
         let live: SharedLive = Arc::new(RwLock::new(LiveState::new(

@@ -96,8 +96,9 @@ pub(super) fn start_export(
     Some(Export { task, status, flux })
 }
 
-/// The broker ingest connects to: the external one, or the embedded one started here.
-pub(super) fn broker_url(settings: &Settings) -> Result<BrokerUrl, AppError> {
+/// The broker ingest connects to: the external one, or the embedded one started here, whose
+/// ioc credential (generated at start) then replaces `mqtt.username` / `mqtt.password`.
+pub(super) fn broker_url(settings: &mut Settings) -> Result<BrokerUrl, AppError> {
     if !settings.uses_embedded_broker() {
         return BrokerUrl::parse(&settings.mqtt.url).map_err(|e| {
             AppError::Config(ConfigError::invalid(
@@ -109,7 +110,9 @@ pub(super) fn broker_url(settings: &Settings) -> Result<BrokerUrl, AppError> {
     }
     #[cfg(feature = "embedded-broker")]
     {
-        crate::ingest::start_embedded_broker(&settings.broker)?;
+        let ioc = crate::ingest::start_embedded_broker(&settings.broker, &settings.mqtt)?;
+        settings.mqtt.username = ioc.username;
+        settings.mqtt.password = ioc.password;
         let listen = settings.broker.listen;
         let host = if listen.ip().is_unspecified() {
             IpAddr::V4(Ipv4Addr::LOCALHOST)

@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 pub use broker_url::{BrokerUrl, BrokerUrlError};
 pub use connection::BrokerStatus;
 #[cfg(feature = "embedded-broker")]
-pub use embedded_broker::{start_embedded_broker, EmbeddedBrokerError};
+pub use embedded_broker::{start_embedded_broker, EmbeddedBrokerError, IocLogin};
 pub use options::{mqtt_options, OptionsError};
 pub use settings::{BrokerSettings, MqttSettings};
 

@@ -113,6 +113,9 @@ pub struct BrokerSettings {
     pub max_connections: usize,
     pub max_payload_bytes: usize,
     pub max_inflight: usize,
+    /// Bound of rumqttd's in-memory log of ioc's subscription: segment size × segment count.
+    pub max_segment_bytes: usize,
+    pub max_segment_count: usize,
     pub username: String,
     pub password: String,
 }
@@ -133,6 +136,19 @@ impl BrokerSettings {
             256 << 20,
         )?;
         range("broker.max_inflight", self.max_inflight as u64, 1, 65535)?;
+        // rumqttd panics on a segment under 1 KiB.
+        range(
+            "broker.max_segment_bytes",
+            self.max_segment_bytes as u64,
+            1024,
+            1 << 30,
+        )?;
+        range(
+            "broker.max_segment_count",
+            self.max_segment_count as u64,
+            1,
+            1024,
+        )?;
         if self.username.is_empty() != self.password.is_empty() {
             return Err(Invalid::new(
                 "broker.password",
@@ -153,5 +169,40 @@ impl BrokerSettings {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn broker() -> BrokerSettings {
+        BrokerSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 1883)),
+            max_connections: 10,
+            max_payload_bytes: 1 << 20,
+            max_inflight: 100,
+            max_segment_bytes: 8 << 20,
+            max_segment_count: 4,
+            username: String::new(),
+            password: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_broker_log_bound_is_checked_with_the_key_named() {
+        assert_eq!(broker().validate(true), Ok(()));
+        // rumqttd panics on a segment under 1 KiB; a count of 0 would keep nothing.
+        let small = BrokerSettings {
+            max_segment_bytes: 1023,
+            ..broker()
+        };
+        let none = BrokerSettings {
+            max_segment_count: 0,
+            ..broker()
+        };
+        let key = |s: BrokerSettings| s.validate(true).err().map(|e| e.key);
+        assert_eq!(key(small).as_deref(), Some("broker.max_segment_bytes"));
+        assert_eq!(key(none).as_deref(), Some("broker.max_segment_count"));
     }
 }

@@ -279,11 +279,16 @@ pub struct Publisher {
 impl Publisher {
     pub async fn connect(port: u16) -> Publisher {
         let id = CLIENT_IDS.fetch_add(1, Ordering::Relaxed);
-        let mut o = MqttOptions::new(
+        let o = MqttOptions::new(
             format!("test-pub-{}-{id}", std::process::id()),
             "127.0.0.1",
             port,
         );
+        Publisher::connect_with(o).await
+    }
+
+    /// Connects with these options (client id, credentials).
+    pub async fn connect_with(mut o: MqttOptions) -> Publisher {
         o.set_max_packet_size(4 << 20, 4 << 20);
         let (client, mut eventloop) = AsyncClient::new(o, 1000);
         let acks = Arc::new(AtomicUsize::new(0));

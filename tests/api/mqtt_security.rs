@@ -247,7 +247,7 @@ async fn the_embedded_broker_can_require_credentials() {
             ("IOC__BROKER__PASSWORD", "pub-s3cret"),
         ],
     )
-    .await; // ingest itself logged in with broker.username/password (mqtt.* left empty)
+    .await; // ingest itself logged in with its own credential, generated at start
     let topic = "city/traffic/hai-chau/tl-0042";
     assert!(
         !mosquitto_pub(app.mqtt_port, None, None, topic, r#"{"vehicle_count": 1}"#),

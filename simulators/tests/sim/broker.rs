@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use ioc::config::{load, Overrides};
+use ioc::ingest::IocLogin;
 use rumqttc::QoS;
 use simulators::jsonl;
 use simulators::mqtt;
@@ -33,12 +34,13 @@ fn options(port: u16, id: &str) -> rumqttc::MqttOptions {
     .expect("options")
 }
 
-/// Starts ioc's embedded broker alone on a free port.
-fn start_broker() -> u16 {
+/// Starts ioc's embedded broker alone on a free port. Only ioc's credential may subscribe
+/// there, so the recorder logs in with it.
+fn start_broker() -> (u16, IocLogin) {
     let port = free_port();
     let s = settings(&[("IOC__BROKER__LISTEN", format!("127.0.0.1:{port}"))]);
-    ioc::ingest::start_embedded_broker(&s.broker).expect("embedded broker starts");
-    port
+    let ioc = ioc::ingest::start_embedded_broker(&s.broker, &s.mqtt).expect("broker starts");
+    (port, ioc)
 }
 
 /// (topic, payload) of every line of a JSONL file, in order.
@@ -53,8 +55,17 @@ fn lines(path: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Replays `file` to the broker while recording everything into `out`.
-async fn replay_while_recording(port: u16, file: &Path, out: &Path, expected: u64, pacing: Pacing) {
-    let recorder = Recorder::subscribe(options(port, "rec"), &["city/#".to_owned()], out)
+async fn replay_while_recording(
+    (port, ioc): &(u16, IocLogin),
+    file: &Path,
+    out: &Path,
+    expected: u64,
+    pacing: Pacing,
+) {
+    let port = *port;
+    let mut rec = options(port, "rec");
+    rec.set_credentials(ioc.username.clone(), ioc.password.clone());
+    let recorder = Recorder::subscribe(rec, &["city/#".to_owned()], out)
         .await
         .expect("subscribed");
     let stop = CancellationToken::new();
@@ -84,7 +95,7 @@ async fn replay_while_recording(port: u16, file: &Path, out: &Path, expected: u6
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn record_then_replay_round_trips_byte_identical_and_in_order() {
-    let port = start_broker();
+    let broker = start_broker();
     let dir = tempfile::tempdir().expect("tempdir");
     // A dry run with malformed (non-UTF-8 too) and duplicate payloads as the source.
     let dry = dir.path().join("dry.jsonl");
@@ -117,7 +128,7 @@ async fn record_then_replay_round_trips_byte_identical_and_in_order() {
         speed: None,
         max_rate: None,
     };
-    replay_while_recording(port, &dry, &first, summary.sent, fast).await;
+    replay_while_recording(&broker, &dry, &first, summary.sent, fast).await;
     assert_eq!(
         lines(&first),
         source,
@@ -125,7 +136,7 @@ async fn record_then_replay_round_trips_byte_identical_and_in_order() {
     );
 
     let second = dir.path().join("second.jsonl");
-    replay_while_recording(port, &first, &second, summary.sent, fast).await;
+    replay_while_recording(&broker, &first, &second, summary.sent, fast).await;
     assert_eq!(
         lines(&second),
         lines(&first),
@@ -135,7 +146,7 @@ async fn record_then_replay_round_trips_byte_identical_and_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_keeps_the_relative_timing_at_the_requested_speed() {
-    let port = start_broker();
+    let broker = start_broker();
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("timed.jsonl");
     // Three messages 1 s and 2 s apart in recorded time, replayed at 4×: 0.25 s and 0.5 s apart.
@@ -153,7 +164,7 @@ async fn replay_keeps_the_relative_timing_at_the_requested_speed() {
     std::fs::write(&file, text).expect("write");
     let out = dir.path().join("out.jsonl");
     replay_while_recording(
-        port,
+        &broker,
         &file,
         &out,
         3,
