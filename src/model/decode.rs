@@ -10,9 +10,9 @@ use serde_json::{Map, Value};
 
 use super::rejection::truncate;
 use super::senml;
+use super::timestamp::parse_ts;
 use super::{
-    parse_rfc3339_ms, parse_topic, City, DistrictIdx, DomainIdx, Reading, Reason, Rejection,
-    MIN_VALID_TS_MS,
+    parse_topic, City, DistrictIdx, DomainIdx, Reading, Reason, Rejection, MIN_VALID_TS_MS,
 };
 
 /// Bounds on what one message may carry.
@@ -334,30 +334,6 @@ pub(super) fn check_metric(
     })
 }
 
-fn parse_ts(v: &Value) -> Result<i64, Rejection> {
-    let bad = |why: String| Rejection::whole(Reason::BadTimestamp, why);
-    match v {
-        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Ok(i),
-            // A fraction of a millisecond is not a time this API can store; `1.7e12` is.
-            (None, Some(f)) if f.is_finite() && f.abs() < 1e15 && f.fract() == 0.0 => Ok(f as i64),
-            _ => Err(bad(format!(
-                "ts {n} is not a whole number of unix milliseconds"
-            ))),
-        },
-        Value::String(s) => parse_rfc3339_ms(s).ok_or_else(|| {
-            bad(format!(
-                "ts {:?} is neither unix milliseconds nor RFC 3339",
-                truncate(s, 40)
-            ))
-        }),
-        other => Err(bad(format!(
-            "ts must be unix milliseconds or an RFC 3339 string, got {}",
-            kind(other)
-        ))),
-    }
-}
-
 /// Rejects timestamps before 2000 (usually seconds sent as ms) or too far in the future.
 pub(super) fn check_ts(t: &Target, ts: i64) -> Result<i64, Rejection> {
     if ts < MIN_VALID_TS_MS {
@@ -382,7 +358,7 @@ pub(super) fn check_ts(t: &Target, ts: i64) -> Result<i64, Rejection> {
     Ok(ts)
 }
 
-fn kind(v: &Value) -> &'static str {
+pub(super) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
