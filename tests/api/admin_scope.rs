@@ -3,11 +3,11 @@
 //! `{"role": "admin", "scope": ["district:hai-chau"]}`) cannot mint keys, list them or read
 //! the audit log.
 
-use ioc::auth::{token, AuditRecord, KeyInfo, KeyRepo, Role};
+use ioc::auth::Role;
 use serde_json::json;
 
 use crate::access::call;
-use crate::helpers::{client_with_token, spawn_app, BrokerKind};
+use crate::helpers::{client_with_token, spawn_app, store_key_row, BrokerKind};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_key_with_a_scope_is_refused_on_creation() {
@@ -34,27 +34,13 @@ async fn an_admin_key_with_a_scope_is_refused_on_creation() {
 async fn a_scoped_admin_stored_before_the_rule_can_neither_mint_nor_read_keys_or_audit() {
     let app = spawn_app(BrokerKind::Embedded).await;
     // Written straight into the key table, as an older version would have.
-    let key = token::generate().expect("key");
-    let mut repo = ioc::store::SqliteKeys::open(&app.dir.path().join("ioc.db")).expect("keys");
-    let info = KeyInfo {
-        id: key.id.clone(),
-        role: Role::Admin,
-        scope: "district:hai-chau".into(),
-        label: "scoped admin".into(),
-        created_ms: 0,
-        created_by: "old".into(),
-        revoked_ms: None,
-    };
-    let audit = AuditRecord {
-        at_ms: 0,
-        actor: "old",
-        action: "key.create",
-        target: &key.id,
-        detail: "",
-    };
-    repo.insert(&info, &key.secret_sha256, &audit)
-        .expect("insert");
-    let http = client_with_token(&key.token);
+    let token = store_key_row(
+        &app.dir.path().join("ioc.db"),
+        Role::Admin,
+        "district:hai-chau",
+        "scoped admin",
+    );
+    let http = client_with_token(&token);
     let create = json!({"role": "admin", "scope": [], "label": "escalated"});
     for (method, path, body) in [
         ("POST", "/api/v1/admin/keys", Some(create)),

@@ -156,6 +156,39 @@ pub fn create_key_cli(db: &std::path::Path, role: &str, scope: &[&str]) -> Strin
         .to_owned()
 }
 
+/// Writes a key row straight into the key table of the store at `db`, bypassing the rules
+/// the API and the CLI apply, as an older version of ioc could have stored it; returns its
+/// token. For tests of what the current rules do with such rows.
+pub fn store_key_row(
+    db: &std::path::Path,
+    role: ioc::auth::Role,
+    scope: &str,
+    label: &str,
+) -> String {
+    use ioc::auth::{token, AuditRecord, KeyInfo, KeyRepo};
+    let key = token::generate().expect("key");
+    let mut repo = ioc::store::SqliteKeys::open(db).expect("keys");
+    let info = KeyInfo {
+        id: key.id.clone(),
+        role,
+        scope: scope.to_owned(),
+        label: label.to_owned(),
+        created_ms: 0,
+        created_by: "old".into(),
+        revoked_ms: None,
+    };
+    let audit = AuditRecord {
+        at_ms: 0,
+        actor: "old",
+        action: "key.create",
+        target: &key.id,
+        detail: "",
+    };
+    repo.insert(&info, &key.secret_sha256, &audit)
+        .expect("insert");
+    key.token
+}
+
 /// An HTTP client that sends `Authorization: Bearer <token>` with every request.
 pub fn client_with_token(token: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();

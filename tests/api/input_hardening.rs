@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::access::call;
-use crate::helpers::{client_with_token, metric_value, spawn_app, BrokerKind};
+use crate::helpers::{client_with_token, metric_value, spawn_app, store_key_row, BrokerKind};
 
 fn rejections_of<'a>(body: &'a Value, reason: &str) -> Vec<&'a Value> {
     body["rejections"]
@@ -167,30 +167,14 @@ async fn a_key_label_with_control_characters_is_refused() {
 
 #[test]
 fn keys_list_escapes_control_characters_of_labels_stored_before_the_rule() {
-    use ioc::auth::{token, AuditRecord, KeyInfo, KeyRepo, Role};
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("ioc.db");
-    let key = token::generate().expect("key");
-    let mut repo = ioc::store::SqliteKeys::open(&db).expect("keys");
-    let info = KeyInfo {
-        id: key.id.clone(),
-        role: Role::Viewer,
-        scope: String::new(),
-        label: "wall\u{1b}[2J\u{1b}]0;pwned\u{7}".into(),
-        created_ms: 0,
-        created_by: "old".into(),
-        revoked_ms: None,
-    };
-    let audit = AuditRecord {
-        at_ms: 0,
-        actor: "old",
-        action: "key.create",
-        target: &key.id,
-        detail: "",
-    };
-    repo.insert(&info, &key.secret_sha256, &audit)
-        .expect("insert");
-    drop(repo);
+    store_key_row(
+        &db,
+        ioc::auth::Role::Viewer,
+        "",
+        "wall\u{1b}[2J\u{1b}]0;pwned\u{7}",
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ioc"))
         .env("IOC__STORE__PATH", &db)
         .args(["keys", "list"])
