@@ -1,6 +1,6 @@
 //! `LiveState`: what the city looks like right now, fed reading by reading.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
 use crate::model::{City, DistrictIdx, DomainIdx, MetricIdx, Reading};
@@ -91,7 +91,9 @@ pub struct LiveState {
     pub(super) special: Special,
     /// The queue wait a centre promises when its registry entry names none (s).
     pub(super) default_sla_target_s: f64,
-    unregistered: usize,
+    /// The ids of `sensors` missing from the registry, sorted: the listing's order after the
+    /// registry's, kept as it grows so a page or a tick never sorts them again.
+    pub(super) unregistered: BTreeSet<Arc<str>>,
 }
 
 impl LiveState {
@@ -124,7 +126,7 @@ impl LiveState {
             default_interval_ms,
             special,
             default_sla_target_s,
-            unregistered: 0,
+            unregistered: BTreeSet::new(),
         }
     }
 
@@ -139,7 +141,7 @@ impl LiveState {
             return;
         };
         if !self.sensors.contains_key(&first.sensor) {
-            self.unregistered += 1;
+            self.unregistered.insert(first.sensor.clone());
             self.sensors.insert(
                 first.sensor.clone(),
                 SensorState::new(false, first.domain, first.district),
@@ -272,6 +274,6 @@ impl LiveState {
 
     /// Number of sensors seen that are missing from the registry.
     pub fn unregistered_count(&self) -> usize {
-        self.unregistered
+        self.unregistered.len()
     }
 }

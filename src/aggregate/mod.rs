@@ -4,12 +4,14 @@
 
 mod hourly;
 mod live;
+mod page;
 mod status;
 mod view;
 mod window;
 
 pub use hourly::HourlySeries;
 pub use live::{LiveState, SharedLive};
+pub use page::{ResumeError, SensorKey};
 pub use status::{SensorStatus, StatusThresholds};
 pub use view::{
     DomainIndicators, Indicators, LatestValue, MetricIndicator, SensorDetail, SensorFilter,

@@ -197,3 +197,105 @@ fn sensors_filter_by_domain_district_and_status() {
     };
     assert_eq!(live.sensors(f, T0).len(), 11);
 }
+
+/// Walks the whole listing `limit` sensors at a time, calling `between` after every page.
+fn walk(
+    live: &mut LiveState,
+    limit: usize,
+    in_scope: impl Fn(crate::model::DomainIdx, crate::model::DistrictIdx) -> bool,
+    mut between: impl FnMut(&mut LiveState, usize),
+) -> Vec<String> {
+    let (mut seen, mut after) = (Vec::new(), None);
+    for page_no in 0.. {
+        let page = live
+            .sensor_page(
+                SensorFilter::default(),
+                &in_scope,
+                after.as_ref(),
+                limit,
+                T0,
+            )
+            .expect("page");
+        seen.extend(page.iter().map(|s| s.id.clone()));
+        match page.last() {
+            Some(last) if page.len() == limit => after = Some(SensorKey::of(last)),
+            _ => break,
+        }
+        between(live, page_no);
+    }
+    seen
+}
+
+#[test]
+fn a_walk_page_by_page_lists_every_sensor_once_in_the_listing_order() {
+    let city = city();
+    let mut live = live(&city);
+    for id in ["x-2", "x-5", "x-8"] {
+        live.apply(&[reading(&city, id, "vehicle_count", T0, 1.0)], T0);
+    }
+    let whole: Vec<_> = live
+        .sensors(SensorFilter::default(), T0)
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(walk(&mut live, 7, |_, _| true, |_, _| {}), whole);
+    assert_eq!(walk(&mut live, whole.len(), |_, _| true, |_, _| {}), whole);
+}
+
+#[test]
+fn new_sensors_and_readings_during_a_walk_neither_skip_nor_repeat_a_sensor() {
+    let city = city();
+    let mut live = live(&city);
+    for id in ["x-2", "x-5", "x-8"] {
+        live.apply(&[reading(&city, id, "vehicle_count", T0, 1.0)], T0);
+    }
+    let before: Vec<_> = live
+        .sensors(SensorFilter::default(), T0)
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let seen = walk(
+        &mut live,
+        10,
+        |_, _| true,
+        |live, page_no| {
+            // Unregistered sensors appear on both sides of where the walk stands, and sensors
+            // already listed or not yet listed change status.
+            for id in [
+                format!("x-{page_no}"),
+                format!("a-{page_no}"),
+                format!("z-{page_no}"),
+            ] {
+                live.apply(&[reading(&city, &id, "vehicle_count", T0, 1.0)], T0);
+            }
+            live.apply(&[reading(&city, "tl-0042", "vehicle_count", T0, 2.0)], T0);
+        },
+    );
+    let throughout: Vec<_> = seen.iter().filter(|id| before.contains(id)).collect();
+    assert_eq!(throughout, before.iter().collect::<Vec<_>>());
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no sensor listed twice");
+}
+
+#[test]
+fn a_page_keeps_to_the_scope_and_refuses_a_registered_key_the_registry_lacks() {
+    let city = city();
+    let mut live = live(&city);
+    let hai_chau = city.district_idx("hai-chau").expect("district");
+    let seen = walk(&mut live, 5, |_, d| d == hai_chau, |_, _| {});
+    let expected: Vec<_> = city
+        .sensors
+        .iter()
+        .filter(|s| s.district == hai_chau)
+        .map(|s| s.id.to_string())
+        .collect();
+    assert_eq!(seen, expected);
+    let gone = SensorKey::Registered("nope-0000".into());
+    let err = live.sensor_page(SensorFilter::default(), |_, _| true, Some(&gone), 5, T0);
+    assert_eq!(
+        err.map(|p| p.len()),
+        Err(ResumeError::NotRegistered("nope-0000".into()))
+    );
+}

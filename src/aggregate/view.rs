@@ -83,12 +83,10 @@ impl LiveState {
             .sensors
             .iter()
             .filter_map(|s| self.sensors.get_key_value(&s.id));
-        let mut unregistered: Vec<_> = self
-            .sensors
+        let unregistered = self
+            .unregistered
             .iter()
-            .filter(|(_, st)| !st.registered)
-            .collect();
-        unregistered.sort_by(|a, b| a.0.cmp(b.0));
+            .filter_map(|id| self.sensors.get_key_value(id));
         registered.chain(unregistered)
     }
 
@@ -127,7 +125,7 @@ impl LiveState {
         })
     }
 
-    fn summary(&self, id: &str, st: &SensorState, now_ms: i64) -> SensorSummary {
+    pub(super) fn summary(&self, id: &str, st: &SensorState, now_ms: i64) -> SensorSummary {
         let reg = self.city.sensor(id).filter(|_| st.registered);
         let interval_ms = reg.map_or(self.default_interval_ms[usize::from(st.domain.0)], |s| {
             s.interval_ms

@@ -234,7 +234,10 @@ pub struct AlertFilter {
     pub within_domains: Vec<String>,
     /// When not empty, only alerts of these districts; city-wide alerts are left out.
     pub within_districts: Vec<String>,
-    /// Most alerts returned, newest first.
+    /// When set, only alerts with a smaller id: a page resumes after the last alert of the
+    /// previous one.
+    pub before_id: Option<i64>,
+    /// Most alerts returned, newest (highest id) first.
     pub limit: u32,
 }
 
@@ -246,13 +249,14 @@ impl Default for AlertFilter {
             domain: None,
             within_domains: Vec::new(),
             within_districts: Vec::new(),
+            before_id: None,
             limit: AlertFilter::DEFAULT_LIMIT,
         }
     }
 }
 
 impl AlertFilter {
-    pub const DEFAULT_LIMIT: u32 = 200;
+    pub const DEFAULT_LIMIT: u32 = 500;
 
     /// The stored states wanted; empty for any.
     pub fn states(&self) -> Vec<AlertState> {

@@ -20,7 +20,8 @@ pub trait AlertRepo: Send + 'static {
     /// One past the greatest alert id ever stored.
     fn next_id(&self) -> Result<i64, RepoError>;
 
-    /// Alerts matching `filter`, newest first (by last change).
+    /// Alerts matching `filter`, newest first by id (which never changes, so pages are stable
+    /// while alerts change state), below `filter.before_id` when set.
     fn list(&self, filter: &AlertFilter) -> Result<Vec<Alert>, RepoError>;
 
     /// One alert with its history, oldest event first; `None` for an unknown id.

@@ -195,7 +195,7 @@ impl AlertService {
         self.lock().engine.rules().rules().len()
     }
 
-    /// Stored alerts matching `filter`, newest change first.
+    /// Stored alerts matching `filter`, newest (highest id) first.
     pub async fn list(&self, filter: &AlertFilter) -> Result<Vec<Alert>, RepoError> {
         let (done, listed) = Done::awaited();
         let filter = filter.clone();

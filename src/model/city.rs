@@ -111,6 +111,11 @@ impl City {
         self.sensor_by_id.get(id).map(|&i| &self.sensors[i])
     }
 
+    /// Where `id` stands in the registry (`sensors`): what a sensor listing resumes after.
+    pub fn sensor_position(&self, id: &str) -> Option<usize> {
+        self.sensor_by_id.get(id).copied()
+    }
+
     pub fn domain(&self, idx: DomainIdx) -> &Domain {
         &self.domains[usize::from(idx.0)]
     }

@@ -5,13 +5,14 @@ use std::sync::RwLockReadGuard;
 
 use serde_json::{json, Value};
 
-use crate::aggregate::{LiveState, SharedLive};
+use crate::aggregate::{LiveState, SensorFilter, SensorKey, SensorSummary, SharedLive};
 use crate::auth::Principal;
 use crate::indicators::{compute, CityIndicators, IndicatorParams};
 use crate::model::{truncate, DistrictIdx, DomainIdx};
 use crate::shell::now_ms;
 
 use super::error::ApiError;
+use super::page::{Cursor, Page, PageError};
 
 /// The live state and the settings of the indicator maths. Cheap to clone (an `Arc` and a few
 /// numbers), so the history service holds one too.
@@ -67,6 +68,33 @@ impl LiveView {
             })
             .transpose()?;
         Ok((domain, district))
+    }
+
+    /// One page of the sensors matching `filter` inside the caller's scope, and the page's
+    /// `next_cursor`. Scope is applied while paging, so every page but the last is full.
+    pub fn sensor_page(
+        &self,
+        principal: &Principal,
+        filter: SensorFilter,
+        page: &Page,
+    ) -> Result<(Vec<SensorSummary>, Option<String>), ApiError> {
+        let after = match &page.after {
+            None => None,
+            Some(Cursor::Sensor(key)) => Some(key),
+            Some(Cursor::Alert(_)) => return Err(PageError::Cursor.into()),
+        };
+        let scope = &principal.scope;
+        let live = self.read();
+        let city = live.city();
+        let in_scope = |domain, district| {
+            scope.is_unrestricted()
+                || scope.allows(&city.domain(domain).name, &city.district(district).id)
+        };
+        let mut sensors = live
+            .sensor_page(filter, in_scope, after, page.fetch(), now_ms())
+            .map_err(|e| ApiError::InvalidQuery(e.to_string()))?;
+        let next = page.finish(&mut sensors, |s| Cursor::Sensor(SensorKey::of(s)));
+        Ok((sensors, next))
     }
 
     /// Computes the indicators of the sensors of `domain` (all domains when `None`) inside the

@@ -11,7 +11,8 @@
 //!   indicators), [`HistoryService`] (`/series`: store or InfluxDB), [`Readiness`]
 //!   (`/readyz`), [`RuleReloader`] (admin reload); and the stages' own `AlertService`, `Auth`,
 //!   `Push`, `RejectionLog`, `Metrics`.
-//! - `routes/`: the handlers, one file per resource.
+//! - `routes/`: the handlers, one file per resource; `page.rs`: every list's `limit` and
+//!   opaque `cursor` (keyset pagination).
 //! - `blocking.rs`: SQLite work off the executor; `http_metrics.rs`: request metrics;
 //!   `settings.rs`: `[http]`.
 
@@ -22,6 +23,7 @@ mod guard;
 mod history;
 mod http_metrics;
 mod live;
+mod page;
 mod readiness;
 mod reload;
 mod routes;

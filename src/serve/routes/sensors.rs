@@ -6,6 +6,7 @@ use crate::aggregate::{SensorFilter, SensorStatus};
 use crate::auth::Principal;
 use crate::serve::error::ApiError;
 use crate::serve::live::LiveView;
+use crate::serve::page::Page;
 use crate::shell::now_ms;
 
 #[derive(Deserialize)]
@@ -14,9 +15,12 @@ pub(crate) struct ListQuery {
     domain: Option<String>,
     district: Option<String>,
     status: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
 }
 
-/// `GET /api/v1/sensors?domain=&district=&status=`
+/// `GET /api/v1/sensors?domain=&district=&status=&limit=&cursor=`: one page, in the
+/// listing's stable order (docs/api.md), with the `next_cursor` to resume after it.
 pub(crate) async fn list(
     live: web::Data<LiveView>,
     principal: web::ReqData<Principal>,
@@ -35,16 +39,18 @@ pub(crate) async fn list(
             })
         })
         .transpose()?;
-    let mut sensors = live.read().sensors(
-        SensorFilter {
-            domain,
-            district,
-            status,
-        },
-        now_ms(),
-    );
-    sensors.retain(|s| principal.scope.allows(&s.domain, &s.district));
-    Ok(HttpResponse::Ok().json(json!({ "count": sensors.len(), "sensors": sensors })))
+    let page = Page::parse(q.limit.as_deref(), q.cursor.as_deref())?;
+    let filter = SensorFilter {
+        domain,
+        district,
+        status,
+    };
+    let (sensors, next) = live.sensor_page(&principal, filter, &page)?;
+    Ok(HttpResponse::Ok().json(json!({
+        "count": sensors.len(),
+        "sensors": sensors,
+        "next_cursor": next,
+    })))
 }
 
 /// `GET /api/v1/sensors/{id}`; a sensor outside the caller's scope is answered like an

@@ -163,7 +163,8 @@ impl AlertRepo for SqliteAlerts {
         Ok(max.unwrap_or(0) + 1)
     }
 
-    /// Alerts matching `filter`, newest first (by last change).
+    /// Alerts matching `filter`, newest first by id, below `before_id` when set: the primary
+    /// key walks them, so a page costs its own rows plus those the filters skip.
     fn list(&self, filter: &AlertFilter) -> Result<Vec<Alert>, RepoError> {
         let states: Vec<&str> = filter.states().iter().map(|s| s.as_str()).collect();
         let mut stmt = self
@@ -173,7 +174,7 @@ impl AlertRepo for SqliteAlerts {
              AND (?2 IS NULL OR severity = ?2) AND (?3 IS NULL OR domain = ?3) \
              AND (?5 IS NULL OR instr(?5, ',' || domain || ',') > 0) \
              AND (?6 IS NULL OR (district IS NOT NULL AND instr(?6, ',' || district || ',') > 0)) \
-             ORDER BY updated_ms DESC, id DESC LIMIT ?4"
+             AND (?7 IS NULL OR id < ?7) ORDER BY id DESC LIMIT ?4"
         ))
             .or_repo(WHAT)?;
         let set = |items: &[String]| (!items.is_empty()).then(|| format!(",{},", items.join(",")));
@@ -186,7 +187,8 @@ impl AlertRepo for SqliteAlerts {
                     filter.domain,
                     filter.limit,
                     set(&filter.within_domains),
-                    set(&filter.within_districts)
+                    set(&filter.within_districts),
+                    filter.before_id
                 ],
                 read_alert,
             )

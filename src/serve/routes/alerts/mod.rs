@@ -13,10 +13,8 @@ use crate::model::{char_name, forbidden_char, truncate};
 use crate::serve::blocking::blocking;
 use crate::serve::error::ApiError;
 use crate::serve::live::LiveView;
+use crate::serve::page::{Cursor, Page, PageError};
 use crate::shell::now_ms;
-
-/// Most alerts one listing returns.
-const MAX_LIMIT: u32 = 1000;
 
 /// Largest acknowledgement body.
 const ACK_MAX_BYTES: usize = 16 * 1024;
@@ -45,11 +43,13 @@ pub(crate) struct ListQuery {
     state: Option<String>,
     severity: Option<String>,
     domain: Option<String>,
-    limit: Option<u32>,
+    limit: Option<String>,
+    cursor: Option<String>,
 }
 
 impl ListQuery {
-    fn filter(&self) -> Result<AlertFilter, ApiError> {
+    /// The filter, for one page: `page.fetch()` alerts below the cursor's id.
+    fn filter(&self, page: &Page) -> Result<AlertFilter, ApiError> {
         let bad = |key: &str, v: &str, allowed: &str| {
             ApiError::InvalidQuery(format!(
                 "{key} {:?} is not one of {allowed}",
@@ -72,17 +72,18 @@ impl ListQuery {
                     .ok_or_else(|| bad("severity", s, "critical, major, minor, warning"))
             })
             .transpose()?;
-        let limit = self.limit.unwrap_or(AlertFilter::DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::InvalidQuery(format!(
-                "limit {limit} is not within 1..={MAX_LIMIT}"
-            )));
-        }
+        let before_id = match page.after {
+            None => None,
+            Some(Cursor::Alert(id)) => Some(id),
+            Some(Cursor::Sensor(_)) => return Err(PageError::Cursor.into()),
+        };
         Ok(AlertFilter {
             state,
             severity,
             domain: self.domain.clone(),
-            limit,
+            before_id,
+            // The page is at most 5,001 rows (page::MAX_LIMIT + 1).
+            limit: u32::try_from(page.fetch()).unwrap_or(u32::MAX),
             ..AlertFilter::default()
         })
     }
@@ -95,7 +96,8 @@ pub(crate) fn visible(principal: &Principal, alert: &Alert) -> bool {
         .allows_area(&alert.domain, alert.district.as_deref())
 }
 
-/// `GET /api/v1/alerts?state=&severity=&domain=&limit=`: within the caller's scope. A
+/// `GET /api/v1/alerts?state=&severity=&domain=&limit=&cursor=`: one page within the
+/// caller's scope, newest (highest id) first, with the `next_cursor` to resume after it. A
 /// `domain` the caller does not know is `unknown_domain`, as on every other route, rather
 /// than an empty list that reads as "no alerts".
 pub(crate) async fn list(
@@ -105,11 +107,17 @@ pub(crate) async fn list(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     live.resolve(&principal, q.domain.as_deref(), None)?;
-    let mut filter = q.filter()?;
+    let page = Page::parse(q.limit.as_deref(), q.cursor.as_deref())?;
+    let mut filter = q.filter(&page)?;
     filter.within_domains = principal.scope.domains.iter().cloned().collect();
     filter.within_districts = principal.scope.districts.iter().cloned().collect();
-    let alerts = service.list(&filter).await.map_err(internal)?;
-    Ok(HttpResponse::Ok().json(json!({ "count": alerts.len(), "alerts": alerts })))
+    let mut alerts = service.list(&filter).await.map_err(internal)?;
+    let next = page.finish(&mut alerts, |a| Cursor::Alert(a.id));
+    Ok(HttpResponse::Ok().json(json!({
+        "count": alerts.len(),
+        "alerts": alerts,
+        "next_cursor": next,
+    })))
 }
 
 /// `GET /api/v1/alerts/{id}`: the alert with its history.
