@@ -22,6 +22,7 @@ mod lifecycle;
 mod mosquitto;
 mod mosquitto_acl;
 mod mqtt_security;
+mod pages;
 mod store;
 mod stream;
 mod stream_limits;
