@@ -90,6 +90,23 @@ async function api(path, init = {}) {
   return body;
 }
 
+/**
+ * Every item of a paged list (`limit` and `cursor`, docs/api.md), following `next_cursor`:
+ * a scoped dashboard polls all its open alerts and sensors, which may fill more than a page.
+ */
+async function apiAll(path, list) {
+  const sep = path.includes('?') ? '&' : '?';
+  const items = [];
+  let cursor = null;
+  do {
+    const after = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const page = await api(`${path}${sep}limit=5000${after}`);
+    items.push(...page[list]);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return items;
+}
+
 const alerts = createAlertPanel({
   api,
   districtName: (id) => state.city?.districts.find((d) => d.id === id)?.name ?? id,
@@ -423,12 +440,12 @@ const SCOPED_POLL_MS = 5000;
 async function pollScoped() {
   const [kpi, open, sensors] = await Promise.all([
     api('/api/v1/kpi'),
-    api('/api/v1/alerts?state=open'),
-    api('/api/v1/sensors'),
+    apiAll('/api/v1/alerts?state=open', 'alerts'),
+    apiAll('/api/v1/sensors', 'sensors'),
   ]);
   onData({ stream: 'kpi', type: 'snapshot', data: kpi, as_of: kpi.as_of });
-  onData({ stream: 'alerts', type: 'snapshot', data: { open: open.alerts } });
-  onData({ stream: 'sensor-status', type: 'snapshot', data: { sensors: sensors.sensors } });
+  onData({ stream: 'alerts', type: 'snapshot', data: { open } });
+  onData({ stream: 'sensor-status', type: 'snapshot', data: { sensors } });
 }
 
 function startLive(scoped) {
