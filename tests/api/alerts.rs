@@ -3,21 +3,11 @@
 
 use serde_json::Value;
 
-use crate::helpers::{eventually, spawn_app_in, BrokerKind, TestApp};
+use crate::helpers::{eventually, spawn_app_with_rules, TestApp, PM25_STATION_RULE};
 
-/// Rules without durations, so the test need not wait minutes.
-const RULES: &str = r#"
-[[rules]]
-id = "pm25-station"
-description = "PM2.5 above 150 at a station"
-signal = "pm25"
-severity = "major"
-scope = { domain = "environment", level = "sensor" }
-kind = "threshold"
-direction = "above"
-raise = 150
-clear = 100
-
+/// Rules without durations, so the test need not wait minutes: the station rule, and
+/// this one for districts.
+const DISTRICT_RULE: &str = r#"
 [[rules]]
 id = "aqi-district"
 description = "VN_AQI very bad in a district"
@@ -42,16 +32,11 @@ clear = 0.55
 "#;
 
 async fn start(dir: std::sync::Arc<tempfile::TempDir>) -> TestApp {
-    let rules = dir.path().join("alerts.toml");
-    std::fs::write(&rules, RULES).expect("write rules");
-    let rules = rules.display().to_string();
-    spawn_app_in(
+    let rules = format!("{PM25_STATION_RULE}\n{DISTRICT_RULE}");
+    spawn_app_with_rules(
         dir,
-        BrokerKind::Embedded,
-        &[
-            ("IOC__ALERTS__RULES_PATH", rules.as_str()),
-            ("IOC__INDICATORS__ALERT_EVAL_INTERVAL_S", "1"),
-        ],
+        &rules,
+        &[("IOC__INDICATORS__ALERT_EVAL_INTERVAL_S", "1")],
     )
     .await
 }

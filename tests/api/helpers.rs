@@ -189,6 +189,54 @@ pub fn store_key_row(
     key.token
 }
 
+/// Adds `user` to the password file `passwd` in `dir` (made on the first call).
+pub fn add_mosquitto_user(dir: &std::path::Path, user: &str, password: &str) {
+    let mut c = std::process::Command::new("mosquitto_passwd");
+    if !dir.join("passwd").exists() {
+        c.arg("-c");
+    }
+    let out = c
+        .args(["-b", "passwd", user, password])
+        .current_dir(dir)
+        .output()
+        .expect("run mosquitto_passwd");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// An alert rule without duration, so an alert fires on one reading: PM2.5 above 150 at any
+/// environment station.
+pub const PM25_STATION_RULE: &str = r#"
+[[rules]]
+id = "pm25-station"
+description = "PM2.5 above 150 at a station"
+signal = "pm25"
+severity = "major"
+scope = { domain = "environment", level = "sensor" }
+kind = "threshold"
+direction = "above"
+raise = 150
+clear = 100
+"#;
+
+/// The application on the embedded broker with its store in `dir`, reading its alert rules
+/// from `rules` (written to `dir/alerts.toml`); `extra` settings as in [`spawn_app_in`].
+pub async fn spawn_app_with_rules(
+    dir: Arc<tempfile::TempDir>,
+    rules: &str,
+    extra: &[(&str, &str)],
+) -> TestApp {
+    let path = dir.path().join("alerts.toml");
+    std::fs::write(&path, rules).expect("write rules");
+    let path = path.display().to_string();
+    let mut settings = vec![("IOC__ALERTS__RULES_PATH", path.as_str())];
+    settings.extend_from_slice(extra);
+    spawn_app_in(dir, BrokerKind::Embedded, &settings).await
+}
+
 /// An HTTP client that sends `Authorization: Bearer <token>` with every request.
 pub fn client_with_token(token: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();

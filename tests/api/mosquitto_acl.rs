@@ -9,25 +9,9 @@ use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 
-use crate::helpers::{eventually, spawn_app_with, BrokerKind, Mosquitto, Publisher};
-
-/// Adds `user` to the password file `passwd` in `dir` (made on the first call).
-fn add_user(dir: &Path, user: &str, password: &str) {
-    let mut c = Command::new("mosquitto_passwd");
-    if !dir.join("passwd").exists() {
-        c.arg("-c");
-    }
-    let out = c
-        .args(["-b", "passwd", user, password])
-        .current_dir(dir)
-        .output()
-        .expect("run mosquitto_passwd");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use crate::helpers::{
+    add_mosquitto_user, eventually, spawn_app_with, BrokerKind, Mosquitto, Publisher,
+};
 
 /// The documented ACL, plus a second publisher account as its comment says to add one.
 fn write_acl(dir: &Path) {
@@ -82,9 +66,9 @@ async fn snoop(port: u16, user: &str, password: &str, client_id: &str) -> Arc<At
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mosquitto_with_the_documented_acl_lets_only_ioc_read_and_keeps_its_session() {
     let dir = tempfile::tempdir().expect("tempdir");
-    add_user(dir.path(), "ioc", "s3cret-ingest");
-    add_user(dir.path(), "sensors", "pub-s3cret");
-    add_user(dir.path(), "gateway", "gw-s3cret");
+    add_mosquitto_user(dir.path(), "ioc", "s3cret-ingest");
+    add_mosquitto_user(dir.path(), "sensors", "pub-s3cret");
+    add_mosquitto_user(dir.path(), "gateway", "gw-s3cret");
     write_acl(dir.path());
     let broker = Mosquitto::start_secured(&format!(
         "allow_anonymous false\npassword_file {}\nacl_file {}\nuse_username_as_clientid true\n",

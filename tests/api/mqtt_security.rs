@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::helpers::{eventually, spawn_app_with, BrokerKind, Mosquitto};
+use crate::helpers::{add_mosquitto_user, eventually, spawn_app_with, BrokerKind, Mosquitto};
 
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")
@@ -87,16 +87,7 @@ fn make_pki(dir: &Path) {
             ],
         );
     }
-    let out = Command::new("mosquitto_passwd")
-        .args(["-c", "-b", "passwd", "ioc", "s3cret-ingest"])
-        .current_dir(dir)
-        .output()
-        .expect("run mosquitto_passwd");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    add_mosquitto_user(dir, "ioc", "s3cret-ingest");
     // Mosquitto started as root reads these after dropping to its own user.
     for f in ["ca.crt", "server.crt", "server.key", "passwd"] {
         let _ = Command::new("chmod")

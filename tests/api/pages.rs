@@ -5,7 +5,10 @@
 use serde_json::Value;
 
 use crate::access::call;
-use crate::helpers::{client_with_token, eventually, spawn_app, spawn_app_in, BrokerKind, TestApp};
+use crate::helpers::{
+    client_with_token, eventually, spawn_app, spawn_app_with_rules, BrokerKind, TestApp,
+    PM25_STATION_RULE,
+};
 
 /// The list's path with `limit` and, after the first page, the previous page's `next_cursor`.
 fn page_path(path: &str, limit: usize, cursor: Option<&str>) -> String {
@@ -112,31 +115,9 @@ async fn walking_the_sensors_while_new_ones_appear_neither_skips_nor_repeats_one
     );
 }
 
-/// Only the per-station rule, without durations: an alert fires on one reading.
-const RULES: &str = r#"
-[[rules]]
-id = "pm25-station"
-description = "PM2.5 above 150 at a station"
-signal = "pm25"
-severity = "major"
-scope = { domain = "environment", level = "sensor" }
-kind = "threshold"
-direction = "above"
-raise = 150
-clear = 100
-"#;
-
 async fn with_rules() -> TestApp {
     let dir = std::sync::Arc::new(tempfile::tempdir().expect("tempdir"));
-    let rules = dir.path().join("alerts.toml");
-    std::fs::write(&rules, RULES).expect("write rules");
-    let rules = rules.display().to_string();
-    spawn_app_in(
-        dir,
-        BrokerKind::Embedded,
-        &[("IOC__ALERTS__RULES_PATH", rules.as_str())],
-    )
-    .await
+    spawn_app_with_rules(dir, PM25_STATION_RULE, &[]).await
 }
 
 /// Sends one PM2.5 reading from `aq-{n}` (aq-0001..0006 lie in hai-van, 0007..0012 in
