@@ -226,34 +226,32 @@ fn walk(
     seen
 }
 
-#[test]
-fn a_walk_page_by_page_lists_every_sensor_once_in_the_listing_order() {
+/// The demo city's live state with three unregistered sensors reporting, and the whole
+/// listing in its order.
+fn with_unregistered() -> (Arc<City>, LiveState, Vec<String>) {
     let city = city();
     let mut live = live(&city);
     for id in ["x-2", "x-5", "x-8"] {
         live.apply(&[reading(&city, id, "vehicle_count", T0, 1.0)], T0);
     }
-    let whole: Vec<_> = live
+    let whole = live
         .sensors(SensorFilter::default(), T0)
         .into_iter()
         .map(|s| s.id)
         .collect();
+    (city, live, whole)
+}
+
+#[test]
+fn a_walk_page_by_page_lists_every_sensor_once_in_the_listing_order() {
+    let (_, mut live, whole) = with_unregistered();
     assert_eq!(walk(&mut live, 7, |_, _| true, |_, _| {}), whole);
     assert_eq!(walk(&mut live, whole.len(), |_, _| true, |_, _| {}), whole);
 }
 
 #[test]
 fn new_sensors_and_readings_during_a_walk_neither_skip_nor_repeat_a_sensor() {
-    let city = city();
-    let mut live = live(&city);
-    for id in ["x-2", "x-5", "x-8"] {
-        live.apply(&[reading(&city, id, "vehicle_count", T0, 1.0)], T0);
-    }
-    let before: Vec<_> = live
-        .sensors(SensorFilter::default(), T0)
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
+    let (city, mut live, before) = with_unregistered();
     let seen = walk(
         &mut live,
         10,
