@@ -14,6 +14,8 @@
 //! - [`aggregate`]: latest value per sensor-metric, sensor status, rolling windows per domain
 //!   and district. Pure; the clock is an argument.
 //! - [`indicators`]: pure indicator maths (congestion, VN_AQI and US EPA AQI, queues, health).
+//! - [`snapshot`]: one immutable indicator snapshot per tick, built incrementally (only the
+//!   sensors changed by readings or by time), shared by push, alerts and the REST routes.
 //! - [`alerts`]: rules, the pure alert state machine, and the service around it.
 //! - [`auth`]: API keys, JWT, roles, scopes, rate limits.
 //! - [`store`]: the embedded SQLite store, the durable point; the only persistence layer.
@@ -40,6 +42,7 @@ pub mod push;
 pub mod serve;
 pub mod setting;
 pub mod shell;
+pub mod snapshot;
 pub mod store;
 pub mod telemetry;
 

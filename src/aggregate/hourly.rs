@@ -53,6 +53,17 @@ impl HourlySeries {
 
     /// Means of the `n` clock hours up to and including the one holding `now_ms`, newest first;
     /// `None` for an hour without data.
+    /// The next hour boundary after `now_ms` when the series holds a mean `means` still lists:
+    /// the list shifts by one hour there.
+    pub fn next_change(&self, now_ms: i64) -> Option<i64> {
+        let current = now_ms.div_euclid(HOUR_MS) * HOUR_MS;
+        let oldest = current - (HOURS as i64 - 1) * HOUR_MS;
+        self.hours
+            .iter()
+            .any(|h| h.count > 0 && h.start >= oldest)
+            .then_some(current + HOUR_MS)
+    }
+
     pub fn means(&self, now_ms: i64, n: usize) -> Vec<Option<f64>> {
         let current = now_ms.div_euclid(HOUR_MS) * HOUR_MS;
         (0..n.min(HOURS) as i64)

@@ -7,7 +7,7 @@ use crate::model::{City, DistrictIdx, DomainIdx, MetricIdx, Reading};
 
 use super::hourly::HourlySeries;
 use super::status::StatusThresholds;
-use super::window::{RollingWindow, Span, WindowSet};
+use super::window::{CountWindow, RollingWindow, Span, WindowSet};
 
 /// Shared between the ingest worker (writer) and HTTP handlers (readers). A std `RwLock`:
 /// every critical section is short and never awaits.
@@ -23,50 +23,74 @@ pub(super) struct GroupKey {
 
 #[derive(Debug, Clone)]
 pub(super) struct SensorState {
+    /// Dense index: registry position for registered sensors, then order of first sight.
+    pub idx: u32,
     pub registered: bool,
     pub domain: DomainIdx,
     pub district: DistrictIdx,
+    /// How often the sensor should report: its registry entry's, or its domain's shortest.
+    pub interval_ms: i64,
     /// Receive time of the last accepted reading (unix ms): sensor health is about reporting.
     pub last_seen_ms: Option<i64>,
+    /// Newest source timestamp, each capped at its reading's receive time: the sensor's `as_of`.
+    pub as_of_ms: Option<i64>,
     pub last_seq: Option<u64>,
     /// Latest value per metric by source timestamp: (metric, value, ts).
     pub latest: Vec<(MetricIdx, f64, i64)>,
     pub readings_received: u64,
-    /// The last 5 minutes of each metric (traffic flow and speed, queue rates).
+    /// The last 5 minutes of each metric (traffic flow and speed, queue rates), with about one
+    /// bucket per reporting interval.
     pub recent: Vec<(MetricIdx, RollingWindow)>,
     /// Hourly means of air pollutants over the last day (the AQI's input).
     pub hourly: Vec<(MetricIdx, HourlySeries)>,
     /// Messages received in the last hour, by receive time: data completeness.
-    pub messages: RollingWindow,
+    pub messages: CountWindow,
     /// `seq` jumped ahead: readings that never arrived.
     pub seq_gaps: u64,
     /// `seq` went backwards: out-of-order or repeated messages.
     pub seq_repeats: u64,
     /// Readings the store recognised as already stored (redeliveries, repeated sends).
     pub duplicates: u64,
-    /// Queue SLA over the last hour: people served (weights), and of those, within the target.
-    pub sla_served: RollingWindow,
-    pub sla_within: RollingWindow,
+    /// Queue SLA over the last hour, for service centres only (allocated on first use).
+    pub sla: Option<Box<Sla>>,
+    /// Changed since the snapshot last took the dirty list.
+    pub dirty: bool,
+}
+
+/// People served (weights) over the last hour, and of those, within the centre's target.
+#[derive(Debug, Clone)]
+pub(super) struct Sla {
+    pub served: RollingWindow,
+    pub within: RollingWindow,
 }
 
 impl SensorState {
-    fn new(registered: bool, domain: DomainIdx, district: DistrictIdx) -> Self {
+    fn new(
+        idx: u32,
+        registered: bool,
+        domain: DomainIdx,
+        district: DistrictIdx,
+        interval_ms: i64,
+    ) -> Self {
         SensorState {
+            idx,
             registered,
             domain,
             district,
+            interval_ms,
             last_seen_ms: None,
+            as_of_ms: None,
             last_seq: None,
             latest: Vec::new(),
             readings_received: 0,
             recent: Vec::new(),
             hourly: Vec::new(),
-            messages: RollingWindow::new(Span::OneHour),
+            messages: CountWindow::default(),
             seq_gaps: 0,
             seq_repeats: 0,
             duplicates: 0,
-            sla_served: RollingWindow::new(Span::OneHour),
-            sla_within: RollingWindow::new(Span::OneHour),
+            sla: None,
+            dirty: false,
         }
     }
 }
@@ -94,6 +118,10 @@ pub struct LiveState {
     /// The ids of `sensors` missing from the registry, sorted: the listing's order after the
     /// registry's, kept as it grows so a page or a tick never sorts them again.
     pub(super) unregistered: BTreeSet<Arc<str>>,
+    /// Sensor ids by dense index ([`SensorState::idx`]).
+    pub(super) ids: Vec<Arc<str>>,
+    /// Sensors changed since the snapshot last took this list, each once.
+    pub(super) dirty: Vec<u32>,
 }
 
 impl LiveState {
@@ -101,9 +129,14 @@ impl LiveState {
         let sensors = city
             .sensors
             .iter()
-            .map(|s| (s.id.clone(), SensorState::new(true, s.domain, s.district)))
+            .enumerate()
+            .map(|(i, s)| {
+                let st = SensorState::new(i as u32, true, s.domain, s.district, s.interval_ms);
+                (s.id.clone(), st)
+            })
             .collect();
-        let default_interval_ms = (0..city.domains.len())
+        let ids = city.sensors.iter().map(|s| s.id.clone()).collect();
+        let default_interval_ms: Vec<i64> = (0..city.domains.len())
             .map(|d| {
                 city.sensors
                     .iter()
@@ -127,6 +160,8 @@ impl LiveState {
             special,
             default_sla_target_s,
             unregistered: BTreeSet::new(),
+            ids,
+            dirty: Vec::new(),
         }
     }
 
@@ -141,15 +176,19 @@ impl LiveState {
             return;
         };
         if !self.sensors.contains_key(&first.sensor) {
+            let idx = self.ids.len() as u32;
+            let interval = self.default_interval_ms[usize::from(first.domain.0)];
             self.unregistered.insert(first.sensor.clone());
+            self.ids.push(first.sensor.clone());
             self.sensors.insert(
                 first.sensor.clone(),
-                SensorState::new(false, first.domain, first.district),
+                SensorState::new(idx, false, first.domain, first.district, interval),
             );
         }
         self.note_sla(readings);
         if let Some(s) = self.sensors.get_mut(&first.sensor) {
-            s.messages.record(received_ms, 1.0);
+            s.messages.record(received_ms);
+            mark(&mut self.dirty, s);
         }
         for r in readings {
             self.record(r, received_ms);
@@ -160,6 +199,8 @@ impl LiveState {
         let pollutant = self.special.pollutants.contains(&r.metric);
         if let Some(s) = self.sensors.get_mut(&r.sensor) {
             s.last_seen_ms = Some(s.last_seen_ms.map_or(received_ms, |t| t.max(received_ms)));
+            let as_of = r.ts_ms.min(received_ms);
+            s.as_of_ms = Some(s.as_of_ms.map_or(as_of, |t| t.max(as_of)));
             s.readings_received += 1;
             if let Some(seq) = r.seq {
                 match s.last_seq {
@@ -177,7 +218,7 @@ impl LiveState {
             match s.recent.iter_mut().find(|(m, _)| *m == r.metric) {
                 Some((_, w)) => w.record(r.ts_ms, r.value),
                 None => {
-                    let mut w = RollingWindow::new(Span::FiveMinutes);
+                    let mut w = RollingWindow::sized(Span::FiveMinutes, s.interval_ms);
                     w.record(r.ts_ms, r.value);
                     s.recent.push((r.metric, w));
                 }
@@ -199,7 +240,10 @@ impl LiveState {
                 district,
                 metric: r.metric,
             };
-            self.groups.entry(key).or_default().record(r.ts_ms, r.value);
+            self.groups
+                .entry(key)
+                .or_default()
+                .record(r.ts_ms, received_ms, r.value);
         }
     }
 
@@ -226,8 +270,15 @@ impl LiveState {
                 .iter()
                 .find(|r| r.metric == served_m && r.ts_ms == wait.ts_ms);
             if let Some(served) = served.filter(|r| r.value > 0.0) {
-                s.sla_served.record(wait.ts_ms, served.value);
-                s.sla_within.record(
+                let interval = s.interval_ms;
+                let sla = s.sla.get_or_insert_with(|| {
+                    Box::new(Sla {
+                        served: RollingWindow::sized(Span::OneHour, interval),
+                        within: RollingWindow::sized(Span::OneHour, interval),
+                    })
+                });
+                sla.served.record(wait.ts_ms, served.value);
+                sla.within.record(
                     wait.ts_ms,
                     if wait.value <= target {
                         served.value
@@ -243,6 +294,7 @@ impl LiveState {
     pub fn note_duplicates(&mut self, sensor: &str, n: u64) {
         if let Some(s) = self.sensors.get_mut(sensor) {
             s.duplicates += n;
+            mark(&mut self.dirty, s);
         }
     }
 
@@ -256,6 +308,7 @@ impl LiveState {
         sum: f64,
     ) {
         if let Some(s) = self.sensors.get_mut(sensor) {
+            mark(&mut self.dirty, s);
             match s.hourly.iter_mut().find(|(m, _)| *m == metric) {
                 Some((_, h)) => h.add(hour_start_ms, count, sum),
                 None => {
@@ -275,5 +328,40 @@ impl LiveState {
     /// Number of sensors seen that are missing from the registry.
     pub fn unregistered_count(&self) -> usize {
         self.unregistered.len()
+    }
+}
+
+impl LiveState {
+    /// Every sensor seen or registered: the dense indices run `0..sensor_count()`.
+    pub fn sensor_count(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The id of the sensor at dense index `idx`.
+    pub fn id_at(&self, idx: u32) -> Option<&Arc<str>> {
+        self.ids.get(idx as usize)
+    }
+
+    /// The sensors changed since the last call (readings, duplicates, seeded history), each
+    /// once, and forgets them: the snapshot's incremental input.
+    pub fn take_dirty(&mut self) -> Vec<u32> {
+        let dirty = std::mem::take(&mut self.dirty);
+        for idx in &dirty {
+            if let Some(s) = self
+                .ids
+                .get(*idx as usize)
+                .and_then(|id| self.sensors.get_mut(id))
+            {
+                s.dirty = false;
+            }
+        }
+        dirty
+    }
+}
+
+fn mark(dirty: &mut Vec<u32>, s: &mut SensorState) {
+    if !s.dirty {
+        s.dirty = true;
+        dirty.push(s.idx);
     }
 }

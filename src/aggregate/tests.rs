@@ -74,8 +74,8 @@ fn a_reading_older_than_the_window_does_not_evict_newer_data() {
 #[test]
 fn longer_windows_keep_what_shorter_ones_dropped() {
     let mut set = WindowSet::default();
-    set.record(T0, 2.0);
-    set.record(T0 + 240_000, 4.0);
+    set.record(T0, T0, 2.0);
+    set.record(T0 + 240_000, T0 + 240_000, 4.0);
     let now = T0 + 250_000;
     assert_eq!(set.summary(Span::OneMinute, now).map(|s| s.count), Some(1));
     assert_eq!(
@@ -160,7 +160,7 @@ fn indicators_aggregate_per_district_and_city_wide() {
             T0 + 1000,
             40.0,
         )],
-        T0,
+        T0 + 1000,
     );
     let ind = live.indicators(None, None, T0 + 2000);
     let traffic = &ind.domains["traffic"];

@@ -1,6 +1,7 @@
 //! Read-only views of the live state, shaped for the API.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -8,7 +9,7 @@ use crate::model::{DistrictIdx, DomainIdx};
 
 use super::live::{GroupKey, LiveState, SensorState};
 use super::status::SensorStatus;
-use super::window::{Span, WindowSummary};
+use super::window::{RollingWindow, Span, WindowSummary};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SensorFilter {
@@ -77,7 +78,7 @@ pub struct Indicators {
 
 impl LiveState {
     /// Every sensor: registered ones in registry order, then unregistered ones by id.
-    fn ordered(&self) -> impl Iterator<Item = (&std::sync::Arc<str>, &SensorState)> {
+    fn ordered(&self) -> impl Iterator<Item = (&Arc<str>, &SensorState)> {
         let registered = self
             .city
             .sensors
@@ -127,9 +128,7 @@ impl LiveState {
 
     pub(super) fn summary(&self, id: &str, st: &SensorState, now_ms: i64) -> SensorSummary {
         let reg = self.city.sensor(id).filter(|_| st.registered);
-        let interval_ms = reg.map_or(self.default_interval_ms[usize::from(st.domain.0)], |s| {
-            s.interval_ms
-        });
+        let interval_ms = st.interval_ms;
         SensorSummary {
             id: id.to_owned(),
             name: reg.map(|s| s.name.clone()),
@@ -211,13 +210,17 @@ impl LiveState {
 /// What the indicator maths needs of one sensor, copied out under the read lock.
 #[derive(Debug, Clone)]
 pub struct SensorInputs {
-    pub id: std::sync::Arc<str>,
+    pub id: Arc<str>,
+    /// Dense index (see [`LiveState::sensor_count`]).
+    pub idx: u32,
     pub registered: bool,
     pub domain: DomainIdx,
     pub district: DistrictIdx,
     pub status: SensorStatus,
     /// Receive time of the last accepted reading.
     pub last_seen_ms: Option<i64>,
+    /// Newest source timestamp, each capped at its reading's receive time: never in the future.
+    pub as_of_ms: Option<i64>,
     pub expected_interval_ms: i64,
     /// Newest value per metric: (metric, value, ts).
     pub latest: Vec<(crate::model::MetricIdx, f64, i64)>,
@@ -239,43 +242,82 @@ impl LiveState {
     /// for the indicators at `now_ms`.
     pub fn sensor_inputs(&self, now_ms: i64) -> Vec<SensorInputs> {
         self.ordered()
-            .map(|(id, st)| {
-                let reg = self.city.sensor(id).filter(|_| st.registered);
-                let interval = reg
-                    .map_or(self.default_interval_ms[usize::from(st.domain.0)], |s| {
-                        s.interval_ms
-                    });
-                SensorInputs {
-                    id: id.clone(),
-                    registered: st.registered,
-                    domain: st.domain,
-                    district: st.district,
-                    status: self.thresholds.classify(st.last_seen_ms, interval, now_ms),
-                    last_seen_ms: st.last_seen_ms,
-                    expected_interval_ms: interval,
-                    latest: st.latest.clone(),
-                    recent: st
-                        .recent
-                        .iter()
-                        .filter_map(|(m, w)| w.summary(now_ms).map(|s| (*m, s)))
-                        .collect(),
-                    hourly: st
-                        .hourly
-                        .iter()
-                        .map(|(m, h)| (*m, h.means(now_ms, 25)))
-                        .collect(),
-                    messages_last_hour: st.messages.summary(now_ms).map_or(0, |s| s.count),
-                    seq_gaps: st.seq_gaps,
-                    seq_repeats: st.seq_repeats,
-                    duplicates: st.duplicates,
-                    sla_served: sum(&st.sla_served, now_ms),
-                    sla_within: sum(&st.sla_within, now_ms),
-                }
-            })
+            .map(|(id, st)| self.inputs_of(id, st, now_ms))
             .collect()
+    }
+
+    /// The inputs of the sensor at dense index `idx` (see [`LiveState::sensor_count`]).
+    pub fn input_at(&self, idx: u32, now_ms: i64) -> Option<SensorInputs> {
+        let (id, st) = self.sensors.get_key_value(self.ids.get(idx as usize)?)?;
+        Some(self.inputs_of(id, st, now_ms))
+    }
+
+    /// The first time after `now_ms` at which the inputs of sensor `idx` change with no new
+    /// reading: its status turns late or offline, a value leaves one of its windows, or the
+    /// hour turns for its hourly means. `None` when time alone changes nothing.
+    pub fn next_change_at(&self, idx: u32, now_ms: i64) -> Option<i64> {
+        let st = self.sensors.get(self.ids.get(idx as usize)?)?;
+        let status = st.last_seen_ms.and_then(|seen| {
+            [
+                self.thresholds.late_after_intervals,
+                self.thresholds.offline_after_intervals,
+            ]
+            .map(|k| seen.saturating_add(st.interval_ms.saturating_mul(i64::from(k))) + 1)
+            .into_iter()
+            .find(|t| *t > now_ms)
+        });
+        let windows = st.recent.iter().map(|(_, w)| w.next_change(now_ms));
+        let sla = st
+            .sla
+            .iter()
+            .flat_map(|s| [s.served.next_change(now_ms), s.within.next_change(now_ms)]);
+        let hourly = st.hourly.iter().map(|(_, h)| h.next_change(now_ms));
+        windows
+            .chain(sla)
+            .chain(hourly)
+            .chain([status, st.messages.next_change(now_ms)])
+            .flatten()
+            .filter(|t| *t > now_ms)
+            .min()
+    }
+
+    fn inputs_of(&self, id: &Arc<str>, st: &SensorState, now_ms: i64) -> SensorInputs {
+        let sla = |pick: fn(&super::live::Sla) -> &RollingWindow| {
+            st.sla.as_ref().map_or(0.0, |s| sum(pick(s), now_ms))
+        };
+        SensorInputs {
+            id: id.clone(),
+            idx: st.idx,
+            registered: st.registered,
+            domain: st.domain,
+            district: st.district,
+            status: self
+                .thresholds
+                .classify(st.last_seen_ms, st.interval_ms, now_ms),
+            last_seen_ms: st.last_seen_ms,
+            as_of_ms: st.as_of_ms,
+            expected_interval_ms: st.interval_ms,
+            latest: st.latest.clone(),
+            recent: st
+                .recent
+                .iter()
+                .filter_map(|(m, w)| w.summary(now_ms).map(|s| (*m, s)))
+                .collect(),
+            hourly: st
+                .hourly
+                .iter()
+                .map(|(m, h)| (*m, h.means(now_ms, 25)))
+                .collect(),
+            messages_last_hour: st.messages.count(now_ms),
+            seq_gaps: st.seq_gaps,
+            seq_repeats: st.seq_repeats,
+            duplicates: st.duplicates,
+            sla_served: sla(|s| &s.served),
+            sla_within: sla(|s| &s.within),
+        }
     }
 }
 
-fn sum(w: &super::window::RollingWindow, now_ms: i64) -> f64 {
+fn sum(w: &RollingWindow, now_ms: i64) -> f64 {
     w.summary(now_ms).map_or(0.0, |s| s.mean * s.count as f64)
 }

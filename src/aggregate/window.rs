@@ -1,12 +1,16 @@
 //! Rolling windows of count / mean / min / max over event time.
 //!
-//! A window is a ring of `BUCKETS` buckets, each `span / BUCKETS` long, tagged with the slot it
-//! holds. Recording is O(1); a summary merges the buckets whose slot lies inside the window,
-//! so the window edge moves in steps of one bucket (1 s for the 1-minute window).
+//! A window is a ring of buckets, each `span / buckets` long, tagged with the slot it holds.
+//! Recording is O(1); a summary merges the buckets whose slot lies inside the window, so the
+//! window edge moves in steps of one bucket. District and city windows have `BUCKETS` (1 s
+//! for the 1-minute window); a sensor's own windows are sized by its reporting interval
+//! ([`RollingWindow::sized`]), so an idle sensor does not carry 60 empty buckets per metric.
 
 use serde::Serialize;
 
 const BUCKETS: usize = 60;
+/// The fewest buckets a sensor's own window has.
+const MIN_BUCKETS: usize = 5;
 
 /// The four windows the control room watches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,22 +77,55 @@ pub struct WindowSummary {
 #[derive(Debug, Clone)]
 pub struct RollingWindow {
     bucket_ms: i64,
-    buckets: [Bucket; BUCKETS],
+    buckets: Box<[Bucket]>,
 }
 
 impl RollingWindow {
     pub fn new(span: Span) -> Self {
+        Self::with_buckets(span, BUCKETS)
+    }
+
+    /// A window for a sensor reporting every `interval_ms`: about one bucket per report, between
+    /// 5 and 60 buckets, so its edge moves in steps of about one interval.
+    pub fn sized(span: Span, interval_ms: i64) -> Self {
+        let n = span.millis() / interval_ms.max(1);
+        Self::with_buckets(span, (n as usize).clamp(MIN_BUCKETS, BUCKETS))
+    }
+
+    fn with_buckets(span: Span, n: usize) -> Self {
         RollingWindow {
-            bucket_ms: span.millis() / BUCKETS as i64,
-            buckets: [EMPTY; BUCKETS],
+            bucket_ms: span.millis() / n as i64,
+            buckets: vec![EMPTY; n].into_boxed_slice(),
         }
+    }
+
+    fn len(&self) -> i64 {
+        self.buckets.len() as i64
+    }
+
+    /// The first time after `now_ms` at which [`summary`](Self::summary) can answer
+    /// differently without a new record: a bucket leaves the window, or a bucket stamped in the
+    /// future (a sensor whose clock runs ahead) enters it. `None` when nothing will change.
+    pub fn next_change(&self, now_ms: i64) -> Option<i64> {
+        let newest = now_ms.div_euclid(self.bucket_ms);
+        let oldest = newest - self.len() + 1;
+        self.buckets
+            .iter()
+            .filter(|b| b.count > 0)
+            .filter_map(|b| match b.slot {
+                s if s > newest => Some(s * self.bucket_ms),
+                s if s >= oldest => Some((s + self.len()) * self.bucket_ms),
+                _ => None,
+            })
+            .min()
     }
 
     /// Adds a value observed at `ts_ms`. A value older than what its bucket already holds
     /// (i.e. older than the window) is ignored.
     pub fn record(&mut self, ts_ms: i64, value: f64) {
         let slot = ts_ms.div_euclid(self.bucket_ms);
-        let b = &mut self.buckets[slot.rem_euclid(BUCKETS as i64) as usize];
+        let n = self.len();
+        let b = &mut self.buckets[slot.rem_euclid(n) as usize];
         if b.slot < slot {
             *b = Bucket { slot, ..EMPTY };
         } else if b.slot > slot {
@@ -104,7 +141,7 @@ impl RollingWindow {
     /// when there are none.
     pub fn summary(&self, now_ms: i64) -> Option<WindowSummary> {
         let newest = now_ms.div_euclid(self.bucket_ms);
-        let oldest = newest - BUCKETS as i64 + 1;
+        let oldest = newest - self.len() + 1;
         let mut acc = Bucket {
             slot: newest,
             ..EMPTY
@@ -132,7 +169,9 @@ impl RollingWindow {
 #[derive(Debug, Clone)]
 pub struct WindowSet {
     windows: [RollingWindow; 4],
-    /// Newest source timestamp recorded: the `as_of` of this aggregate.
+    /// The `as_of` of this aggregate: the newest source timestamp recorded, each capped at the
+    /// time its reading was received, so a sensor whose clock runs ahead never makes the
+    /// aggregate look fresher than it is.
     pub newest_ts_ms: Option<i64>,
 }
 
@@ -146,15 +185,89 @@ impl Default for WindowSet {
 }
 
 impl WindowSet {
-    pub fn record(&mut self, ts_ms: i64, value: f64) {
+    /// Records a value stamped `ts_ms` whose reading was received at `received_ms`.
+    pub fn record(&mut self, ts_ms: i64, received_ms: i64, value: f64) {
         for w in &mut self.windows {
             w.record(ts_ms, value);
         }
-        self.newest_ts_ms = Some(self.newest_ts_ms.map_or(ts_ms, |t| t.max(ts_ms)));
+        let as_of = ts_ms.min(received_ms);
+        self.newest_ts_ms = Some(self.newest_ts_ms.map_or(as_of, |t| t.max(as_of)));
     }
 
     pub fn summary(&self, span: Span, now_ms: i64) -> Option<WindowSummary> {
         let i = Span::ALL.iter().position(|s| *s == span).unwrap_or(0);
         self.windows[i].summary(now_ms)
+    }
+}
+
+/// Counts per minute over the last hour, by receive time: a sensor's messages, for data
+/// completeness. 60 counters and the newest minute, where a [`RollingWindow`] would hold 60
+/// full buckets.
+#[derive(Debug, Clone)]
+pub struct CountWindow {
+    newest: i64,
+    counts: [u32; COUNT_SLOTS],
+}
+
+const COUNT_SLOTS: usize = 60;
+const COUNT_SLOT_MS: i64 = 60_000;
+
+impl Default for CountWindow {
+    fn default() -> Self {
+        CountWindow {
+            newest: i64::MIN,
+            counts: [0; COUNT_SLOTS],
+        }
+    }
+}
+
+impl CountWindow {
+    pub fn record(&mut self, at_ms: i64) {
+        let slot = at_ms.div_euclid(COUNT_SLOT_MS);
+        if self.newest == i64::MIN || slot > self.newest {
+            let cleared = if self.newest == i64::MIN {
+                COUNT_SLOTS as i64
+            } else {
+                (slot - self.newest).min(COUNT_SLOTS as i64)
+            };
+            for k in 0..cleared {
+                self.counts[(slot - k).rem_euclid(COUNT_SLOTS as i64) as usize] = 0;
+            }
+            self.newest = slot;
+        } else if slot <= self.newest - COUNT_SLOTS as i64 {
+            return;
+        }
+        let c = &mut self.counts[slot.rem_euclid(COUNT_SLOTS as i64) as usize];
+        *c = c.saturating_add(1);
+    }
+
+    /// Messages counted in the hour ending at `now_ms`.
+    pub fn count(&self, now_ms: i64) -> u64 {
+        if self.newest == i64::MIN {
+            return 0;
+        }
+        let now = now_ms.div_euclid(COUNT_SLOT_MS);
+        (0..COUNT_SLOTS as i64)
+            .map(|k| self.newest - k)
+            .filter(|s| *s <= now && *s > now - COUNT_SLOTS as i64)
+            .map(|s| u64::from(self.counts[s.rem_euclid(COUNT_SLOTS as i64) as usize]))
+            .sum()
+    }
+
+    /// The first time after `now_ms` at which [`count`](Self::count) falls without a new record.
+    pub fn next_change(&self, now_ms: i64) -> Option<i64> {
+        if self.newest == i64::MIN {
+            return None;
+        }
+        let now = now_ms.div_euclid(COUNT_SLOT_MS);
+        (0..COUNT_SLOTS as i64)
+            .map(|k| self.newest - k)
+            .filter(|s| self.counts[s.rem_euclid(COUNT_SLOTS as i64) as usize] > 0)
+            .filter_map(|s| match s {
+                s if s > now => Some(s * COUNT_SLOT_MS),
+                s if s > now - COUNT_SLOTS as i64 => Some((s + COUNT_SLOTS as i64) * COUNT_SLOT_MS),
+                _ => None,
+            })
+            .min()
     }
 }

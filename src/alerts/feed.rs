@@ -1,6 +1,7 @@
 //! What the alert rules observe: every stored reading (a sensor subject, the metric as the
 //! signal) and, every `indicators.alert_eval_interval_s`, the district and city indicators
-//! (`vn_aqi`, `congestion_index`, `queue_wait_s`). Pure conversions plus the periodic task.
+//! (`vn_aqi`, `congestion_index`, `queue_wait_s`) of the latest snapshot. Pure conversions
+//! plus the periodic task; an evaluation costs districts plus centres, never a recomputation.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,10 +9,10 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::{AlertService, Observation, Subject};
-use crate::aggregate::SharedLive;
-use crate::indicators::{compute, AirArea, CityIndicators, IndicatorParams};
+use crate::indicators::{AirArea, Areas, Centre};
 use crate::model::{City, Reading};
 use crate::shell::now_ms;
+use crate::snapshot::{Snapshot, SnapshotRx};
 
 /// One observation per reading.
 pub fn reading_observations(city: &City, readings: &[Reading]) -> Vec<Observation> {
@@ -29,8 +30,18 @@ pub fn reading_observations(city: &City, readings: &[Reading]) -> Vec<Observatio
         .collect()
 }
 
+/// The snapshot's indicator observations (see [`area_observations`]).
+pub fn indicator_observations(snap: &Snapshot) -> Vec<Observation> {
+    let centres = snap.entries().filter_map(|e| e.part.centre.as_deref());
+    area_observations(snap.areas(), centres, snap.generated_at)
+}
+
 /// Indicator observations: per district and city-wide, plus each centre's estimated wait.
-pub fn indicator_observations(ind: &CityIndicators, now_ms: i64) -> Vec<Observation> {
+pub fn area_observations<'a>(
+    ind: &Areas,
+    centres: impl Iterator<Item = &'a Centre>,
+    now_ms: i64,
+) -> Vec<Observation> {
     let mut obs = Observations {
         out: Vec::new(),
         now_ms,
@@ -55,7 +66,7 @@ pub fn indicator_observations(ind: &CityIndicators, now_ms: i64) -> Vec<Observat
             None,
         );
     }
-    for c in &ind.centres {
+    for c in centres {
         let Some(value) = c.queue.est_wait_newcomer_s else {
             continue;
         };
@@ -112,12 +123,11 @@ impl Observations {
     }
 }
 
-/// Every `interval`: evaluates the indicators against the rules and advances durations and
-/// staleness. Runs the (blocking) service calls off the async executor.
+/// Every `interval`: evaluates the latest snapshot's indicators against the rules and
+/// advances durations and staleness. Runs the (blocking) service calls off the async executor.
 pub async fn run_evaluator(
     service: Arc<AlertService>,
-    live: SharedLive,
-    params: IndicatorParams,
+    snapshots: SnapshotRx,
     interval: Duration,
     shutdown: CancellationToken,
 ) {
@@ -127,23 +137,13 @@ pub async fn run_evaluator(
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        let (service, live) = (service.clone(), live.clone());
+        let service = service.clone();
+        let snap = snapshots.borrow().clone();
         let done = tokio::task::spawn_blocking(move || {
             let now = now_ms();
-            // Hold the read lock only to copy the inputs; the maths runs without it.
-            let (city, inputs) = {
-                let live = crate::shell::lock::read(&live);
-                (live.city().clone(), live.sensor_inputs(now))
-            };
-            let ind = compute(&city, &inputs, &params, now);
-            let obs = indicator_observations(&ind, now);
-            let seen: std::collections::HashMap<&str, i64> = inputs
-                .iter()
-                .filter_map(|s| s.last_seen_ms.map(|t| (s.id.as_ref(), t)))
-                .collect();
-            service.observe_all(&obs, now)?;
+            service.observe_all(&indicator_observations(&snap), now)?;
             service.tick(now, &|s: &Subject| match s {
-                Subject::Sensor(id) => seen.get(id.as_str()).copied(),
+                Subject::Sensor(id) => last_seen(&snap, id),
                 _ => None,
             })
         })
@@ -154,6 +154,21 @@ pub async fn run_evaluator(
                 tracing::error!(error = %e, "alert evaluation could not store its changes")
             }
             Err(e) => tracing::error!(error = %e, "alert evaluation task failed"),
+        }
+    }
+}
+
+/// When `id` last reported: a registered sensor by its registry position, an unregistered
+/// one (few: their number is capped) by a scan past the registered ones.
+fn last_seen(snap: &Snapshot, id: &str) -> Option<i64> {
+    let city = &snap.city;
+    match city.sensor_position(id) {
+        Some(i) => snap.entry(i as u32)?.last_seen_ms,
+        None => {
+            snap.entries()
+                .skip(city.sensors.len())
+                .find(|e| &*e.id == id)?
+                .last_seen_ms
         }
     }
 }

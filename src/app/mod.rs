@@ -24,6 +24,7 @@ use crate::model::City;
 use crate::pipeline::{seed_hourly, Pipeline, RejectionLog, Sizes, Stages};
 use crate::push::{AlertFeed, Push};
 use crate::serve::{self, Gate, HistoryService, LiveView, Readiness, RuleReloader, Services};
+use crate::snapshot::SnapshotRx;
 use crate::store::{run_retention, SqliteStore};
 use crate::telemetry::Metrics;
 use open::{broker_url, open_alerts, open_keys, open_store, start_export, Export};
@@ -38,6 +39,8 @@ pub struct Application {
     retention: JoinHandle<()>,
     exporter: Option<JoinHandle<()>>,
     evaluator: JoinHandle<()>,
+    /// Builds the indicator snapshot every tick; ends on shutdown.
+    snapshot_thread: Option<std::thread::JoinHandle<()>>,
     /// Flushed at shutdown: its recorder thread stores the last changes.
     alerts: Arc<AlertService>,
     /// The WebSocket push producer and alert forwarder.
@@ -63,7 +66,15 @@ impl Application {
         )));
         let parts = Parts::open(&settings, city.clone(), &live).await?;
         let shutdown = CancellationToken::new();
-        let background = Background::start(&settings, &parts, &live, &metrics, &shutdown);
+        let (snapshots, snapshot_thread) = crate::snapshot::spawn(
+            live.clone(),
+            settings.indicators.params(),
+            settings.push.min_interval(),
+            metrics.snapshot.clone(),
+            shutdown.clone(),
+        )
+        .map_err(|e| AppError::Startup(format!("cannot start the snapshot thread: {e}")))?;
+        let background = Background::start(&settings, &parts, &snapshots, &metrics, &shutdown);
         let rejections = Arc::new(RejectionLog::new(settings.ingest.rejection_log_size));
         let stages = Stages {
             city: city.clone(),
@@ -84,7 +95,7 @@ impl Application {
         let (push, push_tasks) = Push::start(
             settings.push.clone(),
             live.clone(),
-            settings.indicators.params(),
+            snapshots.clone(),
             Some(parts.alerts.clone() as Arc<dyn AlertFeed>),
             metrics.push.clone(),
             shutdown.clone(),
@@ -92,6 +103,7 @@ impl Application {
         let wired = Wired {
             parts: &parts,
             live: &live,
+            snapshots: &snapshots,
             metrics: &metrics,
             export: background.export.as_ref(),
             ingest: &ingest,
@@ -110,6 +122,7 @@ impl Application {
             retention: background.retention,
             exporter: background.export.map(|e| e.task),
             evaluator: background.evaluator,
+            snapshot_thread: Some(snapshot_thread),
             alerts: parts.alerts,
             push: push_tasks,
             shutdown,
@@ -159,6 +172,10 @@ impl Application {
         self.ingest.closed().await;
         let _ = self.retention.await;
         let _ = self.evaluator.await;
+        if let Some(t) = self.snapshot_thread.take() {
+            // Ends within one 50 ms sleep step of the cancel; joined off the executor.
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
         self.alerts.flush().await;
         for task in self.push {
             let _ = task.await;
@@ -222,7 +239,7 @@ impl Background {
     fn start(
         settings: &Settings,
         parts: &Parts,
-        live: &SharedLive,
+        snapshots: &SnapshotRx,
         metrics: &Arc<Metrics>,
         shutdown: &CancellationToken,
     ) -> Background {
@@ -235,8 +252,7 @@ impl Background {
         let export = start_export(settings, &parts.store, metrics, shutdown);
         let evaluator = tokio::spawn(run_evaluator(
             parts.alerts.clone(),
-            live.clone(),
-            settings.indicators.params(),
+            snapshots.clone(),
             Duration::from_secs(settings.indicators.alert_eval_interval_s),
             shutdown.clone(),
         ));
@@ -252,6 +268,7 @@ impl Background {
 struct Wired<'a> {
     parts: &'a Parts,
     live: &'a SharedLive,
+    snapshots: &'a SnapshotRx,
     metrics: &'a Arc<Metrics>,
     export: Option<&'a Export>,
     ingest: &'a Ingest,
@@ -272,7 +289,7 @@ fn start_http(
     let limits = Arc::new(RateLimits::new(settings.http.rates()));
     crate::auth::spawn_pruner(limits.clone(), shutdown.clone());
     let (auth, alerts) = (&w.parts.auth, &w.parts.alerts);
-    let view = LiveView::new(w.live.clone(), settings.indicators.params());
+    let view = LiveView::new(w.live.clone(), w.snapshots.clone());
     let services = Services {
         history: HistoryService::new(
             view.clone(),

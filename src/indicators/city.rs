@@ -8,11 +8,12 @@ use serde::Serialize;
 use super::air::{station, water_alert, StationAir, StationHours, WaterAlert};
 use super::aqi::VnAqi;
 use super::kpi::{Kpi, WorstAqi};
+use super::partial::{Partial, SensorPart};
 use super::queue::{self, CentreSample, Queue};
 use super::traffic::{self, CongestionThresholds, RoadSample, Traffic};
 use super::Health;
 use crate::aggregate::{SensorInputs, SensorStatus};
-use crate::model::{City, KnownMetrics, MetricIdx, Sensor};
+use crate::model::{City, DistrictIdx, DomainIdx, KnownMetrics, MetricIdx, Sensor};
 
 /// Settings the maths needs (from `[indicators]`).
 #[derive(Debug, Clone, Copy)]
@@ -21,7 +22,7 @@ pub struct IndicatorParams {
     pub default_free_flow_kmh: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Road {
     pub id: String,
     pub district: String,
@@ -31,7 +32,7 @@ pub struct Road {
     pub traffic: Traffic,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Station {
     pub id: String,
     pub district: String,
@@ -40,7 +41,7 @@ pub struct Station {
     pub air: StationAir,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Water {
     pub id: String,
     pub district: String,
@@ -51,7 +52,7 @@ pub struct Water {
     pub as_of: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Centre {
     pub id: String,
     pub district: String,
@@ -61,7 +62,7 @@ pub struct Centre {
 }
 
 /// Environment pooled over an area: the worst station's VN_AQI, mean noise, worst water level.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AirArea {
     pub vn_aqi: Option<VnAqi>,
     pub vn_aqi_station: Option<String>,
@@ -71,25 +72,38 @@ pub struct AirArea {
     pub as_of: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Area<T> {
     pub city: T,
     pub districts: BTreeMap<String, T>,
 }
 
-/// Everything the control room watches, at one instant.
-#[derive(Debug, Clone, Serialize)]
-pub struct CityIndicators {
+/// The pooled indicators of every area (city-wide and per district), at one instant.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Areas {
     pub generated_at: i64,
     pub traffic: Area<Traffic>,
-    pub roads: Vec<Road>,
     pub environment: Area<AirArea>,
-    pub stations: Vec<Station>,
-    pub water: Vec<Water>,
     pub public_service: Area<Queue>,
-    pub centres: Vec<Centre>,
     /// Per domain: city-wide and per district.
     pub health: BTreeMap<String, Area<Health>>,
+    /// Newest `as_of` of the roads pooled city-wide.
+    #[serde(skip)]
+    pub traffic_as_of: Option<i64>,
+    /// Newest `as_of` of the centres pooled city-wide.
+    #[serde(skip)]
+    pub queue_as_of: Option<i64>,
+}
+
+/// Everything the control room watches, at one instant: the areas and every sensor's item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CityIndicators {
+    #[serde(flatten)]
+    pub areas: Areas,
+    pub roads: Vec<Road>,
+    pub stations: Vec<Station>,
+    pub water: Vec<Water>,
+    pub centres: Vec<Centre>,
 }
 
 fn recent(s: &SensorInputs, m: Option<MetricIdx>) -> Option<f64> {
@@ -105,8 +119,9 @@ fn latest(s: &SensorInputs, m: Option<MetricIdx>) -> Option<(f64, i64)> {
         .map(|(_, v, t)| (*v, *t))
 }
 
+/// A sensor's `as_of`: its newest source time, capped at receive time by the live state.
 fn newest(s: &SensorInputs) -> Option<i64> {
-    s.latest.iter().map(|(_, _, t)| *t).max()
+    s.as_of_ms
 }
 
 fn hours(s: &SensorInputs, m: Option<MetricIdx>) -> Vec<Option<f64>> {
@@ -119,58 +134,130 @@ fn hours(s: &SensorInputs, m: Option<MetricIdx>) -> Vec<Option<f64>> {
     .unwrap_or_default()
 }
 
+/// What one sensor adds to the indicators: its health always; its road, station, gauge,
+/// centre and noise only while it reports (neither offline nor never seen).
+pub fn sensor_part(city: &City, s: &SensorInputs, p: &IndicatorParams) -> SensorPart {
+    let mut part = SensorPart::default();
+    part.health.add(s);
+    if matches!(s.status, SensorStatus::Offline | SensorStatus::NeverSeen) {
+        return part;
+    }
+    let m = &city.known;
+    let district = &city.district(s.district).id;
+    let reg = city.sensor(&s.id).filter(|_| s.registered);
+    part.road = road(s, m, reg, p, district).map(Box::new);
+    part.station = air_station(s, m, district).map(Box::new);
+    part.noise_db = recent(s, m.noise_db);
+    part.water = water_gauge(s, m, reg, district).map(Box::new);
+    part.centre = centre(s, m, district).map(Box::new);
+    part
+}
+
+/// Partials indexed `[district][domain]`.
+pub type Cells = Vec<Vec<Partial>>;
+
+/// Empty cells for every district and domain of `city`.
+pub fn empty_cells(city: &City) -> Cells {
+    vec![vec![Partial::default(); city.domains.len()]; city.districts.len()]
+}
+
+/// The indicators of every sensor, computed in full: the reference the incremental snapshot
+/// must equal.
 pub fn compute(
     city: &City,
     sensors: &[SensorInputs],
     p: &IndicatorParams,
     now_ms: i64,
 ) -> CityIndicators {
-    let m = &city.known;
-    let (mut roads, mut stations, mut water, mut centres) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut health: BTreeMap<String, Area<Health>> = BTreeMap::new();
-    let mut noise: BTreeMap<String, (f64, usize)> = BTreeMap::new();
-    for s in sensors {
-        let district = city.district(s.district).id.clone();
-        let h = health
-            .entry(city.domain(s.domain).name.clone())
-            .or_default();
-        h.city.add(s);
-        h.districts.entry(district.clone()).or_default().add(s);
-        let fresh = s.status != SensorStatus::Offline && s.status != SensorStatus::NeverSeen;
-        if !fresh {
-            continue;
-        }
-        let reg = city.sensor(&s.id).filter(|_| s.registered);
-        roads.extend(road(s, m, reg, p, &district));
-        stations.extend(air_station(s, m, &district));
-        if let Some(n) = recent(s, m.noise_db) {
-            let e = noise.entry(district.clone()).or_default();
-            e.0 += n;
-            e.1 += 1;
-        }
-        water.extend(water_gauge(s, m, reg, &district));
-        centres.extend(centre(s, m, &district));
-    }
-    CityIndicators {
+    let mut cells = empty_cells(city);
+    let parts: Vec<SensorPart> = sensors
+        .iter()
+        .map(|s| {
+            let part = sensor_part(city, s, p);
+            cells[usize::from(s.district.0)][usize::from(s.domain.0)].add(&part);
+            part
+        })
+        .collect();
+    let areas = areas(
+        city,
+        cells.iter().map(Vec::as_slice),
+        |_, _| true,
+        p,
+        now_ms,
+    );
+    with_items(areas, parts.iter())
+}
+
+/// The areas' indicators from the cells `want` keeps: each district is the merge of its
+/// wanted cells, the city the merge of the districts. Costs districts × domains merges.
+pub fn areas<'a>(
+    city: &City,
+    cells: impl Iterator<Item = &'a [Partial]>,
+    want: impl Fn(DomainIdx, DistrictIdx) -> bool,
+    p: &IndicatorParams,
+    now_ms: i64,
+) -> Areas {
+    let mut a = Areas {
         generated_at: now_ms,
-        traffic: area(
-            &roads,
-            |r| &r.district,
-            |rs| traffic::pool(rs.iter().map(|r| &r.traffic), &p.congestion),
-        ),
-        environment: air_area(&stations, &water, &noise),
-        public_service: area(
-            &centres,
-            |c| &c.district,
-            |cs| queue::pool(cs.iter().map(|c| &c.queue)),
-        ),
-        roads,
-        stations,
-        water,
-        centres,
-        health,
+        ..Areas::default()
+    };
+    let mut all = Partial::default();
+    for (d, by_domain) in cells.enumerate() {
+        let didx = DistrictIdx(d as u16);
+        let id = &city.district(didx).id;
+        let mut district = Partial::default();
+        for (k, cell) in by_domain.iter().enumerate() {
+            let dom = DomainIdx(k as u16);
+            if !want(dom, didx) {
+                continue;
+            }
+            district.merge(cell);
+            if cell.health.total() > 0 {
+                let h = a.health.entry(city.domain(dom).name.clone()).or_default();
+                h.city.merge(&cell.health);
+                h.districts.insert(id.clone(), cell.health);
+            }
+        }
+        if district.traffic.roads > 0 {
+            let t = district.traffic.finish(&p.congestion);
+            a.traffic.districts.insert(id.clone(), t);
+        }
+        if district.air.items > 0 {
+            a.environment
+                .districts
+                .insert(id.clone(), district.air.finish());
+        }
+        if district.queue.items > 0 {
+            a.public_service
+                .districts
+                .insert(id.clone(), district.queue.finish());
+        }
+        all.merge(&district);
     }
+    a.traffic.city = all.traffic.finish(&p.congestion);
+    a.environment.city = all.air.finish();
+    a.public_service.city = all.queue.finish();
+    a.traffic_as_of = all.traffic.as_of;
+    a.queue_as_of = all.queue.as_of;
+    a
+}
+
+/// The areas with the items of `parts` listed.
+pub fn with_items<'a>(areas: Areas, parts: impl Iterator<Item = &'a SensorPart>) -> CityIndicators {
+    let mut ind = CityIndicators {
+        areas,
+        roads: Vec::new(),
+        stations: Vec::new(),
+        water: Vec::new(),
+        centres: Vec::new(),
+    };
+    for part in parts {
+        ind.roads.extend(part.road.as_deref().cloned());
+        ind.stations.extend(part.station.as_deref().cloned());
+        ind.water.extend(part.water.as_deref().cloned());
+        ind.centres.extend(part.centre.as_deref().cloned());
+    }
+    ind
 }
 
 /// A road segment, when the sensor reports speed or counts.
@@ -239,7 +326,7 @@ fn water_gauge(
         warning_levels_cm: levels,
         alert: levels.map(|l| water_alert(level_cm, l)),
         rainfall_mm: latest(s, m.rainfall_mm).map(|(v, _)| v),
-        as_of: ts,
+        as_of: s.as_of_ms.map_or(ts, |cap| ts.min(cap)),
     })
 }
 
@@ -262,71 +349,8 @@ fn centre(s: &SensorInputs, m: &KnownMetrics, district: &str) -> Option<Centre> 
     })
 }
 
-/// Pools items per district and city-wide with `pool`.
-fn area<I, T: Default>(
-    items: &[I],
-    district: impl Fn(&I) -> &String,
-    pool: impl Fn(&[&I]) -> T,
-) -> Area<T> {
-    let mut by: BTreeMap<String, Vec<&I>> = BTreeMap::new();
-    for i in items {
-        by.entry(district(i).clone()).or_default().push(i);
-    }
-    let all: Vec<&I> = items.iter().collect();
-    Area {
-        city: pool(&all),
-        districts: by.into_iter().map(|(d, is)| (d, pool(&is))).collect(),
-    }
-}
-
-fn air_area(
-    stations: &[Station],
-    water: &[Water],
-    noise: &BTreeMap<String, (f64, usize)>,
-) -> Area<AirArea> {
-    let pool = |ss: &[&Station], ws: &[&Water], n: Option<(f64, usize)>| {
-        let worst = ss
-            .iter()
-            .filter_map(|s| s.air.vn_aqi_hourly.value().map(|v| (v, &s.id)))
-            .max_by_key(|(v, _)| v.aqi);
-        AirArea {
-            vn_aqi: worst.map(|(v, _)| v.clone()),
-            vn_aqi_station: worst.map(|(_, id)| id.clone()),
-            stations: ss.len(),
-            noise_db: n.filter(|(_, k)| *k > 0).map(|(sum, k)| sum / k as f64),
-            water_alert: ws.iter().filter_map(|w| w.alert).max_by_key(|a| *a as u8),
-            as_of: ss
-                .iter()
-                .filter_map(|s| s.as_of)
-                .chain(ws.iter().map(|w| w.as_of))
-                .max(),
-        }
-    };
-    let mut districts: BTreeMap<String, AirArea> = BTreeMap::new();
-    let keys: std::collections::BTreeSet<&String> = stations
-        .iter()
-        .map(|s| &s.district)
-        .chain(water.iter().map(|w| &w.district))
-        .chain(noise.keys())
-        .collect();
-    for d in keys {
-        let ss: Vec<&Station> = stations.iter().filter(|s| &s.district == d).collect();
-        let ws: Vec<&Water> = water.iter().filter(|w| &w.district == d).collect();
-        districts.insert(d.clone(), pool(&ss, &ws, noise.get(d).copied()));
-    }
-    let all_noise = noise
-        .values()
-        .fold((0.0, 0), |a, (s, k)| (a.0 + s, a.1 + k));
-    let city = pool(
-        &stations.iter().collect::<Vec<_>>(),
-        &water.iter().collect::<Vec<_>>(),
-        Some(all_noise),
-    );
-    Area { city, districts }
-}
-
 /// The header summary. `open_alerts` comes from the alerts service.
-pub fn kpi(city: &City, ind: &CityIndicators, open_alerts: BTreeMap<String, u64>) -> Kpi {
+pub fn kpi(city: &City, ind: &Areas, open_alerts: BTreeMap<String, u64>) -> Kpi {
     let worst = ind
         .environment
         .districts
@@ -341,9 +365,9 @@ pub fn kpi(city: &City, ind: &CityIndicators, open_alerts: BTreeMap<String, u64>
     Kpi {
         generated_at: ind.generated_at,
         as_of: [
-            ind.traffic.city_as_of(&ind.roads),
+            ind.traffic_as_of,
             ind.environment.city.as_of,
-            ind.centres.iter().filter_map(|c| c.as_of).max(),
+            ind.queue_as_of,
         ]
         .into_iter()
         .flatten()
@@ -368,11 +392,5 @@ pub fn kpi(city: &City, ind: &CityIndicators, open_alerts: BTreeMap<String, u64>
             .then(|| sensors.online as f64 / sensors.total() as f64),
         sensors,
         open_alerts,
-    }
-}
-
-impl Area<Traffic> {
-    fn city_as_of(&self, roads: &[Road]) -> Option<i64> {
-        roads.iter().filter_map(|r| r.as_of).max()
     }
 }

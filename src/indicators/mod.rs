@@ -6,6 +6,7 @@
 //! - `queue.rs`: waiting, waits, estimated wait for a newcomer, SLA, counters open.
 //! - `health.rs`: sensor status counts, completeness, `seq` gaps and repeats.
 //! - `city.rs`: all of the above per sensor, district and city, from the live state's inputs.
+//! - `partial.rs`: what one sensor adds, and the mergeable sums that pool it per area.
 //! - `kpi.rs`: the one-object summary for the control room's header.
 
 pub mod air;
@@ -13,13 +14,16 @@ pub mod aqi;
 mod city;
 mod health;
 mod kpi;
+mod partial;
 pub mod queue;
 mod settings;
 pub mod traffic;
 
 pub use city::{
-    compute, kpi, AirArea, Area, Centre, CityIndicators, IndicatorParams, Road, Station, Water,
+    areas, compute, empty_cells, kpi, sensor_part, with_items, AirArea, Area, Areas, Cells, Centre,
+    CityIndicators, IndicatorParams, Road, Station, Water,
 };
 pub use health::Health;
 pub use kpi::{Kpi, WorstAqi};
+pub use partial::{AirSum, Partial, SensorPart};
 pub use settings::IndicatorSettings;

@@ -56,25 +56,73 @@ pub fn centre(s: &CentreSample) -> Queue {
 
 /// Waiting people and counters add up; waits are means over centres; the SLA pools people.
 pub fn pool<'a>(centres: impl IntoIterator<Item = &'a Queue>) -> Queue {
-    let mut out = Queue::default();
-    let (mut wait, mut est) = (Mean::default(), Mean::default());
+    let mut sum = QueueSum::default();
     for c in centres {
-        out.centres += c.centres;
-        if let Some(w) = c.waiting {
-            out.waiting = Some(out.waiting.unwrap_or(0.0) + w);
-        }
-        if let Some(k) = c.counters_open {
-            out.counters_open = Some(out.counters_open.unwrap_or(0.0) + k);
-        }
-        wait.add(c.avg_wait_s);
-        est.add(c.est_wait_newcomer_s);
-        out.served_last_hour += c.served_last_hour;
-        out.served_within_target += c.served_within_target;
+        sum.add(c, None);
     }
-    out.avg_wait_s = wait.get();
-    out.est_wait_newcomer_s = est.get();
-    out.sla = (out.served_last_hour > 0.0).then(|| out.served_within_target / out.served_last_hour);
-    out
+    sum.finish()
+}
+
+/// Centres pooled so far: sums and counts that merge in any grouping (see `TrafficSum`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct QueueSum {
+    /// Centre items pooled.
+    pub items: usize,
+    centres: usize,
+    waiting: Option<f64>,
+    counters_open: Option<f64>,
+    wait: Mean,
+    est: Mean,
+    served_last_hour: f64,
+    served_within_target: f64,
+    /// Newest `as_of` of the centres pooled.
+    pub as_of: Option<i64>,
+}
+
+fn add_opt(acc: &mut Option<f64>, v: Option<f64>) {
+    if let Some(v) = v {
+        *acc = Some(acc.unwrap_or(0.0) + v);
+    }
+}
+
+impl QueueSum {
+    pub fn add(&mut self, c: &Queue, as_of: Option<i64>) {
+        self.items += 1;
+        self.centres += c.centres;
+        add_opt(&mut self.waiting, c.waiting);
+        add_opt(&mut self.counters_open, c.counters_open);
+        self.wait.add(c.avg_wait_s);
+        self.est.add(c.est_wait_newcomer_s);
+        self.served_last_hour += c.served_last_hour;
+        self.served_within_target += c.served_within_target;
+        self.as_of = self.as_of.max(as_of);
+    }
+
+    pub fn merge(&mut self, o: &QueueSum) {
+        self.items += o.items;
+        self.centres += o.centres;
+        add_opt(&mut self.waiting, o.waiting);
+        add_opt(&mut self.counters_open, o.counters_open);
+        self.wait.merge(&o.wait);
+        self.est.merge(&o.est);
+        self.served_last_hour += o.served_last_hour;
+        self.served_within_target += o.served_within_target;
+        self.as_of = self.as_of.max(o.as_of);
+    }
+
+    pub fn finish(&self) -> Queue {
+        Queue {
+            centres: self.centres,
+            waiting: self.waiting,
+            avg_wait_s: self.wait.get(),
+            est_wait_newcomer_s: self.est.get(),
+            sla: (self.served_last_hour > 0.0)
+                .then(|| self.served_within_target / self.served_last_hour),
+            counters_open: self.counters_open,
+            served_last_hour: self.served_last_hour,
+            served_within_target: self.served_within_target,
+        }
+    }
 }
 
 #[cfg(test)]

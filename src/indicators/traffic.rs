@@ -95,26 +95,72 @@ pub fn road(sample: &RoadSample, t: &CongestionThresholds) -> Traffic {
 /// Pools road sensors: flows add up; speed, occupancy and the index are means over the sensors
 /// that have them; the level follows the pooled index.
 pub fn pool<'a>(roads: impl IntoIterator<Item = &'a Traffic>, t: &CongestionThresholds) -> Traffic {
-    let mut out = Traffic::default();
-    let (mut speed, mut occ, mut idx) = (Mean::default(), Mean::default(), Mean::default());
+    let mut sum = TrafficSum::default();
     for r in roads {
-        out.sensors += r.sensors;
-        out.congested_sensors += r.congested_sensors;
-        if let Some(f) = r.flow_vph {
-            out.flow_vph = Some(out.flow_vph.unwrap_or(0.0) + f);
-        }
-        speed.add(r.mean_speed_kmh);
-        occ.add(r.occupancy_pct);
-        idx.add(r.congestion_index);
+        sum.add(r, None);
     }
-    out.mean_speed_kmh = speed.get();
-    out.occupancy_pct = occ.get();
-    out.congestion_index = idx.get();
-    out.level = out.congestion_index.map(|i| t.level(i));
-    out
+    sum.finish(t)
 }
 
-#[derive(Default)]
+/// Roads pooled so far: counts and sums that merge in any grouping, so a district's traffic
+/// is the merge of its parts and the city's the merge of its districts (never a mean of
+/// means).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TrafficSum {
+    /// Road items pooled (a road with a recent speed or count).
+    pub roads: usize,
+    sensors: usize,
+    congested: usize,
+    flow_vph: Option<f64>,
+    speed: Mean,
+    occupancy: Mean,
+    index: Mean,
+    /// Newest `as_of` of the roads pooled.
+    pub as_of: Option<i64>,
+}
+
+impl TrafficSum {
+    pub fn add(&mut self, r: &Traffic, as_of: Option<i64>) {
+        self.roads += 1;
+        self.sensors += r.sensors;
+        self.congested += r.congested_sensors;
+        if let Some(f) = r.flow_vph {
+            self.flow_vph = Some(self.flow_vph.unwrap_or(0.0) + f);
+        }
+        self.speed.add(r.mean_speed_kmh);
+        self.occupancy.add(r.occupancy_pct);
+        self.index.add(r.congestion_index);
+        self.as_of = self.as_of.max(as_of);
+    }
+
+    pub fn merge(&mut self, o: &TrafficSum) {
+        self.roads += o.roads;
+        self.sensors += o.sensors;
+        self.congested += o.congested;
+        if let Some(f) = o.flow_vph {
+            self.flow_vph = Some(self.flow_vph.unwrap_or(0.0) + f);
+        }
+        self.speed.merge(&o.speed);
+        self.occupancy.merge(&o.occupancy);
+        self.index.merge(&o.index);
+        self.as_of = self.as_of.max(o.as_of);
+    }
+
+    pub fn finish(&self, t: &CongestionThresholds) -> Traffic {
+        let congestion_index = self.index.get();
+        Traffic {
+            sensors: self.sensors,
+            flow_vph: self.flow_vph,
+            mean_speed_kmh: self.speed.get(),
+            occupancy_pct: self.occupancy.get(),
+            congestion_index,
+            level: congestion_index.map(|i| t.level(i)),
+            congested_sensors: self.congested,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(super) struct Mean {
     sum: f64,
     n: usize,
@@ -126,6 +172,11 @@ impl Mean {
             self.sum += v;
             self.n += 1;
         }
+    }
+
+    pub fn merge(&mut self, o: &Mean) {
+        self.sum += o.sum;
+        self.n += o.n;
     }
 
     pub fn get(&self) -> Option<f64> {

@@ -39,11 +39,28 @@ pub enum Start {
     OtherEpoch,
 }
 
-/// One stream. `data` is its whole current state (the snapshot's `data`), as JSON.
+/// A stream's whole state, as JSON: text, or rendered on demand (a delta stream's state is
+/// needed only for a snapshot — on subscribe, a resume gap or a resync — so a stream of 100k
+/// sensors is not serialised every tick).
+#[derive(Clone)]
+pub enum State {
+    Text(Arc<str>),
+    Lazy(Arc<dyn Fn() -> String + Send + Sync>),
+}
+
+impl From<String> for State {
+    fn from(s: String) -> State {
+        State::Text(s.into())
+    }
+}
+
+/// One stream. `data` is its whole current state (the snapshot's `data`).
 struct Slot {
     seq: u64,
     as_of: Option<i64>,
-    data: Arc<str>,
+    data: State,
+    /// `data` rendered, when it is lazy and was needed.
+    rendered: Option<Arc<str>>,
     last_publish_ms: i64,
     /// The last `ring_capacity` update frames, for `resume_from`.
     ring: VecDeque<(u64, ByteString)>,
@@ -55,11 +72,30 @@ impl Slot {
         Slot {
             seq: 0,
             as_of: None,
-            data: Arc::from("null"),
+            data: State::Text(Arc::from("null")),
+            rendered: None,
             last_publish_ms: 0,
             ring: VecDeque::new(),
             subscribers: HashMap::new(),
         }
+    }
+
+    fn set(&mut self, data: State) {
+        self.data = data;
+        self.rendered = None;
+    }
+
+    /// The state as text, rendering (once) a lazy one.
+    fn text(&mut self) -> Arc<str> {
+        match &self.data {
+            State::Text(t) => t.clone(),
+            State::Lazy(render) => self.rendered.get_or_insert_with(|| render().into()).clone(),
+        }
+    }
+
+    /// Whether the state equals `text` (a lazy state never does: it changes only by delta).
+    fn holds(&self, text: &str) -> bool {
+        matches!(&self.data, State::Text(t) if **t == *text)
     }
 }
 
@@ -78,7 +114,7 @@ pub struct Hub {
 pub struct Publish<'a> {
     pub stream: &'a StreamName,
     pub as_of: Option<i64>,
-    pub state: String,
+    pub state: State,
     pub delta: Option<String>,
     pub now_ms: i64,
     /// Send as a snapshot marked with this reason rather than as an update.
@@ -126,7 +162,14 @@ impl Hub {
         let slot = self.slot(&stream.name);
         let mut s = lock(&slot);
         s.as_of = as_of;
-        s.data = Arc::from(state);
+        s.set(state.into());
+    }
+
+    /// Whether anyone subscribes to `stream`: the producer serialises only those streams.
+    pub fn has_subscribers(&self, stream: &str) -> bool {
+        read(&self.streams)
+            .get(stream)
+            .is_some_and(|s| !lock(s).subscribers.is_empty())
     }
 
     /// Publishes unconditionally (alert changes) and wakes the subscribers.
@@ -139,7 +182,11 @@ impl Hub {
         s.seq += 1;
         s.as_of = p.as_of;
         s.last_publish_ms = p.now_ms;
-        s.data = Arc::from(p.state);
+        s.set(p.state);
+        let state = match p.delta.is_some() {
+            true => None,
+            false => Some(s.text()),
+        };
         let kind = if p.resync.is_some() {
             DataKind::Snapshot
         } else {
@@ -152,7 +199,7 @@ impl Hub {
             as_of: p.as_of,
             sent_at: p.now_ms,
             resync: p.resync,
-            data: p.delta.as_deref().unwrap_or(&s.data),
+            data: p.delta.as_deref().or(state.as_deref()).unwrap_or("null"),
         });
         if s.ring.len() >= self.ring_capacity {
             s.ring.pop_front();
@@ -203,20 +250,20 @@ impl Hub {
         if let Some(r) = resync {
             self.metrics.resynced.with_label_values(&[r.as_str()]).inc();
         }
-        vec![snapshot(stream, &s, now_ms, resync)]
+        vec![snapshot(stream, &mut s, now_ms, resync)]
     }
 
     /// A fresh snapshot for a lagged subscriber; clears its lag under the stream's lock so the
     /// next update follows the snapshot's `seq` exactly.
     pub fn resync(&self, stream: &StreamName, mailbox: &Mailbox, now_ms: i64) -> ByteString {
         let slot = self.slot(&stream.name);
-        let s = lock(&slot);
+        let mut s = lock(&slot);
         mailbox.clear_lag(&stream.name);
         self.metrics
             .resynced
             .with_label_values(&[Resync::Lagged.as_str()])
             .inc();
-        snapshot(stream, &s, now_ms, Some(Resync::Lagged))
+        snapshot(stream, &mut s, now_ms, Some(Resync::Lagged))
     }
 
     pub fn unsubscribe(&self, stream: &str, mailbox: &Mailbox) {
@@ -265,15 +312,15 @@ impl Batch<'_> {
             || match trigger {
                 Trigger::AsOf { refresh_ms } => {
                     as_of != s.as_of
-                        || (*s.data != *state && now_ms - s.last_publish_ms >= refresh_ms)
+                        || (!s.holds(&state) && now_ms - s.last_publish_ms >= refresh_ms)
                 }
-                Trigger::Content => *s.data != *state,
+                Trigger::Content => !s.holds(&state),
             };
         if publish {
             let p = Publish {
                 stream,
                 as_of,
-                state,
+                state: state.into(),
                 delta: None,
                 now_ms,
                 resync: None,
@@ -301,7 +348,8 @@ impl Drop for Batch<'_> {
     }
 }
 
-fn snapshot(stream: &StreamName, s: &Slot, now_ms: i64, resync: Option<Resync>) -> ByteString {
+fn snapshot(stream: &StreamName, s: &mut Slot, now_ms: i64, resync: Option<Resync>) -> ByteString {
+    let data = s.text();
     frame::data(&frame::Data {
         kind: DataKind::Snapshot,
         stream: &stream.name,
@@ -309,6 +357,6 @@ fn snapshot(stream: &StreamName, s: &Slot, now_ms: i64, resync: Option<Resync>) 
         as_of: s.as_of,
         sent_at: now_ms,
         resync,
-        data: &s.data,
+        data: &data,
     })
 }

@@ -29,11 +29,14 @@ mod pending;
 mod producer;
 pub mod protocol;
 mod rate;
+mod render;
 mod settings;
 pub mod stream;
 
 #[cfg(test)]
 mod fuzz_tests;
+#[cfg(test)]
+mod status_tests;
 #[cfg(test)]
 mod tests;
 
@@ -58,7 +61,7 @@ pub use stream::{resolve, Catalog, StreamKind, StreamName};
 
 use crate::aggregate::SharedLive;
 use crate::alerts::{Alert, AlertChange, AlertService};
-use crate::indicators::IndicatorParams;
+use crate::snapshot::SnapshotRx;
 use crate::telemetry::PushMetrics;
 
 /// What the alerts stream needs of the alert service (a trait so the push tests can fake it).
@@ -88,6 +91,8 @@ pub struct Push {
     pub(crate) hub: Arc<Hub>,
     pub(crate) config: PushSettings,
     pub(crate) live: SharedLive,
+    pub(crate) snapshots: SnapshotRx,
+    pub(crate) alerts: Option<Arc<dyn AlertFeed>>,
     pub(crate) shutdown: CancellationToken,
     connections: AtomicUsize,
     /// Connections not yet authenticated, apart from `connections`. A std mutex: a few
@@ -102,7 +107,7 @@ impl Push {
     pub fn start(
         config: PushSettings,
         live: SharedLive,
-        params: IndicatorParams,
+        snapshots: SnapshotRx,
         alerts: Option<Arc<dyn AlertFeed>>,
         metrics: PushMetrics,
         shutdown: CancellationToken,
@@ -120,9 +125,8 @@ impl Push {
         let p = producer::Producer {
             hub: hub.clone(),
             live: live.clone(),
-            params,
-            alerts,
-            interval: config.min_interval(),
+            snapshots: snapshots.clone(),
+            alerts: alerts.clone(),
             refresh_ms: config.refresh_ms as i64,
         };
         tasks.push(tokio::spawn(producer::run_producer(p, shutdown.clone())));
@@ -135,6 +139,8 @@ impl Push {
             pending,
             config,
             live,
+            snapshots,
+            alerts,
             shutdown,
             connections: AtomicUsize::new(0),
             next_id: AtomicU64::new(1),

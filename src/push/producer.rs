@@ -1,46 +1,45 @@
-//! The producers: a task that looks at the live state every `push.min_interval_ms` and
-//! publishes the streams that changed (so indicator changes are coalesced to at most one
-//! update per tick), and a task that forwards alert changes at once.
+//! The producers: a task that publishes each new snapshot's streams (so indicator changes
+//! are coalesced to at most one update per snapshot tick, `push.min_interval_ms`), and a task
+//! that forwards alert changes at once. A stream nobody subscribes to is not rendered; an
+//! unchanged one costs a comparison; the sensor-status streams send only what changed.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
 use super::frame::Resync;
-use super::hub::{Hub, Publish, Trigger};
+use super::hub::{Batch, Hub, Publish, Trigger};
+use super::render::{self, StatusScope};
 use super::stream::{StreamName, CITY};
 use super::AlertFeed;
-use crate::aggregate::{Indicators, SensorFilter, SharedLive};
-use crate::indicators::{compute, kpi, CityIndicators, IndicatorParams};
+use crate::aggregate::SharedLive;
 use crate::shell::now_ms;
+use crate::snapshot::{Snapshot, SnapshotRx};
 
 pub struct Producer {
     pub hub: Arc<Hub>,
+    /// For the `sensor/{id}` streams: a watched sensor's latest values.
     pub live: SharedLive,
-    pub params: IndicatorParams,
+    pub snapshots: SnapshotRx,
     pub alerts: Option<Arc<dyn AlertFeed>>,
-    pub interval: Duration,
     /// A stream whose `as_of` did not move but whose content did (windows slide, sensors go
     /// late) is republished at most this often.
     pub refresh_ms: i64,
 }
 
-/// Ticks until `shutdown`. A tick takes the live state's read lock only to copy what it needs
-/// (as the REST handlers do); computing and serialising happen after the lock is released.
-pub async fn run_producer(p: Producer, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval(p.interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+/// Publishes every new snapshot until `shutdown`.
+pub async fn run_producer(mut p: Producer, shutdown: CancellationToken) {
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tick.tick() => {}
+            changed = p.snapshots.changed() => if changed.is_err() { return },
         }
+        let snap = p.snapshots.borrow_and_update().clone();
         let started = Instant::now();
-        p.tick(now_ms());
+        p.tick(&snap, now_ms());
         p.hub
             .metrics()
             .tick_seconds
@@ -55,111 +54,122 @@ impl Producer {
         }
     }
 
-    pub fn tick(&self, now: i64) {
-        let watched = self.hub.watched_sensors();
-        let (city, inputs, windows, statuses, sensors) = {
-            let live = crate::shell::lock::read(&self.live);
-            let sensors: Vec<_> = watched
-                .iter()
-                .filter_map(|id| live.sensor(id, now).map(|d| (id, d)))
-                .collect();
-            (
-                live.city().clone(),
-                live.sensor_inputs(now),
-                live.indicators(None, None, now),
-                live.sensors(SensorFilter::default(), now),
-                sensors,
-            )
-        };
-        let ind = compute(&city, &inputs, &self.params, now);
-        // Serialise every stream first, then fan out in one batch: no subscriber waits for
-        // the serialisation of streams it does not take.
-        let mut offers: Vec<(StreamName, Option<i64>, String, Trigger)> = Vec::new();
+    pub fn tick(&self, snap: &Arc<Snapshot>, now: i64) {
+        let mut batch = self.hub.batch();
+        let city = &snap.city;
         for domain in &city.domains {
             let areas = std::iter::once(CITY).chain(city.districts.iter().map(|d| d.id.as_str()));
             for area in areas {
-                let (as_of, data) = indicator_data(&ind, &windows, &domain.name, area);
                 let name = StreamName::indicators(&domain.name, area);
-                offers.push((name, as_of, data, self.trigger()));
+                if self.hub.has_subscribers(&name.name) {
+                    let (as_of, data) = render::indicators(snap, &domain.name, area);
+                    batch.offer(&name, as_of, data, now, self.trigger());
+                }
             }
         }
-        let open = self
-            .alerts
+        let kpi = StreamName::kpi();
+        if self.hub.has_subscribers(&kpi.name) {
+            let (as_of, data) = render::kpi(snap, self.open_alerts());
+            batch.offer(&kpi, as_of, data, now, self.trigger());
+        }
+        self.statuses(snap, &mut batch, now);
+        self.sensors(&mut batch, now);
+    }
+
+    fn open_alerts(&self) -> std::collections::BTreeMap<String, u64> {
+        self.alerts
             .as_ref()
             .map(|a| a.open_counts())
-            .unwrap_or_default();
-        let k = kpi(&city, &ind, open);
-        let mut kv = to_value(&k);
-        if let Value::Object(o) = &mut kv {
-            o.remove("generated_at");
+            .unwrap_or_default()
+    }
+
+    /// Each status stream: a delta of the sensors whose status changed, when any did.
+    fn statuses(&self, snap: &Arc<Snapshot>, batch: &mut Batch<'_>, now: i64) {
+        if snap.changes.statuses.is_empty() {
+            return;
         }
-        offers.push((StreamName::kpi(), k.as_of, kv.to_string(), self.trigger()));
-        let status: Vec<Value> = statuses
-            .iter()
-            .map(|s| json!({"id": s.id, "domain": s.domain, "district": s.district, "status": s.status}))
-            .collect();
-        let newest_seen = statuses.iter().filter_map(|s| s.last_seen).max();
-        // Status changes are what this stream is about: its as_of (newest receive time)
-        // moves with every reading, so publish on content only.
-        let status = json!({ "sensors": status }).to_string();
-        offers.push((
-            StreamName::sensor_status(),
-            newest_seen,
-            status,
-            Trigger::Content,
-        ));
-        for (id, detail) in sensors {
-            let as_of = detail.latest.values().map(|v| v.ts).max();
-            let data = to_value(&detail).to_string();
-            offers.push((StreamName::sensor(id), as_of, data, self.trigger()));
+        let names = std::iter::once(StreamName::sensor_status()).chain(
+            snap.city
+                .districts
+                .iter()
+                .map(|d| StreamName::sensor_status_in(&d.id)),
+        );
+        for name in names {
+            if !self.hub.has_subscribers(&name.name) {
+                continue;
+            }
+            let Some(scope) = StatusScope::of(snap, &name) else {
+                continue;
+            };
+            if let Some(delta) = render::status_delta(snap, scope) {
+                batch.publish(Publish {
+                    stream: &name,
+                    as_of: Some(snap.generated_at),
+                    state: render::lazy_status(snap, scope),
+                    delta: Some(delta),
+                    now_ms: now,
+                    resync: None,
+                });
+            }
         }
-        let mut batch = self.hub.batch();
-        for (name, as_of, data, trigger) in offers {
-            batch.offer(&name, as_of, data, now, trigger);
+    }
+
+    /// The `sensor/{id}` streams someone listens to.
+    fn sensors(&self, batch: &mut Batch<'_>, now: i64) {
+        let watched = self.hub.watched_sensors();
+        if watched.is_empty() {
+            return;
+        }
+        let details: Vec<_> = {
+            let live = crate::shell::lock::read(&self.live);
+            watched
+                .iter()
+                .filter_map(|id| live.sensor(id, now).map(|d| (id, d)))
+                .collect()
+        };
+        for (id, detail) in details {
+            let as_of = detail.latest.values().map(|v| v.ts.min(now)).max();
+            let data = render::to_value(&detail).to_string();
+            batch.offer(&StreamName::sensor(id), as_of, data, now, self.trigger());
         }
     }
 }
 
-/// One domain's indicators in one area (a district or the city): the computed indicators
-/// (when the domain has them), sensor health and the window aggregates per metric.
-fn indicator_data(
-    ind: &CityIndicators,
-    windows: &Indicators,
-    domain: &str,
-    area: &str,
-) -> (Option<i64>, String) {
-    fn pick<T: Serialize>(a: &crate::indicators::Area<T>, area: &str) -> Value {
-        if area == CITY {
-            to_value(&a.city)
-        } else {
-            a.districts.get(area).map_or(Value::Null, to_value)
-        }
+/// Renders a stream a first subscriber is about to take from the latest snapshot, and offers
+/// it, so a stream the producer skipped while nobody listened starts current.
+pub fn refresh(
+    hub: &Hub,
+    snap: &Arc<Snapshot>,
+    alerts: Option<&Arc<dyn AlertFeed>>,
+    name: &StreamName,
+) {
+    if hub.has_subscribers(&name.name) {
+        return;
     }
-    let computed = match domain {
-        "traffic" => pick(&ind.traffic, area),
-        "environment" => pick(&ind.environment, area),
-        "public_service" => pick(&ind.public_service, area),
-        _ => Value::Null,
-    };
-    let health = ind
-        .health
-        .get(domain)
-        .map_or(Value::Null, |h| pick(h, area));
-    let (as_of, metrics) = match windows.domains.get(domain) {
-        Some(d) if area == CITY => (d.as_of, to_value(&d.city)),
-        Some(d) => match d.districts.get(area) {
-            Some(m) => (m.values().filter_map(|x| x.as_of).max(), to_value(m)),
-            None => (None, json!({})),
-        },
-        None => (None, json!({})),
-    };
-    let data = json!({"indicators": computed, "health": health, "windows": metrics});
-    (as_of, data.to_string())
-}
-
-fn to_value<T: Serialize>(v: &T) -> Value {
-    // Plain data structs with string keys: serialising them cannot fail.
-    serde_json::to_value(v).unwrap_or(Value::Null)
+    let now = now_ms();
+    let mut batch = hub.batch();
+    let trigger = Trigger::Content;
+    match name.kind {
+        super::StreamKind::Indicators => {
+            let mut parts = name.name.splitn(3, '/').skip(1);
+            if let (Some(domain), Some(area)) = (parts.next(), parts.next()) {
+                let (as_of, data) = render::indicators(snap, domain, area);
+                batch.offer(name, as_of, data, now, trigger);
+            }
+        }
+        super::StreamKind::Kpi => {
+            let open = alerts.map(|a| a.open_counts()).unwrap_or_default();
+            let (as_of, data) = render::kpi(snap, open);
+            batch.offer(name, as_of, data, now, trigger);
+        }
+        super::StreamKind::SensorStatus => {
+            if let Some(scope) = StatusScope::of(snap, name) {
+                let state = render::status_state(snap, scope);
+                batch.offer(name, Some(snap.generated_at), state, now, trigger);
+            }
+        }
+        super::StreamKind::Alerts | super::StreamKind::Sensor => {}
+    }
 }
 
 /// Forwards every alert change to the `alerts` stream as it happens. The stream's state (its
@@ -187,7 +197,7 @@ pub async fn run_alerts(hub: Arc<Hub>, feed: Arc<dyn AlertFeed>, shutdown: Cance
                 hub.publish(Publish {
                     stream: &stream,
                     as_of: Some(c.event.at_ms),
-                    state,
+                    state: state.into(),
                     delta: Some(json!({ "change": c }).to_string()),
                     now_ms: now,
                     resync: None,
@@ -202,7 +212,7 @@ pub async fn run_alerts(hub: Arc<Hub>, feed: Arc<dyn AlertFeed>, shutdown: Cance
                 hub.publish(Publish {
                     stream: &stream,
                     as_of,
-                    state,
+                    state: state.into(),
                     delta: None,
                     now_ms: now,
                     resync: Some(Resync::SourceLagged),

@@ -65,6 +65,13 @@ impl StreamName {
     pub fn sensor_status() -> Self {
         Self::of(StreamKind::SensorStatus, "sensor-status".into())
     }
+    /// The sensor status of one district.
+    pub fn sensor_status_in(district: &str) -> Self {
+        Self::of(
+            StreamKind::SensorStatus,
+            format!("sensor-status/{district}"),
+        )
+    }
     /// `area` is a district id or [`CITY`].
     pub fn indicators(domain: &str, area: &str) -> Self {
         Self::of(

@@ -1,30 +1,31 @@
-//! [`LiveView`]: what the read routes see of the live state — sensors, windows and the
-//! computed indicators — always through the caller's scope.
+//! [`LiveView`]: what the read routes see of the live state — sensors and windows — and of
+//! the latest snapshot — the computed indicators — always through the caller's scope.
 
-use std::sync::RwLockReadGuard;
+use std::sync::{Arc, RwLockReadGuard};
 
 use serde_json::{json, Value};
 
 use crate::aggregate::{LiveState, SensorFilter, SensorKey, SensorSummary, SharedLive};
 use crate::auth::Principal;
-use crate::indicators::{compute, CityIndicators, IndicatorParams};
+use crate::indicators::{Areas, CityIndicators};
 use crate::model::{truncate, DistrictIdx, DomainIdx};
 use crate::shell::now_ms;
+use crate::snapshot::{Snapshot, SnapshotRx};
 
 use super::error::ApiError;
 use super::page::{Cursor, Page, PageError};
 
-/// The live state and the settings of the indicator maths. Cheap to clone (an `Arc` and a few
-/// numbers), so the history service holds one too.
+/// The live state (sensors, windows) and the latest snapshot (indicators). Cheap to clone
+/// (an `Arc` and a `watch` receiver), so the history service holds one too.
 #[derive(Clone)]
 pub struct LiveView {
     live: SharedLive,
-    params: IndicatorParams,
+    snapshots: SnapshotRx,
 }
 
 impl LiveView {
-    pub fn new(live: SharedLive, params: IndicatorParams) -> LiveView {
-        LiveView { live, params }
+    pub fn new(live: SharedLive, snapshots: SnapshotRx) -> LiveView {
+        LiveView { live, snapshots }
     }
 
     /// A read guard on the live state; hold it briefly (ingest waits for it). A poisoned lock
@@ -97,25 +98,32 @@ impl LiveView {
         Ok((sensors, next))
     }
 
-    /// Computes the indicators of the sensors of `domain` (all domains when `None`) inside the
-    /// caller's scope: city-wide figures are then those of the caller's part of the city.
+    /// The latest snapshot (an `Arc` clone: no lock on the live state, no recomputation).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshots.borrow().clone()
+    }
+
+    /// The indicators of `domain` (all domains when `None`) inside the caller's scope, with
+    /// every sensor's item: city-wide figures are then those of the caller's part of the city.
     pub fn indicators(&self, principal: &Principal, domain: Option<DomainIdx>) -> CityIndicators {
-        let now = now_ms();
-        // Hold the read lock only to copy the inputs; the maths runs without it.
-        let (city, mut inputs) = {
-            let live = self.read();
-            (live.city().clone(), live.sensor_inputs(now))
+        let snap = self.snapshot();
+        snap.indicators(want(&snap, principal, domain))
+    }
+
+    /// The areas' indicators of `domain` inside the caller's scope, without per-sensor items:
+    /// `districts × domains` merges of the snapshot's partials.
+    pub fn areas(
+        &self,
+        principal: &Principal,
+        domain: Option<DomainIdx>,
+    ) -> (Arc<Snapshot>, Areas) {
+        let snap = self.snapshot();
+        let areas = if domain.is_none() && principal.scope.is_unrestricted() {
+            snap.areas().clone()
+        } else {
+            snap.scoped_areas(want(&snap, principal, domain))
         };
-        if let Some(d) = domain {
-            inputs.retain(|s| s.domain == d);
-        }
-        let scope = &principal.scope;
-        if !scope.is_unrestricted() {
-            inputs.retain(|s| {
-                scope.allows(&city.domain(s.domain).name, &city.district(s.district).id)
-            });
-        }
-        compute(&city, &inputs, &self.params, now)
+        (snap, areas)
     }
 
     /// The city's layout as the caller sees it: districts of its scope with their polygons
@@ -158,5 +166,21 @@ impl LiveView {
             "districts": districts,
             "sensors": sensors,
         })
+    }
+}
+
+/// The cells a caller sees: `domain` (when given) inside its scope.
+fn want<'a>(
+    snap: &'a Snapshot,
+    principal: &'a Principal,
+    domain: Option<DomainIdx>,
+) -> impl Fn(DomainIdx, DistrictIdx) -> bool + 'a {
+    let city = &snap.city;
+    move |dom, dist| {
+        domain.is_none_or(|d| d == dom)
+            && (principal.scope.is_unrestricted()
+                || principal
+                    .scope
+                    .allows(&city.domain(dom).name, &city.district(dist).id))
     }
 }

@@ -6,7 +6,9 @@ use prometheus::{Encoder, Registry, TextEncoder};
 
 use super::declare::Declare;
 use super::push::PushMetrics;
-use super::stages::{ExportMetrics, HttpMetrics, IngestMetrics, MqttMetrics, StoreMetrics};
+use super::stages::{
+    ExportMetrics, HttpMetrics, IngestMetrics, MqttMetrics, SnapshotMetrics, StoreMetrics,
+};
 
 /// One registry per application instance, so parallel tests never share counters. Each
 /// stage takes its own part.
@@ -19,6 +21,7 @@ pub struct Metrics {
     pub export: ExportMetrics,
     /// WebSocket push (`ioc_push_*`), declared in `push.rs`.
     pub push: PushMetrics,
+    pub snapshot: SnapshotMetrics,
 }
 
 /// Label used for messages whose topic names no known domain.
@@ -37,6 +40,7 @@ impl Metrics {
             store: StoreMetrics::declare(&d)?,
             export: ExportMetrics::declare(&d)?,
             push: PushMetrics::declare(&d)?,
+            snapshot: SnapshotMetrics::declare(&d)?,
             registry,
         })
     }

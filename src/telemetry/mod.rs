@@ -12,4 +12,6 @@ pub use logging::init_logging;
 pub use metrics::{metrics_domain_label, Metrics, UNKNOWN_DOMAIN};
 pub use push::PushMetrics;
 pub use settings::{LogFormat, LogSettings};
-pub use stages::{ExportMetrics, HttpMetrics, IngestMetrics, MqttMetrics, StoreMetrics};
+pub use stages::{
+    ExportMetrics, HttpMetrics, IngestMetrics, MqttMetrics, SnapshotMetrics, StoreMetrics,
+};

@@ -228,3 +228,32 @@ impl ExportMetrics {
         Ok(m)
     }
 }
+
+/// `ioc_snapshot_*`: the incremental indicator snapshot built every tick.
+#[derive(Clone)]
+pub struct SnapshotMetrics {
+    pub tick_seconds: Histogram,
+    /// Sensors recomputed, by cause (`reading`, `time`).
+    pub recomputed: IntCounterVec,
+}
+
+impl SnapshotMetrics {
+    pub(super) fn declare(d: &Declare) -> Result<SnapshotMetrics> {
+        let m = SnapshotMetrics {
+            tick_seconds: d.histogram(
+                "ioc_snapshot_tick_duration_seconds",
+                "Time one snapshot tick takes: take the changed sensors, recompute them, their blocks, districts and the city",
+                &[1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25],
+            )?,
+            recomputed: d.counters(
+                "ioc_snapshot_sensors_recomputed_total",
+                "Sensors the snapshot recomputed, by cause: a reading, or time alone (a status deadline, a value leaving a window)",
+                &["cause"],
+            )?,
+        };
+        for cause in ["reading", "time"] {
+            m.recomputed.with_label_values(&[cause]);
+        }
+        Ok(m)
+    }
+}

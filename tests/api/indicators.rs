@@ -177,6 +177,12 @@ async fn sensor_health_counts_status_completeness_and_seq_gaps() {
         app.get("/api/v1/sensors/tl-0042").await.1["readings_received"] == 4
     })
     .await;
+    // Indicators answer from the latest snapshot, at most one tick (250 ms) behind.
+    eventually("the snapshot counts the four readings", || async {
+        let h = app.get("/api/v1/sensor-health?domain=traffic").await.1;
+        h["domains"]["traffic"]["districts"]["hai-chau"]["seq_repeats"] == 1
+    })
+    .await;
     let (status, h) = app.get("/api/v1/sensor-health?domain=traffic").await;
     assert_eq!(status, 200, "{h}");
     let d = &h["domains"]["traffic"]["districts"]["hai-chau"];

@@ -3,9 +3,9 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::indicators::queue::Queue;
 use crate::indicators::traffic::Traffic;
-use crate::indicators::{Area, CityIndicators};
+use crate::indicators::{Area, Areas};
 
-fn indicators() -> CityIndicators {
+fn indicators() -> Areas {
     let jammed = Traffic {
         congestion_index: Some(0.8),
         ..Default::default()
@@ -13,7 +13,7 @@ fn indicators() -> CityIndicators {
     let mut queue = Queue::default();
     // City-wide only: the queue wait is not observed there (only per district and centre).
     queue.est_wait_newcomer_s = Some(900.0);
-    CityIndicators {
+    Areas {
         generated_at: T0,
         traffic: Area {
             city: jammed,
@@ -22,22 +22,20 @@ fn indicators() -> CityIndicators {
                 ("son-tra".to_owned(), Traffic::default()),
             ]),
         },
-        roads: Vec::new(),
         environment: Area::default(),
-        stations: Vec::new(),
-        water: Vec::new(),
         public_service: Area {
             city: queue,
             districts: BTreeMap::new(),
         },
-        centres: Vec::new(),
         health: BTreeMap::new(),
+        traffic_as_of: None,
+        queue_as_of: None,
     }
 }
 
 #[test]
 fn indicators_with_a_value_are_observed_per_district_and_city_wide_and_those_without_are_not() {
-    let obs = indicator_observations(&indicators(), T0 + MIN);
+    let obs = area_observations(&indicators(), std::iter::empty(), T0 + MIN);
     let seen: Vec<(Subject, &str, Option<&str>, &str, f64)> = obs
         .iter()
         .map(|o| {

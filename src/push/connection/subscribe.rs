@@ -40,6 +40,7 @@ impl Conn {
         let same_epoch = epoch == Some(hub.epoch());
         let now = now_ms();
         let all: Vec<&str> = names.iter().map(|n| &*n.name).collect();
+        let snap = self.push.snapshots.borrow().clone();
         let mut out = vec![("control", frame::ack("subscribed", id, &all, now))];
         for n in new {
             let start = match resume_from.get(&*n.name) {
@@ -48,6 +49,7 @@ impl Conn {
                 Some(_) => Start::OtherEpoch,
             };
             let kind = n.kind.as_str();
+            super::super::producer::refresh(&hub, &snap, self.push.alerts.as_ref(), n);
             out.extend(
                 hub.subscribe(n, &self.mailbox, start, now)
                     .into_iter()

@@ -7,7 +7,6 @@ use serde_json::{json, Map, Value};
 
 use crate::alerts::{AlertService, SeverityCounts};
 use crate::auth::Principal;
-use crate::indicators::kpi;
 use crate::serve::error::ApiError;
 use crate::serve::live::LiveView;
 
@@ -80,7 +79,7 @@ pub(crate) async fn summary(
     alerts: web::Data<AlertService>,
     principal: web::ReqData<Principal>,
 ) -> Result<HttpResponse, ApiError> {
-    let ind = live.indicators(&principal, None);
+    let (snap, areas) = live.areas(&principal, None);
     // From the alert engine's memory, not SQLite: no blocking call.
     let open = if principal.scope.is_unrestricted() {
         alerts.counts_by_severity()
@@ -94,8 +93,7 @@ pub(crate) async fn summary(
         counts
     }
     .by_name();
-    let live = live.read();
-    Ok(HttpResponse::Ok().json(kpi(live.city(), &ind, open)))
+    Ok(HttpResponse::Ok().json(snap.kpi(&areas, open)))
 }
 
 /// `GET /api/v1/sensor-health?domain=`: status counts, completeness, seq gaps, per domain and district.
@@ -105,8 +103,9 @@ pub(crate) async fn health(
     q: web::Query<HealthQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (domain, _) = live.resolve(&principal, q.domain.as_deref(), None)?;
-    let ind = live.indicators(&principal, domain);
-    Ok(HttpResponse::Ok().json(json!({ "generated_at": ind.generated_at, "domains": ind.health })))
+    let (_, areas) = live.areas(&principal, domain);
+    Ok(HttpResponse::Ok()
+        .json(json!({ "generated_at": areas.generated_at, "domains": areas.health })))
 }
 
 #[derive(Deserialize)]

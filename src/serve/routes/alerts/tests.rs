@@ -47,7 +47,9 @@ fn live_view() -> crate::serve::live::LiveView {
         },
         default_free_flow_kmh: 40.0,
     };
-    crate::serve::live::LiveView::new(Arc::new(std::sync::RwLock::new(live)), params)
+    let live = Arc::new(std::sync::RwLock::new(live));
+    let snapshots = crate::snapshot::once(&live, params);
+    crate::serve::live::LiveView::new(live, snapshots)
 }
 
 const RULES: &str = r#"

@@ -1,0 +1,221 @@
+//! The incremental core. A tick recomputes the sensors that changed — by a reading (the live
+//! state's dirty list) or by time alone (a deadline heap) — then the blocks holding them,
+//! their districts, and the city. Its cost follows what changed: per recomputed sensor one
+//! input copy and one part; per changed block at most [`CHUNK`] merges; per changed district
+//! one merge per block; per tick `districts × domains` merges for the areas, and the window
+//! aggregates (`domains × districts × metrics` groups).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use crate::aggregate::{LiveState, SensorInputs};
+use crate::indicators::{areas, sensor_part, IndicatorParams, Partial};
+use crate::model::City;
+
+use super::entry::{Entries, SensorEntry, CHUNK};
+use super::view::{Changes, Snapshot};
+
+/// A district's sensors, [`CHUNK`] at a time, with their partials by domain.
+#[derive(Debug, Clone, Default)]
+struct Block {
+    members: Vec<u32>,
+    partials: Vec<Partial>,
+}
+
+/// What a tick read from the live state, under its lock.
+pub struct Reading {
+    pub inputs: Vec<(SensorInputs, Option<i64>)>,
+    pub windows: crate::aggregate::Indicators,
+    /// Sensors recomputed because a reading changed them (the rest are due by time).
+    pub dirty: usize,
+}
+
+pub struct Builder {
+    city: Arc<City>,
+    params: IndicatorParams,
+    entries: Entries,
+    /// Per district, its blocks.
+    blocks: Vec<Vec<Block>>,
+    /// Per sensor: its district and block.
+    home: Vec<(usize, usize)>,
+    /// Per district: the merge of its blocks, by domain.
+    cells: Vec<Arc<Vec<Partial>>>,
+    /// Deadlines at which a sensor changes with time alone: (when, sensor).
+    due: BinaryHeap<Reverse<(i64, u32)>>,
+    /// Per sensor: the deadline it is scheduled at (`i64::MAX`: none).
+    scheduled: Vec<i64>,
+    tick: u64,
+}
+
+impl Builder {
+    pub fn new(city: Arc<City>, params: IndicatorParams) -> Builder {
+        let domains = city.domains.len();
+        let districts = city.districts.len();
+        Builder {
+            blocks: vec![Vec::new(); districts],
+            cells: (0..districts)
+                .map(|_| Arc::new(vec![Partial::default(); domains]))
+                .collect(),
+            city,
+            params,
+            entries: Entries::default(),
+            home: Vec::new(),
+            due: BinaryHeap::new(),
+            scheduled: Vec::new(),
+            tick: 0,
+        }
+    }
+
+    /// Takes the live state's dirty list (briefly under its write lock), then copies the
+    /// inputs of the dirty and due sensors under its read lock, and builds the next snapshot
+    /// without any lock.
+    pub fn tick(&mut self, live: &crate::aggregate::SharedLive, now_ms: i64) -> Snapshot {
+        let dirty = crate::shell::lock::write(live).take_dirty();
+        let reading = {
+            let live = crate::shell::lock::read(live);
+            self.read(&live, dirty, now_ms)
+        };
+        self.build(reading, now_ms)
+    }
+
+    /// The sensors to recompute at `now_ms` and their inputs: `dirty`, every sensor the
+    /// snapshot has not seen yet, and those whose deadline passed.
+    pub fn read(&mut self, live: &LiveState, mut todo: Vec<u32>, now_ms: i64) -> Reading {
+        let dirty = todo.len();
+        todo.extend(self.entries.len() as u32..live.sensor_count() as u32);
+        while let Some(&Reverse((at, idx))) = self.due.peek() {
+            if at > now_ms {
+                break;
+            }
+            self.due.pop();
+            if self.scheduled.get(idx as usize) == Some(&at) {
+                self.scheduled[idx as usize] = i64::MAX;
+                todo.push(idx);
+            }
+        }
+        todo.sort_unstable();
+        todo.dedup();
+        let inputs = todo
+            .iter()
+            .filter_map(|&i| Some((live.input_at(i, now_ms)?, live.next_change_at(i, now_ms))))
+            .collect();
+        Reading {
+            inputs,
+            windows: live.indicators(None, None, now_ms),
+            dirty,
+        }
+    }
+
+    /// Folds what [`read`](Self::read) copied into the next snapshot.
+    pub fn build(&mut self, reading: Reading, now_ms: i64) -> Snapshot {
+        self.tick += 1;
+        let recomputed = reading.inputs.len();
+        let mut statuses = Vec::new();
+        let mut blocks = Vec::new();
+        for (inputs, next) in reading.inputs {
+            let idx = inputs.idx;
+            let part = sensor_part(&self.city, &inputs, &self.params);
+            let entry = SensorEntry::of(&inputs, part);
+            let (new, status, part, same) = match self.entries.get(idx) {
+                None => (true, true, true, false),
+                Some(o) => (
+                    false,
+                    o.status != entry.status,
+                    o.part != entry.part,
+                    *o == entry,
+                ),
+            };
+            if new {
+                self.place(idx, entry.district.0.into());
+            }
+            if status {
+                statuses.push(idx);
+            }
+            if part {
+                blocks.push(self.home[idx as usize]);
+            }
+            if !same {
+                self.entries.set(idx, entry);
+            }
+            self.schedule(idx, next);
+        }
+        let districts = self.rebuild(blocks);
+        let cells = self.cells.iter().map(|c| c.as_slice());
+        let areas = Arc::new(areas(&self.city, cells, |_, _| true, &self.params, now_ms));
+        Snapshot {
+            tick: self.tick,
+            generated_at: now_ms,
+            city: self.city.clone(),
+            params: self.params,
+            entries: self.entries.clone(),
+            cells: self.cells.clone(),
+            areas,
+            windows: Arc::new(reading.windows),
+            changes: Changes {
+                statuses,
+                districts,
+                recomputed,
+                dirty: reading.dirty,
+            },
+        }
+    }
+
+    /// Gives a new sensor its block in its district.
+    fn place(&mut self, idx: u32, district: usize) {
+        let Some(blocks) = self.blocks.get_mut(district) else {
+            return;
+        };
+        if blocks.last().is_none_or(|b| b.members.len() >= CHUNK) {
+            blocks.push(Block::default());
+        }
+        let b = blocks.len() - 1;
+        blocks[b].members.push(idx);
+        let i = idx as usize;
+        if self.home.len() <= i {
+            self.home.resize(i + 1, (usize::MAX, usize::MAX));
+            self.scheduled.resize(i + 1, i64::MAX);
+        }
+        self.home[i] = (district, b);
+    }
+
+    fn schedule(&mut self, idx: u32, next: Option<i64>) {
+        let at = next.unwrap_or(i64::MAX);
+        let i = idx as usize;
+        if self.scheduled[i] != at {
+            self.scheduled[i] = at;
+            if at != i64::MAX {
+                self.due.push(Reverse((at, idx)));
+            }
+        }
+    }
+
+    /// Re-pools the changed blocks, then their districts; returns the districts changed.
+    fn rebuild(&mut self, mut blocks: Vec<(usize, usize)>) -> Vec<usize> {
+        blocks.sort_unstable();
+        blocks.dedup();
+        let domains = self.city.domains.len();
+        for &(d, b) in &blocks {
+            let Some(block) = self.blocks.get_mut(d).and_then(|bs| bs.get_mut(b)) else {
+                continue;
+            };
+            let mut partials = vec![Partial::default(); domains];
+            for e in block.members.iter().filter_map(|&m| self.entries.get(m)) {
+                partials[usize::from(e.domain.0)].add(&e.part);
+            }
+            block.partials = partials;
+        }
+        let mut districts: Vec<usize> = blocks.iter().map(|(d, _)| *d).collect();
+        districts.dedup();
+        for &d in &districts {
+            let mut cell = vec![Partial::default(); domains];
+            for block in &self.blocks[d] {
+                for (acc, p) in cell.iter_mut().zip(&block.partials) {
+                    acc.merge(p);
+                }
+            }
+            self.cells[d] = Arc::new(cell);
+        }
+        districts
+    }
+}

@@ -1,0 +1,24 @@
+//! The live snapshot: one immutable picture of the city's indicators per tick, built
+//! incrementally and shared (an `Arc` behind a `watch`) by the push producer, the alert
+//! evaluator and the REST routes, none of which recompute.
+//!
+//! - `entry.rs`: what the snapshot keeps per sensor, in copy-on-write chunks.
+//! - `builder.rs`: the pure incremental core. A tick recomputes only the sensors changed by
+//!   readings (the live state's dirty list) or by time (a deadline heap: a status turning late,
+//!   a value leaving a window, the hour turning), then their blocks, districts and the city,
+//!   from mergeable partial aggregates.
+//! - `view.rs`: the [`Snapshot`] and its typed views (areas, scoped indicators, KPI, status).
+//! - `task.rs`: the thin shell: a thread that ticks and publishes into a `watch`.
+
+mod builder;
+mod entry;
+mod task;
+mod view;
+
+pub use builder::Builder;
+pub use entry::SensorEntry;
+pub use task::{once, spawn, SnapshotRx};
+pub use view::{Changes, Snapshot};
+
+#[cfg(test)]
+mod tests;
