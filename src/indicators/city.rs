@@ -144,9 +144,13 @@ pub fn sensor_part(city: &City, s: &SensorInputs, p: &IndicatorParams) -> Sensor
     }
     let m = &city.known;
     let district = &city.district(s.district).id;
-    let reg = city.sensor(&s.id).filter(|_| s.registered);
+    // A registered sensor's dense index is its registry position: no lookup by id.
+    let reg = city
+        .sensors
+        .get(s.idx as usize)
+        .filter(|r| s.registered && r.id == s.id);
     part.road = road(s, m, reg, p, district).map(Box::new);
-    part.station = air_station(s, m, district).map(Box::new);
+    part.station = air_station(s, m, district).map(std::sync::Arc::new);
     part.noise_db = recent(s, m.noise_db);
     part.water = water_gauge(s, m, reg, district).map(Box::new);
     part.centre = centre(s, m, district).map(Box::new);

@@ -17,7 +17,8 @@ use super::Health;
 pub struct SensorPart {
     pub health: Health,
     pub road: Option<Box<Road>>,
-    pub station: Option<Box<Station>>,
+    /// Shared, so pooling the worst station costs a reference count, not a copy.
+    pub station: Option<Arc<Station>>,
     pub water: Option<Box<Water>>,
     pub centre: Option<Box<Centre>>,
     /// The sensor's mean noise over the last 5 minutes.
@@ -31,7 +32,7 @@ pub struct AirSum {
     pub items: usize,
     stations: usize,
     /// The station with the highest hourly VN_AQI; on a tie, the later one.
-    worst: Option<Arc<(VnAqi, String)>>,
+    worst: Option<Arc<Station>>,
     noise_sum: f64,
     noise_n: usize,
     water_alert: Option<WaterAlert>,
@@ -44,8 +45,8 @@ impl AirSum {
             self.items += 1;
             self.stations += 1;
             if let Some(v) = s.air.vn_aqi_hourly.value() {
-                if self.worst.as_ref().is_none_or(|w| v.aqi >= w.0.aqi) {
-                    self.worst = Some(Arc::new((v.clone(), s.id.clone())));
+                if worst_aqi(&self.worst).is_none_or(|w| v.aqi >= w) {
+                    self.worst = Some(s.clone());
                 }
             }
             self.as_of = self.as_of.max(s.as_of);
@@ -65,9 +66,9 @@ impl AirSum {
     fn merge(&mut self, o: &AirSum) {
         self.items += o.items;
         self.stations += o.stations;
-        if let Some(w) = &o.worst {
-            if self.worst.as_ref().is_none_or(|mine| w.0.aqi >= mine.0.aqi) {
-                self.worst = Some(w.clone());
+        if let Some(theirs) = worst_aqi(&o.worst) {
+            if worst_aqi(&self.worst).is_none_or(|mine| theirs >= mine) {
+                self.worst = o.worst.clone();
             }
         }
         self.noise_sum += o.noise_sum;
@@ -78,14 +79,24 @@ impl AirSum {
 
     pub fn finish(&self) -> AirArea {
         AirArea {
-            vn_aqi: self.worst.as_ref().map(|w| w.0.clone()),
-            vn_aqi_station: self.worst.as_ref().map(|w| w.1.clone()),
+            vn_aqi: self.worst_aqi().cloned(),
+            vn_aqi_station: self.worst.as_ref().map(|w| w.id.clone()),
             stations: self.stations,
             noise_db: (self.noise_n > 0).then(|| self.noise_sum / self.noise_n as f64),
             water_alert: self.water_alert,
             as_of: self.as_of,
         }
     }
+}
+
+impl AirSum {
+    fn worst_aqi(&self) -> Option<&VnAqi> {
+        self.worst.as_ref()?.air.vn_aqi_hourly.value()
+    }
+}
+
+fn worst_aqi(w: &Option<Arc<Station>>) -> Option<u16> {
+    Some(w.as_ref()?.air.vn_aqi_hourly.value()?.aqi)
 }
 
 trait MaxAlert {

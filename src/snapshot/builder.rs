@@ -16,11 +16,19 @@ use crate::model::City;
 use super::entry::{Entries, SensorEntry, CHUNK};
 use super::view::{Changes, Snapshot};
 
-/// A district's sensors, [`CHUNK`] at a time, with their partials by domain.
+/// A district's sensors, [`CHUNK`] at a time: each member's own partial kept inline (so a
+/// re-pool reads one contiguous array, not a pointer per sensor), and their pool by domain.
 #[derive(Debug, Clone, Default)]
 struct Block {
-    members: Vec<u32>,
+    members: Vec<Member>,
     partials: Vec<Partial>,
+}
+
+#[derive(Debug, Clone)]
+struct Member {
+    idx: u32,
+    domain: usize,
+    own: Partial,
 }
 
 /// What a tick read from the live state, under its lock.
@@ -127,13 +135,18 @@ impl Builder {
                 ),
             };
             if new {
-                self.place(idx, entry.district.0.into());
+                self.place(idx, entry.district.0.into(), entry.domain);
             }
             if status {
                 statuses.push(idx);
             }
             if part {
-                blocks.push(self.home[idx as usize]);
+                let (d, b) = self.home[idx as usize];
+                if let Some(m) = self.member(d, b, idx) {
+                    m.own = Partial::default();
+                    m.own.add(&entry.part);
+                }
+                blocks.push((d, b));
             }
             if !same {
                 self.entries.set(idx, entry);
@@ -162,7 +175,7 @@ impl Builder {
     }
 
     /// Gives a new sensor its block in its district.
-    fn place(&mut self, idx: u32, district: usize) {
+    fn place(&mut self, idx: u32, district: usize, domain: crate::model::DomainIdx) {
         let Some(blocks) = self.blocks.get_mut(district) else {
             return;
         };
@@ -170,13 +183,22 @@ impl Builder {
             blocks.push(Block::default());
         }
         let b = blocks.len() - 1;
-        blocks[b].members.push(idx);
+        blocks[b].members.push(Member {
+            idx,
+            domain: usize::from(domain.0),
+            own: Partial::default(),
+        });
         let i = idx as usize;
         if self.home.len() <= i {
             self.home.resize(i + 1, (usize::MAX, usize::MAX));
             self.scheduled.resize(i + 1, i64::MAX);
         }
         self.home[i] = (district, b);
+    }
+
+    fn member(&mut self, district: usize, block: usize, idx: u32) -> Option<&mut Member> {
+        let members = &mut self.blocks.get_mut(district)?.get_mut(block)?.members;
+        members.iter_mut().find(|m| m.idx == idx)
     }
 
     fn schedule(&mut self, idx: u32, next: Option<i64>) {
@@ -200,8 +222,10 @@ impl Builder {
                 continue;
             };
             let mut partials = vec![Partial::default(); domains];
-            for e in block.members.iter().filter_map(|&m| self.entries.get(m)) {
-                partials[usize::from(e.domain.0)].add(&e.part);
+            for m in &block.members {
+                if let Some(acc) = partials.get_mut(m.domain) {
+                    acc.merge(&m.own);
+                }
             }
             block.partials = partials;
         }

@@ -8,8 +8,9 @@ use crate::aggregate::{SensorInputs, SensorStatus};
 use crate::indicators::SensorPart;
 use crate::model::{DistrictIdx, DomainIdx};
 
-/// Sensors per chunk (and per block of a district's partial aggregates).
-pub const CHUNK: usize = 64;
+/// Sensors per chunk (and per block of a district's partial aggregates): a changed sensor
+/// costs one chunk copy (`CHUNK` reference counts) and one block re-pool (`CHUNK` adds).
+pub const CHUNK: usize = 32;
 
 /// One sensor as the snapshot sees it.
 #[derive(Debug, Clone, PartialEq)]
