@@ -750,3 +750,72 @@ async fn a_token_link_asks_before_replacing_the_token_of_a_signed_in_tab() {
     })
     .await;
 }
+
+/// `GET /api/v1/city` lists the sensors unless `sensors=false`, and counts each district's
+/// registered sensors in the caller's scope either way.
+#[tokio::test]
+async fn the_city_layout_counts_each_districts_sensors_and_leaves_the_list_out_on_request() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let (status, full) = app.get("/api/v1/city").await;
+    assert_eq!(status, 200, "{full}");
+    let sensors = full["sensors"].as_array().expect("listed by default");
+    assert_eq!(
+        app.get("/api/v1/city?sensors=true").await,
+        (200, full.clone())
+    );
+
+    let (status, lean) = app.get("/api/v1/city?sensors=false").await;
+    assert_eq!(status, 200, "{lean}");
+    assert!(lean.get("sensors").is_none(), "no sensor list: {lean}");
+    assert_eq!(
+        (&lean["name"], &lean["domains"], &lean["districts"]),
+        (&full["name"], &full["domains"], &full["districts"])
+    );
+    let in_district = |d: &str, domain: Option<&str>| {
+        sensors
+            .iter()
+            .filter(|s| s["district"] == d && domain.is_none_or(|x| s["domain"] == x))
+            .count()
+    };
+    for d in lean["districts"].as_array().expect("districts") {
+        let id = d["id"].as_str().expect("id");
+        assert_eq!(d["sensor_count"], in_district(id, None), "{d}");
+    }
+    let slowest = sensors
+        .iter()
+        .filter(|s| s["domain"] == "environment")
+        .filter_map(|s| s["expected_interval_s"].as_f64())
+        .fold(0.0, f64::max);
+    assert_eq!(lean["domain_interval_s"]["environment"], slowest, "{lean}");
+
+    let (status, body) = app.get("/api/v1/city?sensors=no").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_query")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("true or false")),
+        "{body}"
+    );
+
+    // A key limited to traffic in one district counts only what it may see.
+    let key = app
+        .create_key("department", &["domain:traffic", "district:hai-chau"])
+        .await;
+    let res = crate::helpers::client_with_token(&key)
+        .get(app.url("/api/v1/city?sensors=false"))
+        .send()
+        .await
+        .expect("GET");
+    let scoped: Value = res.json().await.expect("json");
+    assert_eq!(scoped["districts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        scoped["districts"][0]["sensor_count"],
+        in_district("hai-chau", Some("traffic")),
+        "{scoped}"
+    );
+    assert_eq!(scoped["domain_interval_s"], json!({"traffic": 15.0}));
+}
