@@ -34,6 +34,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../../dashboards/control-room/stream.js"),
     ),
     (
+        "status.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../dashboards/control-room/status.js"),
+    ),
+    (
         "map.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../dashboards/control-room/map.js"),
