@@ -447,6 +447,9 @@ function renderDetails() {
 
 function onData(msg) {
   const name = msg.stream;
+  // A stream the server has not published yet snapshots without data: nothing to show (for
+  // the open district's sensor-status, pollDistrict keeps the statuses meanwhile).
+  if (!msg.data) return;
   if (name === 'kpi') {
     state.kpi = msg;
     renderKpi(msg);
@@ -456,7 +459,6 @@ function onData(msg) {
   } else if (name.startsWith('sensor-status/')) {
     const shown = state.shown;
     if (!shown || name !== `sensor-status/${shown.id}`) return; // a district closed since
-    if (!msg.data) return; // not published by this server: pollDistrict keeps the statuses
     shown.live = true;
     state.status = foldStatus(state.status, msg);
     renderStatus();

@@ -160,6 +160,17 @@ impl Browser {
         .await
     }
 
+    /// Runs `script` (a function body whose last argument is the callback) in the page and
+    /// returns what it passes to the callback.
+    async fn js_async(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
     async fn find(&self, css: &str) -> String {
         let v = self
             .cmd(
@@ -894,6 +905,28 @@ metrics = [{ name = "waiting", unit = "people", min = 0, max = 5000 }]
     out
 }
 
+/// Runs the page's own `foldStatus` (status.js) over the sensor-status frames of
+/// docs/websocket.md and returns the state after each, as `id:status` lists.
+const FOLD: &str = r#"
+const done = arguments[arguments.length - 1];
+import('/ui/status.js').then(({ foldStatus }) => {
+  const s = (id, status) => ({ id, domain: 'traffic', district: 'd00', status });
+  const frames = [
+    { type: 'snapshot', data: { sensors: [s('a', 'online'), s('b', 'late')] } },
+    { type: 'update', data: { changed: [s('b', 'offline'), s('c', 'online')] } },
+    { type: 'update', data: { sensors: [s('z', 'online')] } },
+    { type: 'snapshot', data: null },
+  ];
+  let state = new Map();
+  const out = [];
+  for (const f of frames) {
+    state = foldStatus(state, f);
+    out.push([...state.values()].map((x) => `${x.id}:${x.status}`).join(','));
+  }
+  done(out);
+}, (e) => done(String(e)));
+"#;
+
 /// What the 100,000-sensor test reads of the page in one script.
 const LARGE_PROBE: &str = r#"
 return {
@@ -969,6 +1002,17 @@ async fn a_city_of_100000_sensors_loads_its_districts_and_opens_one_with_its_sen
     );
     let s = probe().await;
     assert_eq!(s["sensors"], 0, "no district open, no sensor drawn: {s}");
+    assert_eq!(
+        browser.js_async(FOLD).await,
+        json!([
+            "a:online,b:late",
+            "a:online,b:offline,c:online",
+            "z:online",
+            "z:online"
+        ]),
+        "a snapshot replaces, an update's changed sensors fold by id, an update of the old \
+         format replaces, a frame without data keeps the state"
+    );
     assert!(s["svg_nodes"].as_u64() < Some(1_000), "{s}");
 
     // A real click on a district opens it with exactly its sensors.
