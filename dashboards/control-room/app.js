@@ -1,9 +1,11 @@
-// The control-room page: wires the city layout (GET /api/v1/city), the live streams
-// (/api/v1/stream) and the history API (/api/v1/series) to the header, the map, the details
-// with trends and the alert panel. Plain ES modules; nothing is loaded from elsewhere.
+// The control-room page: wires the city layout (GET /api/v1/city?sensors=false), the live
+// streams (/api/v1/stream) and the history API (/api/v1/series) to the header, the map, the
+// details with trends and the alert panel. Plain ES modules; nothing is loaded from elsewhere.
+// A city may hold 100,000 sensors: the page loads and follows those of the open district only.
 import { applyLabels, currentLang, fmtTime, t, toggleLang } from './i18n.js';
 import { LiveStream } from './stream.js';
-import { drawMap } from './map.js';
+import { drawMap, drawSensors } from './map.js';
+import { foldStatus } from './status.js';
 import { drawChart } from './chart.js';
 import { createAlertPanel, SEVERITIES } from './alerts.js';
 
@@ -68,7 +70,8 @@ const state = {
   map: null,
   interval: {},          // domain → expected interval (ms), the slowest sensor's
   ind: new Map(),        // "domain/area" → { data, as_of }
-  status: new Map(),     // sensor id → status
+  shown: null,           // the open district: { id, sensors: Map id → SensorSummary, live }
+  status: new Map(),     // the open district's sensor id → { id, domain, district, status }
   layer: 'aqi',
   sel: null,             // { kind: 'district' | 'sensor', id }
   hour: [],              // live points of the selection's trend
@@ -245,23 +248,79 @@ function renderMap() {
 function renderStatus() {
   if (!state.map) return;
   for (const [id, dot] of state.map.sensors) {
-    const st = state.status.get(id) ?? 'never_seen';
+    const st = statusOf(id) ?? 'never_seen';
     dot.setAttribute('class', `sensor ${st}${state.sel?.kind === 'sensor' && state.sel.id === id ? ' selected' : ''}`);
     dot.dataset.status = st;
   }
 }
 
+function statusOf(id) {
+  return state.status.get(id)?.status ?? state.shown?.sensors.get(id)?.status;
+}
+
+// --- The open district's sensors ----------------------------------------------------------
+// Only one district's sensors are loaded, drawn and followed at a time: its list from
+// /api/v1/sensors?district= (every page), its statuses live from `sensor-status/{district}`.
+// A key limited to some domains may not follow that stream (it spans every domain), and a
+// server that does not publish it answers a snapshot without data: then the page polls the
+// list every SCOPED_POLL_MS instead.
+
+let shownLoad = 0;
+
+/** Opens district `id` on the map: loads, draws and follows its sensors. */
+async function showDistrict(id) {
+  if (state.shown?.id === id) return;
+  const load = ++shownLoad;
+  state.shown = { id, sensors: new Map(), live: false };
+  state.status = new Map();
+  drawSensors(state.map, []);
+  if (!pollStatus) live?.follow('district', `sensor-status/${id}`);
+  const list = await apiAll(`/api/v1/sensors?district=${encodeURIComponent(id)}`, 'sensors');
+  if (load !== shownLoad) return;
+  state.shown.sensors = new Map(list.map((s) => [s.id, s]));
+  drawSensors(state.map, list);
+  renderStatus();
+}
+
+/** Refreshes the open district's statuses from the REST list (when not live). */
+async function pollDistrict() {
+  const shown = state.shown;
+  if (!shown || shown.live) return;
+  const list = await apiAll(`/api/v1/sensors?district=${encodeURIComponent(shown.id)}`, 'sensors');
+  if (state.shown !== shown) return;
+  shown.sensors = new Map(list.map((s) => [s.id, s]));
+  renderStatus();
+  if (state.sel) renderDetails();
+}
+
+/** The district of sensor `id`: the open district's, or asked of the server. */
+async function districtOf(id) {
+  const known = state.shown?.sensors.get(id);
+  if (known) return known.district;
+  return (await api(`/api/v1/sensors/${encodeURIComponent(id)}`)).district;
+}
+
 // --- Details and trends --------------------------------------------------------------------
 
-function select(kind, id) {
+async function select(kind, id) {
   state.sel = kind ? { kind, id } : null;
   state.hour = [];
   state.day = [];
   state.sensor = null;
   history.replaceState(null, '', kind ? `#${kind}=${encodeURIComponent(id)}` : location.pathname + location.search);
   for (const [d, p] of state.map.districts) p.classList.toggle('selected', kind === 'district' && d === id);
+  live?.follow('sensor', kind === 'sensor' ? `sensor/${id}` : null);
   renderStatus();
-  live?.follow(kind === 'sensor' ? `sensor/${id}` : null);
+  renderDetails();
+  const current = () => state.sel?.kind === kind && state.sel?.id === id;
+  try {
+    const district = kind === 'district' ? id : kind === 'sensor' ? await districtOf(id) : null;
+    if (district && current()) await showDistrict(district);
+  } catch (e) {
+    console.warn('select', e);
+  }
+  if (!current()) return;
+  renderStatus();
   renderDetails();
   loadTrends();
 }
@@ -273,7 +332,8 @@ function trendSpec() {
     const [domain, metric] = TREND_METRIC[state.layer];
     return { query: `domain=${domain}&district=${encodeURIComponent(sel.id)}&metric=${metric}`, metric, domain };
   }
-  const s = state.city.sensors.find((x) => x.id === sel.id);
+  const s = state.shown?.sensors.get(sel.id) ?? state.sensor;
+  if (!s) return null;
   const metric = Object.keys(state.sensor?.latest ?? {}).includes(SENSOR_METRIC[s.domain]) || !state.sensor
     ? SENSOR_METRIC[s.domain] : (Object.keys(state.sensor.latest)[0] ?? SENSOR_METRIC[s.domain]);
   return { query: `sensor=${encodeURIComponent(sel.id)}&metric=${metric}`, metric, domain: s.domain };
@@ -356,16 +416,16 @@ function renderDetails() {
       value: mins(q?.avg_wait_s), detail: q ? `${t('waiting')} ${q.waiting ?? '—'} · ${t('sla')} ${pct(q.sla)}` : '',
       asOf: ps?.as_of, intervalMs: state.interval.public_service,
     });
-    const ids = state.city.sensors.filter((s) => s.district === sel.id).map((s) => s.id);
-    const online = ids.filter((id) => state.status.get(id) === 'online').length;
+    const ids = state.shown?.id === sel.id ? [...state.shown.sensors.keys()] : [];
+    const online = ids.filter((id) => statusOf(id) === 'online').length;
     const newest = Math.max(env?.as_of ?? 0, tr?.as_of ?? 0, ps?.as_of ?? 0);
     setTile(tile('d-health', t('health')), {
-      value: `${online}/${ids.length}`, detail: t('st_online'), asOf: newest || null, intervalMs: state.interval.min,
+      value: `${online}/${ids.length || (d?.sensor_count ?? 0)}`, detail: t('st_online'), asOf: newest || null, intervalMs: state.interval.min,
     });
   } else {
-    const s = state.city.sensors.find((x) => x.id === sel.id);
+    const s = state.shown?.sensors.get(sel.id) ?? state.sensor;
     title.textContent = `${t('sensor')} ${sel.id} · ${s?.name ?? ''}`;
-    const st = state.status.get(sel.id) ?? state.sensor?.status ?? 'never_seen';
+    const st = statusOf(sel.id) ?? state.sensor?.status ?? 'never_seen';
     const interval = (s?.expected_interval_s ?? 60) * 1000;
     const latest = state.sensor?.latest ?? {};
     const newest = Math.max(0, ...Object.values(latest).map((m) => m.ts));
@@ -387,14 +447,20 @@ function renderDetails() {
 
 function onData(msg) {
   const name = msg.stream;
+  // A stream the server has not published yet snapshots without data: nothing to show (for
+  // the open district's sensor-status, pollDistrict keeps the statuses meanwhile).
+  if (!msg.data) return;
   if (name === 'kpi') {
     state.kpi = msg;
     renderKpi(msg);
   } else if (name === 'alerts') {
     if (msg.type === 'snapshot') alerts.setOpen(msg.data.open);
     else if (msg.data.change) alerts.upsert(msg.data.change.alert);
-  } else if (name === 'sensor-status') {
-    state.status = new Map(msg.data.sensors.map((s) => [s.id, s.status]));
+  } else if (name.startsWith('sensor-status/')) {
+    const shown = state.shown;
+    if (!shown || name !== `sensor-status/${shown.id}`) return; // a district closed since
+    shown.live = true;
+    state.status = foldStatus(state.status, msg);
     renderStatus();
     if (state.sel) renderDetails();
   } else if (name.startsWith('sensor/')) {
@@ -431,21 +497,20 @@ function onConnState(s) {
 }
 
 // Made once signed in. A key limited to part of the city may not subscribe to the whole-city
-// streams (kpi, alerts, sensor-status); it gets its indicators live and polls the REST API,
-// which answers within its scope, for the rest.
+// streams (kpi, alerts); it gets its indicators live and polls the REST API, which answers
+// within its scope, for the rest. The open district's sensors: see showDistrict.
 let live = null;
-const WHOLE_CITY = ['kpi', 'alerts', 'sensor-status', 'indicators'];
+let pollStatus = false;  // true for a key limited to some domains (see showDistrict)
+const WHOLE_CITY = ['kpi', 'alerts', 'indicators'];
 const SCOPED_POLL_MS = 5000;
 
 async function pollScoped() {
-  const [kpi, open, sensors] = await Promise.all([
+  const [kpi, open] = await Promise.all([
     api('/api/v1/kpi'),
     apiAll('/api/v1/alerts?state=open', 'alerts'),
-    apiAll('/api/v1/sensors', 'sensors'),
   ]);
   onData({ stream: 'kpi', type: 'snapshot', data: kpi, as_of: kpi.as_of });
   onData({ stream: 'alerts', type: 'snapshot', data: { open } });
-  onData({ stream: 'sensor-status', type: 'snapshot', data: { sensors } });
 }
 
 function startLive(scoped) {
@@ -455,6 +520,7 @@ function startLive(scoped) {
     poll();
     setInterval(poll, SCOPED_POLL_MS);
   }
+  setInterval(() => pollDistrict().catch((e) => console.error('poll district', e)), SCOPED_POLL_MS);
 }
 
 // --- Start ---------------------------------------------------------------------------------
@@ -506,16 +572,17 @@ async function start() {
   const me = await api('/api/v1/whoami');
   const scope = [...me.scope.domains, ...me.scope.districts];
   $('#who').textContent = `${me.role}${scope.length ? ` · ${scope.join(', ')}` : ''}`;
-  state.city = await api('/api/v1/city');
+  pollStatus = me.scope.domains.length > 0;
+  state.city = await api('/api/v1/city?sensors=false');
   $('#city-name').textContent = state.city.name;
   const byDomain = {};
-  for (const s of state.city.sensors) byDomain[s.domain] = Math.max(byDomain[s.domain] ?? 0, s.expected_interval_s * 1000);
+  for (const [domain, s] of Object.entries(state.city.domain_interval_s)) byDomain[domain] = s * 1000;
   state.interval = { ...byDomain, min: Math.min(...Object.values(byDomain)) };
   state.map = drawMap($('#map'), state.city, select);
   renderMap();
-  renderStatus();
   alerts.render();
   startLive(scope.length > 0);
+  document.body.dataset.ready = '1';
   const m = /^#(district|sensor)=(.+)$/.exec(location.hash);
   if (m) select(m[1], decodeURIComponent(m[2]));
 }

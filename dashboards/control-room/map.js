@@ -1,10 +1,11 @@
 // The district map: SVG paths from the city's [lon, lat] polygons (no tiles), projected
-// equirectangularly around the city's mean latitude; sensors as circles coloured by status.
+// equirectangularly around the city's mean latitude; the sensors of one district at a time as
+// circles coloured by status (a city may have 100,000 sensors: never one node each).
 const NS = 'http://www.w3.org/2000/svg';
 
 /**
- * Draws districts and sensors into `svg` and returns the elements by id.
- * `onPick(kind, id)` is called on a click on a district or a sensor.
+ * Draws the districts into `svg` and returns the elements by id, with an empty sensor layer
+ * that `drawSensors` fills. `onPick(kind, id)` is called on a click on a district or a sensor.
  */
 export function drawMap(svg, city, onPick) {
   const all = city.districts.flatMap((d) => d.polygon);
@@ -47,21 +48,47 @@ export function drawMap(svg, city, onPick) {
     gL.append(text);
     labels.set(d.id, value);
   }
-  for (const s of city.sensors) {
-    const [x, y] = proj([s.lon, s.lat]);
+  svg.replaceChildren(gD, gS, gL);
+  return { districts, labels, sensors, layer: gS, proj, onPick };
+}
+
+/**
+ * Replaces the sensor layer with `list` (sensors with `lat` and `lon`; others are skipped)
+ * and returns the circles by id, also kept in `map.sensors`.
+ */
+export function drawSensors(map, list) {
+  const dots = [];
+  map.sensors.clear();
+  const placed = list.filter((s) => typeof s.lat === 'number' && typeof s.lon === 'number');
+  const points = placed.map((s) => map.proj([s.lon, s.lat]));
+  const r = radius(points);
+  for (const [i, s] of placed.entries()) {
+    const [x, y] = points[i];
     const dot = document.createElementNS(NS, 'circle');
     dot.setAttribute('cx', x);
     dot.setAttribute('cy', y);
-    dot.setAttribute('r', 0.0007);
+    dot.setAttribute('r', r);
+    if (r < 0.0007) dot.style.strokeWidth = r / 3; // a dense district: thinner outlines
     dot.setAttribute('class', 'sensor never_seen');
     dot.dataset.id = s.id;
+    dot.dataset.district = s.district;
     const title = document.createElementNS(NS, 'title');
-    title.textContent = `${s.id} · ${s.name}`;
+    title.textContent = `${s.id} · ${s.name ?? ''}`;
     dot.append(title);
-    dot.addEventListener('click', (ev) => { ev.stopPropagation(); onPick('sensor', s.id); });
-    gS.append(dot);
-    sensors.set(s.id, dot);
+    dot.addEventListener('click', (ev) => { ev.stopPropagation(); map.onPick('sensor', s.id); });
+    dots.push(dot);
+    map.sensors.set(s.id, dot);
   }
-  svg.replaceChildren(gD, gS, gL);
-  return { districts, labels, sensors };
+  map.layer.replaceChildren(...dots);
+  return map.sensors;
+}
+
+/** A dot size that keeps a dense district readable: about a third of the mean spacing. */
+function radius(points) {
+  if (points.length < 2) return 0.0007;
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  const area = (Math.max(...xs) - Math.min(...xs)) * (Math.max(...ys) - Math.min(...ys));
+  const spacing = Math.sqrt(area / points.length);
+  return Math.min(0.0007, Math.max(0.00008, spacing / 3));
 }

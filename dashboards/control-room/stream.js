@@ -15,7 +15,7 @@ export class LiveStream {
    */
   constructor(streams, onData, onState) {
     this.base = streams;
-    this.extra = new Set();     // streams added later (one sensor)
+    this.extra = new Map();     // slot → a stream added later (the selected sensor, district)
     this.seq = new Map();       // concrete stream name → last seq
     this.epoch = null;
     this.onData = onData;
@@ -74,16 +74,23 @@ export class LiveStream {
     this.send(msg);
   }
 
-  /** Adds one stream (e.g. `sensor/tl-0042`) and drops the previous extra one. */
-  follow(name) {
-    for (const old of this.extra) {
-      if (old !== name) {
-        this.send({ op: 'unsubscribe', streams: [old] });
-        this.seq.delete(old);
-      }
+  /**
+   * Follows `name` in `slot` (e.g. 'sensor' → `sensor/tl-0042`, 'district' →
+   * `sensor-status/hai-chau`), dropping the slot's previous stream; `null` empties the slot.
+   */
+  follow(slot, name) {
+    const old = this.extra.get(slot);
+    if (old === name) return;
+    if (old) {
+      this.send({ op: 'unsubscribe', streams: [old] });
+      this.seq.delete(old);
     }
-    this.extra = new Set(name ? [name] : []);
-    if (name) this.send({ op: 'subscribe', streams: [name] });
+    if (name) {
+      this.extra.set(slot, name);
+      this.send({ op: 'subscribe', streams: [name] });
+    } else {
+      this.extra.delete(slot);
+    }
   }
 
   receive(text) {
@@ -99,7 +106,7 @@ export class LiveStream {
         this.subscribe(this.seq.size
           ? [...new Set([...this.seq.keys(), ...this.base.filter((s) => !s.startsWith('indicators'))])]
           : this.base);
-        for (const s of this.extra) if (!this.seq.has(s)) this.send({ op: 'subscribe', streams: [s] });
+        for (const s of this.extra.values()) if (!this.seq.has(s)) this.send({ op: 'subscribe', streams: [s] });
         this.epoch = msg.epoch;
         break;
       case 'snapshot':

@@ -88,6 +88,9 @@ impl Catalog for ScopedCatalog<'_> {
     fn whole_city(&self) -> bool {
         self.scope.is_unrestricted()
     }
+    fn all_domains(&self) -> bool {
+        self.scope.domains.is_empty()
+    }
 }
 
 #[cfg(test)]
@@ -142,6 +145,18 @@ mod tests {
                 Err(ProtocolError::Forbidden(whole.into()))
             );
         }
+        assert!(
+            matches!(
+                names("sensor-status/hai-chau", &live, &scope),
+                Err(ProtocolError::Forbidden(_))
+            ),
+            "its district's status stream spans every domain"
+        );
+        let district_only = Scope::parse(["district:hai-chau"]).expect("scope");
+        assert_eq!(
+            names("sensor-status/*", &live, &district_only),
+            Ok(vec!["sensor-status/hai-chau".to_owned()])
+        );
         assert!(names("sensor/tl-0042", &live, &scope).is_ok());
         assert!(names("sensor/tl-0050", &live, &scope).is_err(), "son-tra");
         assert!(

@@ -65,7 +65,7 @@ impl StreamName {
     pub fn sensor_status() -> Self {
         Self::of(StreamKind::SensorStatus, "sensor-status".into())
     }
-    /// The sensor status of one district.
+    /// The status of the sensors of one district: `sensor-status/{district}`.
     pub fn sensor_status_in(district: &str) -> Self {
         Self::of(
             StreamKind::SensorStatus,
@@ -115,6 +115,11 @@ pub trait Catalog {
     fn whole_city(&self) -> bool {
         true
     }
+    /// True when the caller sees every domain: a district's `sensor-status/{district}` spans
+    /// every domain of that district.
+    fn all_domains(&self) -> bool {
+        true
+    }
 }
 
 /// A segment of an indicator pattern: a name or `*`.
@@ -137,7 +142,8 @@ pub const MAX_NAME_LEN: usize = 128;
 
 /// Resolves one name or pattern into the concrete streams it names, in a stable order.
 /// `indicators/{domain|*}/{district|city|*}`; `indicators/{domain}` and `indicators/*` mean
-/// every area; `kpi`, `alerts`, `sensor-status`, `sensor/{id}` (no wildcard: ids are many).
+/// every area; `kpi`, `alerts`, `sensor-status`, `sensor-status/{district|*}`, `sensor/{id}`
+/// (no wildcard: ids are many).
 pub fn resolve(spec: &str, catalog: &dyn Catalog) -> Result<Vec<StreamName>, ProtocolError> {
     let invalid = |why: &str| ProtocolError::InvalidStream {
         stream: crate::model::truncate(spec, 64),
@@ -155,6 +161,7 @@ pub fn resolve(spec: &str, catalog: &dyn Catalog) -> Result<Vec<StreamName>, Pro
         ["kpi"] => Ok(vec![StreamName::kpi()]),
         ["alerts"] => Ok(vec![StreamName::alerts()]),
         ["sensor-status"] => Ok(vec![StreamName::sensor_status()]),
+        ["sensor-status", district] => sensor_status_in(spec, seg(district), catalog),
         ["sensor", id] => {
             if *id == "*" {
                 return Err(invalid("sensor streams take one sensor id, not a pattern"));
@@ -171,7 +178,8 @@ pub fn resolve(spec: &str, catalog: &dyn Catalog) -> Result<Vec<StreamName>, Pro
         ["indicators", d] => indicators(seg(d), Seg::Any, catalog),
         ["indicators", d, a] => indicators(seg(d), seg(a), catalog),
         _ => Err(invalid(
-            "expected kpi, alerts, sensor-status, sensor/{id} or indicators/{domain|*}/{district|city|*}",
+            "expected kpi, alerts, sensor-status, sensor-status/{district|*}, sensor/{id} or \
+             indicators/{domain|*}/{district|city|*}",
         )),
     }
 }
@@ -217,9 +225,154 @@ fn indicators(
         .collect())
 }
 
+/// `sensor-status/{district|*}`: within a district scope, but only for a caller that sees every
+/// domain, since the stream holds the district's sensors of all domains.
+fn sensor_status_in(
+    spec: &str,
+    district: Seg<'_>,
+    catalog: &dyn Catalog,
+) -> Result<Vec<StreamName>, ProtocolError> {
+    if !catalog.all_domains() {
+        return Err(ProtocolError::Forbidden(spec.to_owned()));
+    }
+    let districts = catalog.districts();
+    match district {
+        Seg::Any => Ok(districts
+            .iter()
+            .map(|d| StreamName::sensor_status_in(d))
+            .collect()),
+        Seg::Is(d) if districts.iter().any(|x| x == d) => Ok(vec![StreamName::sensor_status_in(d)]),
+        Seg::Is(d) => Err(ProtocolError::UnknownDistrict(crate::model::truncate(
+            d, 64,
+        ))),
+    }
+}
+
 fn valid_sensor_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two districts and two domains; `scoped` limits the districts (as a district-scoped
+    /// key's catalog does) and `one_domain` the domains.
+    struct Scoped {
+        districts: &'static [&'static str],
+        one_domain: bool,
+    }
+
+    impl Catalog for Scoped {
+        fn domains(&self) -> Vec<String> {
+            let all = ["traffic", "environment"];
+            let n = if self.one_domain { 1 } else { 2 };
+            all[..n].iter().map(|d| (*d).to_owned()).collect()
+        }
+        fn districts(&self) -> Vec<String> {
+            self.districts.iter().map(|d| (*d).to_owned()).collect()
+        }
+        fn has_sensor(&self, _: &str) -> bool {
+            false
+        }
+        fn city_wide(&self) -> bool {
+            self.districts.len() == 2
+        }
+        fn whole_city(&self) -> bool {
+            self.city_wide() && !self.one_domain
+        }
+        fn all_domains(&self) -> bool {
+            !self.one_domain
+        }
+    }
+
+    const CITY_WIDE: Scoped = Scoped {
+        districts: &["hai-chau", "son-tra"],
+        one_domain: false,
+    };
+    const HAI_CHAU: Scoped = Scoped {
+        districts: &["hai-chau"],
+        one_domain: false,
+    };
+
+    fn names(spec: &str, catalog: &Scoped) -> Result<Vec<String>, ProtocolError> {
+        Ok(resolve(spec, catalog)?
+            .into_iter()
+            .map(|n| n.name.to_string())
+            .collect())
+    }
+
+    #[test]
+    fn a_district_status_stream_is_named_after_its_district_and_counts_as_sensor_status() {
+        let n = StreamName::sensor_status_in("hai-chau");
+        assert_eq!(&*n.name, "sensor-status/hai-chau");
+        assert_eq!(n.kind, StreamKind::SensorStatus);
+        assert_eq!(kind_label(&n.name), "sensor_status");
+        assert_eq!(
+            names("sensor-status/son-tra", &CITY_WIDE),
+            Ok(vec!["sensor-status/son-tra".to_owned()])
+        );
+    }
+
+    #[test]
+    fn a_district_status_pattern_names_every_district_in_scope() {
+        assert_eq!(
+            names("sensor-status/*", &CITY_WIDE),
+            Ok(vec![
+                "sensor-status/hai-chau".to_owned(),
+                "sensor-status/son-tra".to_owned()
+            ])
+        );
+        assert_eq!(
+            names("sensor-status/*", &HAI_CHAU),
+            Ok(vec!["sensor-status/hai-chau".to_owned()])
+        );
+    }
+
+    #[test]
+    fn a_district_scoped_caller_may_follow_its_districts_status_but_not_the_whole_city() {
+        assert_eq!(
+            names("sensor-status/hai-chau", &HAI_CHAU),
+            Ok(vec!["sensor-status/hai-chau".to_owned()])
+        );
+        assert_eq!(
+            names("sensor-status", &HAI_CHAU),
+            Err(ProtocolError::Forbidden("sensor-status".into()))
+        );
+        assert_eq!(
+            names("sensor-status/son-tra", &HAI_CHAU),
+            Err(ProtocolError::UnknownDistrict("son-tra".into())),
+            "outside the scope is answered as unknown"
+        );
+    }
+
+    #[test]
+    fn an_unknown_district_or_a_deeper_name_is_refused() {
+        assert_eq!(
+            names("sensor-status/atlantis", &CITY_WIDE),
+            Err(ProtocolError::UnknownDistrict("atlantis".into()))
+        );
+        let code = |s: &str| resolve(s, &CITY_WIDE).map(|_| ()).unwrap_err().code();
+        assert_eq!(code("sensor-status/hai-chau/x"), "invalid_stream");
+        assert_eq!(code("sensor-status/"), "unknown_district");
+    }
+
+    #[test]
+    fn a_caller_limited_to_some_domains_may_not_follow_a_districts_status_of_every_domain() {
+        let traffic_only = Scoped {
+            districts: &["hai-chau"],
+            one_domain: true,
+        };
+        assert_eq!(
+            names("sensor-status/hai-chau", &traffic_only),
+            Err(ProtocolError::Forbidden("sensor-status/hai-chau".into()))
+        );
+        assert_eq!(
+            names("sensor-status/*", &traffic_only),
+            Err(ProtocolError::Forbidden("sensor-status/*".into()))
+        );
+    }
 }

@@ -1,9 +1,10 @@
 //! [`LiveView`]: what the read routes see of the live state — sensors and windows — and of
 //! the latest snapshot — the computed indicators — always through the caller's scope.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, RwLockReadGuard};
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::aggregate::{LiveState, SensorFilter, SensorKey, SensorSummary, SharedLive};
 use crate::auth::Principal;
@@ -127,45 +128,65 @@ impl LiveView {
     }
 
     /// The city's layout as the caller sees it: districts of its scope with their polygons
-    /// (`[lon, lat]`), its domains, and its registered sensors with their positions.
-    pub fn layout(&self, principal: &Principal) -> Value {
+    /// (`[lon, lat]`) and the number of their registered sensors in scope, its domains with
+    /// the slowest expected interval of their sensors, and — when `with_sensors` — its
+    /// registered sensors with their positions (100,000 of them in a large city).
+    pub fn layout(&self, principal: &Principal, with_sensors: bool) -> CityLayout {
         let live = self.read();
         let city = live.city();
         let scope = &principal.scope;
-        let districts: Vec<_> = city
-            .districts
-            .iter()
-            .filter(|d| scope.allows_district(&d.id))
-            .map(|d| json!({"id": d.id, "name": d.name, "polygon": d.polygon}))
-            .collect();
-        let sensors: Vec<_> = city
+        let in_scope = city
             .sensors
             .iter()
-            .filter(|s| scope.allows(&city.domain(s.domain).name, &city.district(s.district).id))
-            .map(|s| {
-                json!({
-                    "id": &*s.id,
-                    "name": s.name,
-                    "domain": city.domain(s.domain).name,
-                    "district": city.district(s.district).id,
-                    "lat": s.lat,
-                    "lon": s.lon,
-                    "expected_interval_s": s.interval_ms as f64 / 1000.0,
+            .filter(|s| scope.allows(&city.domain(s.domain).name, &city.district(s.district).id));
+        let mut counts = vec![0_usize; city.districts.len()];
+        let mut slowest = vec![0_i64; city.domains.len()];
+        for s in in_scope.clone() {
+            counts[usize::from(s.district.0)] += 1;
+            let d = &mut slowest[usize::from(s.domain.0)];
+            *d = (*d).max(s.interval_ms);
+        }
+        CityLayout {
+            name: city.name.clone(),
+            domains: city
+                .domains
+                .iter()
+                .map(|d| d.name.clone())
+                .filter(|d| scope.allows_domain(d))
+                .collect(),
+            domain_interval_s: city
+                .domains
+                .iter()
+                .zip(&slowest)
+                .filter(|(d, ms)| scope.allows_domain(&d.name) && **ms > 0)
+                .map(|(d, ms)| (d.name.clone(), *ms as f64 / 1000.0))
+                .collect(),
+            districts: city
+                .districts
+                .iter()
+                .zip(counts)
+                .filter(|(d, _)| scope.allows_district(&d.id))
+                .map(|(d, sensor_count)| DistrictLayout {
+                    id: d.id.clone(),
+                    name: d.name.clone(),
+                    polygon: d.polygon.clone(),
+                    sensor_count,
                 })
-            })
-            .collect();
-        let domains: Vec<&str> = city
-            .domains
-            .iter()
-            .map(|d| d.name.as_str())
-            .filter(|d| scope.allows_domain(d))
-            .collect();
-        json!({
-            "name": city.name,
-            "domains": domains,
-            "districts": districts,
-            "sensors": sensors,
-        })
+                .collect(),
+            sensors: with_sensors.then(|| {
+                in_scope
+                    .map(|s| SensorLayout {
+                        id: s.id.to_string(),
+                        name: s.name.clone(),
+                        domain: city.domain(s.domain).name.clone(),
+                        district: city.district(s.district).id.clone(),
+                        lat: s.lat,
+                        lon: s.lon,
+                        expected_interval_s: s.interval_ms as f64 / 1000.0,
+                    })
+                    .collect()
+            }),
+        }
     }
 }
 
@@ -183,4 +204,40 @@ fn want<'a>(
                     .scope
                     .allows(&city.domain(dom).name, &city.district(dist).id))
     }
+}
+
+/// `GET /api/v1/city`: the layout the dashboard draws (docs/api.md).
+#[derive(Debug, Serialize)]
+pub struct CityLayout {
+    pub name: String,
+    pub domains: Vec<String>,
+    /// Per domain, the slowest expected interval of its registered sensors in scope (seconds):
+    /// what the page's freshness needs without the sensor list.
+    pub domain_interval_s: BTreeMap<String, f64>,
+    pub districts: Vec<DistrictLayout>,
+    /// Omitted with `?sensors=false`: a large city's page loads a district's sensors when it
+    /// opens one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensors: Option<Vec<SensorLayout>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DistrictLayout {
+    pub id: String,
+    pub name: String,
+    /// `[lon, lat]` pairs.
+    pub polygon: Vec<[f64; 2]>,
+    /// Registered sensors of the district in the caller's scope.
+    pub sensor_count: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SensorLayout {
+    pub id: String,
+    pub name: String,
+    pub domain: String,
+    pub district: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub expected_interval_s: f64,
 }

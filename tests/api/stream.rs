@@ -377,3 +377,54 @@ clear = 250
     })
     .await;
 }
+
+/// `sensor-status/{district}`: a district-scoped key may follow its own district's status (not
+/// the whole city's); a key limited to some domains may not, since the stream holds every
+/// domain's sensors of the district.
+#[tokio::test]
+async fn a_district_key_follows_its_districts_sensor_status_but_not_the_citys() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let district = app.create_key("department", &["district:hai-chau"]).await;
+    let (mut ws, _) = connect_as(&app, &district).await;
+    send(
+        &mut ws,
+        json!({"op": "subscribe", "id": "s", "streams": ["sensor-status/*"]}),
+    )
+    .await;
+    let ack = next_json(&mut ws).await;
+    assert_eq!(
+        (ack["type"].as_str(), &ack["streams"]),
+        (Some("subscribed"), &json!(["sensor-status/hai-chau"])),
+        "the pattern names the districts in scope: {ack}"
+    );
+    let snap = next_json(&mut ws).await;
+    assert_eq!(
+        (snap["type"].as_str(), snap["stream"].as_str()),
+        (Some("snapshot"), Some("sensor-status/hai-chau")),
+        "{snap}"
+    );
+    for (spec, code) in [
+        ("sensor-status", "forbidden"),
+        ("sensor-status/son-tra", "unknown_district"),
+    ] {
+        send(&mut ws, json!({"op": "subscribe", "streams": [spec]})).await;
+        let err = next_json(&mut ws).await;
+        assert_eq!(
+            (err["type"].as_str(), err["code"].as_str()),
+            (Some("error"), Some(code)),
+            "{spec}: {err}"
+        );
+    }
+
+    let traffic = app
+        .create_key("department", &["domain:traffic", "district:hai-chau"])
+        .await;
+    let (mut ws, _) = connect_as(&app, &traffic).await;
+    send(
+        &mut ws,
+        json!({"op": "subscribe", "streams": ["sensor-status/hai-chau"]}),
+    )
+    .await;
+    let err = next_json(&mut ws).await;
+    assert_eq!(err["code"], "forbidden", "{err}");
+}

@@ -1,10 +1,12 @@
 //! The control-room dashboard (`dashboards/control-room/`): static files compiled into the
 //! binary with `include_str!`, so `ioc` serves the page from any working directory and needs
 //! nothing on disk or on the internet. `/` is the page, `/ui/{file}` its assets, and
-//! `GET /api/v1/city` the layout it draws (districts with polygons, sensors with positions).
+//! `GET /api/v1/city` the layout it draws (districts with polygons and sensor counts, and
+//! unless `?sensors=false`, sensors with positions).
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpResponse};
+use serde::Deserialize;
 
 use crate::serve::error::ApiError;
 use crate::serve::live::LiveView;
@@ -30,6 +32,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "stream.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../dashboards/control-room/stream.js"),
+    ),
+    (
+        "status.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../dashboards/control-room/status.js"),
     ),
     (
         "map.js",
@@ -96,10 +103,29 @@ pub(crate) async fn asset(file: web::Path<String>) -> Result<HttpResponse, ApiEr
         })
 }
 
-/// `GET /api/v1/city`: the city's layout as the caller sees it (see [`LiveView::layout`]).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CityQuery {
+    sensors: Option<String>,
+}
+
+/// `GET /api/v1/city?sensors=`: the city's layout as the caller sees it (see
+/// [`LiveView::layout`]); `sensors=false` leaves out the sensor list (a large city's page
+/// loads one district's sensors at a time).
 pub(crate) async fn city(
     live: web::Data<LiveView>,
     principal: web::ReqData<crate::auth::Principal>,
-) -> HttpResponse {
-    HttpResponse::Ok().json(live.layout(&principal))
+    q: web::Query<CityQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let with_sensors = match q.sensors.as_deref() {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(other) => {
+            return Err(ApiError::InvalidQuery(format!(
+                "sensors {:?} is not true or false",
+                crate::model::truncate(other, 40)
+            )))
+        }
+    };
+    Ok(HttpResponse::Ok().json(live.layout(&principal, with_sensors)))
 }
