@@ -197,6 +197,13 @@ async fn a_scoped_key_sees_only_its_districts_and_domains_everywhere() {
             && app.get("/api/v1/sensors/aq-0019").await.1["readings_received"] == 1
     })
     .await;
+    // The computed indicators come from the snapshot, one tick (250 ms) behind the live state.
+    eventually("the snapshot has the roads", || async {
+        app.get("/api/v1/indicators/traffic").await.1["roads"]
+            .as_array()
+            .is_some_and(|r| r.len() >= 2)
+    })
+    .await;
     let key = app
         .create_key("department", &["domain:traffic", "district:hai-chau"])
         .await;
