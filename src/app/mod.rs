@@ -66,14 +66,8 @@ impl Application {
         )));
         let parts = Parts::open(&settings, city.clone(), &live).await?;
         let shutdown = CancellationToken::new();
-        let (snapshots, snapshot_thread) = crate::snapshot::spawn(
-            live.clone(),
-            settings.indicators.params(),
-            settings.push.min_interval(),
-            metrics.snapshot.clone(),
-            shutdown.clone(),
-        )
-        .map_err(|e| AppError::Startup(format!("cannot start the snapshot thread: {e}")))?;
+        let (snapshots, snapshot_thread) =
+            start_snapshots(&settings, &live, &metrics, &shutdown).await?;
         let background = Background::start(&settings, &parts, &snapshots, &metrics, &shutdown);
         let rejections = Arc::new(RejectionLog::new(settings.ingest.rejection_log_size));
         let stages = Stages {
@@ -191,6 +185,26 @@ impl Application {
             _ => Ok(()),
         }
     }
+}
+
+/// Builds the first snapshot (the whole city: off the executor) and starts the thread that
+/// builds one every `push.min_interval_ms`.
+async fn start_snapshots(
+    settings: &Settings,
+    live: &SharedLive,
+    metrics: &Metrics,
+    shutdown: &CancellationToken,
+) -> Result<(SnapshotRx, std::thread::JoinHandle<()>), AppError> {
+    let (live, params) = (live.clone(), settings.indicators.params());
+    let (interval, m, stop) = (
+        settings.push.min_interval(),
+        metrics.snapshot.clone(),
+        shutdown.clone(),
+    );
+    tokio::task::spawn_blocking(move || crate::snapshot::spawn(live, params, interval, m, stop))
+        .await
+        .map_err(|e| AppError::Startup(format!("the snapshot thread did not start: {e}")))?
+        .map_err(|e| AppError::Startup(format!("cannot start the snapshot thread: {e}")))
 }
 
 /// What the application runs on, opened before anything starts: the store (and the live
