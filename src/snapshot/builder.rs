@@ -47,7 +47,9 @@ pub struct Builder {
     blocks: Vec<Vec<Block>>,
     /// Per sensor: its district and block.
     home: Vec<(usize, usize)>,
-    /// Per district: the merge of its blocks, by domain.
+    /// Per district: its blocks pooled `CHUNK` at a time, by domain.
+    groups: Vec<Vec<Vec<Partial>>>,
+    /// Per district: the merge of its groups, by domain.
     cells: Vec<Arc<Vec<Partial>>>,
     /// Deadlines at which a sensor changes with time alone: (when, sensor).
     due: BinaryHeap<Reverse<(i64, u32)>>,
@@ -62,6 +64,7 @@ impl Builder {
         let districts = city.districts.len();
         Builder {
             blocks: vec![Vec::new(); districts],
+            groups: vec![Vec::new(); districts],
             cells: (0..districts)
                 .map(|_| Arc::new(vec![Partial::default(); domains]))
                 .collect(),
@@ -229,17 +232,42 @@ impl Builder {
             }
             block.partials = partials;
         }
-        let mut districts: Vec<usize> = blocks.iter().map(|(d, _)| *d).collect();
+        // A district's blocks are pooled in groups of CHUNK, so a changed block costs one group
+        // re-pool and its district merges groups, not every block: the tick stays small for a
+        // million sensors in a dozen districts.
+        let mut groups: Vec<(usize, usize)> = blocks.iter().map(|&(d, b)| (d, b / CHUNK)).collect();
+        groups.dedup();
+        for &(d, g) in &groups {
+            let pooled = pool(
+                self.blocks[d]
+                    .iter()
+                    .skip(g * CHUNK)
+                    .take(CHUNK)
+                    .map(|b| &b.partials),
+                domains,
+            );
+            let gs = &mut self.groups[d];
+            if gs.len() <= g {
+                gs.resize(g + 1, Vec::new());
+            }
+            gs[g] = pooled;
+        }
+        let mut districts: Vec<usize> = groups.iter().map(|(d, _)| *d).collect();
         districts.dedup();
         for &d in &districts {
-            let mut cell = vec![Partial::default(); domains];
-            for block in &self.blocks[d] {
-                for (acc, p) in cell.iter_mut().zip(&block.partials) {
-                    acc.merge(p);
-                }
-            }
-            self.cells[d] = Arc::new(cell);
+            self.cells[d] = Arc::new(pool(self.groups[d].iter(), domains));
         }
         districts
     }
+}
+
+/// Merges partials by domain.
+fn pool<'a>(parts: impl Iterator<Item = &'a Vec<Partial>>, domains: usize) -> Vec<Partial> {
+    let mut acc = vec![Partial::default(); domains];
+    for p in parts {
+        for (a, x) in acc.iter_mut().zip(p) {
+            a.merge(x);
+        }
+    }
+    acc
 }

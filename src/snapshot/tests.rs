@@ -132,7 +132,11 @@ fn assert_close(a: &Value, b: &Value, path: &str) {
 }
 
 fn run(steps: &[Step]) {
-    let city = city();
+    run_in(&city(), steps)
+}
+
+fn run_in(city: &Arc<City>, steps: &[Step]) {
+    let city = city.clone();
     let mut live = live(&city);
     let mut inc = Builder::new(city.clone(), params());
     let mut now = T0;
@@ -185,6 +189,40 @@ proptest! {
     ) {
         run(&steps);
     }
+}
+
+/// The demo city with every sensor repeated `factor` times (ids suffixed `-xK`).
+fn scaled(factor: usize) -> Arc<City> {
+    let mut config = crate::model::CityConfig::demo().expect("demo");
+    let base = config.sensors.clone();
+    config.sensors = (0..base.len() * factor)
+        .map(|i| {
+            let mut s = base[i % base.len()].clone();
+            if i >= base.len() {
+                s.id = format!("{}-x{}", s.id, i / base.len() + 1);
+            }
+            s
+        })
+        .collect();
+    Arc::new(City::from_config(&config).expect("valid"))
+}
+
+#[test]
+fn a_city_with_districts_of_many_blocks_and_groups_equals_a_full_recomputation() {
+    // 60 × 288 sensors: 1,440 per district, 45 blocks of 32 in two groups.
+    let city = scaled(60);
+    let n = city.sensors.len();
+    let mut steps = Vec::new();
+    for round in 0..6usize {
+        for k in 0..300usize {
+            let sensor = (k * 7919 + round * 104_729) % n;
+            let skew_s = [-5, 0, 30, -600][k % 4];
+            steps.push(Step::Message { sensor, skew_s, value: (k % 90) as f64, seq: round as u64 });
+        }
+        steps.push(Step::Wait { s: [1, 90, 400, 3_700, 2, 30][round] });
+        steps.push(Step::Tick);
+    }
+    run_in(&city, &steps);
 }
 
 #[test]
