@@ -39,6 +39,9 @@ pub enum Command {
     Record(RecordArgs),
     /// Publish a JSONL recording (or dry run) in order, keeping its timing.
     Replay(ReplayArgs),
+    /// Write a synthetic city file of any size (the demo city's domains and sensor mix,
+    /// districts tiling a bounding box), e.g. `gen-city --sensors 100000 > big.toml`.
+    GenCity(GenCityArgs),
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +151,48 @@ pub struct ReplayArgs {
     pub pace: Pace,
 }
 
+#[derive(Debug, Args)]
+pub struct GenCityArgs {
+    /// How many sensors.
+    #[arg(long, env = "IOC_SIM_GEN_SENSORS")]
+    pub sensors: usize,
+
+    /// How many districts (1 to 10000). Default: one per 2,500 sensors, at least 12.
+    #[arg(long, env = "IOC_SIM_GEN_DISTRICTS")]
+    pub districts: Option<usize>,
+
+    /// Random seed: the same seed and sizes give the same file.
+    #[arg(long, env = "IOC_SIM_GEN_SEED", default_value_t = 1)]
+    pub seed: u64,
+
+    /// The city's name. Default: "Synthetic city (N sensors)".
+    #[arg(long, env = "IOC_SIM_GEN_NAME")]
+    pub name: Option<String>,
+
+    /// Bounding box the districts tile: WEST,SOUTH,EAST,NORTH in degrees. Default: Đà Nẵng's.
+    #[arg(long, env = "IOC_SIM_GEN_BBOX", value_parser = bbox)]
+    pub bbox: Option<BBox>,
+
+    /// Write the file here instead of to standard output.
+    #[arg(long, env = "IOC_SIM_GEN_OUT")]
+    pub out: Option<PathBuf>,
+}
+
+/// `WEST,SOUTH,EAST,NORTH`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BBox(pub [f64; 4]);
+
+fn bbox(s: &str) -> Result<BBox, String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("{s:?}: four numbers WEST,SOUTH,EAST,NORTH"))?;
+    <[f64; 4]>::try_from(v)
+        .map(BBox)
+        .map_err(|_| format!("{s:?}: four numbers WEST,SOUTH,EAST,NORTH"))
+}
+
 fn positive(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
@@ -217,6 +262,23 @@ mod tests {
             "--as-fast-as-possible",
         ])
         .expect("replay");
+        Cli::try_parse_from([
+            "ioc-sim",
+            "gen-city",
+            "--sensors",
+            "100000",
+            "--districts",
+            "40",
+            "--seed",
+            "1",
+            "--bbox",
+            "108.1,15.98,108.28,16.14",
+        ])
+        .expect("gen-city");
         assert!(Cli::try_parse_from(["ioc-sim", "run", "--speed", "0"]).is_err());
+        assert!(
+            Cli::try_parse_from(["ioc-sim", "gen-city", "--sensors", "9", "--bbox", "1,2"])
+                .is_err()
+        );
     }
 }

@@ -16,8 +16,10 @@
 //! - [`mqtt`]: the MQTT connection that publishes (QoS 1, waits for every PUBACK).
 //! - [`pump`]: the loop every command shares (pace, send, count) and its outputs.
 //! - [`run`], [`record`], [`replay`]: the three commands' shells; [`progress`] draws their bars.
+//! - [`city_file`]: synthetic city files of any size (`gen-city`), for load tests and benches.
 //! - [`cli`]: the clap definitions; `main.rs` only wires them to the shells.
 
+pub mod city_file;
 pub mod cli;
 pub mod faults;
 pub mod generate;

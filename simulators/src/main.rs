@@ -1,5 +1,6 @@
 //! `ioc-sim`: flags → logging → ioc's config (city, prefix, credentials) → one command.
 
+use std::io::{BufWriter, Write};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -7,7 +8,10 @@ use clap::Parser;
 use ioc::config::{load, load_city, Overrides, Settings};
 use ioc::model::{parse_rfc3339_ms, City};
 use rumqttc::QoS;
-use simulators::cli::{Cli, Command, Connection, Pace, RecordArgs, ReplayArgs, RunArgs};
+use simulators::city_file::{expected_rate, write_city, CitySpec};
+use simulators::cli::{
+    Cli, Command, Connection, GenCityArgs, Pace, RecordArgs, ReplayArgs, RunArgs,
+};
 use simulators::pacing::wall_clock_ms;
 use simulators::pacing::Pacing;
 use simulators::record::Recorder;
@@ -23,6 +27,10 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    if let Command::GenCity(args) = &cli.command {
+        // A city file needs none of ioc's settings.
+        return gen_city(args);
+    }
     let settings = load(&Overrides {
         file: cli.config.clone(),
         env: std::env::vars().collect(),
@@ -41,7 +49,45 @@ async fn main() -> anyhow::Result<()> {
         Command::Run(args) => run(args, &settings, progress, &stop).await,
         Command::Record(args) => record(args, &settings, progress, &stop).await,
         Command::Replay(args) => replay(args, &settings, progress, &stop).await,
+        Command::GenCity(args) => gen_city(&args),
     }
+}
+
+fn gen_city(args: &GenCityArgs) -> anyhow::Result<()> {
+    let mut spec = CitySpec::new(
+        args.sensors,
+        args.districts
+            .unwrap_or_else(|| CitySpec::default_districts(args.sensors)),
+        args.seed,
+    );
+    if let Some(name) = &args.name {
+        spec.name.clone_from(name);
+    }
+    if let Some(b) = args.bbox {
+        spec.bbox = b.0;
+    }
+    match &args.out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("create {}", path.display()))?;
+            let mut w = BufWriter::new(file);
+            write_city(&spec, &mut w)?;
+            w.flush()
+                .with_context(|| format!("write {}", path.display()))?;
+        }
+        None => {
+            let mut w = BufWriter::new(std::io::stdout().lock());
+            write_city(&spec, &mut w)?;
+            w.flush().context("write to standard output")?;
+        }
+    }
+    tracing::info!(
+        sensors = spec.sensors,
+        districts = spec.districts,
+        msgs_per_s = format!("{:.0}", expected_rate(spec.sensors)),
+        "city file written"
+    );
+    Ok(())
 }
 
 fn mqtt_options(

@@ -2,6 +2,7 @@
 //! the pure core and dry runs; record → replay and ioc's accounting through real brokers.
 
 mod broker;
+mod city_file;
 mod faults;
 mod helpers;
 mod patterns;
