@@ -91,7 +91,7 @@ pub fn load_city(settings: &Settings) -> Result<CityConfig, ConfigError> {
                 path: path.clone(),
                 cause,
             })?;
-            toml::from_str(&text).map_err(|e| {
+            CityConfig::parse(&text).map_err(|e| {
                 ConfigError::Parse(format!("city file {} (city.path): {e}", path.display()))
             })
         }

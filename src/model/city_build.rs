@@ -20,7 +20,7 @@ impl City {
     pub fn from_config(cfg: &CityConfig) -> Result<City, CityError> {
         let domains = build_domains(&cfg.domains)?;
         let (districts, district_by_id) = build_districts(&cfg.districts)?;
-        let mut sensor_by_id = HashMap::new();
+        let mut sensor_by_id = HashMap::with_capacity(cfg.sensors.len());
         let mut sensors = Vec::with_capacity(cfg.sensors.len());
         for (i, s) in cfg.sensors.iter().enumerate() {
             let sensor = build_sensor(i, s, cfg, &domains.by_name, &district_by_id)?;
@@ -221,13 +221,15 @@ fn build_sensor(
     domain_by_name: &HashMap<String, DomainIdx>,
     district_by_id: &HashMap<String, DistrictIdx>,
 ) -> Result<Sensor, CityError> {
-    let key = format!("sensors[{i}]");
+    // The entry's name is only written into an error: a city of a million sensors would
+    // otherwise format a million keys that nobody reads.
+    let key = || format!("sensors[{i}]");
     if !is_valid_id(&s.id) {
-        return Err(err(format!("{key}.id"), format!("{:?}", s.id), ID_RULE));
+        return Err(err(format!("{}.id", key()), format!("{:?}", s.id), ID_RULE));
     }
     let domain = *domain_by_name.get(&s.domain).ok_or_else(|| {
         err(
-            format!("{key}.domain"),
+            format!("{}.domain", key()),
             format!("{:?}", s.domain),
             format!(
                 "one of the domains: {}",
@@ -237,12 +239,12 @@ fn build_sensor(
     })?;
     let district = *district_by_id.get(&s.district).ok_or_else(|| {
         err(
-            format!("{key}.district"),
+            format!("{}.district", key()),
             format!("{:?}", s.district),
             "the id of a district in this city file",
         )
     })?;
-    check_sensor_values(&key, s)?;
+    check_sensor_values(key, s)?;
     Ok(Sensor {
         id: Arc::from(s.id.as_str()),
         name: s.name.clone(),
@@ -258,17 +260,17 @@ fn build_sensor(
 }
 
 /// Position, reporting interval and the optional per-sensor parameters.
-fn check_sensor_values(key: &str, s: &SensorConfig) -> Result<(), CityError> {
+fn check_sensor_values(key: impl Fn() -> String, s: &SensorConfig) -> Result<(), CityError> {
     if !valid_lon_lat(s.lon, s.lat) {
         return Err(err(
-            format!("{key}.lat"),
+            format!("{}.lat", key()),
             format!("{}, lon {}", s.lat, s.lon),
             "longitude -180..180 and latitude -90..90",
         ));
     }
     if s.interval_s == 0 || s.interval_s > 86_400 {
         return Err(err(
-            format!("{key}.interval_s"),
+            format!("{}.interval_s", key()),
             s.interval_s,
             "1 to 86400 seconds",
         ));
@@ -278,7 +280,7 @@ fn check_sensor_values(key: &str, s: &SensorConfig) -> Result<(), CityError> {
         .filter(|v| !(v.is_finite() && *v > 0.0 && *v <= 200.0))
     {
         return Err(err(
-            format!("{key}.free_flow_kmh"),
+            format!("{}.free_flow_kmh", key()),
             v,
             "a speed above 0 and at most 200 km/h",
         ));
@@ -288,14 +290,14 @@ fn check_sensor_values(key: &str, s: &SensorConfig) -> Result<(), CityError> {
         .filter(|l| !(l.iter().all(|v| v.is_finite()) && l[0] < l[1] && l[1] < l[2]))
     {
         return Err(err(
-            format!("{key}.warning_levels_cm"),
+            format!("{}.warning_levels_cm", key()),
             format!("{l:?}"),
             "three rising levels I < II < III",
         ));
     }
     if let Some(v) = s.sla_target_s.filter(|v| !(v.is_finite() && *v > 0.0)) {
         return Err(err(
-            format!("{key}.sla_target_s"),
+            format!("{}.sla_target_s", key()),
             v,
             "a positive number of seconds",
         ));
