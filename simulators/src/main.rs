@@ -165,6 +165,20 @@ async fn run(
         tracing::warn!("accelerated run without --duration: readings will be stamped ahead of the clock, and ioc rejects those beyond ingest.max_future_skew_s");
     }
     let city = City::from_config(&load_city(settings)?)?;
+    let on_time: f64 = city
+        .sensors
+        .iter()
+        .map(|s| 1000.0 / s.interval_ms as f64)
+        .sum();
+    if let (Some(speed), Some(cap)) = (pace.speed, pace.max_rate) {
+        if on_time * speed > cap {
+            tracing::warn!(
+                "the city's {} sensors send about {:.0} msg/s at speed {speed}, over --max-rate {cap}: the run will fall behind; raise --max-rate (0: no cap)",
+                city.sensors.len(),
+                on_time * speed
+            );
+        }
+    }
     let target = match &args.out {
         Some(path) => Target::File(path.clone()),
         None => Target::Broker {

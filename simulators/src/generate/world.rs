@@ -2,6 +2,8 @@
 //! pollution episodes. All of it is a pure function of (seed, time, place), so it does not
 //! matter which sensor asks first: that is what keeps the stream independent of ordering.
 
+use std::collections::HashMap;
+
 use ioc::model::City;
 
 use super::clock::{hourly, Local, MS_PER_DAY, MS_PER_HOUR};
@@ -41,6 +43,9 @@ pub struct World {
     /// Road segments: traffic sensors (indices into `City::sensors`) sharing a road and district.
     segments: Vec<Vec<usize>>,
     segment_district: Vec<usize>,
+    /// The segment of each sensor of the city (by index), so a traffic reading finds its road
+    /// in O(1) rather than by scanning every segment: 100,000 sensors make ~700 segments.
+    segment_of: Vec<Option<u32>>,
     incidents: Vec<Event>,
     rain: Vec<Event>,
     air_episodes: Vec<Event>,
@@ -57,6 +62,12 @@ impl World {
         let seed = scenario.seed;
         let utc_offset_ms = (scenario.utc_offset_hours * MS_PER_HOUR as f64) as i64;
         let (segments, segment_district) = road_segments(city, scenario.traffic.as_ref());
+        let mut segment_of = vec![None; city.sensors.len()];
+        for (seg, members) in segments.iter().enumerate() {
+            for &i in members {
+                segment_of[i] = u32::try_from(seg).ok();
+            }
+        }
         let scheduled = |e: &Episode, segment: usize| Event {
             start_ms: start_ms + e.start_after_s as i64 * 1000,
             end_ms: start_ms + (e.start_after_s + e.duration_s.max(1)) as i64 * 1000,
@@ -102,6 +113,7 @@ impl World {
             utc_offset_ms,
             segments,
             segment_district,
+            segment_of,
             incidents,
             rain,
             air_episodes,
@@ -153,13 +165,10 @@ impl World {
 
     /// Severity (0..1) of the worst incident on `sensor`'s road segment at `t`.
     pub fn incident_at_sensor(&self, sensor: usize, t: i64) -> f64 {
-        let Some(seg) = self
-            .segments
-            .iter()
-            .position(|s| s.binary_search(&sensor).is_ok())
-        else {
+        let Some(seg) = self.segment_of.get(sensor).copied().flatten() else {
             return 0.0;
         };
+        let seg = seg as usize;
         self.incidents_at(t)
             .filter(|e| e.segment == seg)
             .map(|e| e.magnitude * e.plateau(t))
@@ -247,7 +256,9 @@ fn road_segments(city: &City, traffic: Option<&TrafficSpec>) -> (Vec<Vec<usize>>
     let Some(spec) = traffic else {
         return (Vec::new(), Vec::new());
     };
+    // Segments in order of their first sensor; the map finds a sensor's segment in O(1).
     let mut keys: Vec<(String, usize)> = Vec::new();
+    let mut by_key: HashMap<(String, usize), usize> = HashMap::new();
     let mut segments: Vec<Vec<usize>> = Vec::new();
     for (i, s) in city.sensors.iter().enumerate() {
         if !matches_any(&spec.sensors, &s.id) {
@@ -261,9 +272,10 @@ fn road_segments(city: &City, traffic: Option<&TrafficSpec>) -> (Vec<Vec<usize>>
             .trim()
             .to_owned();
         let key = (road, usize::from(s.district.0));
-        match keys.iter().position(|k| *k == key) {
-            Some(p) => segments[p].push(i),
+        match by_key.get(&key) {
+            Some(&p) => segments[p].push(i),
             None => {
+                by_key.insert(key.clone(), segments.len());
                 keys.push(key);
                 segments.push(vec![i]);
             }
