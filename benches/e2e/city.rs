@@ -1,5 +1,6 @@
-//! Cities of other sizes: the demo city with every sensor repeated `factor` times (ids
-//! suffixed `-x2`, `-x3`, …; same districts, domains and intervals), written to a file.
+//! Cities of other sizes, written to a file: the demo city with every sensor repeated
+//! `factor` times (`--sizes`: ids suffixed `-x2`, `-x3`, …; same districts, domains and
+//! intervals), or a synthetic city of a given sensor count (`--sensors`: `ioc-sim gen-city`).
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +8,25 @@ use anyhow::Context;
 use ioc::config::{load, load_city, Overrides};
 use ioc::model::City;
 
+// The simulator's own generator, compiled into the bench: the `ioc` package cannot depend on
+// the `simulators` crate (which depends on it). The file uses only std and `ioc::model`.
+#[path = "../../simulators/src/city_file.rs"]
+#[allow(dead_code)]
+mod city_file;
+
 const DEMO: &str = include_str!("../../config/city.toml");
+
+/// Writes a synthetic city of `sensors` sensors (one district per 2,500 sensors, at least 12;
+/// seed 1) into `dir` and returns its path, as `ioc-sim gen-city --sensors N` would write it.
+pub fn generated(dir: &Path, sensors: usize) -> anyhow::Result<PathBuf> {
+    let spec =
+        city_file::CitySpec::new(sensors, city_file::CitySpec::default_districts(sensors), 1);
+    let path = dir.join(format!("city-{sensors}-sensors.toml"));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    city_file::write_city(&spec, &mut out)?;
+    std::io::Write::flush(&mut out)?;
+    Ok(path)
+}
 
 /// Writes the scaled city into `dir` and returns its path; `factor` 1 is the demo city itself.
 pub fn scaled(dir: &Path, factor: usize) -> anyhow::Result<Option<PathBuf>> {

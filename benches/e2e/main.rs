@@ -2,10 +2,14 @@
 //!
 //! ```text
 //! cargo bench --bench e2e [-- --secs 10 --clients 1000 --conns 4 --qos 0,1 --target 0.9
-//!                            --sizes 1,10,100 --rate MSGS_PER_S --no-max]
+//!                            --sizes 1,10,100 --sensors 288,2880,28800,100000,1000000
+//!                            --rate MSGS_PER_S --no-max]
 //! ```
 //!
-//! For each city size (the demo city's 288 sensors × each factor of `--sizes`) and each QoS:
+//! For each city size and each QoS. A size is the demo city's 288 sensors × each factor of
+//! `--sizes`, or a synthetic city (`ioc-sim gen-city`, one district per 2,500 sensors, at least
+//! 12) of each sensor count of `--sensors`; both may be given (factors run first), and with
+//! neither the demo city runs alone:
 //!
 //! 1. **Broker alone.** A fresh Mosquitto, a subscriber that only counts, the load generator
 //!    flat out: the messages/s Mosquitto delivers to one subscriber on this machine.
@@ -14,8 +18,9 @@
 //!    committed, the backlog at the start and end of the window, and after the generator
 //!    stops, whether every published reading was stored.
 //! 3. **ioc paced** at `--target` × the broker-alone rate (or `--rate`), with `--clients`
-//!    WebSocket clients subscribed to `indicators/*/city` and `kpi`: the same, plus publish →
-//!    client receipt latency p50 / p99 / max and the memory per idle connection.
+//!    WebSocket clients subscribed to `indicators/*/city`, `kpi` and the sensor status: the
+//!    same, plus publish → client receipt latency p50 / p99 / max, the memory per idle
+//!    connection, and `ioc`'s RSS per sensor, idle (before any reading) and at its peak.
 //!
 //! Each message is one sensor report carrying all of that sensor's metrics (`{"ts","seq",…}`,
 //! 3 to 9 readings; 5.1 on average in the demo city): rates are given in messages/s and in
@@ -45,6 +50,8 @@ struct Args {
     qos: Vec<u8>,
     target: f64,
     sizes: Vec<usize>,
+    /// Sensor counts of synthetic cities (`--sensors`).
+    sensors: Vec<usize>,
     rate: Option<f64>,
     max: bool,
 }
@@ -63,7 +70,8 @@ fn args() -> anyhow::Result<Args> {
         conns: 4,
         qos: vec![0, 1],
         target: 0.9,
-        sizes: vec![1],
+        sizes: Vec::new(),
+        sensors: Vec::new(),
         rate: None,
         max: true,
     };
@@ -78,11 +86,15 @@ fn args() -> anyhow::Result<Args> {
             "--qos" => a.qos = list(&value()?)?,
             "--target" => a.target = value()?.parse()?,
             "--sizes" => a.sizes = list(&value()?)?,
+            "--sensors" => a.sensors = list(&value()?)?,
             "--rate" => a.rate = Some(value()?.parse()?),
             "--no-max" => a.max = false,
             "--bench" => {}
             other => bail!("unknown flag {other}"),
         }
+    }
+    if a.sizes.is_empty() && a.sensors.is_empty() {
+        a.sizes = vec![1];
     }
     Ok(a)
 }
@@ -170,7 +182,8 @@ async fn ioc_run(
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle0 = stat(ipid)?;
     let rec = Arc::new(ws::Recorder::default());
-    let tasks = ws::connect_all(ioc.http, &ioc.token, clients, &rec).await;
+    let district = city.districts.first().map_or("", |d| d.id.as_str());
+    let tasks = ws::connect_all(ioc.http, &ioc.token, clients, district, &rec).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle1 = stat(ipid)?;
     let sensors = load::sensors(city);
@@ -267,6 +280,15 @@ async fn ioc_run(
             idle1.rss_kib.saturating_sub(idle0.rss_kib) as f64 / clients as f64,
         );
     }
+    let sensors = city.sensors.len().max(1) as f64;
+    println!(
+        "    ioc RSS per sensor ({} sensors): idle {:.1} KiB ({:.1} MiB before any reading) | peak {:.1} KiB ({:.1} MiB)",
+        city.sensors.len(),
+        idle0.rss_kib as f64 / sensors,
+        mib(idle0.rss_kib),
+        w.ioc.1.peak_kib as f64 / sensors,
+        mib(w.ioc.1.peak_kib),
+    );
     let (commits, commit_s, batch, syncs, sync_s) = (
         ioc.metric("ioc_store_write_duration_seconds_count").await?,
         ioc.metric("ioc_store_write_duration_seconds_sum").await?,
@@ -317,14 +339,25 @@ fn main() -> anyhow::Result<()> {
     );
     let dir = tempfile::tempdir()?;
     rt.block_on(async {
-        for &size in &a.sizes {
-            let path = city::scaled(dir.path(), size)?;
+        let factors = a.sizes.iter().map(|&f| (f, None));
+        let counts = a.sensors.iter().map(|&n| (0, Some(n)));
+        for (factor, count) in factors.chain(counts).collect::<Vec<_>>() {
+            let (path, what) = match count {
+                None => (
+                    city::scaled(dir.path(), factor)?,
+                    format!("demo city x{factor}"),
+                ),
+                Some(n) => (Some(city::generated(dir.path(), n)?), "gen-city".to_owned()),
+            };
+            let loading = Instant::now();
             let city = city::load_from(path.as_deref())?;
+            let load_s = loading.elapsed().as_secs_f64();
             let per_msg = load::readings_per_message(&load::sensors(&city));
             for &qos in &a.qos {
                 println!(
-                    "\n## {} sensors (demo city x{size}), QoS {qos}, one message per sensor report = {per_msg:.2} readings",
-                    city.sensors.len()
+                    "\n## {} sensors in {} districts ({what}; the bench loads it in {load_s:.2} s), QoS {qos}, one message per sensor report = {per_msg:.2} readings",
+                    city.sensors.len(),
+                    city.districts.len(),
                 );
                 let alone = broker_alone(&a, &city, qos).await?;
                 if a.max {
