@@ -267,9 +267,11 @@ async fn ioc_run(
     if clients > 0 {
         let lat = rec.take_sorted();
         println!(
-            "    {clients} WebSocket clients ({} subscribed) | updates {:>6.0}/s | publish → client latency ms p50 {} p99 {} max {} ({} samples) | producer tick mean {:.1} ms | idle RSS {:.1} MiB + {:.1} KiB per connection",
+            "    {clients} WebSocket clients ({} subscribed, {} error frames) | updates {:>6.0}/s, sensor status {:>5.0}/s | publish → client latency ms p50 {} p99 {} max {} ({} samples) | producer tick mean {:.1} ms | idle RSS {:.1} MiB + {:.1} KiB per connection",
             rec.connected.load(Ordering::Relaxed),
+            rec.errors.load(Ordering::Relaxed),
             rec.updates.load(Ordering::Relaxed) as f64 / secs,
+            rec.status_frames.load(Ordering::Relaxed) as f64 / secs,
             ws::percentile(&lat, 0.5),
             ws::percentile(&lat, 0.99),
             lat.last().copied().unwrap_or(0),

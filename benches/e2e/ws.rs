@@ -18,6 +18,10 @@ use super::procs::ws_request;
 pub struct Recorder {
     pub latencies: Mutex<Vec<u32>>,
     pub updates: AtomicU64,
+    /// Frames of the district's sensor status (snapshot and updates), while recording.
+    pub status_frames: AtomicU64,
+    /// Error frames (a refused subscription, for one), at any time.
+    pub errors: AtomicU64,
     pub recording: AtomicBool,
     pub connected: AtomicU64,
 }
@@ -40,15 +44,12 @@ fn update_as_of(text: &str) -> Option<i64> {
     rest[..rest.find(',')?].parse().ok()
 }
 
-/// The subscription of every client. `district` is the first district of the city.
-///
-/// TODO(sensor-status/{district}): subscribe to `sensor-status/{district}`, one district's
-/// sensor status, once `push::stream::resolve` accepts that name (another change adds it);
-/// until then the clients take the whole city's `sensor-status`, which `ioc` refuses nothing
-/// of and which is the heavier stream of the two.
+/// The subscription of every client: the city's indicators, the KPIs, and the sensor status
+/// of one district (`district`, the city's first).
 fn subscription(district: &str) -> String {
-    let _ = district;
-    r#"{"op":"subscribe","streams":["indicators/*/city","kpi","sensor-status"]}"#.to_owned()
+    format!(
+        r#"{{"op":"subscribe","streams":["indicators/*/city","kpi","sensor-status/{district}"]}}"#
+    )
 }
 
 async fn client(
@@ -63,7 +64,14 @@ async fn client(
     while let Some(msg) = ws.next().await {
         let Message::Text(t) = msg? else { continue };
         // Sensor status updates carry the time of a status change, not of a reading.
+        if t.starts_with(r#"{"type":"error""#) {
+            rec.errors.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
         if t.contains(r#""stream":"sensor-status"#) {
+            if rec.recording.load(Ordering::Relaxed) {
+                rec.status_frames.fetch_add(1, Ordering::Relaxed);
+            }
             continue;
         }
         let Some(as_of) = update_as_of(&t) else {
