@@ -282,6 +282,16 @@ async fn ioc_run(
             idle1.rss_kib.saturating_sub(idle0.rss_kib) as f64 / clients as f64,
         );
     }
+    let snap = "ioc_snapshot_tick_duration_seconds";
+    println!(
+        "    snapshot tick mean {:.1} ms, p99 ≤ {:.0} ms ({} ticks) | sensors recomputed since start: {:.0} after a reading, {:.0} by time alone",
+        ioc.metric(&format!("{snap}_sum")).await? * 1000.0
+            / ioc.metric(&format!("{snap}_count")).await?.max(1.0),
+        ioc.quantile(snap, 0.99).await? * 1000.0,
+        ioc.metric(&format!("{snap}_count")).await?,
+        ioc.metric("ioc_snapshot_sensors_recomputed_total{cause=\"reading\"}").await?,
+        ioc.metric("ioc_snapshot_sensors_recomputed_total{cause=\"time\"}").await?,
+    );
     let sensors = city.sensors.len().max(1) as f64;
     println!(
         "    ioc RSS per sensor ({} sensors): idle {:.1} KiB ({:.1} MiB before any reading) | peak {:.1} KiB ({:.1} MiB)",

@@ -204,6 +204,31 @@ impl Ioc {
             .sum())
     }
 
+    /// The `q` quantile of a histogram (seconds), as the upper bound of the bucket it falls
+    /// in: Prometheus' buckets, so "≤ 25 ms" rather than an exact figure.
+    pub async fn quantile(&self, histogram: &str, q: f64) -> anyhow::Result<f64> {
+        let text = ioc_get(&self.client, self.http, "/metrics")
+            .send()
+            .await?
+            .text()
+            .await?;
+        let prefix = format!("{histogram}_bucket{{le=\"");
+        let buckets: Vec<(f64, f64)> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix(&prefix))
+            .filter_map(|l| {
+                let (le, rest) = l.split_once('"')?;
+                let count = rest.rsplit_once(' ')?.1.parse::<f64>().ok()?;
+                Some((le.parse::<f64>().unwrap_or(f64::INFINITY), count))
+            })
+            .collect();
+        let total = buckets.last().map_or(0.0, |b| b.1);
+        Ok(buckets
+            .iter()
+            .find(|(_, c)| *c >= q * total)
+            .map_or(f64::NAN, |b| b.0))
+    }
+
     /// Readings the store has committed as fresh.
     pub async fn stored(&self) -> anyhow::Result<u64> {
         Ok(self

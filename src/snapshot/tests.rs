@@ -217,9 +217,16 @@ fn a_city_with_districts_of_many_blocks_and_groups_equals_a_full_recomputation()
         for k in 0..300usize {
             let sensor = (k * 7919 + round * 104_729) % n;
             let skew_s = [-5, 0, 30, -600][k % 4];
-            steps.push(Step::Message { sensor, skew_s, value: (k % 90) as f64, seq: round as u64 });
+            steps.push(Step::Message {
+                sensor,
+                skew_s,
+                value: (k % 90) as f64,
+                seq: round as u64,
+            });
         }
-        steps.push(Step::Wait { s: [1, 90, 400, 3_700, 2, 30][round] });
+        steps.push(Step::Wait {
+            s: [1, 90, 400, 3_700, 2, 30][round],
+        });
         steps.push(Step::Tick);
     }
     run_in(&city, &steps);
