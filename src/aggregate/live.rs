@@ -38,8 +38,8 @@ pub(super) struct SensorState {
     /// Latest value per metric by source timestamp: (metric, value, ts).
     pub latest: Vec<(MetricIdx, f64, i64)>,
     pub readings_received: u64,
-    /// The last 5 minutes of each metric (traffic flow and speed, queue rates), with about one
-    /// bucket per reporting interval.
+    /// The last 5 minutes of the metrics the indicators average (traffic counts, speed and
+    /// occupancy; noise), with about one bucket per reporting interval.
     pub recent: Vec<(MetricIdx, RollingWindow)>,
     /// Hourly means of air pollutants over the last day (the AQI's input).
     pub hourly: Vec<(MetricIdx, HourlySeries)>,
@@ -102,6 +102,9 @@ pub(super) struct Special {
     pub pollutants: Vec<MetricIdx>,
     pub avg_wait_s: Option<MetricIdx>,
     pub served_last_5m: Option<MetricIdx>,
+    /// Metrics whose 5-minute mean a sensor's indicators read (traffic counts, speed and
+    /// occupancy; noise): only these keep a per-sensor window.
+    pub recent: Vec<MetricIdx>,
 }
 
 #[derive(Debug)]
@@ -150,6 +153,15 @@ impl LiveState {
             pollutants: city.known.pollutants_present(),
             avg_wait_s: city.known.avg_wait_s,
             served_last_5m: city.known.served_last_5m,
+            recent: [
+                city.known.vehicle_count,
+                city.known.avg_speed_kmh,
+                city.known.occupancy_pct,
+                city.known.noise_db,
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
         };
         LiveState {
             city,
@@ -197,6 +209,7 @@ impl LiveState {
 
     fn record(&mut self, r: &Reading, received_ms: i64) {
         let pollutant = self.special.pollutants.contains(&r.metric);
+        let windowed = self.special.recent.contains(&r.metric);
         if let Some(s) = self.sensors.get_mut(&r.sensor) {
             s.last_seen_ms = Some(s.last_seen_ms.map_or(received_ms, |t| t.max(received_ms)));
             let as_of = r.ts_ms.min(received_ms);
@@ -217,11 +230,12 @@ impl LiveState {
             }
             match s.recent.iter_mut().find(|(m, _)| *m == r.metric) {
                 Some((_, w)) => w.record(r.ts_ms, r.value),
-                None => {
+                None if windowed => {
                     let mut w = RollingWindow::sized(Span::FiveMinutes, s.interval_ms);
                     w.record(r.ts_ms, r.value);
                     s.recent.push((r.metric, w));
                 }
+                None => {}
             }
             if pollutant {
                 match s.hourly.iter_mut().find(|(m, _)| *m == r.metric) {

@@ -82,19 +82,39 @@ impl Builder {
     /// inputs of the dirty and due sensors under its read lock, and builds the next snapshot
     /// without any lock.
     pub fn tick(&mut self, live: &crate::aggregate::SharedLive, now_ms: i64) -> Snapshot {
-        let dirty = crate::shell::lock::write(live).take_dirty();
-        let reading = {
-            let live = crate::shell::lock::read(live);
-            self.read(&live, dirty, now_ms)
+        use crate::shell::lock;
+        let dirty = lock::write(live).take_dirty();
+        let n = dirty.len();
+        let todo = self.todo(lock::read(live).sensor_count(), dirty, now_ms);
+        // The read lock is taken per slice of sensors, so the commit stage (which applies
+        // readings under the write lock) never waits for a whole tick's copying.
+        let mut inputs = Vec::with_capacity(todo.len());
+        for slice in todo.chunks(READ_SLICE) {
+            inputs.extend(copy(&lock::read(live), slice, now_ms));
+        }
+        let reading = Reading {
+            inputs,
+            windows: lock::read(live).indicators(None, None, now_ms),
+            dirty: n,
         };
         self.build(reading, now_ms)
     }
 
-    /// The sensors to recompute at `now_ms` and their inputs: `dirty`, every sensor the
-    /// snapshot has not seen yet, and those whose deadline passed.
-    pub fn read(&mut self, live: &LiveState, mut todo: Vec<u32>, now_ms: i64) -> Reading {
-        let dirty = todo.len();
-        todo.extend(self.entries.len() as u32..live.sensor_count() as u32);
+    /// The sensors to recompute at `now_ms` and their inputs, all under one lock: `dirty`,
+    /// every sensor the snapshot has not seen yet, and those whose deadline passed.
+    pub fn read(&mut self, live: &LiveState, dirty: Vec<u32>, now_ms: i64) -> Reading {
+        let n = dirty.len();
+        let todo = self.todo(live.sensor_count(), dirty, now_ms);
+        Reading {
+            inputs: copy(live, &todo, now_ms),
+            windows: live.indicators(None, None, now_ms),
+            dirty: n,
+        }
+    }
+
+    /// `dirty`, the sensors not seen yet (of `count`) and the due ones, sorted, each once.
+    fn todo(&mut self, count: usize, mut todo: Vec<u32>, now_ms: i64) -> Vec<u32> {
+        todo.extend(self.entries.len() as u32..count as u32);
         while let Some(&Reverse((at, idx))) = self.due.peek() {
             if at > now_ms {
                 break;
@@ -107,15 +127,7 @@ impl Builder {
         }
         todo.sort_unstable();
         todo.dedup();
-        let inputs = todo
-            .iter()
-            .filter_map(|&i| Some((live.input_at(i, now_ms)?, live.next_change_at(i, now_ms))))
-            .collect();
-        Reading {
-            inputs,
-            windows: live.indicators(None, None, now_ms),
-            dirty,
-        }
+        todo
     }
 
     /// Folds what [`read`](Self::read) copied into the next snapshot.
@@ -270,4 +282,15 @@ fn pool<'a>(parts: impl Iterator<Item = &'a Vec<Partial>>, domains: usize) -> Ve
         }
     }
     acc
+}
+
+/// Sensors whose inputs are copied under one read lock.
+const READ_SLICE: usize = 256;
+
+/// The inputs of `sensors` at `now_ms`, each with the time it next changes by time alone.
+fn copy(live: &LiveState, sensors: &[u32], now_ms: i64) -> Vec<(SensorInputs, Option<i64>)> {
+    sensors
+        .iter()
+        .filter_map(|&i| Some((live.input_at(i, now_ms)?, live.next_change_at(i, now_ms))))
+        .collect()
 }

@@ -33,7 +33,10 @@ pub fn spawn(
     let handle = std::thread::Builder::new()
         .name("snapshot".into())
         .spawn(move || {
-            while sleep(interval, &shutdown) {
+            let mut next = Instant::now() + interval;
+            while sleep_until(next, &shutdown) {
+                // Ticks keep their cadence: a slow tick delays the next, never shifts them all.
+                next = (next + interval).max(Instant::now());
                 let started = Instant::now();
                 let snapshot = builder.tick(&live, now_ms());
                 metrics
@@ -54,9 +57,8 @@ pub fn spawn(
     Ok((rx, handle))
 }
 
-/// Sleeps `d` in short steps; false once `shutdown` is cancelled.
-fn sleep(d: Duration, shutdown: &CancellationToken) -> bool {
-    let until = Instant::now() + d;
+/// Sleeps until `until` in short steps; false once `shutdown` is cancelled.
+fn sleep_until(until: Instant, shutdown: &CancellationToken) -> bool {
     loop {
         if shutdown.is_cancelled() {
             return false;
