@@ -180,11 +180,13 @@ fn closing_the_store_flushes_its_open_buckets() {
 fn a_batch_after_the_flush_interval_writes_every_open_bucket() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(&dir);
-    store.set_rollup_flush_interval(Duration::from_secs(1));
+    store.set_rollup_flush_interval(Duration::from_secs(3600));
     let first = [reading("tl-0042", "vehicle_count", T0, 1.0)];
     store.write(&first).expect("write");
     assert!(stored(&store, "rollup_1m").is_empty());
-    std::thread::sleep(Duration::from_millis(1100));
+    // The interval has passed for any batch from now on (no sleep: the clock is not faked,
+    // the interval is shortened).
+    store.set_rollup_flush_interval(Duration::ZERO);
     let second = [reading("tl-0042", "vehicle_count", T0 + 15_000, 2.0)];
     store.write(&second).expect("write");
     assert_exact(&store, &[first[0].clone(), second[0].clone()]);
@@ -347,4 +349,39 @@ fn a_store_of_schema_3_gets_an_empty_pending_list() {
     store.write(&batch).expect("write");
     drop(store);
     assert_exact(&open(&dir), &batch);
+}
+
+#[test]
+fn a_reading_late_into_an_hour_before_the_last_flush_shows_in_rollups_at_the_next_flush() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    store.set_rollup_flush_interval(Duration::from_secs(3600));
+    let hour = 3_600_000;
+    store
+        .write(&[
+            reading("tl-0042", "vehicle_count", T0, 1.0),
+            reading("tl-0042", "vehicle_count", T0 + 2 * hour, 2.0),
+        ])
+        .expect("write");
+    store.flush_rollups().expect("flush");
+    store
+        .write(&[reading("tl-0042", "vehicle_count", T0 + 60_000, 5.0)])
+        .expect("write");
+    let count = |resolution| {
+        let city = city();
+        let s = city.sensor("tl-0042").expect("registered");
+        let q = SeriesQuery {
+            scope: Scope::Sensor("tl-0042".into()),
+            metric: city.metric_idx(s.domain, "vehicle_count").expect("metric"),
+            from_ms: T0 - hour,
+            to_ms: T0 + 3 * hour,
+        };
+        let rows = store.rows(&q, resolution).expect("rows");
+        rows.iter().map(|r| r.count).sum::<u64>()
+    };
+    assert_eq!(count(Resolution::Raw), 3, "raw answers have it at once");
+    assert_eq!(count(Resolution::Minute), 2, "late: not in rollups yet");
+    store.flush_rollups().expect("flush");
+    assert_eq!(count(Resolution::Minute), 3);
+    assert_eq!(count(Resolution::Hour), 3);
 }
