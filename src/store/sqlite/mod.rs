@@ -86,10 +86,11 @@ impl SqliteStore {
             .map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(open_err)?;
-        // Each batch touches the tail of every series in three B-trees (raw, 1-minute and
-        // 1-hour rollups): with SQLite's default 2 MB cache, pages spill and are re-read within
-        // a transaction, and the default checkpoint (1,000 pages) copies them again after
-        // nearly every commit (docs/performance.md, "Where the write time goes").
+        // Each batch touches the tail of every sensor's raw rows, and each rollup flush every
+        // series' tail in two more B-trees (`fold.rs`): with SQLite's default 2 MB cache, pages
+        // spill and are re-read within a transaction, and the default checkpoint (1,000 pages)
+        // copies them again after nearly every commit (docs/performance.md, "Where the write
+        // time goes").
         conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
             .map_err(open_err)?;
         conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
