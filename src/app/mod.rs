@@ -43,6 +43,8 @@ pub struct Application {
     snapshot_thread: Option<std::thread::JoinHandle<()>>,
     /// Flushed at shutdown: its recorder thread stores the last changes.
     alerts: Arc<AlertService>,
+    /// Its open rollup buckets are written at shutdown, once the writer has drained.
+    store: Arc<SqliteStore>,
     /// The WebSocket push producer and alert forwarder.
     push: Vec<JoinHandle<()>>,
     shutdown: CancellationToken,
@@ -118,6 +120,7 @@ impl Application {
             evaluator: background.evaluator,
             snapshot_thread: Some(snapshot_thread),
             alerts: parts.alerts,
+            store: parts.store.clone(),
             push: push_tasks,
             shutdown,
             live,
@@ -165,6 +168,14 @@ impl Application {
         self.pipeline.drained().await;
         self.ingest.closed().await;
         let _ = self.retention.await;
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || store.flush_rollups()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "rollups not flushed at shutdown; the next start recomputes them")
+            }
+            Err(e) => tracing::warn!(error = %e, "rollup flush at shutdown did not run"),
+        }
         let _ = self.evaluator.await;
         if let Some(t) = self.snapshot_thread.take() {
             // Ends within one 50 ms sleep step of the cancel; joined off the executor.

@@ -28,6 +28,7 @@ pub(super) async fn open_store(
         .then_some(settings.export.influxdb.max_outbox_lines);
     let opened = tokio::task::spawn_blocking(move || {
         let store = SqliteStore::open(&s.path, city, s.retention(), s.durable_fsync())?;
+        store.set_rollup_flush_interval(s.rollup_flush_interval());
         if let Some(max) = outbox {
             store.enable_outbox(max)?;
         }

@@ -164,3 +164,14 @@ fn a_value_outside_a_closed_set_names_the_key_and_the_choices() {
         );
     }
 }
+
+#[test]
+fn the_rollup_flush_interval_defaults_to_30_s_and_is_bounded() {
+    let s = load(&Overrides::default()).expect("defaults load");
+    assert_eq!(s.store.rollup_flush_interval_s, 30);
+    for bad in ["0", "3601"] {
+        let msg = error_of(&[("IOC__STORE__ROLLUP_FLUSH_INTERVAL_S", bad)]);
+        assert!(msg.contains("store.rollup_flush_interval_s"), "{msg}");
+        assert!(msg.contains("1 to 3600"), "{msg}");
+    }
+}

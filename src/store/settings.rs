@@ -32,6 +32,7 @@ pub struct StoreSettings {
     pub rollup_1m_retention_days: u64,
     pub rollup_1h_retention_days: u64,
     pub retention_interval_s: u64,
+    pub rollup_flush_interval_s: u64,
     pub max_batch_readings: usize,
     pub writer_queue_messages: usize,
     pub max_points: i64,
@@ -45,6 +46,11 @@ impl StoreSettings {
             rollup_1m_ms: self.rollup_1m_retention_days as i64 * DAY,
             rollup_1h_ms: self.rollup_1h_retention_days as i64 * DAY,
         }
+    }
+
+    /// How long the writer keeps rollup buckets in memory between flushes.
+    pub fn rollup_flush_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.rollup_flush_interval_s)
     }
 
     /// True for `fsync = "full"`: every commit survives power loss, not only a crash.
@@ -66,6 +72,12 @@ impl StoreSettings {
             self.retention_interval_s,
             1,
             86_400,
+        )?;
+        range(
+            "store.rollup_flush_interval_s",
+            self.rollup_flush_interval_s,
+            1,
+            3_600,
         )?;
         range(
             "store.max_batch_readings",

@@ -289,6 +289,15 @@ async fn a_sigkilled_ioc_loses_no_acknowledged_reading_and_stores_each_once() {
         "every acknowledged reading is stored"
     );
     assert_eq!(count("SELECT count(DISTINCT ts) FROM readings"), N as i64);
+    // Rollups are folded in memory between flushes: the restart recomputed those the kill
+    // left open from raw readings, and a graceful stop writes the ones still open now.
+    let stopped = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(stopped.success());
+    child.wait().expect("stopped");
+    assert_eq!(count("SELECT count(*) FROM rollup_pending"), 0);
     assert_eq!(
         count("SELECT sum(count) FROM rollup_1m"),
         N as i64,

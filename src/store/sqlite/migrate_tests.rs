@@ -114,7 +114,7 @@ fn check_upgraded(path: &std::path::Path, n: i64) {
     }
     let conn = Connection::open(path).expect("open");
     let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql);
-    assert_eq!(count("PRAGMA user_version"), 3); // 1 → 2 → 3 (the outbox, `migrate_v2.rs`)
+    assert_eq!(count("PRAGMA user_version"), 4); // 1 → 2 → 3 (the outbox, `migrate_v2.rs`) → 4 (`migrate_v3.rs`)
     assert_eq!(
         count("SELECT count(*) FROM readings"),
         2 * n,

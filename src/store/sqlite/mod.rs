@@ -3,13 +3,16 @@
 
 mod alerts;
 mod audit;
+mod fold;
 mod keys;
 mod migrate_v1;
 mod migrate_v2;
+mod migrate_v3;
 mod outbox;
 mod packed;
 mod raw_rows;
 mod read;
+mod recover;
 mod retention;
 mod schema;
 mod side;
@@ -23,7 +26,8 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
 
 use super::{
     Health, Outbox, OutboxEntry, OutboxStats, ReadingWriter, Resolution, Retention,
@@ -47,6 +51,8 @@ pub struct SqliteStore {
     wal: Option<Mutex<Option<std::fs::File>>>,
     /// Idle read-only connections; a query takes one and puts it back.
     readers: Mutex<Vec<Connection>>,
+    /// Rollups are complete before this time; history reads raw rows from it on (`fold.rs`).
+    rollups_complete_before: Arc<AtomicI64>,
     outbox_max: AtomicU64,
     outbox_lines: Arc<AtomicU64>,
     outbox_dropped: Arc<AtomicU64>,
@@ -80,17 +86,20 @@ impl SqliteStore {
             .map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(open_err)?;
-        // Each batch touches the tail of every series in three B-trees (raw, 1-minute and
-        // 1-hour rollups): with SQLite's default 2 MB cache, pages spill and are re-read within
-        // a transaction, and the default checkpoint (1,000 pages) copies them again after
-        // nearly every commit (docs/performance.md, "Where the write time goes").
+        // Each batch touches the tail of every sensor's raw rows, and each rollup flush every
+        // series' tail in two more B-trees (`fold.rs`): with SQLite's default 2 MB cache, pages
+        // spill and are re-read within a transaction, and the default checkpoint (1,000 pages)
+        // copies them again after nearly every commit (docs/performance.md, "Where the write
+        // time goes").
         conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
             .map_err(open_err)?;
         conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
             .map_err(open_err)?;
         super::wait_when_busy(&mut conn).map_err(open_err)?;
         schema::migrate(&mut conn, path)?;
-        let writer = write::Writer::new(conn, city.clone())?;
+        recover::recompute_pending(&mut conn)?;
+        let rollups_complete_before = Arc::new(AtomicI64::new(i64::MAX));
+        let writer = write::Writer::new(conn, city.clone(), rollups_complete_before.clone())?;
         Ok(SqliteStore {
             path: path.to_owned(),
             city,
@@ -98,6 +107,7 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             wal: durable_fsync.then(|| Mutex::new(None)),
             readers: Mutex::new(Vec::new()),
+            rollups_complete_before,
             outbox_max: AtomicU64::new(0),
             outbox_lines: Arc::new(AtomicU64::new(0)),
             outbox_dropped: Arc::new(AtomicU64::new(0)),
@@ -120,6 +130,18 @@ impl SqliteStore {
             dropped: self.outbox_dropped.clone(),
         });
         Ok(())
+    }
+
+    /// How long rollup buckets stay open in memory between flushes (default 30 s): measured
+    /// at each write, so an idle writer flushes at its next write, before retention, or at
+    /// close.
+    pub fn set_rollup_flush_interval(&self, interval: Duration) {
+        self.writer().set_flush_interval(interval);
+    }
+
+    /// Writes every open rollup bucket now (what closing the store also does).
+    pub fn flush_rollups(&self) -> Result<(), StoreError> {
+        self.writer().flush_rollups()
     }
 
     pub fn path(&self) -> &Path {
@@ -199,7 +221,15 @@ impl ReadingWriter for SqliteStore {
 
 impl SeriesReader for SqliteStore {
     fn rows(&self, query: &SeriesQuery, resolution: Resolution) -> Result<Vec<Row>, StoreError> {
-        self.with_reader(|conn| read::rows(conn, &self.city, query, resolution))
+        self.with_reader(|conn| {
+            read::rows(
+                conn,
+                &self.city,
+                query,
+                resolution,
+                &self.rollups_complete_before,
+            )
+        })
     }
 
     fn hourly_rollups(
@@ -213,7 +243,13 @@ impl SeriesReader for SqliteStore {
 
 impl Retention for SqliteStore {
     fn enforce_retention(&self, now_ms: i64) -> Result<RetentionReport, StoreError> {
-        retention::enforce(self.writer().conn(), &self.retention, now_ms)
+        let mut writer = self.writer();
+        // Open buckets are written first: none may be left to recompute from raw rows that
+        // are about to go.
+        writer.flush_rollups()?;
+        let report = retention::enforce(writer.conn(), &self.retention, now_ms)?;
+        writer.raw_pruned(now_ms - self.retention.raw_ms);
+        Ok(report)
     }
 }
 
@@ -258,6 +294,8 @@ impl Health for SqliteStore {
 
 #[cfg(test)]
 mod alert_service_tests;
+#[cfg(test)]
+mod fold_tests;
 #[cfg(test)]
 mod migrate_tests;
 #[cfg(test)]

@@ -1,8 +1,12 @@
 //! The read path: rows of one sensor-metric or of a domain/district group, from the table
-//! the plan chose.
+//! the plan chose. Rollup buckets not yet flushed (`fold.rs`) are answered from raw rows.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::fold::merge_row;
 use super::packed;
 use crate::model::{City, MetricIdx};
 use crate::store::{Resolution, Row, Scope, SeriesQuery, StoreError};
@@ -12,10 +16,17 @@ pub(super) fn rows(
     city: &City,
     q: &SeriesQuery,
     resolution: Resolution,
+    complete_before: &AtomicI64,
 ) -> Result<Vec<Row>, StoreError> {
+    // One snapshot for the whole answer. The cut-off is read before and after the snapshot
+    // starts (with its first SELECT) and the earlier one kept: the writer lowers it before a
+    // batch commits and raises it after a flush commits, so either way the raw rows read
+    // cover every bucket this snapshot's rollups lack.
+    let before = complete_before.load(Ordering::SeqCst);
+    let tx = conn.unchecked_transaction()?;
     let metric = city.metric(q.metric);
     let domain = &city.domain(metric.domain).name;
-    let Some(mk) = conn
+    let Some(mk) = tx
         .query_row(
             "SELECT metric_key FROM metrics WHERE domain = ?1 AND name = ?2",
             params![domain, metric.name],
@@ -25,25 +36,74 @@ pub(super) fn rows(
     else {
         return Ok(Vec::new()); // nothing of this metric was ever stored
     };
+    let cut = before.min(complete_before.load(Ordering::SeqCst));
     let scope = ScopeParams::of(city, &q.scope);
     let table = match resolution {
-        Resolution::Raw => return raw_rows(conn, &scope, q, mk),
+        Resolution::Raw => return raw_rows(&tx, &scope, q.from_ms, q.to_ms, mk),
         Resolution::Minute => "rollup_1m",
         Resolution::Hour => "rollup_1h",
     };
     // A rollup bucket is included when it starts inside the range, aligned down to its size.
     let from = q.from_ms.div_euclid(resolution.step_ms()) * resolution.step_ms();
+    // The cut-off is an hour's start, so it splits no bucket of either size.
+    let mut rows = rollup_rows(&tx, &scope, table, mk, from, q.to_ms.min(cut))?;
+    if cut < q.to_ms {
+        let step = resolution.step_ms();
+        rows.extend(raw_buckets(&tx, &scope, from.max(cut), q.to_ms, mk, step)?);
+    }
+    Ok(rows)
+}
+
+fn rollup_rows(
+    conn: &Connection,
+    scope: &ScopeParams,
+    table: &str,
+    mk: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Row>, StoreError> {
+    if from >= to {
+        return Ok(Vec::new());
+    }
     let select =
         format!("SELECT r.bucket, r.count, r.sum, r.min, r.max, r.last, r.last_ts FROM {table} r");
     let sql = scope.sql(&select, "r.bucket", true);
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(
-            params![scope.first, scope.district, mk, from, q.to_ms],
-            |row| stored_row(row, 0),
-        )?
+        .query_map(params![scope.first, scope.district, mk, from, to], |row| {
+            stored_row(row, 0)
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// Raw rows folded into the buckets a flush would have written (one per sensor and bucket),
+/// for the part of a range whose rollups are still open in the writer.
+fn raw_buckets(
+    conn: &Connection,
+    scope: &ScopeParams,
+    from: i64,
+    to: i64,
+    metric_key: i64,
+    step_ms: i64,
+) -> Result<Vec<Row>, StoreError> {
+    let select = "SELECT r.sensor_key, r.ts, r.metrics FROM readings r";
+    let mut stmt = conn.prepare_cached(&scope.sql(select, "r.ts", false))?;
+    let mut found = stmt.query(params![scope.first, scope.district, metric_key, from, to])?;
+    let mut buckets: BTreeMap<(i64, i64), Row> = BTreeMap::new();
+    while let Some(row) = found.next()? {
+        let Some(value) = packed::value_of(row.get_ref(2)?.as_blob()?, metric_key)? else {
+            continue;
+        };
+        let ts: i64 = row.get(1)?;
+        let bucket = ts.div_euclid(step_ms) * step_ms;
+        let one = Row::raw(ts, value);
+        buckets
+            .entry((row.get(0)?, bucket))
+            .and_modify(|b| merge_row(b, &one))
+            .or_insert(Row { t: bucket, ..one });
+    }
+    Ok(buckets.into_values().collect())
 }
 
 /// Raw rows: each stored row holds all of a sensor's metrics at one time; the ones without
@@ -51,18 +111,13 @@ pub(super) fn rows(
 fn raw_rows(
     conn: &Connection,
     scope: &ScopeParams,
-    q: &SeriesQuery,
+    from: i64,
+    to: i64,
     metric_key: i64,
 ) -> Result<Vec<Row>, StoreError> {
     let sql = scope.sql("SELECT r.ts, r.metrics FROM readings r", "r.ts", false);
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut found = stmt.query(params![
-        scope.first,
-        scope.district,
-        metric_key,
-        q.from_ms,
-        q.to_ms
-    ])?;
+    let mut found = stmt.query(params![scope.first, scope.district, metric_key, from, to])?;
     let mut out = Vec::new();
     while let Some(row) = found.next()? {
         let blob = row.get_ref(1)?.as_blob()?;

@@ -1,6 +1,8 @@
 //! Retention: each table loses what is older than its horizon. Deletes go sensor by sensor
 //! (raw rows) or sensor-metric by sensor-metric (rollups) along the primary key, so no extra
-//! index on time is needed.
+//! index on time is needed. How far raw rows were deleted is kept in `store_meta` (the writer
+//! folds no rollup bucket whose raw rows may be gone, `write.rs`); the caller flushes the
+//! open rollup buckets first.
 
 use rusqlite::{params, Connection};
 
@@ -44,6 +46,11 @@ pub(super) fn enforce(
             *count += stmt.execute(params![sk, mk, now_ms - horizon])?;
         }
     }
+    tx.execute(
+        "INSERT INTO store_meta (key, value) VALUES ('raw_pruned_before', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+        [now_ms - policy.raw_ms],
+    )?;
     tx.execute("DELETE FROM seq_seen WHERE ts < ?1", [now_ms - SEQ_SEEN_MS])?;
     tx.commit()?;
     Ok(report)

@@ -4,10 +4,10 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use super::{migrate_v1, migrate_v2};
+use super::{migrate_v1, migrate_v2, migrate_v3};
 use crate::store::StoreError;
 
-const VERSION: i64 = 3;
+const VERSION: i64 = 4;
 
 /// The raw table holding one row per sensor and time; `metrics` packs every metric's value
 /// (`packed.rs`), `seq` is the sequence number of the message that first wrote the row.
@@ -58,6 +58,22 @@ CREATE TABLE rollup_1h (
 ) WITHOUT ROWID;
 ";
 
+/// The rollup buckets touched since the last flush of the open buckets (`fold.rs`), one row
+/// per series and minute, appended in rowid order; and small facts about the store
+/// (`raw_pruned_before`: retention deleted raw rows before this time).
+pub(super) const ROLLUP_PENDING_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS rollup_pending (
+    id INTEGER PRIMARY KEY,
+    sensor_key INTEGER NOT NULL,
+    metric_key INTEGER NOT NULL,
+    minute INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS store_meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+";
+
 /// The export outbox (`outbox.rs`): one row per sensor and source time, its values packed as
 /// in raw rows; `line` is set instead only on rows kept from schema 2 (formatted text).
 pub(super) const OUTBOX_TABLE: &str = "
@@ -84,7 +100,7 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     }
     if found < 1 {
         conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE; {OTHER_TABLES} {RAW_TABLE} {OUTBOX_TABLE} PRAGMA user_version = {VERSION}; COMMIT;"
+            "BEGIN IMMEDIATE; {OTHER_TABLES} {RAW_TABLE} {OUTBOX_TABLE} {ROLLUP_PENDING_TABLES} PRAGMA user_version = {VERSION}; COMMIT;"
         ))?;
     }
     if found == 1 {
@@ -92,6 +108,9 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     }
     if found == 1 || found == 2 {
         migrate_v2::run(conn)?;
+    }
+    if (1..=3).contains(&found) {
+        migrate_v3::run(conn)?;
     }
     Ok(())
 }

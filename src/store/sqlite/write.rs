@@ -1,12 +1,15 @@
 //! The write path: one transaction per batch — raw rows (one per sensor and time, see
-//! `packed.rs`), seq de-duplication, rollups, the export outbox (`outbox.rs`).
+//! `packed.rs`), seq de-duplication, rollups (folded in memory between flushes, `fold.rs`),
+//! the export outbox (`outbox.rs`).
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+use super::fold::{self, hour_of, BatchBuckets, BucketKey, OpenBuckets};
 use super::outbox::{self, Counters};
 use super::raw_rows::SensorRows;
 use crate::model::{City, MetricIdx, Reading};
@@ -21,6 +24,12 @@ pub(super) struct Writer {
     keys: Keys,
     /// Set when export is configured: fresh readings also become outbox rows.
     outbox: Option<Counters>,
+    /// The open rollup buckets, written every flush interval.
+    open: OpenBuckets,
+    /// Raw rows before this time may have been deleted by retention (`store_meta`): a bucket
+    /// of an hour before it cannot be recomputed from raw rows after a crash, so its readings
+    /// are upserted in their own batch, as before folding.
+    raw_pruned_before: i64,
 }
 
 /// Integer keys of sensors and metrics, cached after their first use.
@@ -30,10 +39,20 @@ pub(super) struct Keys {
     metrics: HashMap<MetricIdx, i64>,
 }
 
-type BucketKey = (i64, i64, i64);
-
 impl Writer {
-    pub fn new(conn: Connection, city: Arc<City>) -> Result<Writer, StoreError> {
+    pub fn new(
+        conn: Connection,
+        city: Arc<City>,
+        complete_before: Arc<AtomicI64>,
+    ) -> Result<Writer, StoreError> {
+        let raw_pruned_before = conn
+            .query_row(
+                "SELECT value FROM store_meta WHERE key = 'raw_pruned_before'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(i64::MIN);
         Ok(Writer {
             conn,
             keys: Keys {
@@ -42,7 +61,31 @@ impl Writer {
                 metrics: HashMap::new(),
             },
             outbox: None,
+            open: OpenBuckets::new(complete_before),
+            raw_pruned_before,
         })
+    }
+
+    pub fn set_flush_interval(&mut self, interval: Duration) {
+        self.open.set_interval(interval);
+    }
+
+    /// Writes every open rollup bucket now (shutdown, before retention, tests).
+    pub fn flush_rollups(&mut self) -> Result<(), StoreError> {
+        if self.open.is_empty() {
+            return Ok(());
+        }
+        let none = BatchBuckets::default();
+        let tx = self.conn.transaction()?;
+        self.open.flush(&tx, &none)?;
+        tx.commit()?;
+        self.open.flushed(&none);
+        Ok(())
+    }
+
+    /// Retention deleted the raw rows before `cut` (after [`Writer::flush_rollups`]).
+    pub fn raw_pruned(&mut self, cut: i64) {
+        self.raw_pruned_before = self.raw_pruned_before.max(cut);
     }
 
     pub fn set_outbox(&mut self, outbox: Counters) {
@@ -55,18 +98,32 @@ impl Writer {
 
     pub fn write(&mut self, readings: &[Reading]) -> Result<WriteReport, StoreError> {
         let tx = self.conn.transaction()?;
-        let result = write_in(&tx, &mut self.keys, readings).and_then(|report| {
+        let result = write_in(&tx, &mut self.keys, readings).and_then(|(report, batch)| {
             let enqueued = match &self.outbox {
                 Some(outbox) => {
                     outbox::enqueue(&tx, &mut self.keys, outbox, readings, &report.fresh)?
                 }
                 None => 0,
             };
-            Ok((report, enqueued))
+            let (batch, direct) = split_pruned(batch, self.raw_pruned_before);
+            fold::upsert(&tx, "rollup_1m", &direct.minutes)?;
+            fold::upsert(&tx, "rollup_1h", &direct.hours)?;
+            let flush = self.open.due(&batch);
+            if flush {
+                self.open.flush(&tx, &batch)?;
+            } else {
+                self.open.record(&tx, &batch)?;
+            }
+            Ok((report, enqueued, batch, flush))
         });
         match result {
-            Ok((report, enqueued)) => {
+            Ok((report, enqueued, batch, flush)) => {
                 tx.commit()?;
+                if flush {
+                    self.open.flushed(&batch);
+                } else {
+                    self.open.absorb(batch);
+                }
                 if let Some(outbox) = &self.outbox {
                     outbox.lines.fetch_add(enqueued, Ordering::Relaxed);
                 }
@@ -82,11 +139,36 @@ impl Writer {
     }
 }
 
+impl Drop for Writer {
+    /// Closing flushes the open buckets; if that fails (or the process dies first), the next
+    /// open recomputes them from raw rows (`recover.rs`).
+    fn drop(&mut self) {
+        if let Err(e) = self.flush_rollups() {
+            tracing::warn!(error = %e, "rollups not flushed at close; the next open recomputes them");
+        }
+    }
+}
+
+/// The batch's buckets split into those folded in memory and those of hours whose raw rows
+/// retention may have thinned (`Writer::raw_pruned_before`), upserted at once.
+fn split_pruned(batch: BatchBuckets, pruned_before: i64) -> (BatchBuckets, BatchBuckets) {
+    let kept = |key: &BucketKey| hour_of(key.2) >= pruned_before;
+    let (minutes, old_minutes) = batch.minutes.into_iter().partition(|(k, _)| kept(k));
+    let (hours, old_hours) = batch.hours.into_iter().partition(|(k, _)| kept(k));
+    (
+        BatchBuckets { minutes, hours },
+        BatchBuckets {
+            minutes: old_minutes,
+            hours: old_hours,
+        },
+    )
+}
+
 fn write_in(
     tx: &Transaction,
     keys: &mut Keys,
     readings: &[Reading],
-) -> Result<WriteReport, StoreError> {
+) -> Result<(WriteReport, BatchBuckets), StoreError> {
     let mut seq_seen = tx.prepare_cached(
         "SELECT ts FROM seq_seen WHERE sensor_key = ?1 AND metric_key = ?2 AND seq = ?3",
     )?;
@@ -142,9 +224,7 @@ fn write_in(
         }
         rows.flush(tx, &mut blob)?;
     }
-    upsert(tx, "rollup_1m", &minutes)?;
-    upsert(tx, "rollup_1h", &hours)?;
-    Ok(WriteReport { fresh })
+    Ok((WriteReport { fresh }, BatchBuckets { minutes, hours }))
 }
 
 /// Folds a reading into its bucket among one series' buckets (newest last, usually the one);
@@ -167,34 +247,6 @@ fn bucket(key: BucketKey, ts: i64, value: f64) -> Row {
         t: key.2,
         ..Row::raw(ts, value)
     }
-}
-
-fn upsert(tx: &Transaction, table: &str, buckets: &[(BucketKey, Row)]) -> Result<(), StoreError> {
-    // In an UPDATE every right-hand side sees the old row, so `last` compares with the old last_ts.
-    let sql = format!(
-        "INSERT INTO {table} (sensor_key, metric_key, bucket, count, sum, min, max, last, last_ts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (sensor_key, metric_key, bucket) DO UPDATE SET
-           count = count + excluded.count, sum = sum + excluded.sum,
-           min = min(min, excluded.min), max = max(max, excluded.max),
-           last = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last ELSE last END,
-           last_ts = max(last_ts, excluded.last_ts)"
-    );
-    let mut stmt = tx.prepare_cached(&sql)?;
-    for &((sk, mk, bucket), ref b) in buckets {
-        stmt.execute(params![
-            sk,
-            mk,
-            bucket,
-            b.count as i64,
-            b.sum,
-            b.min,
-            b.max,
-            b.last,
-            b.last_ts
-        ])?;
-    }
-    Ok(())
 }
 
 impl Keys {
