@@ -201,6 +201,8 @@ fn rss() -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_from_other_clients_cannot_make_the_broker_grow() {
+    // This process's RSS is the measure: no test that grows it a lot may run meanwhile.
+    let _memory = crate::helpers::PROCESS_MEMORY.lock().await;
     // A small log, so what ioc's own filter may hold is far below what the attack would add.
     let app = app(&[
         ("IOC__BROKER__MAX_SEGMENT_BYTES", "1048576"),

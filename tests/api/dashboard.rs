@@ -949,6 +949,7 @@ return {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_city_of_100000_sensors_loads_its_districts_and_opens_one_with_its_sensors() {
     require_browser();
+    let _memory = crate::helpers::PROCESS_MEMORY.lock().await;
     const SENSORS: usize = 100_000;
     const DISTRICTS: usize = 40;
     let dir = Arc::new(tempfile::tempdir().expect("tempdir"));

@@ -45,6 +45,10 @@ pub struct TestApp {
 
 static CLIENT_IDS: AtomicUsize = AtomicUsize::new(0);
 
+/// Held by a test that measures this process's memory and by one that makes it large (a city
+/// of 100,000 sensors), so the two never overlap: the apps run in the test process.
+pub static PROCESS_MEMORY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Test settings: quick reconnects, one HTTP worker, quiet logs.
 pub fn test_env(broker: &BrokerKind) -> Vec<(String, String)> {
     let id = CLIENT_IDS.fetch_add(1, Ordering::Relaxed);
