@@ -206,7 +206,8 @@ impl WindowSet {
 #[derive(Debug, Clone)]
 pub struct CountWindow {
     newest: i64,
-    counts: [u32; COUNT_SLOTS],
+    /// Per minute, saturating at 65,535 (a sensor sending more per minute is counted as that).
+    counts: [u16; COUNT_SLOTS],
 }
 
 const COUNT_SLOTS: usize = 60;
