@@ -167,19 +167,7 @@ pub fn fold(rows: &[Row], step_ms: i64, agg: Agg) -> Vec<Point> {
     let mut buckets: BTreeMap<i64, Row> = BTreeMap::new();
     for r in rows {
         let t = r.t.div_euclid(step_ms) * step_ms;
-        buckets
-            .entry(t)
-            .and_modify(|b| {
-                b.count += r.count;
-                b.sum += r.sum;
-                b.min = b.min.min(r.min);
-                b.max = b.max.max(r.max);
-                if r.last_ts >= b.last_ts {
-                    b.last = r.last;
-                    b.last_ts = r.last_ts;
-                }
-            })
-            .or_insert(*r);
+        buckets.entry(t).and_modify(|b| b.merge(r)).or_insert(*r);
     }
     buckets
         .into_iter()

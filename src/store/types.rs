@@ -62,6 +62,19 @@ pub struct Row {
 }
 
 impl Row {
+    /// Folds `r` into this bucket exactly as the rollup upsert does: counts and sums add,
+    /// extremes widen, `last` is the value with the newest source time.
+    pub fn merge(&mut self, r: &Row) {
+        self.count += r.count;
+        self.sum += r.sum;
+        self.min = self.min.min(r.min);
+        self.max = self.max.max(r.max);
+        if r.last_ts >= self.last_ts {
+            self.last = r.last;
+            self.last_ts = r.last_ts;
+        }
+    }
+
     pub fn raw(ts: i64, value: f64) -> Row {
         Row {
             t: ts,

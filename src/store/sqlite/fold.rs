@@ -155,7 +155,7 @@ fn combined(open: &HashMap<BucketKey, Row>, batch: &[(BucketKey, Row)]) -> Vec<(
     let mut out: Vec<(BucketKey, Row)> = Vec::with_capacity(all.len());
     for (key, row) in all {
         match out.last_mut() {
-            Some((k, b)) if *k == key => merge_row(b, &row),
+            Some((k, b)) if *k == key => b.merge(&row),
             _ => out.push((key, row)),
         }
     }
@@ -163,21 +163,7 @@ fn combined(open: &HashMap<BucketKey, Row>, batch: &[(BucketKey, Row)]) -> Vec<(
 }
 
 fn merge_into(map: &mut HashMap<BucketKey, Row>, key: BucketKey, row: &Row) {
-    map.entry(key)
-        .and_modify(|b| merge_row(b, row))
-        .or_insert(*row);
-}
-
-/// Folds `r` into `b` exactly as the upsert below does: sums add, `last` by source time.
-pub(super) fn merge_row(b: &mut Row, r: &Row) {
-    b.count += r.count;
-    b.sum += r.sum;
-    b.min = b.min.min(r.min);
-    b.max = b.max.max(r.max);
-    if r.last_ts >= b.last_ts {
-        b.last = r.last;
-        b.last_ts = r.last_ts;
-    }
+    map.entry(key).and_modify(|b| b.merge(row)).or_insert(*row);
 }
 
 /// Merges `buckets` into `table`: a bucket already stored (flushed earlier, late data) keeps

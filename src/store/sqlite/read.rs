@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::fold::merge_row;
 use super::packed;
 use crate::model::{City, MetricIdx};
 use crate::store::{Resolution, Row, Scope, SeriesQuery, StoreError};
@@ -100,7 +99,7 @@ fn raw_buckets(
         let one = Row::raw(ts, value);
         buckets
             .entry((row.get(0)?, bucket))
-            .and_modify(|b| merge_row(b, &one))
+            .and_modify(|b| b.merge(&one))
             .or_insert(Row { t: bucket, ..one });
     }
     Ok(buckets.into_values().collect())

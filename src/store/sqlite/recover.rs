@@ -64,7 +64,7 @@ fn replace(
         };
         let one = Row::raw(row.get(0)?, value);
         match &mut agg {
-            Some(b) => super::fold::merge_row(b, &one),
+            Some(b) => b.merge(&one),
             None => agg = Some(one),
         }
     }

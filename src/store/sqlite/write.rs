@@ -231,14 +231,7 @@ fn write_in(
 /// `None` when the bucket is not there yet.
 fn merge(buckets: &mut [(BucketKey, Row)], key: BucketKey, ts: i64, value: f64) -> Option<()> {
     let (_, b) = buckets.iter_mut().rev().find(|(k, _)| *k == key)?;
-    b.count += 1;
-    b.sum += value;
-    b.min = b.min.min(value);
-    b.max = b.max.max(value);
-    if ts >= b.last_ts {
-        b.last = value;
-        b.last_ts = ts;
-    }
+    b.merge(&Row::raw(ts, value));
     Some(())
 }
 
