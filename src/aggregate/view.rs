@@ -239,7 +239,8 @@ pub struct SensorInputs {
 
 impl LiveState {
     /// Every sensor (registered ones in registry order, then unregistered ones), as inputs
-    /// for the indicators at `now_ms`.
+    /// for the indicators at `now_ms`: what the full reference computation takes in tests.
+    #[cfg(test)]
     pub fn sensor_inputs(&self, now_ms: i64) -> Vec<SensorInputs> {
         self.ordered()
             .map(|(id, st)| self.inputs_of(id, st, now_ms))

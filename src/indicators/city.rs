@@ -157,23 +157,17 @@ pub fn sensor_part(city: &City, s: &SensorInputs, p: &IndicatorParams) -> Sensor
     part
 }
 
-/// Partials indexed `[district][domain]`.
-pub type Cells = Vec<Vec<Partial>>;
-
-/// Empty cells for every district and domain of `city`.
-pub fn empty_cells(city: &City) -> Cells {
-    vec![vec![Partial::default(); city.domains.len()]; city.districts.len()]
-}
-
 /// The indicators of every sensor, computed in full: the reference the incremental snapshot
-/// must equal.
+/// is tested against.
+#[cfg(test)]
 pub fn compute(
     city: &City,
     sensors: &[SensorInputs],
     p: &IndicatorParams,
     now_ms: i64,
 ) -> CityIndicators {
-    let mut cells = empty_cells(city);
+    // Partials indexed `[district][domain]`.
+    let mut cells = vec![vec![Partial::default(); city.domains.len()]; city.districts.len()];
     let parts: Vec<SensorPart> = sensors
         .iter()
         .map(|s| {

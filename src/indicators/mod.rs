@@ -19,11 +19,13 @@ pub mod queue;
 mod settings;
 pub mod traffic;
 
+#[cfg(test)]
+pub use city::compute;
 pub use city::{
-    areas, compute, empty_cells, kpi, sensor_part, with_items, AirArea, Area, Areas, Cells, Centre,
-    CityIndicators, IndicatorParams, Road, Station, Water,
+    areas, kpi, sensor_part, with_items, AirArea, Area, Areas, Centre, CityIndicators,
+    IndicatorParams, Road, Station, Water,
 };
 pub use health::Health;
 pub use kpi::{Kpi, WorstAqi};
-pub use partial::{AirSum, Partial, SensorPart};
+pub use partial::{Partial, SensorPart};
 pub use settings::IndicatorSettings;

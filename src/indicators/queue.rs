@@ -55,14 +55,6 @@ pub fn centre(s: &CentreSample) -> Queue {
 }
 
 /// Waiting people and counters add up; waits are means over centres; the SLA pools people.
-pub fn pool<'a>(centres: impl IntoIterator<Item = &'a Queue>) -> Queue {
-    let mut sum = QueueSum::default();
-    for c in centres {
-        sum.add(c, None);
-    }
-    sum.finish()
-}
-
 /// Centres pooled so far: sums and counts that merge in any grouping (see `TrafficSum`).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct QueueSum {
@@ -174,7 +166,11 @@ mod tests {
             served_within_target: 0.0,
             ..CentreSample::default()
         });
-        let p = pool([&a, &b]);
+        let (mut left, mut right) = (QueueSum::default(), QueueSum::default());
+        left.add(&a, None);
+        right.add(&b, None);
+        left.merge(&right);
+        let p = left.finish();
         assert_eq!(
             (p.centres, p.waiting, p.counters_open, p.avg_wait_s),
             (2, Some(40.0), Some(3.0), Some(900.0))

@@ -94,14 +94,6 @@ pub fn road(sample: &RoadSample, t: &CongestionThresholds) -> Traffic {
 
 /// Pools road sensors: flows add up; speed, occupancy and the index are means over the sensors
 /// that have them; the level follows the pooled index.
-pub fn pool<'a>(roads: impl IntoIterator<Item = &'a Traffic>, t: &CongestionThresholds) -> Traffic {
-    let mut sum = TrafficSum::default();
-    for r in roads {
-        sum.add(r, None);
-    }
-    sum.finish(t)
-}
-
 /// Roads pooled so far: counts and sums that merge in any grouping, so a district's traffic
 /// is the merge of its parts and the city's the merge of its districts (never a mean of
 /// means).
@@ -253,7 +245,12 @@ mod tests {
             },
             &T,
         );
-        let p = pool([&a, &b], &T);
+        // Pooled in two parts and merged, as a district merges its blocks.
+        let (mut left, mut right) = (TrafficSum::default(), TrafficSum::default());
+        left.add(&a, None);
+        right.add(&b, None);
+        left.merge(&right);
+        let p = left.finish(&T);
         assert_eq!(
             (p.sensors, p.flow_vph, p.mean_speed_kmh, p.occupancy_pct),
             (2, Some(1440.0), Some(25.0), Some(50.0))
@@ -263,6 +260,6 @@ mod tests {
             (p.level, p.congested_sensors),
             (Some(CongestionLevel::Heavy), 1)
         );
-        assert_eq!(pool(std::iter::empty(), &T).level, None);
+        assert_eq!(TrafficSum::default().finish(&T).level, None);
     }
 }
