@@ -3,7 +3,7 @@
 //! ring's deltas replayed) and a resync (a fresh snapshot).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -12,11 +12,8 @@ use super::mailbox::Mailbox;
 use super::producer::Producer;
 use super::render::{status_state, StatusScope};
 use super::stream::StreamName;
-use crate::aggregate::{LiveState, StatusThresholds};
-use crate::indicators::traffic::CongestionThresholds;
-use crate::indicators::IndicatorParams;
 use crate::model::{City, Reading};
-use crate::snapshot::{Builder, Snapshot};
+use crate::snapshot::{fixture, Builder, Snapshot};
 
 const T0: i64 = 1_763_880_000_000;
 
@@ -69,24 +66,11 @@ fn reading(city: &City, sensor: usize, ts: i64) -> Vec<Reading> {
 
 #[test]
 fn status_deltas_fold_onto_the_snapshot_across_a_resume_and_a_resync() {
-    let config = crate::model::CityConfig::demo().expect("demo");
-    let city = Arc::new(City::from_config(&config).expect("city"));
-    let thresholds = StatusThresholds {
-        late_after_intervals: 2,
-        offline_after_intervals: 5,
-    };
-    let live = Arc::new(RwLock::new(LiveState::new(city.clone(), thresholds, 900.0)));
-    let params = IndicatorParams {
-        congestion: CongestionThresholds {
-            moderate: 0.3,
-            heavy: 0.6,
-            jammed: 0.8,
-        },
-        default_free_flow_kmh: 40.0,
-    };
+    let city = fixture::demo_city();
+    let live = fixture::shared(&city);
     let metrics = crate::telemetry::Metrics::new(&[]).expect("metrics").push;
     let hub = Arc::new(Hub::new("e1".into(), 8, metrics.clone()));
-    let mut builder = Builder::new(city.clone(), params);
+    let mut builder = Builder::new(city.clone(), fixture::params());
     let first = Arc::new(builder.tick(&live, T0));
     let (tx, rx) = tokio::sync::watch::channel(first.clone());
     let producer = Producer {

@@ -26,9 +26,16 @@ struct Block {
 
 #[derive(Debug, Clone)]
 struct Member {
-    idx: u32,
     domain: usize,
     own: Partial,
+}
+
+/// A sensor's place: its district, its block there, and its slot in the block.
+#[derive(Debug, Clone, Copy)]
+struct Home {
+    district: usize,
+    block: usize,
+    slot: usize,
 }
 
 /// What a tick read from the live state, under its lock.
@@ -45,8 +52,8 @@ pub struct Builder {
     entries: Entries,
     /// Per district, its blocks.
     blocks: Vec<Vec<Block>>,
-    /// Per sensor: its district and block.
-    home: Vec<(usize, usize)>,
+    /// Per sensor: where its member entry sits.
+    home: Vec<Home>,
     /// Per district: its blocks pooled `CHUNK` at a time, by domain.
     groups: Vec<Vec<Vec<Partial>>>,
     /// Per district: the merge of its groups, by domain.
@@ -155,13 +162,12 @@ impl Builder {
             if status {
                 statuses.push(idx);
             }
-            if part {
-                let (d, b) = self.home[idx as usize];
-                if let Some(m) = self.member(d, b, idx) {
+            if let (true, Some(home)) = (part, self.home.get(idx as usize).copied()) {
+                if let Some(m) = self.member(home) {
                     m.own = Partial::default();
                     m.own.add(&entry.part);
                 }
-                blocks.push((d, b));
+                blocks.push((home.district, home.block));
             }
             if !same {
                 self.entries.set(idx, entry);
@@ -189,31 +195,42 @@ impl Builder {
         }
     }
 
-    /// Gives a new sensor its block in its district.
+    /// Gives a new sensor its slot in the last block of its district (a new block when that
+    /// one is full). Dense indices arrive in order, so `home` and `scheduled` grow by one.
     fn place(&mut self, idx: u32, district: usize, domain: crate::model::DomainIdx) {
+        let i = idx as usize;
+        if self.scheduled.len() <= i {
+            self.scheduled.resize(i + 1, i64::MAX);
+        }
         let Some(blocks) = self.blocks.get_mut(district) else {
             return;
         };
         if blocks.last().is_none_or(|b| b.members.len() >= CHUNK) {
             blocks.push(Block::default());
         }
-        let b = blocks.len() - 1;
-        blocks[b].members.push(Member {
-            idx,
+        let block = blocks.len() - 1;
+        let members = &mut blocks[block].members;
+        members.push(Member {
             domain: usize::from(domain.0),
             own: Partial::default(),
         });
-        let i = idx as usize;
+        let home = Home {
+            district,
+            block,
+            slot: members.len() - 1,
+        };
         if self.home.len() <= i {
-            self.home.resize(i + 1, (usize::MAX, usize::MAX));
-            self.scheduled.resize(i + 1, i64::MAX);
+            self.home.resize(i + 1, home);
         }
-        self.home[i] = (district, b);
+        self.home[i] = home;
     }
 
-    fn member(&mut self, district: usize, block: usize, idx: u32) -> Option<&mut Member> {
-        let members = &mut self.blocks.get_mut(district)?.get_mut(block)?.members;
-        members.iter_mut().find(|m| m.idx == idx)
+    fn member(&mut self, h: Home) -> Option<&mut Member> {
+        self.blocks
+            .get_mut(h.district)?
+            .get_mut(h.block)?
+            .members
+            .get_mut(h.slot)
     }
 
     fn schedule(&mut self, idx: u32, next: Option<i64>) {

@@ -17,8 +17,10 @@ mod view;
 
 pub use builder::Builder;
 pub use entry::SensorEntry;
-pub use task::{once, spawn, SnapshotRx};
+pub use task::{spawn, SnapshotRx};
 pub use view::{Changes, Snapshot};
 
+#[cfg(test)]
+pub(crate) mod fixture;
 #[cfg(test)]
 mod tests;

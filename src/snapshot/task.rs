@@ -70,11 +70,3 @@ fn sleep_until(until: Instant, shutdown: &CancellationToken) -> bool {
         std::thread::sleep(left.min(Duration::from_millis(50)));
     }
 }
-
-/// A receiver holding one snapshot of `live` taken now, for tools and tests that read the
-/// indicators once.
-pub fn once(live: &SharedLive, params: IndicatorParams) -> SnapshotRx {
-    let city = crate::shell::lock::read(live).city().clone();
-    let (_, rx) = watch::channel(Arc::new(Builder::new(city, params).tick(live, now_ms())));
-    rx
-}

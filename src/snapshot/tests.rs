@@ -6,37 +6,13 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use serde_json::Value;
 
+use super::fixture::{demo_city as city, live, params};
 use super::{Builder, Snapshot};
-use crate::aggregate::{LiveState, StatusThresholds};
-use crate::indicators::traffic::CongestionThresholds;
-use crate::indicators::{compute, IndicatorParams};
+use crate::aggregate::LiveState;
+use crate::indicators::compute;
 use crate::model::{City, Reading};
 
 const T0: i64 = 1_763_880_000_000;
-
-fn city() -> Arc<City> {
-    let config = crate::model::CityConfig::demo().expect("demo");
-    Arc::new(City::from_config(&config).expect("valid"))
-}
-
-fn params() -> IndicatorParams {
-    IndicatorParams {
-        congestion: CongestionThresholds {
-            moderate: 0.3,
-            heavy: 0.6,
-            jammed: 0.8,
-        },
-        default_free_flow_kmh: 40.0,
-    }
-}
-
-fn live(city: &Arc<City>) -> LiveState {
-    let t = StatusThresholds {
-        late_after_intervals: 2,
-        offline_after_intervals: 5,
-    };
-    LiveState::new(city.clone(), t, 900.0)
-}
 
 /// One step of a random history.
 #[derive(Debug, Clone)]

@@ -22,33 +22,14 @@ fn caller(role: Role, scope: &[&str]) -> Principal {
 
 fn auth(dir: &tempfile::TempDir) -> Arc<Auth> {
     let repo = SqliteKeys::open(&dir.path().join("ioc.db")).expect("key repo");
-    let city = crate::model::City::from_config(&crate::model::CityConfig::demo().expect("demo"))
-        .expect("city");
-    Arc::new(Auth::new(repo, None, Arc::new(city)))
+    Arc::new(Auth::new(repo, None, crate::snapshot::fixture::demo_city()))
 }
 
 /// The live state of the demo city, for the routes that resolve names against it.
 fn live_view() -> crate::serve::live::LiveView {
-    use crate::aggregate::{LiveState, StatusThresholds};
-    use crate::indicators::traffic::CongestionThresholds;
-    use crate::indicators::IndicatorParams;
-    let city = crate::model::City::from_config(&crate::model::CityConfig::demo().expect("demo"))
-        .expect("city");
-    let thresholds = StatusThresholds {
-        late_after_intervals: 2,
-        offline_after_intervals: 5,
-    };
-    let live = LiveState::new(Arc::new(city), thresholds, 900.0);
-    let params = IndicatorParams {
-        congestion: CongestionThresholds {
-            moderate: 0.3,
-            heavy: 0.6,
-            jammed: 0.8,
-        },
-        default_free_flow_kmh: 40.0,
-    };
-    let live = Arc::new(std::sync::RwLock::new(live));
-    let snapshots = crate::snapshot::once(&live, params);
+    use crate::snapshot::fixture;
+    let live = fixture::shared(&fixture::demo_city());
+    let snapshots = fixture::once(&live);
     crate::serve::live::LiveView::new(live, snapshots)
 }
 
