@@ -98,6 +98,25 @@ fn arb_reading() -> impl Strategy<Value = Reading> {
     })
 }
 
+/// A store whose interval never flushes by itself, written batch by batch and flushed after
+/// the batches so marked; with every reading written.
+fn write_batches(
+    dir: &tempfile::TempDir,
+    batches: &[(Vec<Reading>, bool)],
+) -> (SqliteStore, Vec<Reading>) {
+    let store = open(dir);
+    store.set_rollup_flush_interval(Duration::from_secs(3600));
+    let mut all = Vec::new();
+    for (batch, flush_after) in batches {
+        store.write(batch).expect("write");
+        all.extend(batch.iter().cloned());
+        if *flush_after {
+            store.flush_rollups().expect("flush");
+        }
+    }
+    (store, all)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
@@ -109,16 +128,7 @@ proptest! {
         )
     ) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = open(&dir);
-        store.set_rollup_flush_interval(Duration::from_secs(3600));
-        let mut all = Vec::new();
-        for (batch, flush_after) in &batches {
-            store.write(batch).expect("write");
-            all.extend(batch.iter().cloned());
-            if *flush_after {
-                store.flush_rollups().expect("flush");
-            }
-        }
+        let (store, all) = write_batches(&dir, &batches);
         store.flush_rollups().expect("flush");
         prop_assert_eq!(stored(&store, "rollup_1m"), expected(&all, 60_000));
         prop_assert_eq!(stored(&store, "rollup_1h"), expected(&all, 3_600_000));
@@ -133,16 +143,7 @@ proptest! {
         )
     ) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = open(&dir);
-        store.set_rollup_flush_interval(Duration::from_secs(3600));
-        let mut all = Vec::new();
-        for (batch, flush_after) in &batches {
-            store.write(batch).expect("write");
-            all.extend(batch.iter().cloned());
-            if *flush_after {
-                store.flush_rollups().expect("flush");
-            }
-        }
+        let (store, all) = write_batches(&dir, &batches);
         // The crash: the store is leaked, so its writer's Drop (which flushes) never runs;
         // what its committed transactions wrote is all the next open finds.
         std::mem::forget(store);
