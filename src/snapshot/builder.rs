@@ -62,7 +62,6 @@ pub struct Builder {
     due: BinaryHeap<Reverse<(i64, u32)>>,
     /// Per sensor: the deadline it is scheduled at (`i64::MAX`: none).
     scheduled: Vec<i64>,
-    tick: u64,
 }
 
 impl Builder {
@@ -81,7 +80,6 @@ impl Builder {
             home: Vec::new(),
             due: BinaryHeap::new(),
             scheduled: Vec::new(),
-            tick: 0,
         }
     }
 
@@ -139,7 +137,6 @@ impl Builder {
 
     /// Folds what [`read`](Self::read) copied into the next snapshot.
     pub fn build(&mut self, reading: Reading, now_ms: i64) -> Snapshot {
-        self.tick += 1;
         let recomputed = reading.inputs.len();
         let mut statuses = Vec::new();
         let mut blocks = Vec::new();
@@ -174,11 +171,10 @@ impl Builder {
             }
             self.schedule(idx, next);
         }
-        let districts = self.rebuild(blocks);
+        self.rebuild(blocks);
         let cells = self.cells.iter().map(|c| c.as_slice());
         let areas = Arc::new(areas(&self.city, cells, |_, _| true, &self.params, now_ms));
         Snapshot {
-            tick: self.tick,
             generated_at: now_ms,
             city: self.city.clone(),
             params: self.params,
@@ -188,7 +184,6 @@ impl Builder {
             windows: Arc::new(reading.windows),
             changes: Changes {
                 statuses,
-                districts,
                 recomputed,
                 dirty: reading.dirty,
             },
@@ -244,8 +239,8 @@ impl Builder {
         }
     }
 
-    /// Re-pools the changed blocks, then their districts; returns the districts changed.
-    fn rebuild(&mut self, mut blocks: Vec<(usize, usize)>) -> Vec<usize> {
+    /// Re-pools the changed blocks, then their districts, groups and districts.
+    fn rebuild(&mut self, mut blocks: Vec<(usize, usize)>) {
         blocks.sort_unstable();
         blocks.dedup();
         let domains = self.city.domains.len();
@@ -283,10 +278,9 @@ impl Builder {
         }
         let mut districts: Vec<usize> = groups.iter().map(|(d, _)| *d).collect();
         districts.dedup();
-        for &d in &districts {
+        for d in districts {
             self.cells[d] = Arc::new(pool(self.groups[d].iter(), domains));
         }
-        districts
     }
 }
 

@@ -17,8 +17,6 @@ use super::entry::{Entries, SensorEntry};
 pub struct Changes {
     /// Sensors whose status changed (or which are new), by dense index, ascending.
     pub statuses: Vec<u32>,
-    /// Districts whose pooled indicators changed, ascending.
-    pub districts: Vec<usize>,
     /// Sensors recomputed: changed by readings or by time.
     pub recomputed: usize,
     /// Of those, changed by readings.
@@ -29,8 +27,6 @@ pub struct Changes {
 /// the builder and copied only when a later tick changes them).
 #[derive(Debug, Clone)]
 pub struct Snapshot {
-    /// Tick number, from 1.
-    pub tick: u64,
     pub generated_at: i64,
     pub city: Arc<City>,
     pub(super) params: IndicatorParams,
