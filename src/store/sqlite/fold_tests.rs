@@ -256,17 +256,16 @@ fn a_history_query_before_a_flush_answers_as_after_it() {
         .iter()
         .map(|(scope, res, step)| series(&store, scope.clone(), *res, *step))
         .collect();
-    let rows_before = store
-        .rows(
-            &SeriesQuery {
-                scope: Scope::Sensor("tl-0042".into()),
-                metric: early[0].metric,
-                from_ms: T0,
-                to_ms: T0 + 3 * 3_600_000,
-            },
-            Resolution::Minute,
-        )
-        .expect("rows");
+    let minute_rows = |store: &SqliteStore| {
+        let q = SeriesQuery {
+            scope: Scope::Sensor("tl-0042".into()),
+            metric: early[0].metric,
+            from_ms: T0,
+            to_ms: T0 + 3 * 3_600_000,
+        };
+        store.rows(&q, Resolution::Minute).expect("rows")
+    };
+    let rows_before = minute_rows(&store);
     assert!(pending(&store) > 0, "the third hour is not flushed yet");
     store.flush_rollups().expect("flush");
     for ((scope, res, step), before) in cases.iter().zip(before) {
@@ -276,17 +275,7 @@ fn a_history_query_before_a_flush_answers_as_after_it() {
             "{scope:?} {res:?}"
         );
     }
-    let rows_after = store
-        .rows(
-            &SeriesQuery {
-                scope: Scope::Sensor("tl-0042".into()),
-                metric: early[0].metric,
-                from_ms: T0,
-                to_ms: T0 + 3 * 3_600_000,
-            },
-            Resolution::Minute,
-        )
-        .expect("rows");
+    let rows_after = minute_rows(&store);
     assert_eq!(
         rows_before, rows_after,
         "the same rollup rows, one per minute"
