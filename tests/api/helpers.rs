@@ -455,10 +455,10 @@ impl Mosquitto {
 
     fn launch(&mut self) {
         let conf = self.dir.path().join("mosquitto.conf");
-        // The limits that make at-least-once hold for a subscriber that lags: unbounded
-        // queue and in-flight window instead of the defaults (1000 and 20) that drop QoS 1.
+        // docs/mosquitto.conf's limits: an unbounded queue instead of the default 1000 that
+        // drops QoS 1 for a subscriber that lags, and a bounded in-flight window (20,000).
         let text = format!(
-            "listener {} 127.0.0.1\n{}persistence false\nmax_queued_messages 0\nmax_inflight_messages 0\nlog_dest stderr\nlog_type error\n",
+            "listener {} 127.0.0.1\n{}persistence false\nmax_queued_messages 0\nmax_inflight_messages 20000\nlog_dest stderr\nlog_type error\n",
             self.port, self.security
         );
         std::fs::write(&conf, text).expect("write mosquitto.conf");
