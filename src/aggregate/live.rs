@@ -7,7 +7,7 @@ use crate::model::{City, DistrictIdx, DomainIdx, MetricIdx, Reading};
 
 use super::hourly::HourlySeries;
 use super::status::StatusThresholds;
-use super::window::{CountWindow, RollingWindow, Span, WindowSet};
+use super::window::{CountWindow, Span, SumWindow, WindowSet};
 
 /// Shared between the ingest worker (writer) and HTTP handlers (readers). A std `RwLock`:
 /// every critical section is short and never awaits.
@@ -40,7 +40,7 @@ pub(super) struct SensorState {
     pub readings_received: u64,
     /// The last 5 minutes of the metrics the indicators average (traffic counts, speed and
     /// occupancy; noise), with about one bucket per reporting interval.
-    pub recent: Vec<(MetricIdx, RollingWindow)>,
+    pub recent: Vec<(MetricIdx, SumWindow)>,
     /// Hourly means of air pollutants over the last day (the AQI's input).
     pub hourly: Vec<(MetricIdx, HourlySeries)>,
     /// Messages received in the last hour, by receive time: data completeness.
@@ -60,8 +60,8 @@ pub(super) struct SensorState {
 /// People served (weights) over the last hour, and of those, within the centre's target.
 #[derive(Debug, Clone)]
 pub(super) struct Sla {
-    pub served: RollingWindow,
-    pub within: RollingWindow,
+    pub served: SumWindow,
+    pub within: SumWindow,
 }
 
 impl SensorState {
@@ -231,7 +231,7 @@ impl LiveState {
             match s.recent.iter_mut().find(|(m, _)| *m == r.metric) {
                 Some((_, w)) => w.record(r.ts_ms, r.value),
                 None if windowed => {
-                    let mut w = RollingWindow::sized(Span::FiveMinutes, s.interval_ms);
+                    let mut w = SumWindow::sized(Span::FiveMinutes, s.interval_ms);
                     w.record(r.ts_ms, r.value);
                     s.recent.push((r.metric, w));
                 }
@@ -287,8 +287,8 @@ impl LiveState {
                 let interval = s.interval_ms;
                 let sla = s.sla.get_or_insert_with(|| {
                     Box::new(Sla {
-                        served: RollingWindow::sized(Span::OneHour, interval),
-                        within: RollingWindow::sized(Span::OneHour, interval),
+                        served: SumWindow::sized(Span::OneHour, interval),
+                        within: SumWindow::sized(Span::OneHour, interval),
                     })
                 });
                 sla.served.record(wait.ts_ms, served.value);

@@ -17,7 +17,7 @@ pub use view::{
     DomainIndicators, Indicators, LatestValue, MetricIndicator, SensorDetail, SensorFilter,
     SensorInputs, SensorSummary,
 };
-pub use window::{RollingWindow, Span, WindowSet, WindowSummary};
+pub use window::{RollingWindow, Span, SumWindow, WindowSet, WindowSummary};
 
 #[cfg(test)]
 mod tests;

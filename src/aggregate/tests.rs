@@ -71,6 +71,39 @@ fn a_reading_older_than_the_window_does_not_evict_newer_data() {
     assert_eq!((s.count, s.max), (1, 5.0));
 }
 
+proptest::proptest! {
+    /// A sensor's own window keeps only count and sum: its mean, sum and next change are
+    /// exactly those of a full window fed the same values (late, out of order, evicted).
+    #[test]
+    fn a_sum_window_agrees_with_a_full_window(
+        records in proptest::collection::vec((0i64..900_000, -1e3f64..1e3), 0..120),
+        interval in 1_000i64..120_000,
+        now in 0i64..1_300_000,
+    ) {
+        let mut full = RollingWindow::sized(Span::FiveMinutes, interval);
+        let mut sum = SumWindow::sized(Span::FiveMinutes, interval);
+        for (t, v) in &records {
+            full.record(T0 + t, *v);
+            sum.record(T0 + t, *v);
+        }
+        let at = T0 + now;
+        let s = full.summary(at);
+        proptest::prop_assert_eq!(sum.mean(at), s.map(|s| s.mean));
+        let total = s.map_or(0.0, |s| s.mean * s.count as f64);
+        proptest::prop_assert!((sum.sum(at) - total).abs() < 1e-6, "{} vs {}", sum.sum(at), total);
+        proptest::prop_assert_eq!(sum.next_change(at), full.next_change(at));
+    }
+}
+
+#[test]
+fn a_sum_window_ignores_a_time_beyond_its_slots() {
+    let mut w = SumWindow::new(Span::OneMinute);
+    w.record(i64::MAX, 1.0);
+    w.record(i64::MIN, 1.0);
+    assert_eq!(w.mean(T0), None);
+    assert_eq!(w.next_change(T0), None);
+}
+
 #[test]
 fn longer_windows_keep_what_shorter_ones_dropped() {
     let mut set = WindowSet::default();

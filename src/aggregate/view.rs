@@ -9,7 +9,7 @@ use crate::model::{DistrictIdx, DomainIdx};
 
 use super::live::{GroupKey, LiveState, SensorState};
 use super::status::SensorStatus;
-use super::window::{RollingWindow, Span, WindowSummary};
+use super::window::{Span, SumWindow, WindowSummary};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SensorFilter {
@@ -224,8 +224,8 @@ pub struct SensorInputs {
     pub expected_interval_ms: i64,
     /// Newest value per metric: (metric, value, ts).
     pub latest: Vec<(crate::model::MetricIdx, f64, i64)>,
-    /// The last 5 minutes per metric.
-    pub recent: Vec<(crate::model::MetricIdx, WindowSummary)>,
+    /// The mean of the last 5 minutes per metric (the metrics with a window, and values).
+    pub recent: Vec<(crate::model::MetricIdx, f64)>,
     /// Hourly means of each pollutant, newest first (24 hours + the current one).
     pub hourly: Vec<(crate::model::MetricIdx, Vec<Option<f64>>)>,
     pub messages_last_hour: u64,
@@ -283,8 +283,8 @@ impl LiveState {
     }
 
     fn inputs_of(&self, id: &Arc<str>, st: &SensorState, now_ms: i64) -> SensorInputs {
-        let sla = |pick: fn(&super::live::Sla) -> &RollingWindow| {
-            st.sla.as_ref().map_or(0.0, |s| sum(pick(s), now_ms))
+        let sla = |pick: fn(&super::live::Sla) -> &SumWindow| {
+            st.sla.as_ref().map_or(0.0, |s| pick(s).sum(now_ms))
         };
         SensorInputs {
             id: id.clone(),
@@ -302,7 +302,7 @@ impl LiveState {
             recent: st
                 .recent
                 .iter()
-                .filter_map(|(m, w)| w.summary(now_ms).map(|s| (*m, s)))
+                .filter_map(|(m, w)| w.mean(now_ms).map(|mean| (*m, mean)))
                 .collect(),
             hourly: st
                 .hourly
@@ -317,8 +317,4 @@ impl LiveState {
             sla_within: sla(|s| &s.within),
         }
     }
-}
-
-fn sum(w: &RollingWindow, now_ms: i64) -> f64 {
-    w.summary(now_ms).map_or(0.0, |s| s.mean * s.count as f64)
 }

@@ -3,8 +3,9 @@
 //! A window is a ring of buckets, each `span / buckets` long, tagged with the slot it holds.
 //! Recording is O(1); a summary merges the buckets whose slot lies inside the window, so the
 //! window edge moves in steps of one bucket. District and city windows have `BUCKETS` (1 s
-//! for the 1-minute window); a sensor's own windows are sized by its reporting interval
-//! ([`RollingWindow::sized`]), so an idle sensor does not carry 60 empty buckets per metric.
+//! for the 1-minute window) of count, sum, min and max ([`RollingWindow`]); a sensor's own
+//! windows keep count and sum ([`SumWindow`]) and are sized by its reporting interval
+//! ([`Ring::sized`]), so an idle sensor does not carry 60 empty buckets per metric.
 
 use serde::Serialize;
 
@@ -48,8 +49,22 @@ impl Span {
     }
 }
 
+/// A bucket of a [`Ring`]: the values recorded in one slot of time.
+pub trait Slotted: Copy {
+    /// A bucket that holds nothing.
+    const EMPTY: Self;
+    /// An empty bucket for `slot`; `None` when this bucket type cannot hold that slot.
+    fn start(slot: i64) -> Option<Self>;
+    /// The slot held; `i64::MIN` when never used.
+    fn slot(&self) -> i64;
+    fn count(&self) -> u64;
+    fn add(&mut self, value: f64);
+}
+
+/// Count, sum, min and max: the buckets of district and city windows, which the dashboard
+/// shows with their range.
 #[derive(Debug, Clone, Copy)]
-struct Bucket {
+pub struct Full {
     slot: i64,
     count: u64,
     sum: f64,
@@ -57,13 +72,72 @@ struct Bucket {
     max: f64,
 }
 
-const EMPTY: Bucket = Bucket {
-    slot: i64::MIN,
-    count: 0,
-    sum: 0.0,
-    min: f64::INFINITY,
-    max: f64::NEG_INFINITY,
-};
+impl Slotted for Full {
+    const EMPTY: Self = Full {
+        slot: i64::MIN,
+        count: 0,
+        sum: 0.0,
+        min: f64::INFINITY,
+        max: f64::NEG_INFINITY,
+    };
+    fn start(slot: i64) -> Option<Self> {
+        Some(Full {
+            slot,
+            ..Self::EMPTY
+        })
+    }
+    fn slot(&self) -> i64 {
+        self.slot
+    }
+    fn count(&self) -> u64 {
+        self.count
+    }
+    fn add(&mut self, value: f64) {
+        self.count += 1;
+        self.sum += value;
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+    }
+}
+
+/// Count and sum in 16 bytes (a [`Full`] bucket takes 40): a sensor's own windows, whose
+/// mean (the 5-minute means) or sum (the queue SLA) is all the indicators read. Slots are
+/// bucket numbers since the epoch: in 32 bits, buckets of 5 s (the shortest a sensor's window
+/// has) reach the year 2310; a value stamped beyond that is ignored.
+#[derive(Debug, Clone, Copy)]
+pub struct Sum {
+    slot: i32,
+    count: u32,
+    sum: f64,
+}
+
+impl Slotted for Sum {
+    const EMPTY: Self = Sum {
+        slot: 0,
+        count: 0,
+        sum: 0.0,
+    };
+    fn start(slot: i64) -> Option<Self> {
+        Some(Sum {
+            slot: i32::try_from(slot).ok()?,
+            ..Self::EMPTY
+        })
+    }
+    fn slot(&self) -> i64 {
+        if self.count == 0 {
+            i64::MIN
+        } else {
+            i64::from(self.slot)
+        }
+    }
+    fn count(&self) -> u64 {
+        u64::from(self.count)
+    }
+    fn add(&mut self, value: f64) {
+        self.count = self.count.saturating_add(1);
+        self.sum += value;
+    }
+}
 
 /// Count, mean, min and max of the values inside a window.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -74,13 +148,19 @@ pub struct WindowSummary {
     pub max: f64,
 }
 
+/// A ring of buckets, each `span / buckets` long, tagged with the slot it holds.
 #[derive(Debug, Clone)]
-pub struct RollingWindow {
+pub struct Ring<B> {
     bucket_ms: i64,
-    buckets: Box<[Bucket]>,
+    buckets: Box<[B]>,
 }
 
-impl RollingWindow {
+/// The windows of districts and the city: count, mean, min and max.
+pub type RollingWindow = Ring<Full>;
+/// A sensor's own windows: count and sum.
+pub type SumWindow = Ring<Sum>;
+
+impl<B: Slotted> Ring<B> {
     pub fn new(span: Span) -> Self {
         Self::with_buckets(span, BUCKETS)
     }
@@ -93,9 +173,9 @@ impl RollingWindow {
     }
 
     fn with_buckets(span: Span, n: usize) -> Self {
-        RollingWindow {
+        Ring {
             bucket_ms: span.millis() / n as i64,
-            buckets: vec![EMPTY; n].into_boxed_slice(),
+            buckets: vec![B::EMPTY; n].into_boxed_slice(),
         }
     }
 
@@ -103,16 +183,27 @@ impl RollingWindow {
         self.buckets.len() as i64
     }
 
-    /// The first time after `now_ms` at which [`summary`](Self::summary) can answer
-    /// differently without a new record: a bucket leaves the window, or a bucket stamped in the
-    /// future (a sensor whose clock runs ahead) enters it. `None` when nothing will change.
+    /// The buckets holding values, with their slots.
+    fn used(&self) -> impl Iterator<Item = &B> {
+        self.buckets.iter().filter(|b| b.count() > 0)
+    }
+
+    /// The buckets inside the window ending at `now_ms`.
+    fn inside(&self, now_ms: i64) -> impl Iterator<Item = &B> {
+        let newest = now_ms.div_euclid(self.bucket_ms);
+        let oldest = newest - self.len() + 1;
+        self.used()
+            .filter(move |b| (oldest..=newest).contains(&b.slot()))
+    }
+
+    /// The first time after `now_ms` at which the window can answer differently without a new
+    /// record: a bucket leaves the window, or a bucket stamped in the future (a sensor whose
+    /// clock runs ahead) enters it. `None` when nothing will change.
     pub fn next_change(&self, now_ms: i64) -> Option<i64> {
         let newest = now_ms.div_euclid(self.bucket_ms);
         let oldest = newest - self.len() + 1;
-        self.buckets
-            .iter()
-            .filter(|b| b.count > 0)
-            .filter_map(|b| match b.slot {
+        self.used()
+            .filter_map(|b| match b.slot() {
                 s if s > newest => Some(s * self.bucket_ms),
                 s if s >= oldest => Some((s + self.len()) * self.bucket_ms),
                 _ => None,
@@ -126,31 +217,24 @@ impl RollingWindow {
         let slot = ts_ms.div_euclid(self.bucket_ms);
         let n = self.len();
         let b = &mut self.buckets[slot.rem_euclid(n) as usize];
-        if b.slot < slot {
-            *b = Bucket { slot, ..EMPTY };
-        } else if b.slot > slot {
+        if b.slot() < slot {
+            match B::start(slot) {
+                Some(fresh) => *b = fresh,
+                None => return,
+            }
+        } else if b.slot() > slot {
             return;
         }
-        b.count += 1;
-        b.sum += value;
-        b.min = b.min.min(value);
-        b.max = b.max.max(value);
+        b.add(value);
     }
+}
 
+impl Ring<Full> {
     /// The summary of values with timestamps inside the window ending at `now_ms`, or `None`
     /// when there are none.
     pub fn summary(&self, now_ms: i64) -> Option<WindowSummary> {
-        let newest = now_ms.div_euclid(self.bucket_ms);
-        let oldest = newest - self.len() + 1;
-        let mut acc = Bucket {
-            slot: newest,
-            ..EMPTY
-        };
-        for b in self
-            .buckets
-            .iter()
-            .filter(|b| (oldest..=newest).contains(&b.slot))
-        {
+        let mut acc = Full::start(0)?;
+        for b in self.inside(now_ms) {
             acc.count += b.count;
             acc.sum += b.sum;
             acc.min = acc.min.min(b.min);
@@ -162,6 +246,21 @@ impl RollingWindow {
             min: acc.min,
             max: acc.max,
         })
+    }
+}
+
+impl Ring<Sum> {
+    /// The sum of the values inside the window ending at `now_ms` (0 when there are none).
+    pub fn sum(&self, now_ms: i64) -> f64 {
+        self.inside(now_ms).map(|b| b.sum).sum()
+    }
+
+    /// Their mean, or `None` when there are none.
+    pub fn mean(&self, now_ms: i64) -> Option<f64> {
+        let (count, sum) = self
+            .inside(now_ms)
+            .fold((0u64, 0.0), |(c, s), b| (c + u64::from(b.count), s + b.sum));
+        (count > 0).then(|| sum / count as f64)
     }
 }
 

@@ -108,7 +108,10 @@ pub struct CityIndicators {
 
 fn recent(s: &SensorInputs, m: Option<MetricIdx>) -> Option<f64> {
     let m = m?;
-    s.recent.iter().find(|(x, _)| *x == m).map(|(_, w)| w.mean)
+    s.recent
+        .iter()
+        .find(|(x, _)| *x == m)
+        .map(|(_, mean)| *mean)
 }
 
 fn latest(s: &SensorInputs, m: Option<MetricIdx>) -> Option<(f64, i64)> {
