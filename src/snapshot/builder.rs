@@ -10,14 +10,14 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use crate::aggregate::{LiveState, SensorInputs};
-use crate::indicators::{areas, sensor_part, IndicatorParams, Partial};
+use crate::indicators::{areas, sensor_part, IndicatorParams, Partial, SensorPart};
 use crate::model::City;
 
 use super::entry::{Entries, SensorEntry, CHUNK};
 use super::view::{Changes, Snapshot};
 
-/// A district's sensors, [`CHUNK`] at a time: each member's own partial kept inline (so a
-/// re-pool reads one contiguous array, not a pointer per sensor), and their pool by domain.
+/// A district's sensors, [`CHUNK`] at a time: each member's part (shared with its snapshot
+/// entry, so a member costs 16 bytes), and their pool by domain.
 #[derive(Debug, Clone, Default)]
 struct Block {
     members: Vec<Member>,
@@ -27,7 +27,7 @@ struct Block {
 #[derive(Debug, Clone)]
 struct Member {
     domain: usize,
-    own: Partial,
+    part: Option<Arc<SensorPart>>,
 }
 
 /// A sensor's place: its district, its block there, and its slot in the block.
@@ -161,8 +161,7 @@ impl Builder {
             }
             if let (true, Some(home)) = (part, self.home.get(idx as usize).copied()) {
                 if let Some(m) = self.member(home) {
-                    m.own = Partial::default();
-                    m.own.add(&entry.part);
+                    m.part = Some(entry.part.clone());
                 }
                 blocks.push((home.district, home.block));
             }
@@ -207,7 +206,7 @@ impl Builder {
         let members = &mut blocks[block].members;
         members.push(Member {
             domain: usize::from(domain.0),
-            own: Partial::default(),
+            part: None,
         });
         let home = Home {
             district,
@@ -250,8 +249,8 @@ impl Builder {
             };
             let mut partials = vec![Partial::default(); domains];
             for m in &block.members {
-                if let Some(acc) = partials.get_mut(m.domain) {
-                    acc.merge(&m.own);
+                if let (Some(acc), Some(part)) = (partials.get_mut(m.domain), &m.part) {
+                    acc.add(part);
                 }
             }
             block.partials = partials;
