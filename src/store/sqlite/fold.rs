@@ -1,14 +1,17 @@
 //! Rollups folded in memory: the writer keeps the open 1-minute and 1-hour buckets of every
-//! series and writes them all at once every `store.rollup_flush_interval_s`, instead of two
-//! upserts per series in every batch (docs/performance.md, "Rollups folded in memory").
+//! series and closes them every `store.rollup_flush_interval_s`, instead of two upserts per
+//! series in every batch (docs/performance.md, "Rollups folded in memory"). The batches that
+//! follow write a closed interval in key order, each as many buckets as it opens (at least
+//! [`FLUSH_CHUNK`]), so no batch, and no reading waiting on its commit, pays for a whole
+//! city's buckets at once.
 //!
 //! Exact across a crash: each batch lists, in its own transaction, the minute buckets it is
-//! the first to touch since the last flush in `rollup_pending`; a flush upserts every open
-//! bucket and empties that table in one transaction; `recover.rs` recomputes what is listed
-//! from the raw rows at the next open. Readers stay exact through [`OpenBuckets`]'s
+//! the first to touch in its interval in `rollup_pending`; the last chunk of an interval
+//! deletes that interval's rows (ids up to where it closed); `recover.rs` recomputes what is
+//! listed from the raw rows at the next open. Readers stay exact through [`OpenBuckets`]'s
 //! `complete_before`: rollups are complete before it, raw rows answer from it on (`read.rs`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,8 +26,9 @@ pub(super) type BucketKey = (i64, i64, i64);
 pub(super) const MINUTE_MS: i64 = 60_000;
 pub(super) const HOUR_MS: i64 = 3_600_000;
 
-/// Open buckets (minutes and hours together) past which the writer flushes early, so memory
-/// stays bounded (about 100 bytes each) however many series or late buckets a city has.
+/// Open buckets (minutes and hours together) past which the writer closes the interval early,
+/// and writes a flushing one at once, so memory stays bounded (about 100 bytes each, twice
+/// this at most) however many series or late buckets a city has.
 const MAX_OPEN_BUCKETS: usize = 1_000_000;
 
 /// The start of the hour holding `ts`.
@@ -40,34 +44,64 @@ pub(super) struct BatchBuckets {
 }
 
 pub(super) struct OpenBuckets {
-    minutes: HashMap<BucketKey, Row>,
-    hours: HashMap<BucketKey, Row>,
-    /// Minute buckets already listed in `rollup_pending` since the last flush.
-    recorded: HashSet<BucketKey>,
+    /// The open minute buckets, in key order (so an interval is written page by page without
+    /// sorting it): also those listed in `rollup_pending` since the interval opened.
+    minutes: BTreeMap<BucketKey, Row>,
+    hours: BTreeMap<BucketKey, Row>,
+    /// The previous interval's buckets, written [`OpenBuckets::chunk`] at a time by the
+    /// batches that follow, so no batch waits for a whole city's buckets.
+    flushing: Option<Flushing>,
+    chunk: usize,
     interval: Duration,
     last_flush: Instant,
-    /// The hour of the newest reading folded when the last flush ran: a reading of an older
-    /// hour is late and does not move `complete_before` (it shows in rollups at the next
-    /// flush), so one straggler cannot send every query to raw rows for days.
+    /// The hour of the newest reading folded when the last interval closed: a reading of an
+    /// older hour is late and does not move `complete_before` (it shows in rollups once its
+    /// interval is written), so one straggler cannot send every query to raw rows for days.
     frontier: i64,
-    /// The newest reading's time folded since the last flush.
+    /// The newest reading's time folded since the last swap.
     newest: i64,
+    /// The oldest hour the open buckets lowered `complete_before` to (`i64::MAX`: none):
+    /// where it goes once the flushing buckets are written.
+    open_low: i64,
     /// Rollups hold every reading of an hour before this (late ones aside); shared with the
-    /// readers. Lowered before a batch commits, raised only after a flush commits.
+    /// readers. Lowered before a batch commits, raised only after its buckets are written.
     complete_before: Arc<AtomicI64>,
 }
+
+/// A closed interval's buckets not yet written (each chunk leaves the maps once its batch
+/// commits), and the `rollup_pending` rows that list them (ids up to `pending_upto`),
+/// deleted with the last chunk.
+struct Flushing {
+    minutes: BTreeMap<BucketKey, Row>,
+    hours: BTreeMap<BucketKey, Row>,
+    pending_upto: i64,
+}
+
+/// How many of a flushing interval's first buckets a batch wrote: minutes, then hours.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Written {
+    minutes: usize,
+    hours: usize,
+}
+
+/// The fewest buckets a batch writes while an interval is flushing (a few milliseconds of
+/// upserts); a batch that opens more writes as many as it opens, so the flush keeps pace
+/// with the rate buckets fill.
+const FLUSH_CHUNK: usize = 1_024;
 
 impl OpenBuckets {
     pub fn new(complete_before: Arc<AtomicI64>) -> OpenBuckets {
         complete_before.store(i64::MAX, Ordering::SeqCst);
         OpenBuckets {
-            minutes: HashMap::new(),
-            hours: HashMap::new(),
-            recorded: HashSet::new(),
+            minutes: BTreeMap::new(),
+            hours: BTreeMap::new(),
+            flushing: None,
+            chunk: FLUSH_CHUNK,
             interval: Duration::from_secs(30),
             last_flush: Instant::now(),
             frontier: i64::MIN,
             newest: i64::MIN,
+            open_low: i64::MAX,
             complete_before,
         }
     }
@@ -76,25 +110,60 @@ impl OpenBuckets {
         self.interval = interval;
     }
 
+    /// Buckets written per batch while an interval flushes (tests make it small).
+    #[cfg(test)]
+    pub fn set_chunk(&mut self, chunk: usize) {
+        self.chunk = chunk.max(1);
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.minutes.is_empty() && self.hours.is_empty()
+        self.minutes.is_empty() && self.hours.is_empty() && self.flushing.is_none()
     }
 
-    /// True when this batch should flush: the interval has passed, or memory is at its bound.
-    pub fn due(&self, batch: &BatchBuckets) -> bool {
-        let open = self.minutes.len() + self.hours.len();
-        self.last_flush.elapsed() >= self.interval
-            || open + batch.minutes.len() + batch.hours.len() > MAX_OPEN_BUCKETS
+    fn open(&self) -> usize {
+        self.minutes.len() + self.hours.len()
     }
 
-    /// Lists in `rollup_pending` the batch's minute buckets not listed since the last flush,
+    /// Closes the interval when it is due (its time has passed, or memory is at its bound)
+    /// and the previous one is written: the open buckets start flushing, a chunk per batch,
+    /// and this batch's buckets open the next interval. In the batch's transaction, before
+    /// [`record`](Self::record); only memory changes, so a rolled-back batch leaves it valid.
+    pub fn close_if_due(
+        &mut self,
+        tx: &Transaction,
+        batch: &BatchBuckets,
+    ) -> Result<(), StoreError> {
+        let full = self.open() + batch.minutes.len() + batch.hours.len() > MAX_OPEN_BUCKETS;
+        let due = self.last_flush.elapsed() >= self.interval || full;
+        if !due || self.flushing.is_some() || self.open() == 0 {
+            return Ok(());
+        }
+        let pending_upto: i64 =
+            tx.query_row("SELECT coalesce(max(id), 0) FROM rollup_pending", [], |r| {
+                r.get(0)
+            })?;
+        if self.newest > i64::MIN {
+            self.frontier = self.frontier.max(hour_of(self.newest));
+        }
+        self.newest = i64::MIN;
+        self.open_low = i64::MAX;
+        self.last_flush = Instant::now();
+        self.flushing = Some(Flushing {
+            minutes: std::mem::take(&mut self.minutes),
+            hours: std::mem::take(&mut self.hours),
+            pending_upto,
+        });
+        Ok(())
+    }
+
+    /// Lists in `rollup_pending` the batch's minute buckets not listed since its interval opened,
     /// and lowers `complete_before` to the batch's hours, both before the batch commits.
-    pub fn record(&self, tx: &Transaction, batch: &BatchBuckets) -> Result<(), StoreError> {
+    pub fn record(&mut self, tx: &Transaction, batch: &BatchBuckets) -> Result<(), StoreError> {
         let mut put = tx.prepare_cached(
             "INSERT INTO rollup_pending (sensor_key, metric_key, minute) VALUES (?1, ?2, ?3)",
         )?;
         for (key, _) in &batch.minutes {
-            if !self.recorded.contains(key) {
+            if !self.minutes.contains_key(key) {
                 put.execute(params![key.0, key.1, key.2])?;
             }
         }
@@ -105,74 +174,109 @@ impl OpenBuckets {
             .filter(|hour| *hour >= self.frontier)
             .min();
         if let Some(hour) = oldest {
+            self.open_low = self.open_low.min(hour);
             self.complete_before.fetch_min(hour, Ordering::SeqCst);
         }
         Ok(())
     }
 
-    /// After the batch committed: its buckets join the open ones.
-    pub fn absorb(&mut self, batch: BatchBuckets) {
+    /// Writes the next chunk of the flushing interval: as many buckets as `batch` opens, at
+    /// least [`FLUSH_CHUNK`], or all of it when the open buckets are at their bound. The last
+    /// chunk deletes its `rollup_pending` rows. Returns what it wrote, for
+    /// [`absorb`](Self::absorb) after the commit.
+    pub fn step(&self, tx: &Transaction, batch: &BatchBuckets) -> Result<Written, StoreError> {
+        let Some(f) = &self.flushing else {
+            return Ok(Written::default());
+        };
+        let n = if self.open() > MAX_OPEN_BUCKETS {
+            usize::MAX
+        } else {
+            self.chunk.max(batch.minutes.len() + batch.hours.len())
+        };
+        let minutes = f.minutes.iter().take(n).map(|(k, r)| (*k, *r));
+        let written_minutes = upsert(tx, "rollup_1m", minutes)?;
+        let hours = f
+            .hours
+            .iter()
+            .take(n - written_minutes)
+            .map(|(k, r)| (*k, *r));
+        let written = Written {
+            minutes: written_minutes,
+            hours: upsert(tx, "rollup_1h", hours)?,
+        };
+        if written.minutes == f.minutes.len() && written.hours == f.hours.len() {
+            tx.execute(
+                "DELETE FROM rollup_pending WHERE id <= ?1",
+                [f.pending_upto],
+            )?;
+        }
+        Ok(written)
+    }
+
+    /// After the batch committed: its buckets join the open ones, and what it wrote of the
+    /// flushing interval leaves it. Once all of it is written, `complete_before` rises to the
+    /// oldest hour still open.
+    pub fn absorb(&mut self, batch: BatchBuckets, written: Written) {
         for (key, row) in batch.minutes {
-            self.recorded.insert(key);
             self.newest = self.newest.max(row.last_ts);
             merge_into(&mut self.minutes, key, &row);
         }
         for (key, row) in batch.hours {
             merge_into(&mut self.hours, key, &row);
         }
+        if let Some(f) = &mut self.flushing {
+            for _ in 0..written.minutes {
+                f.minutes.pop_first();
+            }
+            for _ in 0..written.hours {
+                f.hours.pop_first();
+            }
+            if f.minutes.is_empty() && f.hours.is_empty() {
+                self.flushing = None;
+                self.complete_before.store(self.open_low, Ordering::SeqCst);
+            }
+        }
     }
 
-    /// Upserts every open bucket and the batch's (merged, in key order, so inserts are
-    /// page-local) and empties `rollup_pending`, in the batch's transaction.
-    pub fn flush(&self, tx: &Transaction, batch: &BatchBuckets) -> Result<(), StoreError> {
-        upsert(tx, "rollup_1m", &combined(&self.minutes, &batch.minutes))?;
-        upsert(tx, "rollup_1h", &combined(&self.hours, &batch.hours))?;
+    /// Upserts every bucket not yet written, the flushing interval's and the open ones, and
+    /// empties `rollup_pending` (shutdown, before retention, tests).
+    pub fn flush(&self, tx: &Transaction) -> Result<(), StoreError> {
+        if let Some(f) = &self.flushing {
+            upsert(tx, "rollup_1m", f.minutes.iter().map(|(k, r)| (*k, *r)))?;
+            upsert(tx, "rollup_1h", f.hours.iter().map(|(k, r)| (*k, *r)))?;
+        }
+        upsert(tx, "rollup_1m", self.minutes.iter().map(|(k, r)| (*k, *r)))?;
+        upsert(tx, "rollup_1h", self.hours.iter().map(|(k, r)| (*k, *r)))?;
         tx.execute("DELETE FROM rollup_pending", [])?;
         Ok(())
     }
 
     /// After a flush committed: nothing is open, rollups are complete everywhere.
-    pub fn flushed(&mut self, batch: &BatchBuckets) {
-        let batch_newest = batch.minutes.iter().map(|(_, r)| r.last_ts).max();
-        let newest = self.newest.max(batch_newest.unwrap_or(i64::MIN));
-        if newest > i64::MIN {
-            self.frontier = self.frontier.max(hour_of(newest));
+    pub fn flushed(&mut self) {
+        if self.newest > i64::MIN {
+            self.frontier = self.frontier.max(hour_of(self.newest));
         }
+        self.flushing = None;
         self.minutes.clear();
         self.hours.clear();
-        self.recorded.clear();
         self.newest = i64::MIN;
+        self.open_low = i64::MAX;
         self.last_flush = Instant::now();
         self.complete_before.store(i64::MAX, Ordering::SeqCst);
     }
 }
 
-/// The open buckets and the batch's, merged per key and sorted by key.
-fn combined(open: &HashMap<BucketKey, Row>, batch: &[(BucketKey, Row)]) -> Vec<(BucketKey, Row)> {
-    let mut all: Vec<(BucketKey, Row)> = open.iter().map(|(k, r)| (*k, *r)).collect();
-    all.extend_from_slice(batch);
-    all.sort_unstable_by_key(|(k, _)| *k);
-    let mut out: Vec<(BucketKey, Row)> = Vec::with_capacity(all.len());
-    for (key, row) in all {
-        match out.last_mut() {
-            Some((k, b)) if *k == key => b.merge(&row),
-            _ => out.push((key, row)),
-        }
-    }
-    out
-}
-
-fn merge_into(map: &mut HashMap<BucketKey, Row>, key: BucketKey, row: &Row) {
+fn merge_into(map: &mut BTreeMap<BucketKey, Row>, key: BucketKey, row: &Row) {
     map.entry(key).and_modify(|b| b.merge(row)).or_insert(*row);
 }
 
 /// Merges `buckets` into `table`: a bucket already stored (flushed earlier, late data) keeps
-/// what it had and gains these.
+/// what it had and gains these. Returns how many it wrote.
 pub(super) fn upsert(
     tx: &Transaction,
     table: &str,
-    buckets: &[(BucketKey, Row)],
-) -> Result<(), StoreError> {
+    buckets: impl IntoIterator<Item = (BucketKey, Row)>,
+) -> Result<usize, StoreError> {
     // In an UPDATE every right-hand side sees the old row, so `last` compares with the old last_ts.
     let sql = format!(
         "INSERT INTO {table} (sensor_key, metric_key, bucket, count, sum, min, max, last, last_ts)
@@ -184,7 +288,9 @@ pub(super) fn upsert(
            last_ts = max(last_ts, excluded.last_ts)"
     );
     let mut stmt = tx.prepare_cached(&sql)?;
-    for &((sk, mk, bucket), ref b) in buckets {
+    let mut written = 0;
+    for ((sk, mk, bucket), b) in buckets {
+        written += 1;
         stmt.execute(params![
             sk,
             mk,
@@ -197,5 +303,5 @@ pub(super) fn upsert(
             b.last_ts
         ])?;
     }
-    Ok(())
+    Ok(written)
 }

@@ -98,19 +98,44 @@ fn arb_reading() -> impl Strategy<Value = Reading> {
     })
 }
 
-/// A store whose interval never flushes by itself, written batch by batch and flushed after
-/// the batches so marked; with every reading written.
+/// What happens around a batch in [`write_batches`].
+#[derive(Debug, Clone, Copy)]
+enum Then {
+    /// Nothing: its buckets stay open.
+    Keep,
+    /// Every bucket is written after it (`flush_rollups`, as at close).
+    FlushAll,
+    /// Its interval is due: the open buckets start flushing, a chunk per batch from this one on.
+    CloseInterval,
+}
+
+fn arb_then() -> impl Strategy<Value = Then> {
+    prop_oneof![
+        Just(Then::Keep),
+        Just(Then::FlushAll),
+        Just(Then::CloseInterval)
+    ]
+}
+
+/// A store whose interval never closes by itself, written batch by batch, each followed by
+/// its [`Then`]; with every reading written.
 fn write_batches(
     dir: &tempfile::TempDir,
-    batches: &[(Vec<Reading>, bool)],
+    batches: &[(Vec<Reading>, Then)],
+    chunk: usize,
 ) -> (SqliteStore, Vec<Reading>) {
     let store = open(dir);
     store.set_rollup_flush_interval(Duration::from_secs(3600));
+    store.set_rollup_flush_chunk(chunk);
     let mut all = Vec::new();
-    for (batch, flush_after) in batches {
+    for (batch, then) in batches {
+        if let Then::CloseInterval = then {
+            store.set_rollup_flush_interval(Duration::ZERO);
+        }
         store.write(batch).expect("write");
+        store.set_rollup_flush_interval(Duration::from_secs(3600));
         all.extend(batch.iter().cloned());
-        if *flush_after {
+        if let Then::FlushAll = then {
             store.flush_rollups().expect("flush");
         }
     }
@@ -123,12 +148,13 @@ proptest! {
     #[test]
     fn folded_rollups_equal_the_exact_aggregate_of_the_stored_readings(
         batches in prop::collection::vec(
-            (prop::collection::vec(arb_reading(), 1..40), any::<bool>()),
+            (prop::collection::vec(arb_reading(), 1..40), arb_then()),
             1..12,
-        )
+        ),
+        chunk in 1usize..64,
     ) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (store, all) = write_batches(&dir, &batches);
+        let (store, all) = write_batches(&dir, &batches, chunk);
         store.flush_rollups().expect("flush");
         prop_assert_eq!(stored(&store, "rollup_1m"), expected(&all, 60_000));
         prop_assert_eq!(stored(&store, "rollup_1h"), expected(&all, 3_600_000));
@@ -138,12 +164,13 @@ proptest! {
     #[test]
     fn a_crash_between_flushes_loses_no_rollup(
         batches in prop::collection::vec(
-            (prop::collection::vec(arb_reading(), 1..40), any::<bool>()),
+            (prop::collection::vec(arb_reading(), 1..40), arb_then()),
             1..10,
-        )
+        ),
+        chunk in 1usize..64,
     ) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (store, all) = write_batches(&dir, &batches);
+        let (store, all) = write_batches(&dir, &batches, chunk);
         // The crash: the store is leaked, so its writer's Drop (which flushes) never runs;
         // what its committed transactions wrote is all the next open finds.
         std::mem::forget(store);
@@ -178,20 +205,48 @@ fn closing_the_store_flushes_its_open_buckets() {
 }
 
 #[test]
-fn a_batch_after_the_flush_interval_writes_every_open_bucket() {
+fn the_batches_after_an_interval_closes_write_its_buckets_a_chunk_each() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(&dir);
     store.set_rollup_flush_interval(Duration::from_secs(3600));
-    let first = [reading("tl-0042", "vehicle_count", T0, 1.0)];
+    store.set_rollup_flush_chunk(2);
+    // Three series, one minute each: three minute buckets and three hour buckets.
+    let first: Vec<Reading> = SENSORS
+        .iter()
+        .map(|s| reading(s, "vehicle_count", T0, 1.0))
+        .collect();
     store.write(&first).expect("write");
     assert!(stored(&store, "rollup_1m").is_empty());
-    // The interval has passed for any batch from now on (no sleep: the clock is not faked,
-    // the interval is shortened).
+    assert_eq!(pending(&store), 3);
+    // The interval has passed for the next batch (no sleep: the clock is not faked, the
+    // interval is shortened): it closes the interval and writes its first two buckets.
     store.set_rollup_flush_interval(Duration::ZERO);
-    let second = [reading("tl-0042", "vehicle_count", T0 + 15_000, 2.0)];
+    let second = [reading("tl-0042", "vehicle_count", T0 + 120_000, 2.0)];
     store.write(&second).expect("write");
-    assert_exact(&store, &[first[0].clone(), second[0].clone()]);
-    assert_eq!(pending(&store), 0);
+    store.set_rollup_flush_interval(Duration::from_secs(3600));
+    assert_eq!(
+        stored(&store, "rollup_1m").len(),
+        2,
+        "a chunk of the closed interval"
+    );
+    assert_eq!(pending(&store), 4, "listed until the last chunk");
+    let third = [reading("tl-0042", "vehicle_count", T0 + 180_000, 3.0)];
+    store.write(&third).expect("write");
+    store.write(&third[..0]).expect("write");
+    store.write(&third[..0]).expect("write");
+    assert_eq!(
+        stored(&store, "rollup_1m"),
+        expected(&first, 60_000),
+        "the closed interval is written, the batches after it are still open"
+    );
+    assert_eq!(
+        pending(&store),
+        2,
+        "only the open interval's minutes are listed"
+    );
+    store.flush_rollups().expect("flush");
+    let all: Vec<Reading> = [&first[..], &second, &third].concat();
+    assert_exact(&store, &all);
 }
 
 fn series(store: &SqliteStore, scope: Scope, resolution: Resolution, step: i64) -> Vec<(i64, f64)> {
@@ -246,6 +301,13 @@ fn a_history_query_before_a_flush_answers_as_after_it() {
         })
         .collect();
     store.write(&open_hour).expect("write");
+    // The interval closes with one more reading: the third hour's buckets are flushing, two
+    // written per batch (two so far), and the new reading's bucket is open.
+    store.set_rollup_flush_chunk(2);
+    store.set_rollup_flush_interval(Duration::ZERO);
+    let closing = [reading("tl-0042", "vehicle_count", T0 + 600 * 15_000, 3.0)];
+    store.write(&closing).expect("write");
+    store.set_rollup_flush_interval(Duration::from_secs(3600));
     let cases = [
         (Scope::Sensor("tl-0042".into()), Resolution::Minute, 60_000),
         (Scope::Sensor("tl-0042".into()), Resolution::Hour, 3_600_000),
@@ -267,13 +329,24 @@ fn a_history_query_before_a_flush_answers_as_after_it() {
     };
     let rows_before = minute_rows(&store);
     assert!(pending(&store) > 0, "the third hour is not flushed yet");
+    // Empty batches write the closed interval to its end; the closing reading stays open.
+    for _ in 0..200 {
+        store.write(&[]).expect("write");
+    }
+    assert_eq!(
+        pending(&store),
+        1,
+        "only the open interval's minute is listed"
+    );
+    let written: Vec<_> = cases
+        .iter()
+        .map(|(scope, res, step)| series(&store, scope.clone(), *res, *step))
+        .collect();
     store.flush_rollups().expect("flush");
-    for ((scope, res, step), before) in cases.iter().zip(before) {
-        assert_eq!(
-            series(&store, scope.clone(), *res, *step),
-            before,
-            "{scope:?} {res:?}"
-        );
+    for (((scope, res, step), before), written) in cases.iter().zip(before).zip(written) {
+        let after = series(&store, scope.clone(), *res, *step);
+        assert_eq!(after, before, "mid-flush: {scope:?} {res:?}");
+        assert_eq!(after, written, "closed interval written: {scope:?} {res:?}");
     }
     let rows_after = minute_rows(&store);
     assert_eq!(

@@ -139,6 +139,12 @@ impl SqliteStore {
         self.writer().set_flush_interval(interval);
     }
 
+    /// Rollup buckets written per batch while an interval flushes (tests make it small).
+    #[cfg(test)]
+    pub fn set_rollup_flush_chunk(&self, chunk: usize) {
+        self.writer().set_flush_chunk(chunk);
+    }
+
     /// Writes every open rollup bucket now (what closing the store also does).
     pub fn flush_rollups(&self) -> Result<(), StoreError> {
         self.writer().flush_rollups()

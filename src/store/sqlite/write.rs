@@ -70,16 +70,20 @@ impl Writer {
         self.open.set_interval(interval);
     }
 
+    #[cfg(test)]
+    pub fn set_flush_chunk(&mut self, chunk: usize) {
+        self.open.set_chunk(chunk);
+    }
+
     /// Writes every open rollup bucket now (shutdown, before retention, tests).
     pub fn flush_rollups(&mut self) -> Result<(), StoreError> {
         if self.open.is_empty() {
             return Ok(());
         }
-        let none = BatchBuckets::default();
         let tx = self.conn.transaction()?;
-        self.open.flush(&tx, &none)?;
+        self.open.flush(&tx)?;
         tx.commit()?;
-        self.open.flushed(&none);
+        self.open.flushed();
         Ok(())
     }
 
@@ -106,24 +110,17 @@ impl Writer {
                 None => 0,
             };
             let (batch, direct) = split_pruned(batch, self.raw_pruned_before);
-            fold::upsert(&tx, "rollup_1m", &direct.minutes)?;
-            fold::upsert(&tx, "rollup_1h", &direct.hours)?;
-            let flush = self.open.due(&batch);
-            if flush {
-                self.open.flush(&tx, &batch)?;
-            } else {
-                self.open.record(&tx, &batch)?;
-            }
-            Ok((report, enqueued, batch, flush))
+            fold::upsert(&tx, "rollup_1m", direct.minutes)?;
+            fold::upsert(&tx, "rollup_1h", direct.hours)?;
+            self.open.close_if_due(&tx, &batch)?;
+            self.open.record(&tx, &batch)?;
+            let written = self.open.step(&tx, &batch)?;
+            Ok((report, enqueued, batch, written))
         });
         match result {
-            Ok((report, enqueued, batch, flush)) => {
+            Ok((report, enqueued, batch, written)) => {
                 tx.commit()?;
-                if flush {
-                    self.open.flushed(&batch);
-                } else {
-                    self.open.absorb(batch);
-                }
+                self.open.absorb(batch, written);
                 if let Some(outbox) = &self.outbox {
                     outbox.lines.fetch_add(enqueued, Ordering::Relaxed);
                 }
