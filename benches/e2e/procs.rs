@@ -41,14 +41,21 @@ fn mosquitto_binary() -> PathBuf {
 
 /// Starts Mosquitto on a free port with the limits of `docs/mosquitto.conf`: an unbounded
 /// queue, so a lagging subscriber is never dropped from at QoS 1, and an in-flight window of
-/// 20,000, so a backlog never delays its PINGRESP past ioc's keep-alive.
+/// 20,000, so a backlog never delays its PINGRESP past ioc's keep-alive
+/// (`IOC_BENCH_MOSQUITTO_INFLIGHT` sets another window, 0 for none, to compare).
 pub async fn start_mosquitto(dir: &Path) -> anyhow::Result<(Proc, u16)> {
     let port = free_port()?;
+    let inflight: u32 = match std::env::var("IOC_BENCH_MOSQUITTO_INFLIGHT") {
+        Ok(v) => v
+            .parse()
+            .context("IOC_BENCH_MOSQUITTO_INFLIGHT: a number of messages")?,
+        Err(_) => 20_000,
+    };
     let conf = dir.join(format!("mosquitto-{port}.conf"));
     std::fs::write(
         &conf,
         format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 20000\nmax_packet_size 1048576\nlog_dest stderr\nlog_type error\n"
+            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages {inflight}\nmax_packet_size 1048576\nlog_dest stderr\nlog_type error\n"
         ),
     )?;
     let child = Command::new(mosquitto_binary())
