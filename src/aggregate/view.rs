@@ -224,7 +224,7 @@ pub struct SensorInputs {
     pub expected_interval_ms: i64,
     /// Newest value per metric: (metric, value, ts).
     pub latest: Vec<(crate::model::MetricIdx, f64, i64)>,
-    /// The mean of the last 5 minutes per metric (the metrics with a window, and values).
+    /// The 5-minute mean of each metric the sensor keeps a window for, when it has values.
     pub recent: Vec<(crate::model::MetricIdx, f64)>,
     /// Hourly means of each pollutant, newest first (24 hours + the current one).
     pub hourly: Vec<(crate::model::MetricIdx, Vec<Option<f64>>)>,
