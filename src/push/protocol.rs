@@ -21,8 +21,8 @@ pub enum ProtocolError {
     AuthFailed(String),
     #[error("already authenticated; a connection keeps its first identity")]
     AlreadyAuthenticated,
-    #[error("stream {0:?} covers the whole city; this key is scoped to part of it")]
-    Forbidden(String),
+    #[error("stream {stream:?} {why}")]
+    Forbidden { stream: String, why: &'static str },
     #[error("stream {stream:?}: {why}")]
     InvalidStream { stream: String, why: String },
     #[error("unknown domain {domain:?}; known domains: {known}")]
@@ -54,7 +54,7 @@ impl ProtocolError {
             ProtocolError::Unauthenticated => "unauthenticated",
             ProtocolError::AuthFailed(_) => "auth_failed",
             ProtocolError::AlreadyAuthenticated => "already_authenticated",
-            ProtocolError::Forbidden(_) => "forbidden",
+            ProtocolError::Forbidden { .. } => "forbidden",
             ProtocolError::InvalidStream { .. } => "invalid_stream",
             ProtocolError::UnknownDomain { .. } => "unknown_domain",
             ProtocolError::UnknownDistrict(_) => "unknown_district",

@@ -137,6 +137,18 @@ fn seg(s: &str) -> Seg<'_> {
     }
 }
 
+/// Why a scoped key may not have a stream (the end of the `forbidden` frame's message).
+const WHOLE_CITY: &str = "covers the whole city; this key is scoped to part of it";
+const EVERY_DOMAIN: &str = "holds the sensors of every domain; this key is limited to some \
+     domains (subscribe to sensor/{id} or indicators/{domain}/{district} instead)";
+
+fn forbidden(stream: &str, why: &'static str) -> ProtocolError {
+    ProtocolError::Forbidden {
+        stream: crate::model::truncate(stream, 64),
+        why,
+    }
+}
+
 /// Longest stream name or pattern accepted.
 pub const MAX_NAME_LEN: usize = 128;
 
@@ -155,7 +167,7 @@ pub fn resolve(spec: &str, catalog: &dyn Catalog) -> Result<Vec<StreamName>, Pro
     let parts: Vec<&str> = spec.split('/').collect();
     if matches!(parts.as_slice(), ["kpi"] | ["alerts"] | ["sensor-status"]) && !catalog.whole_city()
     {
-        return Err(ProtocolError::Forbidden(spec.to_owned()));
+        return Err(forbidden(spec, WHOLE_CITY));
     }
     match parts.as_slice() {
         ["kpi"] => Ok(vec![StreamName::kpi()]),
@@ -210,7 +222,7 @@ fn indicators(
     let areas: Vec<String> = match area {
         Seg::Any => areas,
         Seg::Is(CITY) if !catalog.city_wide() => {
-            return Err(ProtocolError::Forbidden(format!("indicators/*/{CITY}")))
+            return Err(forbidden(&format!("indicators/*/{CITY}"), WHOLE_CITY))
         }
         Seg::Is(a) if areas.iter().any(|x| x == a) => vec![a.to_owned()],
         Seg::Is(a) => {
@@ -233,7 +245,7 @@ fn sensor_status_in(
     catalog: &dyn Catalog,
 ) -> Result<Vec<StreamName>, ProtocolError> {
     if !catalog.all_domains() {
-        return Err(ProtocolError::Forbidden(spec.to_owned()));
+        return Err(forbidden(spec, EVERY_DOMAIN));
     }
     let districts = catalog.districts();
     match district {
@@ -340,7 +352,7 @@ mod tests {
         );
         assert_eq!(
             names("sensor-status", &HAI_CHAU),
-            Err(ProtocolError::Forbidden("sensor-status".into()))
+            Err(forbidden("sensor-status", WHOLE_CITY))
         );
         assert_eq!(
             names("sensor-status/son-tra", &HAI_CHAU),
@@ -368,11 +380,14 @@ mod tests {
         };
         assert_eq!(
             names("sensor-status/hai-chau", &traffic_only),
-            Err(ProtocolError::Forbidden("sensor-status/hai-chau".into()))
+            Err(forbidden("sensor-status/hai-chau", EVERY_DOMAIN))
         );
+        let refused = names("sensor-status/*", &traffic_only).unwrap_err();
         assert_eq!(
-            names("sensor-status/*", &traffic_only),
-            Err(ProtocolError::Forbidden("sensor-status/*".into()))
+            refused.to_string(),
+            "stream \"sensor-status/*\" holds the sensors of every domain; this key is limited to \
+             some domains (subscribe to sensor/{id} or indicators/{domain}/{district} instead)",
+            "the reason is the key's domains, not the city"
         );
     }
 }

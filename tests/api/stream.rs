@@ -427,4 +427,9 @@ async fn a_district_key_follows_its_districts_sensor_status_but_not_the_citys() 
     .await;
     let err = next_json(&mut ws).await;
     assert_eq!(err["code"], "forbidden", "{err}");
+    let message = err["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("every domain") && !message.contains("whole city"),
+        "the refusal names the key's domains, not the city: {err}"
+    );
 }
