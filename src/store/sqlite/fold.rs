@@ -26,7 +26,7 @@ pub(super) type BucketKey = (i64, i64, i64);
 pub(super) const MINUTE_MS: i64 = 60_000;
 pub(super) const HOUR_MS: i64 = 3_600_000;
 
-/// Open buckets (minutes and hours together) past which the writer closes the interval early,
+/// Open minute buckets past which the writer closes the interval early,
 /// and writes a flushing one at once, so memory stays bounded (about 100 bytes each, twice
 /// this at most) however many series or late buckets a city has.
 const MAX_OPEN_BUCKETS: usize = 1_000_000;
@@ -45,9 +45,10 @@ pub(super) struct BatchBuckets {
 
 pub(super) struct OpenBuckets {
     /// The open minute buckets, in key order (so an interval is written page by page without
-    /// sorting it): also those listed in `rollup_pending` since the interval opened.
+    /// sorting it): also those listed in `rollup_pending` since the interval opened. Hour
+    /// buckets are not kept: a series' consecutive minutes merge into its hour as they are
+    /// written, and the upsert adds them to what the hour holds.
     minutes: BTreeMap<BucketKey, Row>,
-    hours: BTreeMap<BucketKey, Row>,
     /// The previous interval's buckets, written [`OpenBuckets::chunk`] at a time by the
     /// batches that follow, so no batch waits for a whole city's buckets.
     flushing: Option<Flushing>,
@@ -73,16 +74,12 @@ pub(super) struct OpenBuckets {
 /// deleted with the last chunk.
 struct Flushing {
     minutes: BTreeMap<BucketKey, Row>,
-    hours: BTreeMap<BucketKey, Row>,
     pending_upto: i64,
 }
 
-/// How many of a flushing interval's first buckets a batch wrote: minutes, then hours.
+/// How many of a flushing interval's first minute buckets a batch wrote.
 #[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Written {
-    minutes: usize,
-    hours: usize,
-}
+pub(super) struct Written(usize);
 
 /// The fewest buckets a batch writes while an interval is flushing (a few milliseconds of
 /// upserts); a batch that opens more writes as many as it opens, so the flush keeps pace
@@ -94,7 +91,6 @@ impl OpenBuckets {
         complete_before.store(i64::MAX, Ordering::SeqCst);
         OpenBuckets {
             minutes: BTreeMap::new(),
-            hours: BTreeMap::new(),
             flushing: None,
             chunk: FLUSH_CHUNK,
             interval: Duration::from_secs(30),
@@ -117,11 +113,11 @@ impl OpenBuckets {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.minutes.is_empty() && self.hours.is_empty() && self.flushing.is_none()
+        self.minutes.is_empty() && self.flushing.is_none()
     }
 
     fn open(&self) -> usize {
-        self.minutes.len() + self.hours.len()
+        self.minutes.len()
     }
 
     /// Closes the interval when it is due (its time has passed, or memory is at its bound)
@@ -133,7 +129,7 @@ impl OpenBuckets {
         tx: &Transaction,
         batch: &BatchBuckets,
     ) -> Result<(), StoreError> {
-        let full = self.open() + batch.minutes.len() + batch.hours.len() > MAX_OPEN_BUCKETS;
+        let full = self.open() + batch.minutes.len() > MAX_OPEN_BUCKETS;
         let due = self.last_flush.elapsed() >= self.interval || full;
         if !due || self.flushing.is_some() || self.open() == 0 {
             return Ok(());
@@ -150,7 +146,6 @@ impl OpenBuckets {
         self.last_flush = Instant::now();
         self.flushing = Some(Flushing {
             minutes: std::mem::take(&mut self.minutes),
-            hours: std::mem::take(&mut self.hours),
             pending_upto,
         });
         Ok(())
@@ -191,20 +186,10 @@ impl OpenBuckets {
         let n = if self.open() > MAX_OPEN_BUCKETS {
             usize::MAX
         } else {
-            self.chunk.max(batch.minutes.len() + batch.hours.len())
+            self.chunk.max(batch.minutes.len())
         };
-        let minutes = f.minutes.iter().take(n).map(|(k, r)| (*k, *r));
-        let written_minutes = upsert(tx, "rollup_1m", minutes)?;
-        let hours = f
-            .hours
-            .iter()
-            .take(n - written_minutes)
-            .map(|(k, r)| (*k, *r));
-        let written = Written {
-            minutes: written_minutes,
-            hours: upsert(tx, "rollup_1h", hours)?,
-        };
-        if written.minutes == f.minutes.len() && written.hours == f.hours.len() {
+        let written = Written(write_minutes(tx, f.minutes.iter().take(n))?);
+        if written.0 == f.minutes.len() {
             tx.execute(
                 "DELETE FROM rollup_pending WHERE id <= ?1",
                 [f.pending_upto],
@@ -221,17 +206,11 @@ impl OpenBuckets {
             self.newest = self.newest.max(row.last_ts);
             merge_into(&mut self.minutes, key, &row);
         }
-        for (key, row) in batch.hours {
-            merge_into(&mut self.hours, key, &row);
-        }
         if let Some(f) = &mut self.flushing {
-            for _ in 0..written.minutes {
+            for _ in 0..written.0 {
                 f.minutes.pop_first();
             }
-            for _ in 0..written.hours {
-                f.hours.pop_first();
-            }
-            if f.minutes.is_empty() && f.hours.is_empty() {
+            if f.minutes.is_empty() {
                 self.flushing = None;
                 self.complete_before.store(self.open_low, Ordering::SeqCst);
             }
@@ -242,11 +221,9 @@ impl OpenBuckets {
     /// empties `rollup_pending` (shutdown, before retention, tests).
     pub fn flush(&self, tx: &Transaction) -> Result<(), StoreError> {
         if let Some(f) = &self.flushing {
-            upsert(tx, "rollup_1m", f.minutes.iter().map(|(k, r)| (*k, *r)))?;
-            upsert(tx, "rollup_1h", f.hours.iter().map(|(k, r)| (*k, *r)))?;
+            write_minutes(tx, f.minutes.iter())?;
         }
-        upsert(tx, "rollup_1m", self.minutes.iter().map(|(k, r)| (*k, *r)))?;
-        upsert(tx, "rollup_1h", self.hours.iter().map(|(k, r)| (*k, *r)))?;
+        write_minutes(tx, self.minutes.iter())?;
         tx.execute("DELETE FROM rollup_pending", [])?;
         Ok(())
     }
@@ -258,12 +235,32 @@ impl OpenBuckets {
         }
         self.flushing = None;
         self.minutes.clear();
-        self.hours.clear();
         self.newest = i64::MIN;
         self.open_low = i64::MAX;
         self.last_flush = Instant::now();
         self.complete_before.store(i64::MAX, Ordering::SeqCst);
     }
+}
+
+/// Upserts minute buckets given in key order, and each series' hour as the merge of its
+/// consecutive minutes (a run cut by the end of a chunk is upserted in two parts, which the
+/// upsert adds together). Returns how many minutes it wrote.
+fn write_minutes<'a>(
+    tx: &Transaction,
+    minutes: impl Iterator<Item = (&'a BucketKey, &'a Row)>,
+) -> Result<usize, StoreError> {
+    let mut hours: Vec<(BucketKey, Row)> = Vec::new();
+    let rows = minutes.map(|(&(sk, mk, minute), row)| {
+        let hour = (sk, mk, hour_of(minute));
+        match hours.last_mut() {
+            Some((key, acc)) if *key == hour => acc.merge(row),
+            _ => hours.push((hour, Row { t: hour.2, ..*row })),
+        }
+        ((sk, mk, minute), *row)
+    });
+    let written = upsert(tx, "rollup_1m", rows)?;
+    upsert(tx, "rollup_1h", hours)?;
+    Ok(written)
 }
 
 fn merge_into(map: &mut BTreeMap<BucketKey, Row>, key: BucketKey, row: &Row) {
