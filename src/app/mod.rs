@@ -89,7 +89,10 @@ impl Application {
             .map_err(|e| AppError::Startup(format!("cannot start the store writer: {e}")))?;
         let ingest = Ingest::start(&settings.mqtt, &url, ends, &metrics, shutdown.clone())?;
         let (push, push_tasks) = Push::start(
-            settings.push.clone(),
+            settings
+                .push
+                .clone()
+                .fitted_to(city.domains.len(), city.districts.len()),
             live.clone(),
             snapshots.clone(),
             Some(parts.alerts.clone() as Arc<dyn AlertFeed>),

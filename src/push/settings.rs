@@ -29,7 +29,22 @@ pub struct PushSettings {
     pub auth_timeout_ms: u64,
 }
 
+/// Streams a control-room page follows beside the indicators: `kpi`, `alerts`,
+/// `sensor-status`, an open district's status, and a few sensors.
+const PAGE_STREAMS: usize = 16;
+
 impl PushSettings {
+    /// These settings with `max_subscriptions` raised, where the city needs it, so that one
+    /// connection can follow every indicator stream (`domains × (districts + 1)`) and the
+    /// page's other streams. Otherwise a city of more than about 80 districts would refuse the
+    /// dashboard's `indicators` subscription whole. Per connection that costs one entry per
+    /// stream, which a whole-city page needs anyway.
+    pub fn fitted_to(mut self, domains: usize, districts: usize) -> PushSettings {
+        let city = domains * (districts + 1) + PAGE_STREAMS;
+        self.max_subscriptions = self.max_subscriptions.max(city);
+        self
+    }
+
     pub fn min_interval(&self) -> Duration {
         Duration::from_millis(self.min_interval_ms)
     }

@@ -853,6 +853,41 @@ async fn the_city_layout_counts_each_districts_sensors_and_leaves_the_list_out_o
 
 /// A city file of `districts` square districts in rows of eight and `sensors` sensors dealt
 /// round-robin over the districts and the three demo domains, on a grid inside each square.
+/// Issue 20: a city of more than about 80 districts has more indicator streams than the
+/// default `push.max_subscriptions` (256). The limit is raised to the city's size at start,
+/// so the dashboard's one `indicators` subscription (every domain × every area) and its
+/// whole-city streams are accepted, and the hello frame says the limit in force.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_city_of_120_districts_lets_one_connection_follow_every_indicator_stream() {
+    const DISTRICTS: usize = 120;
+    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+    let file = dir.path().join("city.toml");
+    std::fs::write(&file, large_city(DISTRICTS, 1_200)).expect("write the city file");
+    let file = file.display().to_string();
+    let app = spawn_app_in(
+        dir.clone(),
+        BrokerKind::Embedded,
+        &[("IOC__CITY__PATH", file.as_str())],
+    )
+    .await;
+    let (mut ws, hello) = crate::stream::connect_as(&app, &app.token).await;
+    let streams = 3 * (DISTRICTS + 1);
+    let limit = hello["limits"]["max_subscriptions"].as_u64().unwrap_or(0);
+    assert!(limit as usize >= streams + 3, "{hello}");
+    crate::stream::send(
+        &mut ws,
+        json!({"op": "subscribe", "id": "all", "streams": ["indicators", "kpi", "alerts"]}),
+    )
+    .await;
+    let ack = crate::stream::next_json(&mut ws).await;
+    assert_eq!(ack["type"], "subscribed", "{ack}");
+    assert_eq!(
+        ack["streams"].as_array().map(Vec::len),
+        Some(streams + 2),
+        "every domain in the city and in each district, the KPI and the alerts"
+    );
+}
+
 fn large_city(districts: usize, sensors: usize) -> String {
     use std::fmt::Write;
     const SIDE: f64 = 0.02;
