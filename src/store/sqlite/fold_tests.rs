@@ -1,5 +1,6 @@
 //! Rollups folded in memory (`fold.rs`) against a real file: the same rows as upserting in
-//! every batch, exact after a crash between flushes, and history exact before a flush.
+//! every batch, and exact after a crash between flushes. History read across the cut-off:
+//! `fold_read_tests.rs`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -9,11 +10,10 @@ use proptest::prelude::*;
 use super::tests::{city, open, reading, T0};
 use crate::model::Reading;
 use crate::store::{
-    fold, Agg, ReadingWriter, Resolution, Retention, Row, Scope, SeriesQuery, SeriesReader,
-    SqliteStore,
+    ReadingWriter, Resolution, Retention, Scope, SeriesQuery, SeriesReader, SqliteStore,
 };
 
-const SENSORS: [&str; 3] = ["tl-0001", "tl-0002", "tl-0042"];
+pub(super) const SENSORS: [&str; 3] = ["tl-0001", "tl-0002", "tl-0042"];
 const METRICS: [&str; 2] = ["vehicle_count", "avg_speed_kmh"];
 
 /// (sensor id, metric name, bucket) → (count, sum, min, max, last, last_ts).
@@ -80,7 +80,7 @@ fn assert_exact(store: &SqliteStore, readings: &[Reading]) {
     assert_eq!(stored(store, "rollup_1h"), expected(readings, 3_600_000));
 }
 
-fn pending(store: &SqliteStore) -> i64 {
+pub(super) fn pending(store: &SqliteStore) -> i64 {
     let conn = rusqlite::Connection::open(store.path()).expect("open");
     conn.query_row("SELECT count(*) FROM rollup_pending", [], |r| r.get(0))
         .expect("count")
@@ -142,33 +142,31 @@ fn write_batches(
     (store, all)
 }
 
+/// Up to `max` batches of readings, each with what follows it.
+fn arb_batches(max: usize) -> impl Strategy<Value = Vec<(Vec<Reading>, Then)>> {
+    prop::collection::vec(
+        (prop::collection::vec(arb_reading(), 1..40), arb_then()),
+        1..max,
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
     #[test]
     fn folded_rollups_equal_the_exact_aggregate_of_the_stored_readings(
-        batches in prop::collection::vec(
-            (prop::collection::vec(arb_reading(), 1..40), arb_then()),
-            1..12,
-        ),
+        batches in arb_batches(12),
         chunk in 1usize..64,
     ) {
         let dir = tempfile::tempdir().expect("tempdir");
         let (store, all) = write_batches(&dir, &batches, chunk);
         store.flush_rollups().expect("flush");
-        prop_assert_eq!(stored(&store, "rollup_1m"), expected(&all, 60_000));
-        prop_assert_eq!(stored(&store, "rollup_1h"), expected(&all, 3_600_000));
+        assert_exact(&store, &all);
         prop_assert_eq!(pending(&store), 0);
     }
 
     #[test]
-    fn a_crash_between_flushes_loses_no_rollup(
-        batches in prop::collection::vec(
-            (prop::collection::vec(arb_reading(), 1..40), arb_then()),
-            1..10,
-        ),
-        chunk in 1usize..64,
-    ) {
+    fn a_crash_between_flushes_loses_no_rollup(batches in arb_batches(10), chunk in 1usize..64) {
         let dir = tempfile::tempdir().expect("tempdir");
         let (store, all) = write_batches(&dir, &batches, chunk);
         // The crash: the store is leaked, so its writer's Drop (which flushes) never runs;
@@ -176,8 +174,7 @@ proptest! {
         std::mem::forget(store);
         let store = open(&dir);
         prop_assert_eq!(pending(&store), 0, "recomputed at open");
-        prop_assert_eq!(stored(&store, "rollup_1m"), expected(&all, 60_000));
-        prop_assert_eq!(stored(&store, "rollup_1h"), expected(&all, 3_600_000));
+        assert_exact(&store, &all);
     }
 }
 
@@ -247,112 +244,6 @@ fn the_batches_after_an_interval_closes_write_its_buckets_a_chunk_each() {
     store.flush_rollups().expect("flush");
     let all: Vec<Reading> = [&first[..], &second, &third].concat();
     assert_exact(&store, &all);
-}
-
-fn series(store: &SqliteStore, scope: Scope, resolution: Resolution, step: i64) -> Vec<(i64, f64)> {
-    let city = city();
-    let s = city.sensor("tl-0042").expect("registered");
-    let q = SeriesQuery {
-        scope,
-        metric: city.metric_idx(s.domain, "vehicle_count").expect("metric"),
-        from_ms: T0 - 3_600_000,
-        to_ms: T0 + 3 * 3_600_000,
-    };
-    let rows: Vec<Row> = store.rows(&q, resolution).expect("rows");
-    let mut out: Vec<(i64, f64)> = [Agg::Mean, Agg::Count, Agg::Min, Agg::Max, Agg::Last]
-        .iter()
-        .flat_map(|agg| fold(&rows, step, *agg).into_iter().map(|p| (p.t, p.value)))
-        .collect();
-    out.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
-    out
-}
-
-#[test]
-fn a_history_query_before_a_flush_answers_as_after_it() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir);
-    store.set_rollup_flush_interval(Duration::from_secs(3600));
-    let s = city().sensor("tl-0042").expect("registered").clone();
-    let group = Scope::Group {
-        domain: s.domain,
-        district: Some(s.district),
-    };
-    // Two flushed hours, then a third hour still open, with a reading into a flushed bucket.
-    let early: Vec<Reading> = (0..480)
-        .map(|i| {
-            reading(
-                SENSORS[i as usize % 3],
-                "vehicle_count",
-                T0 + i * 15_000,
-                i as f64,
-            )
-        })
-        .collect();
-    store.write(&early).expect("write");
-    store.flush_rollups().expect("flush");
-    let open_hour: Vec<Reading> = (480..600)
-        .map(|i| {
-            reading(
-                SENSORS[i as usize % 3],
-                "vehicle_count",
-                T0 + i * 15_000,
-                (i % 7) as f64,
-            )
-        })
-        .collect();
-    store.write(&open_hour).expect("write");
-    // The interval closes with one more reading: the third hour's buckets are flushing, two
-    // written per batch (two so far), and the new reading's bucket is open.
-    store.set_rollup_flush_chunk(2);
-    store.set_rollup_flush_interval(Duration::ZERO);
-    let closing = [reading("tl-0042", "vehicle_count", T0 + 600 * 15_000, 3.0)];
-    store.write(&closing).expect("write");
-    store.set_rollup_flush_interval(Duration::from_secs(3600));
-    let cases = [
-        (Scope::Sensor("tl-0042".into()), Resolution::Minute, 60_000),
-        (Scope::Sensor("tl-0042".into()), Resolution::Hour, 3_600_000),
-        (group.clone(), Resolution::Minute, 300_000),
-        (group, Resolution::Hour, 3_600_000),
-    ];
-    let before: Vec<_> = cases
-        .iter()
-        .map(|(scope, res, step)| series(&store, scope.clone(), *res, *step))
-        .collect();
-    let minute_rows = |store: &SqliteStore| {
-        let q = SeriesQuery {
-            scope: Scope::Sensor("tl-0042".into()),
-            metric: early[0].metric,
-            from_ms: T0,
-            to_ms: T0 + 3 * 3_600_000,
-        };
-        store.rows(&q, Resolution::Minute).expect("rows")
-    };
-    let rows_before = minute_rows(&store);
-    assert!(pending(&store) > 0, "the third hour is not flushed yet");
-    // Empty batches write the closed interval to its end; the closing reading stays open.
-    for _ in 0..200 {
-        store.write(&[]).expect("write");
-    }
-    assert_eq!(
-        pending(&store),
-        1,
-        "only the open interval's minute is listed"
-    );
-    let written: Vec<_> = cases
-        .iter()
-        .map(|(scope, res, step)| series(&store, scope.clone(), *res, *step))
-        .collect();
-    store.flush_rollups().expect("flush");
-    for (((scope, res, step), before), written) in cases.iter().zip(before).zip(written) {
-        let after = series(&store, scope.clone(), *res, *step);
-        assert_eq!(after, before, "mid-flush: {scope:?} {res:?}");
-        assert_eq!(after, written, "closed interval written: {scope:?} {res:?}");
-    }
-    let rows_after = minute_rows(&store);
-    assert_eq!(
-        rows_before, rows_after,
-        "the same rollup rows, one per minute"
-    );
 }
 
 #[test]

@@ -301,6 +301,8 @@ impl Health for SqliteStore {
 #[cfg(test)]
 mod alert_service_tests;
 #[cfg(test)]
+mod fold_read_tests;
+#[cfg(test)]
 mod fold_tests;
 #[cfg(test)]
 mod migrate_tests;
