@@ -36,11 +36,11 @@ pub(super) fn hour_of(ts: i64) -> i64 {
     ts.div_euclid(HOUR_MS) * HOUR_MS
 }
 
-/// One batch's buckets, each series' readings already merged (see `write.rs`).
+/// One batch's minute buckets, each series' readings already merged (see `write.rs`); its
+/// hours are merged from them as they are written ([`write_minutes`]).
 #[derive(Default)]
 pub(super) struct BatchBuckets {
     pub minutes: Vec<(BucketKey, Row)>,
-    pub hours: Vec<(BucketKey, Row)>,
 }
 
 pub(super) struct OpenBuckets {
@@ -163,9 +163,9 @@ impl OpenBuckets {
             }
         }
         let oldest = batch
-            .hours
+            .minutes
             .iter()
-            .map(|((_, _, hour), _)| *hour)
+            .map(|((_, _, minute), _)| hour_of(*minute))
             .filter(|hour| *hour >= self.frontier)
             .min();
         if let Some(hour) = oldest {
@@ -242,10 +242,10 @@ impl OpenBuckets {
     }
 }
 
-/// Upserts minute buckets given in key order, and each series' hour as the merge of its
-/// consecutive minutes (a run cut by the end of a chunk is upserted in two parts, which the
-/// upsert adds together). Returns how many minutes it wrote.
-fn write_minutes<'a>(
+/// Upserts minute buckets, and each series' hour as the merge of its consecutive minutes (given
+/// in key order, one hour row per series and hour; otherwise, or where a chunk ends, an hour is
+/// upserted in parts, which the upsert adds together). Returns how many minutes it wrote.
+pub(super) fn write_minutes<'a>(
     tx: &Transaction,
     minutes: impl Iterator<Item = (&'a BucketKey, &'a Row)>,
 ) -> Result<usize, StoreError> {
@@ -269,7 +269,7 @@ fn merge_into(map: &mut BTreeMap<BucketKey, Row>, key: BucketKey, row: &Row) {
 
 /// Merges `buckets` into `table`: a bucket already stored (flushed earlier, late data) keeps
 /// what it had and gains these. Returns how many it wrote.
-pub(super) fn upsert(
+fn upsert(
     tx: &Transaction,
     table: &str,
     buckets: impl IntoIterator<Item = (BucketKey, Row)>,

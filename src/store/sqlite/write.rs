@@ -110,8 +110,7 @@ impl Writer {
                 None => 0,
             };
             let (batch, direct) = split_pruned(batch, self.raw_pruned_before);
-            fold::upsert(&tx, "rollup_1m", direct.minutes)?;
-            fold::upsert(&tx, "rollup_1h", direct.hours)?;
+            fold::write_minutes(&tx, direct.minutes.iter().map(|(k, r)| (k, r)))?;
             self.open.close_if_due(&tx, &batch)?;
             self.open.record(&tx, &batch)?;
             let written = self.open.step(&tx, &batch)?;
@@ -151,12 +150,10 @@ impl Drop for Writer {
 fn split_pruned(batch: BatchBuckets, pruned_before: i64) -> (BatchBuckets, BatchBuckets) {
     let kept = |key: &BucketKey| hour_of(key.2) >= pruned_before;
     let (minutes, old_minutes) = batch.minutes.into_iter().partition(|(k, _)| kept(k));
-    let (hours, old_hours) = batch.hours.into_iter().partition(|(k, _)| kept(k));
     (
-        BatchBuckets { minutes, hours },
+        BatchBuckets { minutes },
         BatchBuckets {
             minutes: old_minutes,
-            hours: old_hours,
         },
     )
 }
@@ -191,11 +188,10 @@ fn write_in(
     order.sort_by_key(|&i| keyed[i].0);
     let mut fresh = vec![false; readings.len()];
     let mut minutes: Vec<(BucketKey, Row)> = Vec::new();
-    let mut hours: Vec<(BucketKey, Row)> = Vec::new();
     let mut blob = Vec::new();
     for sensor in order.chunk_by(|&a, &b| keyed[a].0 == keyed[b].0) {
         let sk = keyed[sensor[0]].0;
-        let (sensor_m, sensor_h) = (minutes.len(), hours.len());
+        let sensor_m = minutes.len();
         let mut rows = SensorRows::load(tx, sk, sensor.iter().map(|&i| &readings[i]))?;
         for &i in sensor {
             let (r, mk) = (&readings[i], keyed[i].1);
@@ -215,13 +211,10 @@ fn write_in(
             let minute = (sk, mk, ts.div_euclid(60_000) * 60_000);
             merge(&mut minutes[sensor_m..], minute, ts, r.value)
                 .unwrap_or_else(|| minutes.push((minute, bucket(minute, ts, r.value))));
-            let hour = (sk, mk, ts.div_euclid(3_600_000) * 3_600_000);
-            merge(&mut hours[sensor_h..], hour, ts, r.value)
-                .unwrap_or_else(|| hours.push((hour, bucket(hour, ts, r.value))));
         }
         rows.flush(tx, &mut blob)?;
     }
-    Ok((WriteReport { fresh }, BatchBuckets { minutes, hours }))
+    Ok((WriteReport { fresh }, BatchBuckets { minutes }))
 }
 
 /// Folds a reading into its bucket among one series' buckets (newest last, usually the one);
