@@ -40,28 +40,22 @@ fn a_history_query_before_a_flush_answers_as_after_it() {
         district: Some(s.district),
     };
     // Two flushed hours, then a third hour still open, with a reading into a flushed bucket.
-    let early: Vec<Reading> = (0..480)
-        .map(|i| {
-            reading(
-                SENSORS[i as usize % 3],
-                "vehicle_count",
-                T0 + i * 15_000,
-                i as f64,
-            )
-        })
-        .collect();
+    let counts = |steps: std::ops::Range<i64>, value: fn(i64) -> f64| -> Vec<Reading> {
+        steps
+            .map(|i| {
+                reading(
+                    SENSORS[i as usize % 3],
+                    "vehicle_count",
+                    T0 + i * 15_000,
+                    value(i),
+                )
+            })
+            .collect()
+    };
+    let early = counts(0..480, |i| i as f64);
     store.write(&early).expect("write");
     store.flush_rollups().expect("flush");
-    let open_hour: Vec<Reading> = (480..600)
-        .map(|i| {
-            reading(
-                SENSORS[i as usize % 3],
-                "vehicle_count",
-                T0 + i * 15_000,
-                (i % 7) as f64,
-            )
-        })
-        .collect();
+    let open_hour = counts(480..600, |i| (i % 7) as f64);
     store.write(&open_hour).expect("write");
     // The interval closes with one more reading: the third hour's buckets are flushing, two
     // written per batch (two so far), and the new reading's bucket is open.
