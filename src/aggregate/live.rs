@@ -1,9 +1,9 @@
 //! `LiveState`: what the city looks like right now, fed reading by reading.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
-use crate::model::{City, DistrictIdx, DomainIdx, MetricIdx, Reading};
+use crate::model::{City, DistrictIdx, DomainIdx, FastMap, MetricIdx, Reading};
 
 use super::hourly::HourlySeries;
 use super::status::StatusThresholds;
@@ -111,8 +111,8 @@ pub(super) struct Special {
 pub struct LiveState {
     pub(super) city: Arc<City>,
     pub(super) thresholds: StatusThresholds,
-    pub(super) sensors: HashMap<Arc<str>, SensorState>,
-    pub(super) groups: HashMap<GroupKey, WindowSet>,
+    pub(super) sensors: FastMap<Arc<str>, SensorState>,
+    pub(super) groups: FastMap<GroupKey, WindowSet>,
     /// Expected interval assumed for unregistered sensors: the shortest of their domain.
     pub(super) default_interval_ms: Vec<i64>,
     pub(super) special: Special,
@@ -167,7 +167,7 @@ impl LiveState {
             city,
             thresholds,
             sensors,
-            groups: HashMap::new(),
+            groups: FastMap::default(),
             default_interval_ms,
             special,
             default_sla_target_s,

@@ -9,14 +9,13 @@
 //!   id, event `reopened`); when it fires again it is marked `flapping` and its `flap_count`
 //!   grows. If the reopened alert clears while pending, it goes back to resolved.
 
-use std::collections::HashMap;
-
 use super::eval::Eval;
 use super::rule::{Condition, Rule, RuleSet};
 use super::{
     Ack, Alert, AlertChange, AlertEvent, AlertState, EventKind, Observation, SeverityCounts,
     Subject,
 };
+use crate::model::FastMap;
 
 /// Why an acknowledgement was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -39,9 +38,9 @@ type Key = (usize, Subject);
 #[derive(Debug)]
 pub struct Engine {
     rules: RuleSet,
-    evals: HashMap<Key, Eval>,
+    evals: FastMap<Key, Eval>,
     /// The current alert per key: open ones, and resolved ones until their flap window ends.
-    alerts: HashMap<Key, Alert>,
+    alerts: FastMap<Key, Alert>,
     next_id: i64,
 }
 
@@ -57,8 +56,8 @@ impl Engine {
     ) -> (Engine, Vec<AlertChange>) {
         let mut engine = Engine {
             rules,
-            evals: HashMap::new(),
-            alerts: HashMap::new(),
+            evals: FastMap::default(),
+            alerts: FastMap::default(),
             next_id,
         };
         let mut out = Vec::new();

@@ -2,12 +2,11 @@
 //! hand is always consistent (clear level on the right side of the raise level, positive
 //! windows, a known severity).
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use super::subject::Level;
 use super::Observation;
+use crate::model::FastMap;
 
 /// How urgent an alert is. Ordered: `Critical` is the greatest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -106,7 +105,7 @@ impl Scope {
         fn eq(want: &Option<String>, got: Option<&str>) -> bool {
             want.as_deref().is_none_or(|w| got == Some(w))
         }
-        eq(&self.domain, Some(&obs.domain))
+        eq(&self.domain, Some(&*obs.domain))
             && eq(&self.district, obs.district.as_deref())
             && eq(&self.sensor, obs.sensor.as_deref())
             && self.level.is_none_or(|l| l == obs.subject.level())
@@ -135,13 +134,13 @@ pub struct Rule {
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    by_signal: HashMap<String, Vec<usize>>,
+    by_signal: FastMap<String, Vec<usize>>,
 }
 
 impl RuleSet {
     /// Rules must already be valid and have unique ids (the parser checks both).
     pub(super) fn new(rules: Vec<Rule>) -> RuleSet {
-        let mut by_signal: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_signal: FastMap<String, Vec<usize>> = FastMap::default();
         for (i, r) in rules.iter().enumerate() {
             by_signal.entry(r.signal.clone()).or_default().push(i);
         }
@@ -163,7 +162,7 @@ impl RuleSet {
     /// Indices of the rules whose signal and scope match `obs`.
     pub fn matching<'a>(&'a self, obs: &'a Observation) -> impl Iterator<Item = usize> + 'a {
         self.by_signal
-            .get(&obs.signal)
+            .get(&*obs.signal)
             .into_iter()
             .flatten()
             .copied()

@@ -63,7 +63,7 @@ pub struct City {
     pub known: super::KnownMetrics,
     pub(super) domain_by_name: HashMap<String, DomainIdx>,
     pub(super) district_by_id: HashMap<String, DistrictIdx>,
-    pub(super) sensor_by_id: HashMap<Arc<str>, usize>,
+    pub(super) sensor_by_id: super::FastMap<Arc<str>, usize>,
 }
 
 /// A city file that cannot describe a city. The message names the entry and the problem.

@@ -20,7 +20,8 @@ impl City {
     pub fn from_config(cfg: &CityConfig) -> Result<City, CityError> {
         let domains = build_domains(&cfg.domains)?;
         let (districts, district_by_id) = build_districts(&cfg.districts)?;
-        let mut sensor_by_id = HashMap::with_capacity(cfg.sensors.len());
+        let mut sensor_by_id =
+            super::FastMap::with_capacity_and_hasher(cfg.sensors.len(), Default::default());
         let mut sensors = Vec::with_capacity(cfg.sensors.len());
         for (i, s) in cfg.sensors.iter().enumerate() {
             let sensor = build_sensor(i, s, cfg, &domains.by_name, &district_by_id)?;

@@ -5,6 +5,7 @@ mod city;
 mod city_build;
 mod city_file;
 mod decode;
+mod fast_map;
 /// Decoder invariants shared by the fuzz targets and the stable suite.
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod invariants;
@@ -24,6 +25,7 @@ pub use city_file::{
     CityConfig, DistrictConfig, DomainConfig, MetricConfig, SensorConfig, DEMO_CITY,
 };
 pub use decode::{Decoded, Decoder, DecoderLimits, Outcome};
+pub use fast_map::FastMap;
 pub use known::{KnownMetrics, POLLUTANTS};
 pub use reading::Reading;
 pub(crate) use rejection::truncate;

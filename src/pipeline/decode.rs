@@ -1,7 +1,6 @@
 //! The decode worker: decodes each message, accounts for every outcome and rejection, and
 //! hands the message (with its readings, possibly none) to the store writer in arrival order.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,7 +11,8 @@ use super::rejections::{RejectionLog, RejectionRecord};
 use super::{InFlight, Pending};
 use crate::ingest::RawMessage;
 use crate::model::{
-    City, Decoded, Decoder, DecoderLimits, DistrictIdx, DomainIdx, Outcome, Reason, Rejection,
+    City, Decoded, Decoder, DecoderLimits, DistrictIdx, DomainIdx, FastMap, Outcome, Reason,
+    Rejection,
 };
 use crate::store::ReadingWriter;
 use crate::telemetry::{metrics_domain_label, IngestMetrics};
@@ -30,7 +30,7 @@ pub(super) struct Worker {
     rejections: Arc<RejectionLog>,
     /// Unregistered sensors admitted so far, each bound to the domain and district it was
     /// first seen under (a scope check trusts that binding); bounded by `max_unregistered`.
-    unregistered: HashMap<Arc<str>, (DomainIdx, DistrictIdx)>,
+    unregistered: FastMap<Arc<str>, (DomainIdx, DistrictIdx)>,
     max_unregistered: usize,
     /// Per-message counters resolved once (label lookups hash their values on every call):
     /// index 0 is the unknown domain, then the city's domains in order.
@@ -97,7 +97,7 @@ impl Worker {
             limits,
             metrics,
             rejections,
-            unregistered: HashMap::new(),
+            unregistered: FastMap::default(),
             max_unregistered,
             counters,
         }
