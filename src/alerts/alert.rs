@@ -1,5 +1,7 @@
 //! The alert record, its lifecycle states, its history events, and the input the engine reads.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::rule::Severity;
@@ -9,13 +11,13 @@ use super::subject::Subject;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
     pub subject: Subject,
-    pub domain: String,
+    pub domain: Arc<str>,
     /// The district the subject lies in; `None` for a city-wide aggregate.
-    pub district: Option<String>,
+    pub district: Option<Arc<str>>,
     /// The sensor, for a sensor subject (lets rules scope to one sensor).
-    pub sensor: Option<String>,
+    pub sensor: Option<Arc<str>>,
     /// A raw metric name (`pm25`) or an indicator name (`vn_aqi`).
-    pub signal: String,
+    pub signal: Arc<str>,
     pub value: f64,
     /// Source time of the value (used by rate-of-change windows).
     pub ts_ms: i64,

@@ -28,8 +28,8 @@ pub(super) struct Eval {
 impl Eval {
     pub fn new(obs: &Observation) -> Eval {
         Eval {
-            domain: obs.domain.clone(),
-            district: obs.district.clone(),
+            domain: obs.domain.to_string(),
+            district: obs.district.as_deref().map(str::to_owned),
             since_ms: None,
             value: obs.value,
             last_obs_ms: None,

@@ -14,16 +14,47 @@ use crate::model::{City, Reading};
 use crate::shell::now_ms;
 use crate::snapshot::{Snapshot, SnapshotRx};
 
-/// One observation per reading.
-pub fn reading_observations(city: &City, readings: &[Reading]) -> Vec<Observation> {
+/// The city's domain, district and metric names, shared by every observation made from a
+/// reading: an observation then allocates nothing (at 250k readings/s, five strings per
+/// reading were most of the commit stage's allocations).
+pub struct ObservedNames {
+    domains: Vec<Arc<str>>,
+    districts: Vec<Arc<str>>,
+    metrics: Vec<Arc<str>>,
+}
+
+impl ObservedNames {
+    pub fn of(city: &City) -> ObservedNames {
+        ObservedNames {
+            domains: city
+                .domains
+                .iter()
+                .map(|d| d.name.as_str().into())
+                .collect(),
+            districts: city
+                .districts
+                .iter()
+                .map(|d| d.id.as_str().into())
+                .collect(),
+            metrics: city
+                .metrics
+                .iter()
+                .map(|m| m.name.as_str().into())
+                .collect(),
+        }
+    }
+}
+
+/// One observation per reading (of the city `names` was made from).
+pub fn reading_observations(names: &ObservedNames, readings: &[Reading]) -> Vec<Observation> {
     readings
         .iter()
         .map(|r| Observation {
-            subject: Subject::sensor(r.sensor.as_ref()),
-            domain: city.domain(r.domain).name.clone(),
-            district: Some(city.district(r.district).id.clone()),
-            sensor: Some(r.sensor.to_string()),
-            signal: city.metric(r.metric).name.clone(),
+            subject: Subject::Sensor(r.sensor.clone()),
+            domain: names.domains[usize::from(r.domain.0)].clone(),
+            district: Some(names.districts[usize::from(r.district.0)].clone()),
+            sensor: Some(r.sensor.clone()),
+            signal: names.metrics[usize::from(r.metric.0)].clone(),
             value: r.value,
             ts_ms: r.ts_ms,
         })
@@ -73,8 +104,8 @@ pub fn area_observations<'a>(
         obs.out.push(Observation {
             subject: Subject::sensor(c.id.as_str()),
             domain: "public_service".into(),
-            district: Some(c.district.clone()),
-            sensor: Some(c.id.clone()),
+            district: Some(c.district.as_str().into()),
+            sensor: Some(c.id.as_str().into()),
             signal: "queue_wait_s".into(),
             value,
             ts_ms: c.as_of.unwrap_or(now_ms),
@@ -113,10 +144,10 @@ impl Observations {
         };
         self.out.push(Observation {
             subject,
-            domain: domain.to_owned(),
-            district: district.map(str::to_owned),
+            domain: domain.into(),
+            district: district.map(Into::into),
             sensor: None,
-            signal: signal.to_owned(),
+            signal: signal.into(),
             value,
             ts_ms: ts.unwrap_or(self.now_ms),
         });

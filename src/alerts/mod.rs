@@ -40,7 +40,9 @@ pub use alert::{
 };
 pub use config::{RulesError, BUILTIN_RULES};
 pub use engine::{AckError, Engine};
-pub use feed::{area_observations, indicator_observations, reading_observations, run_evaluator};
+pub use feed::{
+    area_observations, indicator_observations, reading_observations, run_evaluator, ObservedNames,
+};
 pub use repo::AlertRepo;
 pub use rule::{Condition, Direction, Levels, Rule, RuleSet, Scope, Severity};
 pub use service::{AlertService, CHANGES_CAPACITY};

@@ -1,6 +1,7 @@
 //! What an alert is about: one sensor, one district's aggregate, or the whole city.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
@@ -8,10 +9,10 @@ use serde::{Serialize, Serializer};
 /// is the stored key and what the API shows; [`Subject::parse`] reads it back.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Subject {
-    /// One sensor, by its id.
-    Sensor(String),
+    /// One sensor, by its id (shared with the reading it came from: no copy per reading).
+    Sensor(Arc<str>),
     /// A district aggregate (an indicator over the district's sensors), by district id.
-    District(String),
+    District(Arc<str>),
     /// A city-wide aggregate.
     City,
 }
@@ -26,11 +27,11 @@ pub enum Level {
 }
 
 impl Subject {
-    pub fn sensor(id: impl Into<String>) -> Subject {
+    pub fn sensor(id: impl Into<Arc<str>>) -> Subject {
         Subject::Sensor(id.into())
     }
 
-    pub fn district(id: impl Into<String>) -> Subject {
+    pub fn district(id: impl Into<Arc<str>>) -> Subject {
         Subject::District(id.into())
     }
 
@@ -52,8 +53,8 @@ impl Subject {
             return None;
         }
         match kind {
-            "sensor" => Some(Subject::Sensor(id.to_owned())),
-            "district" => Some(Subject::District(id.to_owned())),
+            "sensor" => Some(Subject::Sensor(id.into())),
+            "district" => Some(Subject::District(id.into())),
             _ => None,
         }
     }

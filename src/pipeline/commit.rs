@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{Committed, InFlight};
 use crate::aggregate::SharedLive;
-use crate::alerts::{reading_observations, AlertService};
+use crate::alerts::{reading_observations, AlertService, ObservedNames};
 use crate::ingest::AckToken;
 use crate::model::{City, Reading};
 use crate::shell::now_ms;
@@ -37,6 +37,7 @@ impl Commit {
     ) {
         let mut group: Vec<Committed<InFlight>> = Vec::with_capacity(MAX_GROUP);
         let mut fresh_readings: Vec<Reading> = Vec::new();
+        let names = ObservedNames::of(&self.city);
         while committed.recv_many(&mut group, MAX_GROUP).await > 0 {
             fresh_readings.clear();
             self.apply_live(&mut group, &mut fresh_readings);
@@ -44,7 +45,7 @@ impl Commit {
                 // Takes the alerts mutex for the engine's (CPU-only) step; the alert service's
                 // recorder thread stores the changes, in order, and logs a failure: this
                 // stage never waits on the disk.
-                let observations = reading_observations(&self.city, &fresh_readings);
+                let observations = reading_observations(&names, &fresh_readings);
                 if let Err(e) = self.alerts.submit(&observations, now_ms()) {
                     tracing::error!(error = %e, "alert changes could not be stored");
                 }

@@ -40,13 +40,7 @@ fn indicators_with_a_value_are_observed_per_district_and_city_wide_and_those_wit
         .iter()
         .map(|o| {
             let district = o.district.as_deref();
-            (
-                o.subject.clone(),
-                o.domain.as_str(),
-                district,
-                o.signal.as_str(),
-                o.value,
-            )
+            (o.subject.clone(), &*o.domain, district, &*o.signal, o.value)
         })
         .collect();
     let hai_chau = Subject::district("hai-chau");
