@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{params, Transaction};
 
+use super::open_bucket::{OpenKey, OpenRow};
 use crate::store::{Row, StoreError};
 
 /// (sensor key, metric key, bucket start).
@@ -27,8 +28,8 @@ pub(super) const MINUTE_MS: i64 = 60_000;
 pub(super) const HOUR_MS: i64 = 3_600_000;
 
 /// Open minute buckets past which the writer closes the interval early,
-/// and writes a flushing one at once, so memory stays bounded (about 100 bytes each, twice
-/// this at most) however many series or late buckets a city has.
+/// and writes a flushing one at once, so memory stays bounded (about 75 bytes each in their
+/// map, `open_bucket.rs`; twice this at most) however many series or late buckets a city has.
 const MAX_OPEN_BUCKETS: usize = 1_000_000;
 
 /// The start of the hour holding `ts`.
@@ -36,11 +37,11 @@ pub(super) fn hour_of(ts: i64) -> i64 {
     ts.div_euclid(HOUR_MS) * HOUR_MS
 }
 
-/// One batch's minute buckets, each series' readings already merged (see `write.rs`); its
-/// hours are merged from them as they are written ([`write_minutes`]).
+/// One batch's minute buckets to fold, each series' readings already merged (see `write.rs`);
+/// their hours are merged from them as they are written ([`write_minutes`]).
 #[derive(Default)]
 pub(super) struct BatchBuckets {
-    pub minutes: Vec<(BucketKey, Row)>,
+    pub minutes: Vec<(OpenKey, OpenRow)>,
 }
 
 pub(super) struct OpenBuckets {
@@ -48,7 +49,7 @@ pub(super) struct OpenBuckets {
     /// sorting it): also those listed in `rollup_pending` since the interval opened. Hour
     /// buckets are not kept: a series' consecutive minutes merge into its hour as they are
     /// written, and the upsert adds them to what the hour holds.
-    minutes: BTreeMap<BucketKey, Row>,
+    minutes: BTreeMap<OpenKey, OpenRow>,
     /// The previous interval's buckets, written [`OpenBuckets::chunk`] at a time by the
     /// batches that follow, so no batch waits for a whole city's buckets.
     flushing: Option<Flushing>,
@@ -73,7 +74,7 @@ pub(super) struct OpenBuckets {
 /// commits), and the `rollup_pending` rows that list them (ids up to `pending_upto`),
 /// deleted with the last chunk.
 struct Flushing {
-    minutes: BTreeMap<BucketKey, Row>,
+    minutes: BTreeMap<OpenKey, OpenRow>,
     pending_upto: i64,
 }
 
@@ -159,13 +160,14 @@ impl OpenBuckets {
         )?;
         for (key, _) in &batch.minutes {
             if !self.minutes.contains_key(key) {
-                put.execute(params![key.0, key.1, key.2])?;
+                let (sk, mk, minute) = key.key();
+                put.execute(params![sk, mk, minute])?;
             }
         }
         let oldest = batch
             .minutes
             .iter()
-            .map(|((_, _, minute), _)| hour_of(*minute))
+            .map(|(key, _)| hour_of(key.key().2))
             .filter(|hour| *hour >= self.frontier)
             .min();
         if let Some(hour) = oldest {
@@ -188,7 +190,7 @@ impl OpenBuckets {
         } else {
             self.chunk.max(batch.minutes.len())
         };
-        let written = Written(write_minutes(tx, f.minutes.iter().take(n))?);
+        let written = Written(write_minutes(tx, expand(f.minutes.iter().take(n)))?);
         if written.0 == f.minutes.len() {
             tx.execute(
                 "DELETE FROM rollup_pending WHERE id <= ?1",
@@ -203,8 +205,11 @@ impl OpenBuckets {
     /// oldest hour still open.
     pub fn absorb(&mut self, batch: BatchBuckets, written: Written) {
         for (key, row) in batch.minutes {
-            self.newest = self.newest.max(row.last_ts);
-            merge_into(&mut self.minutes, key, &row);
+            self.newest = self.newest.max(row.last_ts(&key));
+            self.minutes
+                .entry(key)
+                .and_modify(|b| b.merge(&row))
+                .or_insert(row);
         }
         if let Some(f) = &mut self.flushing {
             for _ in 0..written.0 {
@@ -221,9 +226,9 @@ impl OpenBuckets {
     /// empties `rollup_pending` (shutdown, before retention, tests).
     pub fn flush(&self, tx: &Transaction) -> Result<(), StoreError> {
         if let Some(f) = &self.flushing {
-            write_minutes(tx, f.minutes.iter())?;
+            write_minutes(tx, expand(f.minutes.iter()))?;
         }
-        write_minutes(tx, self.minutes.iter())?;
+        write_minutes(tx, expand(self.minutes.iter()))?;
         tx.execute("DELETE FROM rollup_pending", [])?;
         Ok(())
     }
@@ -245,26 +250,29 @@ impl OpenBuckets {
 /// Upserts minute buckets, and each series' hour as the merge of its consecutive minutes (given
 /// in key order, one hour row per series and hour; otherwise, or where a chunk ends, an hour is
 /// upserted in parts, which the upsert adds together). Returns how many minutes it wrote.
-pub(super) fn write_minutes<'a>(
+pub(super) fn write_minutes(
     tx: &Transaction,
-    minutes: impl Iterator<Item = (&'a BucketKey, &'a Row)>,
+    minutes: impl Iterator<Item = (BucketKey, Row)>,
 ) -> Result<usize, StoreError> {
     let mut hours: Vec<(BucketKey, Row)> = Vec::new();
-    let rows = minutes.map(|(&(sk, mk, minute), row)| {
+    let rows = minutes.map(|((sk, mk, minute), row)| {
         let hour = (sk, mk, hour_of(minute));
         match hours.last_mut() {
-            Some((key, acc)) if *key == hour => acc.merge(row),
-            _ => hours.push((hour, Row { t: hour.2, ..*row })),
+            Some((key, acc)) if *key == hour => acc.merge(&row),
+            _ => hours.push((hour, Row { t: hour.2, ..row })),
         }
-        ((sk, mk, minute), *row)
+        ((sk, mk, minute), row)
     });
     let written = upsert(tx, "rollup_1m", rows)?;
     upsert(tx, "rollup_1h", hours)?;
     Ok(written)
 }
 
-fn merge_into(map: &mut BTreeMap<BucketKey, Row>, key: BucketKey, row: &Row) {
-    map.entry(key).and_modify(|b| b.merge(row)).or_insert(*row);
+/// Open buckets as the keys and rows the tables hold.
+fn expand<'a>(
+    open: impl Iterator<Item = (&'a OpenKey, &'a OpenRow)> + 'a,
+) -> impl Iterator<Item = (BucketKey, Row)> + 'a {
+    open.map(|(k, r)| (k.key(), r.row(k)))
 }
 
 /// Merges `buckets` into `table`: a bucket already stored (flushed earlier, late data) keeps

@@ -8,6 +8,7 @@ mod keys;
 mod migrate_v1;
 mod migrate_v2;
 mod migrate_v3;
+mod open_bucket;
 mod outbox;
 mod packed;
 mod raw_rows;

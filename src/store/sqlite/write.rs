@@ -2,7 +2,6 @@
 //! `packed.rs`), seq de-duplication, rollups (folded in memory between flushes, `fold.rs`),
 //! the export outbox (`outbox.rs`).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,9 +9,10 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::fold::{self, hour_of, BatchBuckets, BucketKey, OpenBuckets};
+use super::open_bucket::compact;
 use super::outbox::{self, Counters};
 use super::raw_rows::SensorRows;
-use crate::model::{City, MetricIdx, Reading};
+use crate::model::{City, FastMap, MetricIdx, Reading};
 use crate::store::{Row, StoreError, WriteReport};
 
 /// A reading timed on receipt whose `seq` matches one stored within this window is a
@@ -35,8 +35,8 @@ pub(super) struct Writer {
 /// Integer keys of sensors and metrics, cached after their first use.
 pub(super) struct Keys {
     city: Arc<City>,
-    sensors: HashMap<Arc<str>, i64>,
-    metrics: HashMap<MetricIdx, i64>,
+    sensors: FastMap<Arc<str>, i64>,
+    metrics: FastMap<MetricIdx, i64>,
 }
 
 impl Writer {
@@ -57,8 +57,8 @@ impl Writer {
             conn,
             keys: Keys {
                 city,
-                sensors: HashMap::new(),
-                metrics: HashMap::new(),
+                sensors: FastMap::default(),
+                metrics: FastMap::default(),
             },
             outbox: None,
             open: OpenBuckets::new(complete_before),
@@ -110,7 +110,7 @@ impl Writer {
                 None => 0,
             };
             let (batch, direct) = split_pruned(batch, self.raw_pruned_before);
-            fold::write_minutes(&tx, direct.minutes.iter().map(|(k, r)| (k, r)))?;
+            fold::write_minutes(&tx, direct.into_iter())?;
             self.open.close_if_due(&tx, &batch)?;
             self.open.record(&tx, &batch)?;
             let written = self.open.step(&tx, &batch)?;
@@ -145,24 +145,29 @@ impl Drop for Writer {
     }
 }
 
-/// The batch's buckets split into those folded in memory and those of hours whose raw rows
-/// retention may have thinned (`Writer::raw_pruned_before`), upserted at once.
-fn split_pruned(batch: BatchBuckets, pruned_before: i64) -> (BatchBuckets, BatchBuckets) {
-    let kept = |key: &BucketKey| hour_of(key.2) >= pruned_before;
-    let (minutes, old_minutes) = batch.minutes.into_iter().partition(|(k, _)| kept(k));
-    (
-        BatchBuckets { minutes },
-        BatchBuckets {
-            minutes: old_minutes,
-        },
-    )
+/// The batch's buckets split into those folded in memory and those upserted at once: of hours
+/// whose raw rows retention may have thinned (`Writer::raw_pruned_before`), or whose key has
+/// no compact form (`open_bucket.rs`).
+fn split_pruned(
+    batch: Vec<(BucketKey, Row)>,
+    pruned_before: i64,
+) -> (BatchBuckets, Vec<(BucketKey, Row)>) {
+    let mut kept = BatchBuckets::default();
+    let mut direct = Vec::new();
+    for (key, row) in batch {
+        match compact(&key, &row).filter(|_| hour_of(key.2) >= pruned_before) {
+            Some(open) => kept.minutes.push(open),
+            None => direct.push((key, row)),
+        }
+    }
+    (kept, direct)
 }
 
 fn write_in(
     tx: &Transaction,
     keys: &mut Keys,
     readings: &[Reading],
-) -> Result<(WriteReport, BatchBuckets), StoreError> {
+) -> Result<(WriteReport, Vec<(BucketKey, Row)>), StoreError> {
     let mut seq_seen = tx.prepare_cached(
         "SELECT ts FROM seq_seen WHERE sensor_key = ?1 AND metric_key = ?2 AND seq = ?3",
     )?;
@@ -214,7 +219,7 @@ fn write_in(
         }
         rows.flush(tx, &mut blob)?;
     }
-    Ok((WriteReport { fresh }, BatchBuckets { minutes }))
+    Ok((WriteReport { fresh }, minutes))
 }
 
 /// Folds a reading into its bucket among one series' buckets (newest last, usually the one);
