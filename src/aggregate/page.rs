@@ -37,6 +37,9 @@ pub enum ResumeError {
     /// The registry is fixed for a run, so this only follows a restart with another city.
     #[error("the cursor resumes after sensor {0:?}, which is not in the registry; list again without a cursor")]
     NotRegistered(String),
+    /// An unregistered sensor this run has not seen: the cursor is from before a restart.
+    #[error("the cursor resumes after sensor {0:?}, which this run has not seen (ioc restarted since); list again without a cursor")]
+    NotSeen(String),
 }
 
 impl LiveState {

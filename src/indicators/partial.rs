@@ -25,6 +25,17 @@ pub struct SensorPart {
     pub noise_db: Option<f64>,
 }
 
+impl SensorPart {
+    /// Whether the sensor has an item of its own in the indicator lists (a road, a station,
+    /// a gauge or a centre).
+    pub fn has_item(&self) -> bool {
+        self.road.is_some()
+            || self.station.is_some()
+            || self.water.is_some()
+            || self.centre.is_some()
+    }
+}
+
 /// Environment pooled so far: the worst station's VN_AQI, noise sums, the worst water alert.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AirSum {

@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use crate::aggregate::{LiveState, SensorFilter, SensorKey, SensorSummary, SharedLive};
 use crate::auth::Principal;
-use crate::indicators::{Areas, CityIndicators};
+use crate::indicators::{with_items, Areas, CityIndicators};
 use crate::model::{truncate, DistrictIdx, DomainIdx};
 use crate::shell::now_ms;
-use crate::snapshot::{Snapshot, SnapshotRx};
+use crate::snapshot::{entry_key, Snapshot, SnapshotRx};
 
 use super::error::ApiError;
 use super::page::{Cursor, Page, PageError};
@@ -83,7 +83,7 @@ impl LiveView {
         let after = match &page.after {
             None => None,
             Some(Cursor::Sensor(key)) => Some(key),
-            Some(Cursor::Alert(_)) => return Err(PageError::Cursor.into()),
+            Some(Cursor::Alert(_) | Cursor::Item(_)) => return Err(PageError::Cursor.into()),
         };
         let scope = &principal.scope;
         let live = self.read();
@@ -105,10 +105,30 @@ impl LiveView {
     }
 
     /// The indicators of `domain` (all domains when `None`) inside the caller's scope, with
-    /// every sensor's item: city-wide figures are then those of the caller's part of the city.
-    pub fn indicators(&self, principal: &Principal, domain: Option<DomainIdx>) -> CityIndicators {
+    /// one page of its sensors' items (of `district` only, when given), and the page's
+    /// `next_cursor`. City-wide figures are those of the caller's part of the city.
+    pub fn indicator_page(
+        &self,
+        principal: &Principal,
+        domain: Option<DomainIdx>,
+        district: Option<DistrictIdx>,
+        page: &Page,
+    ) -> Result<(CityIndicators, Option<String>), ApiError> {
+        let after = match &page.after {
+            None => None,
+            Some(Cursor::Item(key)) => Some(key),
+            Some(Cursor::Sensor(_) | Cursor::Alert(_)) => return Err(PageError::Cursor.into()),
+        };
         let snap = self.snapshot();
-        snap.indicators(want(&snap, principal, domain))
+        let want = want(&snap, principal, domain);
+        let areas = snap.scoped_areas(&want);
+        let listed = |dom, dist| want(dom, dist) && district.is_none_or(|d| d == dist);
+        let mut entries = snap
+            .item_entries(listed, after, page.fetch())
+            .map_err(|e| ApiError::InvalidQuery(e.to_string()))?;
+        let next = page.finish(&mut entries, |e| Cursor::Item(entry_key(e)));
+        let items = with_items(areas, entries.iter().map(|e| &*e.part));
+        Ok((items, next))
     }
 
     /// The areas' indicators of `domain` inside the caller's scope, without per-sensor items:

@@ -41,6 +41,9 @@ pub enum Cursor {
     Sensor(SensorKey),
     /// `/api/v1/alerts`: the id of the last alert listed (the list runs by id, descending).
     Alert(i64),
+    /// `/api/v1/indicators/{domain}`: the last sensor whose item (road, station, gauge,
+    /// centre) was listed.
+    Item(SensorKey),
 }
 
 impl Cursor {
@@ -50,6 +53,8 @@ impl Cursor {
             Cursor::Sensor(SensorKey::Registered(id)) => format!("{VERSION}:sr:{id}"),
             Cursor::Sensor(SensorKey::Unregistered(id)) => format!("{VERSION}:su:{id}"),
             Cursor::Alert(id) => format!("{VERSION}:a:{id}"),
+            Cursor::Item(SensorKey::Registered(id)) => format!("{VERSION}:ir:{id}"),
+            Cursor::Item(SensorKey::Unregistered(id)) => format!("{VERSION}:iu:{id}"),
         };
         plain.bytes().map(|b| format!("{b:02x}")).collect()
     }
@@ -66,6 +71,8 @@ impl Cursor {
             _ if key.is_empty() => Err(PageError::Cursor),
             "sr" => Ok(Cursor::Sensor(SensorKey::Registered(key.to_owned()))),
             "su" => Ok(Cursor::Sensor(SensorKey::Unregistered(key.to_owned()))),
+            "ir" => Ok(Cursor::Item(SensorKey::Registered(key.to_owned()))),
+            "iu" => Ok(Cursor::Item(SensorKey::Unregistered(key.to_owned()))),
             "a" => key
                 .parse::<i64>()
                 .ok()
@@ -143,6 +150,8 @@ mod tests {
             Cursor::Sensor(SensorKey::Unregistered("diy:station 7/ü".into())),
             Cursor::Alert(1),
             Cursor::Alert(i64::MAX),
+            Cursor::Item(SensorKey::Registered("tl-0042".into())),
+            Cursor::Item(SensorKey::Unregistered("diy:station 7/ü".into())),
         ] {
             let text = cursor.encode();
             assert!(text.bytes().all(|b| b.is_ascii_hexdigit()), "{text}");
@@ -161,6 +170,7 @@ mod tests {
             hex("2:sr:tl-0042"),
             hex("1:xx:tl-0042"),
             hex("1:sr:"),
+            hex("1:ir:"),
             hex("1:sr"),
             hex("1:a:-3"),
             hex("1:a:0"),

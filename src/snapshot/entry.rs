@@ -81,6 +81,12 @@ impl Entries {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &SensorEntry> {
-        self.chunks.iter().flat_map(|c| c.iter())
+        self.iter_from(0)
+    }
+
+    /// The entries from dense index `from` on (none when `from` is past the end).
+    pub fn iter_from(&self, from: usize) -> impl Iterator<Item = &SensorEntry> {
+        let chunks = self.chunks.get(from / CHUNK..).unwrap_or_default();
+        chunks.iter().flat_map(|c| c.iter()).skip(from % CHUNK)
     }
 }

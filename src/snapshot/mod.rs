@@ -12,11 +12,13 @@
 
 mod builder;
 mod entry;
+mod items;
 mod task;
 mod view;
 
 pub use builder::Builder;
 pub use entry::SensorEntry;
+pub use items::entry_key;
 pub use task::{spawn, SnapshotRx};
 pub use view::{Changes, Snapshot};
 

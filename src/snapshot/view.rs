@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::aggregate::Indicators;
-use crate::indicators::{
-    areas, kpi, with_items, Areas, CityIndicators, IndicatorParams, Kpi, Partial,
-};
+use crate::indicators::{areas, kpi, Areas, IndicatorParams, Kpi, Partial};
 use crate::model::{City, DistrictIdx, DomainIdx};
 
 use super::entry::{Entries, SensorEntry};
@@ -51,18 +49,6 @@ impl Snapshot {
     pub fn scoped_areas(&self, want: impl Fn(DomainIdx, DistrictIdx) -> bool) -> Areas {
         let cells = self.cells.iter().map(|c| c.as_slice());
         areas(&self.city, cells, want, &self.params, self.generated_at)
-    }
-
-    /// The areas and every sensor's item (road, station, gauge, centre) that `want` keeps:
-    /// what `GET /api/v1/indicators/{domain}` lists. Costs one pass over the sensors.
-    pub fn indicators(&self, want: impl Fn(DomainIdx, DistrictIdx) -> bool) -> CityIndicators {
-        let areas = self.scoped_areas(&want);
-        let parts = self
-            .entries
-            .iter()
-            .filter(|e| want(e.domain, e.district))
-            .map(|e| &*e.part);
-        with_items(areas, parts)
     }
 
     /// The control room's header over `areas` (from [`areas`](Self::areas) or

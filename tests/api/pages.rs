@@ -235,3 +235,117 @@ async fn a_scoped_caller_pages_through_its_own_sensors_only() {
     let (_, whole) = call(&app, &http, "GET", "/api/v1/sensors", None).await;
     assert_eq!(walked, ids(&items(&whole, "sensors").0));
 }
+
+/// Sends a road reading from `id` in `district`.
+async fn road(p: &crate::helpers::Publisher, district: &str, id: &str) {
+    p.publish(
+        &format!("city/traffic/{district}/{id}"),
+        r#"{"vehicle_count": 12, "avg_speed_kmh": 30}"#,
+    )
+    .await;
+}
+
+/// Walks `path` `limit` items at a time: the road ids of every page, and each page's size.
+async fn walk_roads(
+    app: &TestApp,
+    path: &str,
+    limit: usize,
+    mut between_pages: impl FnMut(usize) -> Vec<(&'static str, String)>,
+    p: &crate::helpers::Publisher,
+) -> (Vec<String>, Vec<usize>) {
+    let (mut walked, mut sizes, mut cursor) = (Vec::new(), Vec::new(), None);
+    loop {
+        let (status, body) = app.get(&page_path(path, limit, cursor.as_deref())).await;
+        assert_eq!(status, 200, "{body}");
+        let page = body["roads"].as_array().cloned().unwrap_or_default();
+        assert_eq!(body["domain"], "traffic", "{body}");
+        sizes.push(page.len());
+        walked.extend(ids(&page));
+        let Some(next) = body["next_cursor"].as_str().map(str::to_owned) else {
+            assert!(body["next_cursor"].is_null(), "{body}");
+            break;
+        };
+        cursor = Some(next);
+        for (district, id) in between_pages(sizes.len()) {
+            road(p, district, &id).await;
+            eventually("the new road is listed", || async {
+                let (_, all) = app.get("/api/v1/indicators/traffic?limit=5000").await;
+                all.to_string().contains(&format!("\"{id}\""))
+            })
+            .await;
+        }
+    }
+    (walked, sizes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_indicator_items_page_and_a_walk_neither_skips_nor_repeats_a_road() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let p = app.publisher().await;
+    for n in 37..=60 {
+        let district = if n <= 48 { "hai-chau" } else { "son-tra" };
+        road(&p, district, &format!("tl-{n:04}")).await;
+    }
+    road(&p, "son-tra", "diy-road-0").await;
+    eventually("25 roads are listed", || async {
+        let (_, body) = app.get("/api/v1/indicators/traffic").await;
+        body["roads"].as_array().map(Vec::len) == Some(25)
+    })
+    .await;
+    let (_, whole) = app.get("/api/v1/indicators/traffic").await;
+    assert!(whole["next_cursor"].is_null(), "25 fit the default page");
+    let before = ids(whole["roads"].as_array().expect("roads"));
+    assert_eq!(before.last().map(String::as_str), Some("\"diy-road-0\""));
+
+    // New unregistered roads appear while the walk goes on; they follow the registry.
+    let added = |page: usize| vec![("son-tra", format!("diy-road-{page}"))];
+    let (walked, sizes) = walk_roads(&app, "/api/v1/indicators/traffic", 5, added, &p).await;
+    assert!(
+        sizes.len() >= 5 && sizes[..sizes.len() - 1].iter().all(|n| *n == 5),
+        "{sizes:?}"
+    );
+    assert_once_in_order(&walked, &before);
+    assert!(
+        walked.iter().any(|id| id.contains("diy-road-2")),
+        "roads added ahead are seen"
+    );
+
+    let none = |_| Vec::new();
+    let path = "/api/v1/indicators/traffic?district=hai-chau";
+    let (walked, sizes) = walk_roads(&app, path, 5, none, &p).await;
+    assert_eq!(
+        sizes,
+        [5, 5, 2],
+        "the 12 reporting roads of hai-chau, pages full"
+    );
+    let expected: Vec<String> = (37..=48).map(|n| format!("\"tl-{n:04}\"")).collect();
+    assert_eq!(walked, expected);
+
+    let (_, first) = app.get("/api/v1/sensors?limit=1").await;
+    let sensor_cursor = first["next_cursor"].as_str().expect("cursor").to_owned();
+    for (path, says) in [
+        (
+            format!("/api/v1/indicators/traffic?cursor={sensor_cursor}"),
+            "next_cursor",
+        ),
+        (
+            "/api/v1/indicators/traffic?limit=0".to_owned(),
+            "from 1 to 5000",
+        ),
+        (
+            "/api/v1/indicators/traffic?limit=5001".to_owned(),
+            "from 1 to 5000",
+        ),
+    ] {
+        let (status, body) = app.get(&path).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_query")),
+            "{path}: {body}"
+        );
+        assert!(
+            body["message"].as_str().unwrap_or("").contains(says),
+            "{path}: {body}"
+        );
+    }
+}

@@ -9,24 +9,29 @@ use crate::alerts::{AlertService, SeverityCounts};
 use crate::auth::Principal;
 use crate::serve::error::ApiError;
 use crate::serve::live::LiveView;
+use crate::serve::page::Page;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct DistrictQuery {
+pub(crate) struct DomainQuery {
     district: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
 }
 
-/// `GET /api/v1/indicators/{domain}?district=`: the domain's indicators city-wide and per
-/// district, and per sensor (road, air station, water gauge, service centre); with `district`,
-/// only that district's entries besides the city-wide summary.
+/// `GET /api/v1/indicators/{domain}?district=&limit=&cursor=`: the domain's indicators
+/// city-wide and per district, and one page of its sensors' items (road, air station, water
+/// gauge, service centre) with `next_cursor`; with `district`, only that district's entries
+/// besides the city-wide summary.
 pub(crate) async fn domain(
     live: web::Data<LiveView>,
     principal: web::ReqData<Principal>,
     path: web::Path<String>,
-    q: web::Query<DistrictQuery>,
+    q: web::Query<DomainQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (domain, district) = live.resolve(&principal, Some(&path), q.district.as_deref())?;
-    let ind = live.indicators(&principal, domain);
+    let page = Page::parse(q.limit.as_deref(), q.cursor.as_deref())?;
+    let (ind, next) = live.indicator_page(&principal, domain, district, &page)?;
     let mut body = serde_json::to_value(&ind).map_err(|e| ApiError::Internal(e.to_string()))?;
     let Value::Object(obj) = &mut body else {
         return Err(ApiError::Internal(
@@ -39,25 +44,21 @@ pub(crate) async fn domain(
         narrow(obj, &id);
     }
     drop_empty(obj);
+    obj.insert("next_cursor".into(), json!(next));
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// Keeps only `district`'s entries in per-district maps and per-sensor lists.
+/// Keeps only `district`'s entries in the areas' per-district maps (the items are listed for
+/// that district only already).
 fn narrow(obj: &mut Map<String, Value>, district: &str) {
-    for v in obj.values_mut() {
-        match v {
-            Value::Array(items) => items.retain(|i| i["district"] == district),
-            Value::Object(area) => {
-                if let Some(Value::Object(ds)) = area.get_mut("districts") {
-                    ds.retain(|k, _| k == district);
-                }
-                for inner in area.values_mut() {
-                    if let Some(Value::Object(ds)) = inner.get_mut("districts") {
-                        ds.retain(|k, _| k == district);
-                    }
-                }
+    for area in obj.values_mut().filter_map(Value::as_object_mut) {
+        if let Some(Value::Object(ds)) = area.get_mut("districts") {
+            ds.retain(|k, _| k == district);
+        }
+        for inner in area.values_mut() {
+            if let Some(Value::Object(ds)) = inner.get_mut("districts") {
+                ds.retain(|k, _| k == district);
             }
-            _ => {}
         }
     }
 }

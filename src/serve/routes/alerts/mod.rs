@@ -75,7 +75,7 @@ impl ListQuery {
         let before_id = match page.after {
             None => None,
             Some(Cursor::Alert(id)) => Some(id),
-            Some(Cursor::Sensor(_)) => return Err(PageError::Cursor.into()),
+            Some(Cursor::Sensor(_) | Cursor::Item(_)) => return Err(PageError::Cursor.into()),
         };
         Ok(AlertFilter {
             state,
