@@ -36,8 +36,11 @@ use super::{
 };
 use crate::model::{City, MetricIdx, Reading};
 
-/// The writer connection's page cache: negative means KiB (64 MiB).
-const WRITER_CACHE_KIB: i64 = -65_536;
+/// The writer connection's page cache: negative means KiB (16 MiB). It holds the B-trees'
+/// interior pages and the tails a batch touches in a small city; at 28,800 sensors and more
+/// the tails outgrow any cache worth its memory, and 64 MiB stored no faster than 16 in the
+/// end-to-end benchmark while costing 40–50 MiB of resident memory (docs/performance.md).
+const WRITER_CACHE_KIB: i64 = -16_384;
 /// WAL pages between automatic checkpoints (about 80 MB of WAL at 4 KiB pages).
 const WAL_CHECKPOINT_PAGES: i64 = 20_000;
 
