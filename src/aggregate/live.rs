@@ -226,14 +226,14 @@ impl LiveState {
             match s.latest.iter_mut().find(|(m, _, _)| *m == r.metric) {
                 Some(slot) if slot.2 <= r.ts_ms => *slot = (r.metric, r.value, r.ts_ms),
                 Some(_) => {} // a late reading never hides a newer one
-                None => s.latest.push((r.metric, r.value, r.ts_ms)),
+                None => push_one(&mut s.latest, (r.metric, r.value, r.ts_ms)),
             }
             match s.recent.iter_mut().find(|(m, _)| *m == r.metric) {
                 Some((_, w)) => w.record(r.ts_ms, r.value),
                 None if windowed => {
                     let mut w = SumWindow::sized(Span::FiveMinutes, s.interval_ms);
                     w.record(r.ts_ms, r.value);
-                    s.recent.push((r.metric, w));
+                    push_one(&mut s.recent, (r.metric, w));
                 }
                 None => {}
             }
@@ -243,7 +243,7 @@ impl LiveState {
                     None => {
                         let mut h = HourlySeries::default();
                         h.record(r.ts_ms, r.value);
-                        s.hourly.push((r.metric, h));
+                        push_one(&mut s.hourly, (r.metric, h));
                     }
                 }
             }
@@ -371,6 +371,14 @@ impl LiveState {
         }
         dirty
     }
+}
+
+/// Appends a sensor's first value of a metric with room for exactly one more: these lists
+/// grow a few times in a sensor's life, and doubling would leave an air station's 408-byte
+/// hourly series half unused (capacity 8 for 5 or 6 pollutants).
+fn push_one<T>(list: &mut Vec<T>, item: T) {
+    list.reserve_exact(1);
+    list.push(item);
 }
 
 fn mark(dirty: &mut Vec<u32>, s: &mut SensorState) {
