@@ -18,6 +18,7 @@
 mod access;
 mod connection;
 mod end;
+mod fragment;
 mod frame;
 mod gate;
 mod hub;
@@ -51,6 +52,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use access::Authn;
 pub use connection::serve_connection;
+pub use fragment::WRITE_BUFFER_BYTES;
 pub use gate::{GateLimits, GateState, GatedPayload};
 pub use hub::{Hub, Start, Trigger};
 pub use mailbox::{Mailbox, Pushed};

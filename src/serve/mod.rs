@@ -134,6 +134,8 @@ pub fn start(
             .wrap(actix_web::middleware::from_fn(http_metrics::track))
     })
     .disable_signals()
+    // Small, so that a connection keeps a small write buffer (push/fragment.rs).
+    .h1_write_buffer_size(crate::push::WRITE_BUFFER_BYTES)
     .shutdown_timeout(shutdown_timeout.as_secs());
     if workers > 0 {
         server = server.workers(workers);

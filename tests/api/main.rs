@@ -25,4 +25,5 @@ mod mqtt_security;
 mod pages;
 mod store;
 mod stream;
+mod stream_fragments;
 mod stream_limits;

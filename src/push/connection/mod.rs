@@ -13,11 +13,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_ws::{Message, MessageStream, Session};
+use actix_ws::{Item, Message, MessageStream, Session};
 use bytestring::ByteString;
 
 use super::access::Authn;
 use super::end::End;
+use super::fragment::{fragments, FRAGMENT_BYTES};
 use super::frame;
 use super::gate::GateState;
 use super::mailbox::Mailbox;
@@ -131,6 +132,28 @@ enum Out {
     Pong(bytes::Bytes),
 }
 
+/// Sends one text message, in fragments when it is large (`fragment.rs`). Only this task
+/// sends on the session, so nothing else can come between the fragments of one message.
+async fn send_text(s: &mut Session, t: ByteString) -> Result<(), actix_ws::Closed> {
+    if t.len() <= FRAGMENT_BYTES {
+        return s.text(t).await;
+    }
+    let pieces = fragments(&t.into_bytes());
+    let last = pieces.len().saturating_sub(1);
+    for (i, piece) in pieces.into_iter().enumerate() {
+        let item = match i {
+            0 => Item::FirstText(piece),
+            _ if i == last => Item::Last(piece),
+            _ => Item::Continue(piece),
+        };
+        s.continuation(item).await?;
+        // Lets the connection's body stream (on this worker) encode this fragment before the
+        // next is queued: actix-ws joins whatever waits in its channel into one chunk.
+        tokio::task::yield_now().await;
+    }
+    Ok(())
+}
+
 impl Conn {
     /// Counts why it ended, leaves every stream, and closes with the matching code.
     async fn close(mut self, end: End) {
@@ -166,7 +189,7 @@ impl Conn {
         let s = &mut self.session;
         let sent = tokio::time::timeout(timeout, async move {
             match out {
-                Out::Text(t) => s.text(t).await,
+                Out::Text(t) => send_text(s, t).await,
                 Out::Ping => s.ping(b"").await,
                 Out::Pong(p) => s.pong(&p).await,
             }
