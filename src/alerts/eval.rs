@@ -2,6 +2,7 @@
 //! the age of the last observation. Pure; the clock is an argument.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use super::rule::{Condition, Levels};
 use super::{Alert, Observation};
@@ -12,9 +13,10 @@ const MAX_RATE_SAMPLES: usize = 4096;
 /// What the engine knows about one (rule, subject) between observations.
 #[derive(Debug, Clone)]
 pub(super) struct Eval {
-    /// Context copied from the first observation, for alerts opened on a tick.
-    pub domain: String,
-    pub district: Option<String>,
+    /// Context shared with the first observation (no copy per subject), for alerts opened on
+    /// a tick.
+    pub domain: Arc<str>,
+    pub district: Option<Arc<str>>,
     /// When the condition started to hold; `None` while it does not.
     since_ms: Option<i64>,
     /// The latest value compared (the value, the rate per minute, or seconds without data).
@@ -28,8 +30,8 @@ pub(super) struct Eval {
 impl Eval {
     pub fn new(obs: &Observation) -> Eval {
         Eval {
-            domain: obs.domain.to_string(),
-            district: obs.district.as_deref().map(str::to_owned),
+            domain: obs.domain.clone(),
+            district: obs.district.clone(),
             since_ms: None,
             value: obs.value,
             last_obs_ms: None,
@@ -40,8 +42,8 @@ impl Eval {
     /// The state of an alert loaded at start: its condition held when it was saved.
     pub fn resumed(alert: &Alert) -> Eval {
         Eval {
-            domain: alert.domain.clone(),
-            district: alert.district.clone(),
+            domain: alert.domain.as_str().into(),
+            district: alert.district.as_deref().map(Into::into),
             since_ms: Some(alert.opened_ms),
             value: alert.value,
             last_obs_ms: None,
