@@ -39,7 +39,7 @@ pub(super) struct SensorState {
     pub latest: Vec<(MetricIdx, f64, i64)>,
     pub readings_received: u64,
     /// The last 5 minutes of the metrics the indicators average (traffic counts, speed and
-    /// occupancy; noise), with about one bucket per reporting interval.
+    /// occupancy; noise), with about one bucket per reporting interval (5 to 12 buckets).
     pub recent: Vec<(MetricIdx, SumWindow)>,
     /// Hourly means of air pollutants over the last day (the AQI's input).
     pub hourly: Vec<(MetricIdx, HourlySeries)>,

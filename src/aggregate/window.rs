@@ -5,13 +5,17 @@
 //! window edge moves in steps of one bucket. District and city windows have `BUCKETS` (1 s
 //! for the 1-minute window) of count, sum, min and max ([`RollingWindow`]); a sensor's own
 //! windows keep count and sum ([`SumWindow`]) and are sized by its reporting interval
-//! ([`Ring::sized`]), so an idle sensor does not carry 60 empty buckets per metric.
+//! ([`Ring::sized`]), 5 to 12 buckets, so a sensor does not carry 60 buckets per metric.
 
 use serde::Serialize;
 
 const BUCKETS: usize = 60;
 /// The fewest buckets a sensor's own window has.
 const MIN_BUCKETS: usize = 5;
+/// The most buckets a sensor's own window has: a 5-minute window's edge moves in steps of
+/// 25 s at most, the queue SLA's hour in steps of 5 minutes. At 100,000 sensors, one bucket per
+/// report (up to 60) held about 90 MiB of windows (heaptrack; docs/performance.md).
+const SENSOR_MAX_BUCKETS: usize = 12;
 
 /// The four windows the control room watches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,10 +170,11 @@ impl<B: Slotted> Ring<B> {
     }
 
     /// A window for a sensor reporting every `interval_ms`: about one bucket per report, between
-    /// 5 and 60 buckets, so its edge moves in steps of about one interval.
+    /// 5 and 12 buckets, so its edge moves in steps of about one interval, or of a twelfth of
+    /// the window for a sensor reporting faster.
     pub fn sized(span: Span, interval_ms: i64) -> Self {
         let n = span.millis() / interval_ms.max(1);
-        Self::with_buckets(span, (n as usize).clamp(MIN_BUCKETS, BUCKETS))
+        Self::with_buckets(span, (n as usize).clamp(MIN_BUCKETS, SENSOR_MAX_BUCKETS))
     }
 
     fn with_buckets(span: Span, n: usize) -> Self {
