@@ -25,22 +25,13 @@ pub struct ObservedNames {
 
 impl ObservedNames {
     pub fn of(city: &City) -> ObservedNames {
+        fn shared<'a>(names: impl Iterator<Item = &'a String>) -> Vec<Arc<str>> {
+            names.map(|n| Arc::from(n.as_str())).collect()
+        }
         ObservedNames {
-            domains: city
-                .domains
-                .iter()
-                .map(|d| d.name.as_str().into())
-                .collect(),
-            districts: city
-                .districts
-                .iter()
-                .map(|d| d.id.as_str().into())
-                .collect(),
-            metrics: city
-                .metrics
-                .iter()
-                .map(|m| m.name.as_str().into())
-                .collect(),
+            domains: shared(city.domains.iter().map(|d| &d.name)),
+            districts: shared(city.districts.iter().map(|d| &d.id)),
+            metrics: shared(city.metrics.iter().map(|m| &m.name)),
         }
     }
 }
