@@ -17,8 +17,22 @@ use crate::telemetry::SnapshotMetrics;
 /// Where readers take the latest snapshot: `borrow().clone()` is an `Arc` clone.
 pub type SnapshotRx = watch::Receiver<Arc<Snapshot>>;
 
+/// The most of its thread's time the ticks may take. A tick costs what changed since the last;
+/// when the city changes faster than one interval's tick can fold (ingest flat out: every
+/// sensor dirty every tick), ticks space out to keep within this share, so the readings keep
+/// being stored and each tick folds more of them. A screen then lags by a tick's spacing,
+/// never by a backlog of unstored readings (docs/decisions.md).
+pub const MAX_TICK_SHARE: f64 = 0.25;
+
+/// When the tick after one due at `due` (which started at `started` and took `took`) is due:
+/// one `interval` after `due`, keeping the cadence whatever the wake-up's delay, or later so
+/// that ticks take at most [`MAX_TICK_SHARE`] of the time.
+pub fn next_tick(due: Instant, started: Instant, took: Duration, interval: Duration) -> Instant {
+    (due + interval).max(started + took.div_f64(MAX_TICK_SHARE))
+}
+
 /// Builds the first snapshot at once (so readers never see none), then one every `interval`
-/// on a thread named `snapshot` until `shutdown`.
+/// (or further apart, see [`next_tick`]) on a thread named `snapshot` until `shutdown`.
 pub fn spawn(
     live: SharedLive,
     params: IndicatorParams,
@@ -35,13 +49,12 @@ pub fn spawn(
         .spawn(move || {
             let mut next = Instant::now() + interval;
             while sleep_until(next, &shutdown) {
-                // Ticks keep their cadence: a slow tick delays the next, never shifts them all.
-                next = (next + interval).max(Instant::now());
                 let started = Instant::now();
                 let snapshot = builder.tick(&live, now_ms());
-                metrics
-                    .tick_seconds
-                    .observe(started.elapsed().as_secs_f64());
+                let took = started.elapsed();
+                next = next_tick(next, started, took, interval);
+                metrics.tick_seconds.observe(took.as_secs_f64());
+                metrics.spacing_seconds.set((next - started).as_secs_f64());
                 let c = &snapshot.changes;
                 let by = |cause: &str, n: usize| {
                     metrics
@@ -68,5 +81,30 @@ fn sleep_until(until: Instant, shutdown: &CancellationToken) -> bool {
             return true;
         }
         std::thread::sleep(left.min(Duration::from_millis(50)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn a_cheap_tick_keeps_the_cadence() {
+        let t0 = Instant::now();
+        assert_eq!(next_tick(t0, t0, 10 * MS, 250 * MS), t0 + 250 * MS);
+        // Woken 5 ms late: the next tick is still one interval after this one was due.
+        assert_eq!(next_tick(t0, t0 + 5 * MS, 60 * MS, 250 * MS), t0 + 250 * MS);
+    }
+
+    #[test]
+    fn a_costly_tick_spaces_the_next_to_keep_within_its_share() {
+        let t0 = Instant::now();
+        assert_eq!(next_tick(t0, t0, 100 * MS, 250 * MS), t0 + 400 * MS);
+        assert_eq!(
+            next_tick(t0, t0 + 5 * MS, 500 * MS, 250 * MS),
+            t0 + 2005 * MS
+        );
     }
 }

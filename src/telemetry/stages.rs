@@ -235,6 +235,8 @@ pub struct SnapshotMetrics {
     pub tick_seconds: Histogram,
     /// Sensors recomputed, by cause (`reading`, `time`).
     pub recomputed: IntCounterVec,
+    /// From one tick's start to the next's (`snapshot::next_tick`).
+    pub spacing_seconds: Gauge,
 }
 
 impl SnapshotMetrics {
@@ -249,6 +251,10 @@ impl SnapshotMetrics {
                 "ioc_snapshot_sensors_recomputed_total",
                 "Sensors the snapshot recomputed, by cause: a reading, or time alone (a status deadline, a value leaving a window)",
                 &["cause"],
+            )?,
+            spacing_seconds: d.gauge_f64(
+                "ioc_snapshot_tick_spacing_seconds",
+                "From the last tick's start to the next's: push.min_interval_ms, or longer while ticks would take more than a quarter of the time (ingest flat out)",
             )?,
         };
         for cause in ["reading", "time"] {
