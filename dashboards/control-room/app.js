@@ -11,22 +11,48 @@ import { createAlertPanel, SEVERITIES } from './alerts.js';
 
 // --- Access control ------------------------------------------------------------------------
 // The API token (an API key or a JWT) lives in sessionStorage for this tab only. It arrives by
-// the login form, or once as `#token=…` in the URL that `ioc` prints at start; the fragment is
-// never sent to the server and is removed from the address bar at once. A link never silently
-// replaces the token a tab is signed in with: a crafted link could switch an operator to a
-// narrowly scoped key that hides alerts, so the page asks first.
+// the login form, or as `token=…` in the URL fragment (the URL that `ioc` prints at start, or a
+// link an operator passes on: `#token=…&district=hai-chau`); the fragment is never sent to the
+// server and the token is removed from the address bar at once, the rest of the fragment kept.
+// A link never silently replaces the token a tab is signed in with: a crafted link could switch
+// an operator to a narrowly scoped key that hides alerts, so the page asks first.
 const TOKEN_KEY = 'ioc.token';
-{
-  const m = /^#token=([^&]+)$/.exec(location.hash);
-  if (m) {
-    history.replaceState(null, '', location.pathname + location.search);
-    let linked = null;
-    try { linked = decodeURIComponent(m[1]); } catch { /* a malformed link: ignored */ }
-    const current = sessionStorage.getItem(TOKEN_KEY);
-    if (linked && (!current || current === linked || confirm(t('token_switch')))) {
-      sessionStorage.setItem(TOKEN_KEY, linked);
-    }
+
+/** The URL fragment's parameters: `token`, and a selection (`district` or `sensor`). */
+function fragment() {
+  return new URLSearchParams(location.hash.slice(1));
+}
+
+/** Takes a `token=` out of the fragment and adopts it (asking before a switch); true when the
+ *  tab's token changed. */
+function adoptLinkedToken() {
+  const params = fragment();
+  const linked = params.get('token');
+  if (linked === null) return false;
+  params.delete('token');
+  const rest = params.toString();
+  history.replaceState(null, '', location.pathname + location.search + (rest ? `#${rest}` : ''));
+  const current = sessionStorage.getItem(TOKEN_KEY);
+  if (!linked || current === linked) return false;
+  if (current && !confirm(t('token_switch'))) return false;
+  sessionStorage.setItem(TOKEN_KEY, linked);
+  return true;
+}
+adoptLinkedToken();
+// A link opened in a tab already on this page changes only the fragment: no reload.
+window.addEventListener('hashchange', () => {
+  if (adoptLinkedToken()) location.reload();
+  else if (document.body.dataset.ready) followFragment();
+});
+
+/** The selection a fragment asks for (`#district=…` or `#sensor=…`), or null. */
+function linkedSelection() {
+  const params = fragment();
+  for (const kind of ['district', 'sensor']) {
+    const id = params.get(kind);
+    if (id) return { kind, id };
   }
+  return null;
 }
 
 export function authToken() {
@@ -583,8 +609,13 @@ async function start() {
   alerts.render();
   startLive(scope.length > 0);
   document.body.dataset.ready = '1';
-  const m = /^#(district|sensor)=(.+)$/.exec(location.hash);
-  if (m) select(m[1], decodeURIComponent(m[2]));
+  followFragment();
+}
+
+/** Opens what the fragment names, unless it is open already. */
+function followFragment() {
+  const want = linkedSelection();
+  if (want && (state.sel?.kind !== want.kind || state.sel?.id !== want.id)) select(want.kind, want.id);
 }
 
 start().catch((e) => console.error('dashboard start', e));

@@ -782,6 +782,76 @@ async fn a_token_link_asks_before_replacing_the_token_of_a_signed_in_tab() {
     .await;
 }
 
+/// A link operators pass around (`#token=…&district=…`) signs a tab in and opens its district.
+/// Opened in a tab already on the page, such a link changes only the fragment (no reload); the
+/// page follows it all the same, with or without a token in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_link_signs_in_and_opens_its_district_with_or_without_a_reload() {
+    require_browser();
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let city = city(&app).await;
+    let [first, second, third] = [0, 1, 2].map(|i| city.districts[i].0.clone());
+    let browser = Browser::start().await;
+    let selected = || async {
+        browser
+            .js("return document.querySelector('#map path.district.selected')?.dataset?.id ?? null;")
+            .await
+    };
+    let link = format!(
+        "{}?lang=en#token={}&district={first}",
+        app.url("/"),
+        app.token
+    );
+    browser.goto(&link).await;
+    within(
+        "the linked district opens",
+        Duration::from_secs(60),
+        || async { selected().await == first.as_str() },
+    )
+    .await;
+    assert_eq!(
+        browser.js("return location.hash;").await,
+        format!("#district={first}"),
+        "the token leaves the address bar, the district stays"
+    );
+    assert_eq!(
+        browser
+            .js("return sessionStorage.getItem('ioc.token');")
+            .await,
+        app.token.as_str()
+    );
+
+    // Only the fragment changes: the page stays (the marker survives) and follows it.
+    browser
+        .js(&format!(
+            "window.samePage = true; location.hash = 'district={second}'; return null;"
+        ))
+        .await;
+    within(
+        "the page follows a changed fragment",
+        Duration::from_secs(30),
+        || async { selected().await == second.as_str() },
+    )
+    .await;
+    browser
+        .js(&format!(
+            "location.hash = 'token={}&district={third}'; return null;",
+            app.token
+        ))
+        .await;
+    within(
+        "the page follows a pasted link with its own token",
+        Duration::from_secs(30),
+        || async { selected().await == third.as_str() },
+    )
+    .await;
+    assert_eq!(browser.js("return window.samePage ?? false;").await, true);
+    assert_eq!(
+        browser.js("return location.hash;").await,
+        format!("#district={third}")
+    );
+}
+
 /// `GET /api/v1/city` lists the sensors unless `sensors=false`, and counts each district's
 /// registered sensors in the caller's scope either way.
 #[tokio::test]
