@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::packed;
-use crate::model::Reading;
+use crate::model::{FastMap, Reading};
 use crate::store::StoreError;
 
 /// How far (ms) a reading timed on receipt may move to find a free timestamp.
@@ -38,6 +38,15 @@ pub(super) struct SensorRows {
 }
 
 impl SensorRows {
+    /// No stored rows where the batch's readings land: all newer than the sensor's newest
+    /// stored row ([`Tails`]).
+    pub fn none_stored(sensor_key: i64) -> SensorRows {
+        SensorRows {
+            sensor_key,
+            rows: BTreeMap::new(),
+        }
+    }
+
     /// Loads the stored rows of `sensor_key` wherever `readings` (all of that sensor) may land.
     pub fn load<'a>(
         tx: &Transaction,
@@ -102,13 +111,14 @@ impl SensorRows {
         None
     }
 
-    /// Writes the new and changed rows, in time order.
-    pub fn flush(self, tx: &Transaction, blob: &mut Vec<u8>) -> Result<(), StoreError> {
+    /// Writes the new and changed rows, in time order; returns the newest new row's time.
+    pub fn flush(self, tx: &Transaction, blob: &mut Vec<u8>) -> Result<Option<i64>, StoreError> {
         let mut insert = tx.prepare_cached(
             "INSERT INTO readings (sensor_key, ts, seq, metrics) VALUES (?1, ?2, ?3, ?4)",
         )?;
         let mut update = tx
             .prepare_cached("UPDATE readings SET metrics = ?3 WHERE sensor_key = ?1 AND ts = ?2")?;
+        let mut newest = None;
         for (ts, row) in self.rows {
             if row.state == State::Stored {
                 continue;
@@ -116,10 +126,59 @@ impl SensorRows {
             blob.clear();
             packed::encode(&row.entries, blob)?;
             match row.state {
-                State::New => insert.execute(params![self.sensor_key, ts, row.seq, &blob[..]])?,
-                _ => update.execute(params![self.sensor_key, ts, &blob[..]])?,
+                State::New => {
+                    insert.execute(params![self.sensor_key, ts, row.seq, &blob[..]])?;
+                    newest = Some(ts);
+                }
+                _ => {
+                    update.execute(params![self.sensor_key, ts, &blob[..]])?;
+                }
             };
         }
-        Ok(())
+        Ok(newest)
+    }
+}
+
+/// The time of each sensor's newest stored raw row, or a later time: a batch whose readings of
+/// a sensor all land after it has nothing stored to load ([`SensorRows::none_stored`]), which
+/// is live data's usual case. Learnt with one lookup at a sensor's first batch since open and
+/// kept by the writes; retention deletes only older rows, and a rolled-back write leaves a
+/// later time, so the bound only ever errs towards loading. 16 bytes a sensor.
+#[derive(Default)]
+pub(super) struct Tails(FastMap<i64, i64>);
+
+impl Tails {
+    /// Whether stored rows of `sensor_key` may lie at or after `from`.
+    pub fn may_hold(
+        &mut self,
+        tx: &Transaction,
+        sensor_key: i64,
+        from: i64,
+    ) -> Result<bool, StoreError> {
+        let newest = match self.0.get(&sensor_key) {
+            Some(&newest) => newest,
+            None => {
+                let newest = tx
+                    .prepare_cached(
+                        "SELECT ts FROM readings WHERE sensor_key = ?1 ORDER BY ts DESC LIMIT 1",
+                    )?
+                    .query_row([sensor_key], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or(i64::MIN);
+                self.0.insert(sensor_key, newest);
+                newest
+            }
+        };
+        Ok(from <= newest)
+    }
+
+    /// A row of `sensor_key` at `ts` was written.
+    pub fn wrote(&mut self, sensor_key: i64, ts: i64) {
+        let newest = self.0.entry(sensor_key).or_insert(ts);
+        *newest = (*newest).max(ts);
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
     }
 }

@@ -300,6 +300,46 @@ fn a_district_series_aggregates_every_sensor_of_the_domain_there() {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
+    /// A reading is fresh exactly when its sensor, metric and time were not stored before,
+    /// whether its batch lands after the sensor's newest row (nothing loaded, `Tails`) or
+    /// among stored rows (late data, duplicates), and across a reopen, which forgets the
+    /// newest times.
+    #[test]
+    fn a_reading_is_fresh_exactly_when_its_metric_and_time_were_not_stored(
+        points in proptest::collection::vec((0i64..40, 0usize..2, 0usize..2), 1..80),
+        batch in 1usize..12,
+        reopen_at in 0usize..12,
+    ) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = open(&dir);
+        let sensors = ["tl-0042", "tl-0043"];
+        let readings: Vec<_> = points
+            .iter()
+            .map(|&(dt, m, s)| {
+                let metric = ["vehicle_count", "avg_speed_kmh"][m];
+                reading(sensors[s], metric, T0 + dt * 1_000, dt as f64)
+            })
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        for (n, chunk) in readings.chunks(batch).enumerate() {
+            if n == reopen_at {
+                drop(store);
+                store = open(&dir);
+            }
+            let expected: Vec<bool> = chunk
+                .iter()
+                .map(|r| seen.insert((r.sensor.clone(), r.metric, r.ts_ms)))
+                .collect();
+            prop_assert_eq!(store.write(chunk).expect("write").fresh, expected);
+        }
+        let rows: i64 = rusqlite::Connection::open(dir.path().join("ioc.db"))
+            .expect("open")
+            .query_row("SELECT count(*) FROM readings", [], |r| r.get(0))
+            .expect("count");
+        let times: std::collections::HashSet<_> = seen.iter().map(|(s, _, t)| (s.clone(), *t)).collect();
+        prop_assert_eq!(rows as usize, times.len(), "one raw row per sensor and time");
+    }
+
     /// Rollups equal the same aggregates computed from raw rows, whatever the order and
     /// batching of the writes (late data and duplicates included).
     #[test]

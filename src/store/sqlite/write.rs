@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use super::fold::{self, hour_of, BatchBuckets, BucketKey, OpenBuckets};
 use super::open_bucket::compact;
 use super::outbox::{self, Counters};
-use super::raw_rows::SensorRows;
+use super::raw_rows::{SensorRows, Tails};
 use crate::model::{City, FastMap, MetricIdx, Reading};
 use crate::store::{Row, StoreError, WriteReport};
 
@@ -22,6 +22,7 @@ const SEQ_WINDOW_MS: i64 = 10 * 60_000;
 pub(super) struct Writer {
     conn: Connection,
     keys: Keys,
+    tails: Tails,
     /// Set when export is configured: fresh readings also become outbox rows.
     outbox: Option<Counters>,
     /// The open rollup buckets, written every flush interval.
@@ -60,6 +61,7 @@ impl Writer {
                 sensors: FastMap::default(),
                 metrics: FastMap::default(),
             },
+            tails: Tails::default(),
             outbox: None,
             open: OpenBuckets::new(complete_before),
             raw_pruned_before,
@@ -102,20 +104,21 @@ impl Writer {
 
     pub fn write(&mut self, readings: &[Reading]) -> Result<WriteReport, StoreError> {
         let tx = self.conn.transaction()?;
-        let result = write_in(&tx, &mut self.keys, readings).and_then(|(report, batch)| {
-            let enqueued = match &self.outbox {
-                Some(outbox) => {
-                    outbox::enqueue(&tx, &mut self.keys, outbox, readings, &report.fresh)?
-                }
-                None => 0,
-            };
-            let (batch, direct) = split_pruned(batch, self.raw_pruned_before);
-            fold::write_minutes(&tx, direct.into_iter())?;
-            self.open.close_if_due(&tx, &batch)?;
-            self.open.record(&tx, &batch)?;
-            let written = self.open.step(&tx, &batch)?;
-            Ok((report, enqueued, batch, written))
-        });
+        let result =
+            write_in(&tx, &mut self.keys, &mut self.tails, readings).and_then(|(report, batch)| {
+                let enqueued = match &self.outbox {
+                    Some(outbox) => {
+                        outbox::enqueue(&tx, &mut self.keys, outbox, readings, &report.fresh)?
+                    }
+                    None => 0,
+                };
+                let (batch, direct) = split_pruned(batch, self.raw_pruned_before);
+                fold::write_minutes(&tx, direct.into_iter())?;
+                self.open.close_if_due(&tx, &batch)?;
+                self.open.record(&tx, &batch)?;
+                let written = self.open.step(&tx, &batch)?;
+                Ok((report, enqueued, batch, written))
+            });
         match result {
             Ok((report, enqueued, batch, written)) => {
                 tx.commit()?;
@@ -126,9 +129,11 @@ impl Writer {
                 Ok(report)
             }
             Err(e) => {
-                // Keys cached during a rolled-back transaction may not exist on disk.
+                // Keys cached during a rolled-back transaction may not exist on disk; the
+                // newest times it learnt are forgotten with them.
                 self.keys.sensors.clear();
                 self.keys.metrics.clear();
+                self.tails.clear();
                 Err(e)
             }
         }
@@ -166,6 +171,7 @@ fn split_pruned(
 fn write_in(
     tx: &Transaction,
     keys: &mut Keys,
+    tails: &mut Tails,
     readings: &[Reading],
 ) -> Result<(WriteReport, Vec<(BucketKey, Row)>), StoreError> {
     let mut seq_seen = tx.prepare_cached(
@@ -197,7 +203,11 @@ fn write_in(
     for sensor in order.chunk_by(|&a, &b| keyed[a].0 == keyed[b].0) {
         let sk = keyed[sensor[0]].0;
         let sensor_m = minutes.len();
-        let mut rows = SensorRows::load(tx, sk, sensor.iter().map(|&i| &readings[i]))?;
+        let oldest = sensor.iter().map(|&i| readings[i].ts_ms).min();
+        let mut rows = match oldest {
+            Some(from) if !tails.may_hold(tx, sk, from)? => SensorRows::none_stored(sk),
+            _ => SensorRows::load(tx, sk, sensor.iter().map(|&i| &readings[i]))?,
+        };
         for &i in sensor {
             let (r, mk) = (&readings[i], keyed[i].1);
             if let (true, Some(seq)) = (r.ts_received, r.seq.map(|s| s as i64)) {
@@ -217,7 +227,9 @@ fn write_in(
             merge(&mut minutes[sensor_m..], minute, ts, r.value)
                 .unwrap_or_else(|| minutes.push((minute, bucket(minute, ts, r.value))));
         }
-        rows.flush(tx, &mut blob)?;
+        if let Some(newest) = rows.flush(tx, &mut blob)? {
+            tails.wrote(sk, newest);
+        }
     }
     Ok((WriteReport { fresh }, minutes))
 }
