@@ -245,7 +245,9 @@ impl SnapshotMetrics {
             tick_seconds: d.histogram(
                 "ioc_snapshot_tick_duration_seconds",
                 "Time one snapshot tick takes: take the changed sensors, recompute them, their blocks, districts and the city",
-                &[1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25],
+                &[
+                    1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1.0, 2.5,
+                ],
             )?,
             recomputed: d.counters(
                 "ioc_snapshot_sensors_recomputed_total",
