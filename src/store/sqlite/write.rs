@@ -204,9 +204,10 @@ fn write_in(
         let sk = keyed[sensor[0]].0;
         let sensor_m = minutes.len();
         let oldest = sensor.iter().map(|&i| readings[i].ts_ms).min();
-        let mut rows = match oldest {
-            Some(from) if !tails.may_hold(tx, sk, from)? => SensorRows::none_stored(sk),
-            _ => SensorRows::load(tx, sk, sensor.iter().map(|&i| &readings[i]))?,
+        let mut rows = if tails.may_hold(tx, sk, oldest.unwrap_or(i64::MIN))? {
+            SensorRows::load(tx, sk, sensor.iter().map(|&i| &readings[i]))?
+        } else {
+            SensorRows::none_stored(sk)
         };
         for &i in sensor {
             let (r, mk) = (&readings[i], keyed[i].1);
