@@ -36,11 +36,27 @@ use super::{
 };
 use crate::model::{City, MetricIdx, Reading};
 
-/// The writer connection's page cache: negative means KiB (16 MiB). It holds the B-trees'
-/// interior pages and the tails a batch touches in a small city; at 28,800 sensors and more
-/// the tails outgrow any cache worth its memory, and 64 MiB stored no faster than 16 in the
-/// end-to-end benchmark while costing 40–50 MiB of resident memory (docs/performance.md).
-const WRITER_CACHE_KIB: i64 = -16_384;
+/// The writer connection's page cache, in KiB. A batch touches every sensor's tail in the raw
+/// table and, at each rollup flush, its series' tails in both rollup tables: about 16 KiB a
+/// sensor. While that fits in [`WRITER_CACHE_MAX_KIB`] the cache holds it: at 2,880 sensors
+/// flat out, 16 MiB spilled pages mid-batch and read them back, and ioc stored 0.87–0.98 of
+/// what Mosquitto alone delivers, against 0.94–1.01 with a cache that holds the tails.
+/// Beyond it (28,800 sensors and more) the tails outgrow any cache worth its memory: 64 MiB
+/// stored no faster than 16 there while costing 40–50 MiB of resident memory, so the cache
+/// keeps [`WRITER_CACHE_MIN_KIB`] for the B-trees' interior pages (docs/performance.md).
+fn writer_cache_kib(sensors: usize) -> i64 {
+    let tails = i64::try_from(sensors)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(WRITER_CACHE_PER_SENSOR_KIB);
+    if tails > WRITER_CACHE_MAX_KIB {
+        WRITER_CACHE_MIN_KIB
+    } else {
+        tails.max(WRITER_CACHE_MIN_KIB)
+    }
+}
+const WRITER_CACHE_PER_SENSOR_KIB: i64 = 16;
+const WRITER_CACHE_MIN_KIB: i64 = 16_384;
+const WRITER_CACHE_MAX_KIB: i64 = 65_536;
 /// WAL pages between automatic checkpoints (about 80 MB of WAL at 4 KiB pages).
 const WAL_CHECKPOINT_PAGES: i64 = 20_000;
 
@@ -95,7 +111,8 @@ impl SqliteStore {
         // spill and are re-read within a transaction, and the default checkpoint (1,000 pages)
         // copies them again after nearly every commit (docs/performance.md, "Where the write
         // time goes").
-        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
+        // Negative: in KiB rather than pages.
+        conn.pragma_update(None, "cache_size", -writer_cache_kib(city.sensors.len()))
             .map_err(open_err)?;
         conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
             .map_err(open_err)?;

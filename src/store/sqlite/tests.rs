@@ -370,3 +370,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_writer_cache_holds_every_sensor_tail_while_they_fit_in_64_mib() {
+    use super::writer_cache_kib;
+    assert_eq!(writer_cache_kib(0), 16_384);
+    assert_eq!(writer_cache_kib(288), 16_384);
+    assert_eq!(writer_cache_kib(2_880), 46_080);
+    assert_eq!(writer_cache_kib(4_096), 65_536);
+    // Past that no cache worth its memory holds the tails: back to the interior pages' share.
+    assert_eq!(writer_cache_kib(4_097), 16_384);
+    assert_eq!(writer_cache_kib(100_000), 16_384);
+    assert_eq!(writer_cache_kib(usize::MAX), 16_384);
+}
+
+#[test]
+fn the_writer_connection_uses_the_cache_sized_for_its_city() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let kib: i64 = store
+        .writer()
+        .conn()
+        .pragma_query_value(None, "cache_size", |r| r.get(0))
+        .expect("pragma");
+    assert_eq!(kib, -super::writer_cache_kib(city().sensors.len()));
+}
