@@ -39,7 +39,7 @@ use crate::model::{City, MetricIdx, Reading};
 /// The writer connection's page cache, in KiB. A batch touches every sensor's tail in the raw
 /// table and, at each rollup flush, its series' tails in both rollup tables: about 16 KiB a
 /// sensor. While that fits in [`WRITER_CACHE_MAX_KIB`] the cache holds it: at 2,880 sensors
-/// flat out, 16 MiB spilled pages mid-batch and read them back, and ioc stored 0.87–0.98 of
+/// flat out, 16 MiB spilled pages mid-batch and read them back, and ioc stored 0.80–0.98 of
 /// what Mosquitto alone delivers, against 0.94–1.01 with a cache that holds the tails.
 /// Beyond it (28,800 sensors and more) the tails outgrow any cache worth its memory: 64 MiB
 /// stored no faster than 16 there while costing 40–50 MiB of resident memory, so the cache
