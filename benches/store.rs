@@ -1,10 +1,12 @@
 //! Store benchmark: a program that prints numbers, never a test that asserts timings.
 //!
 //! ```text
-//! cargo bench --bench store [-- [--readings N] [--reps N] [--max-secs S] [--dir PATH]]
+//! cargo bench --bench store [-- [--readings N] [--reps N] [--max-secs S] [--dir PATH] [--writes-only]]
+//! IOC__CITY__PATH=big.toml cargo bench --bench store -- --writes-only   # another city
 //! ```
 //!
-//! 1. **Durable write rate.** The demo city's 288 sensors report at their configured intervals
+//! 1. **Durable write rate.** The demo city's 288 sensors (or the city `IOC__CITY__PATH` names,
+//!    e.g. one from `ioc-sim gen-city --sensors N`) report at their configured intervals
 //!    (traffic every 15 s, queues every 30 s, environment every 60 s: 3,168 readings per
 //!    simulated minute); the stream is written through `ReadingWriter::write` into a fresh
 //!    `SqliteStore` per configuration (batch size × fsync mode × export outbox on/off). One
@@ -45,6 +47,8 @@ struct Args {
     max_secs: f64,
     /// Where the temp dir is created: the filesystem measured.
     dir: Option<PathBuf>,
+    /// Only the write rates (a big city's query store would take long to fill).
+    writes_only: bool,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -53,6 +57,7 @@ fn parse_args() -> anyhow::Result<Args> {
         reps: 50,
         max_secs: 30.0,
         dir: None,
+        writes_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -64,8 +69,9 @@ fn parse_args() -> anyhow::Result<Args> {
             "--reps" => args.reps = value("--reps")?.parse()?,
             "--max-secs" => args.max_secs = value("--max-secs")?.parse()?,
             "--dir" => args.dir = Some(value("--dir")?.into()),
+            "--writes-only" => args.writes_only = true,
             n if n.parse::<usize>().is_ok() => args.readings = n.parse()?,
-            other => bail!("unknown argument {other:?}; expected [--readings N] [--reps N] [--max-secs S] [--dir PATH]"),
+            other => bail!("unknown argument {other:?}; expected [--readings N] [--reps N] [--max-secs S] [--dir PATH] [--writes-only]"),
         }
     }
     Ok(args)
@@ -73,10 +79,13 @@ fn parse_args() -> anyhow::Result<Args> {
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let settings = load(&Overrides::default()).context("default settings")?;
-    let city = Arc::new(City::from_config(
-        &load_city(&settings).context("demo city")?,
-    )?);
+    // IOC__CITY__PATH selects another city, e.g. one from `ioc-sim gen-city --sensors N`.
+    let env = Overrides {
+        file: None,
+        env: std::env::vars().collect(),
+    };
+    let settings = load(&env).context("settings")?;
+    let city = Arc::new(City::from_config(&load_city(&settings).context("city")?)?);
     let retention = settings.store.retention();
     let tmp = match &args.dir {
         Some(d) => tempfile::tempdir_in(d)?,
@@ -84,7 +93,7 @@ fn main() -> anyhow::Result<()> {
     };
     print_machine(tmp.path(), &city);
 
-    println!("\n## Durable write rate (ReadingWriter::write, fresh store per line, stream of the whole demo city)");
+    println!("\n## Durable write rate (ReadingWriter::write, fresh store per line, stream of the whole city)");
     println!(
         "{:>7} {:>6} {:>7} {:>10} {:>9} {:>13} {:>13} {:>12} {:>10} {:>13}",
         "batch",
@@ -143,7 +152,9 @@ fn main() -> anyhow::Result<()> {
         );
     }
 
-    queries(&city, retention, tmp.path(), args.reps)?;
+    if !args.writes_only {
+        queries(&city, retention, tmp.path(), args.reps)?;
+    }
     tmp.close().context("removing the temp dir")?;
     Ok(())
 }
