@@ -48,6 +48,9 @@ w("# A city file names its domains (with metric schemas), its districts and its 
 w("# point `city.path` in the main config at your own file to monitor a real city.")
 w("")
 w('name = "Đà Nẵng (demo)"')
+w("# The IANA time zone of the city's calendar: history's day, week and month steps and the")
+w("# local times in CSV follow it (default Asia/Ho_Chi_Minh).")
+w('timezone = "Asia/Ho_Chi_Minh"')
 w("")
 DOMAINS = {
     "traffic": [("vehicle_count", "vehicles", 0, 10000), ("avg_speed_kmh", "km/h", 0, 200),

@@ -3,6 +3,7 @@
 use influxdb2::models::Query;
 use influxdb2_structmap::value::Value;
 
+use crate::model::CalendarStep;
 use crate::store::{Agg, Point};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +26,8 @@ pub struct FluxRequest<'a> {
     pub to_ms: i64,
     pub step_ms: i64,
     pub agg: Agg,
+    /// Steps of the local calendar instead of `step_ms`, in this IANA zone.
+    pub calendar: Option<(CalendarStep, &'a str)>,
 }
 
 /// Builds the Flux script: one value per step, stamped with the step's start, all sensors of
@@ -50,12 +53,28 @@ pub fn flux_query(r: &FluxRequest) -> String {
         Agg::Count => "count",
         Agg::Last => "last",
     };
+    // Flux windows calendar durations in a location, from the epoch's local date; its weeks
+    // start on Thursday (1970-01-01), so an offset of 4 days starts them on Monday.
+    let (import, every) = match r.calendar {
+        None => (String::new(), format!("{}ms", r.step_ms)),
+        Some((step, zone)) => {
+            let every = match step {
+                CalendarStep::Days(n) => format!("{n}d"),
+                CalendarStep::Weeks(n) => format!("{n}w, offset: 4d"),
+                CalendarStep::Months(n) => format!("{n}mo"),
+            };
+            let location = format!("timezone.location(name: {})", q(zone));
+            (
+                "import \"timezone\"\n\n".to_owned(),
+                format!("{every}, location: {location}"),
+            )
+        }
+    };
     format!(
-        "from(bucket: {bucket})\n  |> range(start: time(v: {from}ms), stop: time(v: {to}ms))\n  |> filter(fn: (r) => {filter})\n  |> group()\n  |> aggregateWindow(every: {step}ms, fn: {f}, timeSrc: \"_start\", createEmpty: false)\n  |> keep(columns: [\"_time\", \"_value\"])",
+        "{import}from(bucket: {bucket})\n  |> range(start: time(v: {from}ms), stop: time(v: {to}ms))\n  |> filter(fn: (r) => {filter})\n  |> group()\n  |> aggregateWindow(every: {every}, fn: {f}, timeSrc: \"_start\", createEmpty: false)\n  |> keep(columns: [\"_time\", \"_value\"])",
         bucket = q(r.bucket),
         from = r.from_ms,
         to = r.to_ms,
-        step = r.step_ms,
     )
 }
 
@@ -113,11 +132,44 @@ mod tests {
             to_ms: 5000,
             step_ms: 60_000,
             agg: Agg::Sum,
+            calendar: None,
         });
         assert_eq!(
             flux,
             "from(bucket: \"ioc\")\n  |> range(start: time(v: 1000ms), stop: time(v: 5000ms))\n  |> filter(fn: (r) => r._measurement == \"traffic\" and r._field == \"vehicle_count\" and r.sensor == \"tl-0042\")\n  |> group()\n  |> aggregateWindow(every: 60000ms, fn: sum, timeSrc: \"_start\", createEmpty: false)\n  |> keep(columns: [\"_time\", \"_value\"])"
         );
+    }
+
+    #[test]
+    fn calendar_steps_window_in_the_city_zone_and_weeks_start_on_monday() {
+        let request = |step| FluxRequest {
+            bucket: "ioc",
+            measurement: "environment",
+            field: "pm25",
+            sensor: None,
+            district: None,
+            from_ms: 0,
+            to_ms: 1,
+            step_ms: 86_400_000,
+            agg: Agg::Mean,
+            calendar: Some((step, "Asia/Ho_Chi_Minh")),
+        };
+        let days = flux_query(&request(CalendarStep::Days(1)));
+        assert!(
+            days.starts_with("import \"timezone\"\n\nfrom(bucket: \"ioc\")"),
+            "{days}"
+        );
+        assert!(
+            days.contains("aggregateWindow(every: 1d, location: timezone.location(name: \"Asia/Ho_Chi_Minh\"), fn: mean,"),
+            "{days}"
+        );
+        let weeks = flux_query(&request(CalendarStep::Weeks(2)));
+        assert!(
+            weeks.contains("every: 2w, offset: 4d, location:"),
+            "{weeks}"
+        );
+        let months = flux_query(&request(CalendarStep::Months(1)));
+        assert!(months.contains("every: 1mo, location:"), "{months}");
     }
 
     #[test]
@@ -132,6 +184,7 @@ mod tests {
             to_ms: 1,
             step_ms: 1,
             agg: Agg::Mean,
+            calendar: None,
         });
         assert!(
             flux.starts_with("from(bucket: \"b\\\") |> drop(\")"),

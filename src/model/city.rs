@@ -55,6 +55,8 @@ pub struct Sensor {
 #[derive(Debug, Clone)]
 pub struct City {
     pub name: String,
+    /// The city's calendar (`timezone` in the city file).
+    pub zone: super::Zone,
     pub domains: Vec<Domain>,
     pub metrics: Vec<Metric>,
     pub districts: Vec<District>,

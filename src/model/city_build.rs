@@ -37,8 +37,16 @@ impl City {
             }
             sensors.push(sensor);
         }
+        let zone = super::Zone::named(&cfg.timezone).map_err(|_| {
+            err(
+                "timezone".into(),
+                format!("{:?}", cfg.timezone),
+                "must be an IANA time zone name such as Asia/Ho_Chi_Minh or UTC",
+            )
+        })?;
         let mut city = City {
             name: cfg.name.clone(),
+            zone,
             domains: domains.domains,
             metrics: domains.metrics,
             districts,

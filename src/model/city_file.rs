@@ -94,10 +94,18 @@ fn parse_in_chunks(text: &str) -> Option<CityConfig> {
     Some(cfg)
 }
 
+fn default_timezone() -> String {
+    super::DEFAULT_TIMEZONE.to_owned()
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CityConfig {
     pub name: String,
+    /// The IANA time zone of the city's calendar (local days, weeks and months in history and
+    /// reports); default `Asia/Ho_Chi_Minh`.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
     pub domains: Vec<DomainConfig>,
     pub districts: Vec<DistrictConfig>,
     #[serde(default)]

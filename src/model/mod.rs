@@ -17,6 +17,7 @@ mod senml;
 mod text;
 mod timestamp;
 mod topic;
+mod zone;
 
 pub use city::{
     City, CityError, District, DistrictIdx, Domain, DomainIdx, Metric, MetricIdx, Sensor,
@@ -33,6 +34,7 @@ pub use rejection::{Reason, Rejection};
 pub use text::{char_name, escape_forbidden, forbidden_char};
 pub use timestamp::{parse_rfc3339_ms, MIN_VALID_TS_MS};
 pub use topic::{parse_topic, TopicParts};
+pub use zone::{CalendarStep, Zone, DEFAULT_TIMEZONE, MAX_CALENDAR_DAYS};
 
 #[cfg(test)]
 pub(crate) mod fuzz_tests;

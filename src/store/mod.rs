@@ -20,7 +20,7 @@ mod types;
 
 pub use busy::wait_when_busy;
 pub use error::StoreError;
-pub use plan::{fold, plan, Plan, PlanError, Resolution};
+pub use plan::{fold, fold_at, plan, Plan, PlanError, Resolution};
 pub use retention_task::run_retention;
 pub use settings::{Fsync, StoreSettings};
 pub use sqlite::{SqliteAlerts, SqliteKeys, SqliteStore};

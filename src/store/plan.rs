@@ -161,12 +161,52 @@ fn ceil_div(a: i64, b: i64) -> i64 {
     a.div_euclid(b) + i64::from(a.rem_euclid(b) != 0)
 }
 
+impl Plan {
+    /// This plan reading no coarser a table than `finest`: a calendar step whose starts are
+    /// not on the hour (a zone off the hour) must not fold hour buckets that straddle two.
+    /// The range may then reach past the finer table's retention.
+    pub fn no_coarser_than(
+        self,
+        finest: Resolution,
+        from_ms: i64,
+        now_ms: i64,
+        retention: &RetentionPolicy,
+    ) -> Plan {
+        if self.resolution.step_ms() <= finest.step_ms() {
+            return self;
+        }
+        Plan {
+            resolution: finest,
+            beyond_retention: self.beyond_retention
+                || from_ms < now_ms - finest.retention(retention),
+            ..self
+        }
+    }
+}
+
 /// Folds rows (any order) into one point per step that has data. Steps are aligned to the
 /// epoch, so a rollup bucket never straddles two steps.
 pub fn fold(rows: &[Row], step_ms: i64, agg: Agg) -> Vec<Point> {
+    fold_by(rows, agg, |t| Some(t.div_euclid(step_ms) * step_ms))
+}
+
+/// Folds rows (any order) into the steps starting at `starts` (ascending, as
+/// `model::Zone::step_starts` gives them): a row belongs to the last start at or before it.
+/// The caller reads a table whose buckets never straddle two starts.
+pub fn fold_at(rows: &[Row], starts: &[i64], agg: Agg) -> Vec<Point> {
+    fold_by(rows, agg, |t| {
+        let i = starts.partition_point(|s| *s <= t);
+        i.checked_sub(1).map(|i| starts[i])
+    })
+}
+
+/// One point per step that has data; `step_of` gives a row's step start (`None`: none).
+fn fold_by(rows: &[Row], agg: Agg, step_of: impl Fn(i64) -> Option<i64>) -> Vec<Point> {
     let mut buckets: BTreeMap<i64, Row> = BTreeMap::new();
     for r in rows {
-        let t = r.t.div_euclid(step_ms) * step_ms;
+        let Some(t) = step_of(r.t) else {
+            continue;
+        };
         buckets.entry(t).and_modify(|b| b.merge(r)).or_insert(*r);
     }
     buckets
@@ -196,6 +236,36 @@ mod tests {
         rollup_1m_ms: 90 * DAY,
         rollup_1h_ms: 730 * DAY,
     };
+
+    #[test]
+    fn calendar_steps_take_each_row_into_the_last_start_at_or_before_it() {
+        let h = 3_600_000;
+        let starts = [17 * h, 41 * h]; // two local midnights at +07:00
+        let rows: Vec<Row> = [(17, 1.0), (40, 2.0), (41, 4.0), (64, 8.0)]
+            .iter()
+            .map(|&(hour, v)| Row::raw(hour * h, v))
+            .collect();
+        let points: Vec<(i64, f64)> = fold_at(&rows, &starts, Agg::Sum)
+            .iter()
+            .map(|p| (p.t, p.value))
+            .collect();
+        assert_eq!(points, [(17 * h, 3.0), (41 * h, 12.0)]);
+    }
+
+    #[test]
+    fn a_calendar_off_the_hour_reads_minute_rollups_and_says_when_they_fall_short() {
+        let p = plan(NOW - 30 * DAY, NOW, Some(DAY), 2000, NOW, &RET).expect("plan");
+        assert_eq!(p.resolution, Resolution::Hour);
+        let finer = p.no_coarser_than(Resolution::Minute, NOW - 30 * DAY, NOW, &RET);
+        assert_eq!(
+            (finer.resolution, finer.beyond_retention),
+            (Resolution::Minute, false)
+        );
+        let p = plan(NOW - 200 * DAY, NOW, Some(DAY), 2000, NOW, &RET).expect("plan");
+        let finer = p.no_coarser_than(Resolution::Minute, NOW - 200 * DAY, NOW, &RET);
+        assert!(finer.beyond_retention, "1-minute rollups are kept 90 days");
+        assert_eq!(p.no_coarser_than(Resolution::Hour, 0, NOW, &RET), p);
+    }
 
     #[test]
     fn a_fine_step_over_recent_data_reads_raw_rows() {

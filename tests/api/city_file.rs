@@ -1,6 +1,6 @@
 //! `ioc check-config` (the real binary) on city files the probe of issue 19 got through:
 //! a district named `city`, degenerate or self-intersecting polygons, ids made of dots, and a
-//! missing file.
+//! missing file; and a time zone that is not an IANA name.
 
 use std::process::Command;
 
@@ -127,4 +127,27 @@ fn check_config_names_city_path_when_the_city_file_is_missing() {
         err.contains("city.path") && err.contains("no-such-city.toml"),
         "{err}"
     );
+}
+
+#[test]
+fn check_config_refuses_a_time_zone_that_is_not_an_iana_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = city_file(&dir, "d1", SQUARE, "s1");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let zoned = text.replacen("name = \"t\"", "name = \"t\"\ntimezone = \"GMT+7\"", 1);
+    std::fs::write(&path, zoned).expect("write");
+    let (ok, err) = check_config(&path);
+    assert!(!ok);
+    assert!(
+        err.contains("timezone") && err.contains("\"GMT+7\"") && err.contains("IANA"),
+        "{err}"
+    );
+    let named = text.replacen(
+        "name = \"t\"",
+        "name = \"t\"\ntimezone = \"Europe/Berlin\"",
+        1,
+    );
+    std::fs::write(&path, named).expect("write");
+    let (ok, err) = check_config(&path);
+    assert!(ok, "{err}");
 }

@@ -9,6 +9,7 @@ mod admin_scope;
 mod alerts;
 mod api;
 mod broker_access;
+mod calendar;
 mod city_file;
 mod dashboard;
 mod export;

@@ -85,13 +85,21 @@ async fn readings_survive_a_restart_and_history_is_served_from_the_store() {
         .expect("csv");
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.expect("text");
+    let local = |t| {
+        ioc::model::Zone::named("Asia/Ho_Chi_Minh")
+            .expect("zone")
+            .format(t)
+    };
     assert_eq!(
         text,
         format!(
-            "timestamp_ms,value\n{},0\n{},1\n{},2\n",
+            "timestamp_ms,value,time\n{},0,{}\n{},1,{}\n{},2,{}\n",
             start,
+            local(start),
             start + MIN,
-            start + 2 * MIN
+            local(start + MIN),
+            start + 2 * MIN,
+            local(start + 2 * MIN)
         )
     );
 }

@@ -11,13 +11,18 @@ use super::error::ApiError;
 use super::live::LiveView;
 use crate::auth::Principal;
 use crate::export::{flux_query, FluxClient, FluxRequest};
-use crate::model::{parse_rfc3339_ms, truncate, DomainIdx, MetricIdx};
+use crate::model::{truncate, CalendarStep, DomainIdx, MetricIdx, Zone};
 use crate::shell::now_ms;
 use crate::store::{
-    fold, plan, Agg, Plan, PlanError, Point, RetentionPolicy, Scope, SeriesQuery, SeriesReader,
+    fold, fold_at, plan, Agg, Plan, PlanError, Point, RetentionPolicy, Scope, SeriesQuery,
+    SeriesReader,
 };
+use range::{finest_for, Range};
 
-const DAY_MS: i64 = 86_400_000;
+mod range;
+
+/// A calendar step, and where each of its steps starts over the range (ascending).
+type Calendar = (CalendarStep, Vec<i64>);
 
 pub struct HistoryService {
     live: LiveView,
@@ -30,8 +35,8 @@ pub struct HistoryService {
 }
 
 /// A history request as the client wrote it. It is parsed here, in a fixed order (what to
-/// read, then `to`, `from`, `step`, `agg`), so a request with several faults always names the
-/// same one.
+/// read, then `to`, `from`, `step`, `agg`, `tz`), so a request with several faults always
+/// names the same one.
 pub struct SeriesRequest {
     pub sensor: Option<String>,
     pub domain: Option<String>,
@@ -41,6 +46,8 @@ pub struct SeriesRequest {
     pub to: Option<String>,
     pub step: Option<String>,
     pub agg: Option<String>,
+    /// The IANA zone whose calendar day, week and month steps follow; default the city's.
+    pub tz: Option<String>,
 }
 
 /// One history answer.
@@ -54,7 +61,12 @@ pub struct Series {
     pub agg: Agg,
     pub from: i64,
     pub to: i64,
+    /// The step; for calendar steps (`1d`, `1w`, `1mo`) their longest length.
     pub step_s: f64,
+    /// The zone calendar steps and the CSV's local times follow.
+    pub tz: String,
+    #[serde(skip)]
+    pub zone: Zone,
     /// What answered: raw, rollup_1m, rollup_1h, or influxdb (beyond local retention).
     pub source: &'static str,
     /// True when the range reaches past local retention and no InfluxDB is configured: older
@@ -71,14 +83,6 @@ struct Target {
     domain: String,
     metric: MetricIdx,
     unit: String,
-}
-
-/// The parsed range: `[from, to)`, the step asked for (if any) and the aggregate.
-struct Range {
-    from: i64,
-    to: i64,
-    step: Option<i64>,
-    agg: Agg,
 }
 
 impl HistoryService {
@@ -105,8 +109,8 @@ impl HistoryService {
         req: SeriesRequest,
     ) -> Result<Series, ApiError> {
         let target = self.target(principal, &req)?;
-        let range = Range::parse(&req)?;
-        let plan = self.plan(&range)?;
+        let range = Range::parse(&req, &self.live.read().city().zone)?;
+        let (plan, calendar) = self.plan(&range)?;
         let (sensor, district) = match &target.scope {
             Scope::Sensor(id) => (Some(id.clone()), None),
             Scope::Group { district, .. } => (
@@ -126,6 +130,7 @@ impl HistoryService {
                     to_ms: range.to,
                     step_ms: plan.step_ms,
                     agg: range.agg,
+                    calendar: calendar.as_ref().map(|(c, _)| (*c, range.zone.name())),
                 };
                 let points = flux
                     .points(flux_query(&request))
@@ -134,7 +139,8 @@ impl HistoryService {
                 (points, "influxdb", false)
             }
             _ => (
-                self.read_store(&target, &range, &plan).await?,
+                self.read_store(&target, &range, &plan, calendar.map(|(_, s)| s))
+                    .await?,
                 plan.resolution.name(),
                 plan.beyond_retention,
             ),
@@ -149,21 +155,24 @@ impl HistoryService {
             from: range.from,
             to: range.to,
             step_s: plan.step_ms as f64 / 1000.0,
+            tz: range.zone.name().to_owned(),
+            zone: range.zone,
             source,
             partial,
             points: points.iter().map(|p| (p.t, p.value)).collect(),
         })
     }
 
-    /// Which table and step answer `range` within `store.max_points`.
-    fn plan(&self, range: &Range) -> Result<Plan, ApiError> {
-        let (from, to) = (range.from, range.to);
-        plan(
+    /// Which table and step answer `range` within `store.max_points`; for a calendar step,
+    /// also where each step starts, and a table whose buckets never straddle two.
+    fn plan(&self, range: &Range) -> Result<(Plan, Option<Calendar>), ApiError> {
+        let (from, to, now) = (range.from, range.to, now_ms());
+        let planned = plan(
             from,
             to,
-            range.step,
+            range.step_ms(),
             self.max_points,
-            now_ms(),
+            now,
             &self.retention,
         )
         .map_err(|e| match e {
@@ -172,15 +181,23 @@ impl HistoryService {
             }
             e @ PlanError::TooManyPoints { .. } => ApiError::TooManyPoints(e.to_string()),
             e @ PlanError::StepTooFine { .. } => ApiError::InvalidQuery(e.to_string()),
-        })
+        })?;
+        let Some(step) = range.calendar(&planned) else {
+            return Ok((planned, None));
+        };
+        let starts = range.zone.step_starts(step, from, to);
+        let planned = planned.no_coarser_than(finest_for(&starts), from, now, &self.retention);
+        Ok((planned, Some((step, starts))))
     }
 
-    /// Reads the rows off the executor and folds them into one point per step.
+    /// Reads the rows off the executor and folds them into one point per step: fixed steps
+    /// from the epoch, or the calendar steps starting at `starts`.
     async fn read_store(
         &self,
         target: &Target,
         range: &Range,
         plan: &Plan,
+        starts: Option<Vec<i64>>,
     ) -> Result<Vec<Point>, ApiError> {
         let query = SeriesQuery {
             scope: target.scope.clone(),
@@ -196,7 +213,10 @@ impl HistoryService {
                 .map_err(|e| ApiError::Internal(e.to_string()))
         })
         .await?;
-        Ok(fold(&rows, plan.step_ms, range.agg))
+        Ok(match starts {
+            Some(starts) => fold_at(&rows, &starts, range.agg),
+            None => fold(&rows, plan.step_ms, range.agg),
+        })
     }
 
     /// What to read, within the caller's scope: a sensor outside it is unknown, and a group
@@ -286,82 +306,4 @@ fn group_district<'a>(
             districts.iter().cloned().collect::<Vec<_>>().join(", ")
         ))),
     }
-}
-
-impl Range {
-    /// `to` defaults to now, `from` to a day before `to`, `agg` to the mean.
-    fn parse(q: &SeriesRequest) -> Result<Range, ApiError> {
-        let to =
-            q.to.as_deref()
-                .map(|t| parse_time("to", t))
-                .transpose()?
-                .unwrap_or_else(now_ms);
-        let from = q
-            .from
-            .as_deref()
-            .map(|t| parse_time("from", t))
-            .transpose()?
-            .unwrap_or(to - DAY_MS);
-        let step = q.step.as_deref().map(parse_step).transpose()?;
-        let agg = match q.agg.as_deref() {
-            None => Agg::Mean,
-            Some(a) => Agg::parse(a).ok_or_else(|| {
-                ApiError::InvalidQuery(format!(
-                    "agg {a:?} is not one of mean, min, max, sum, count, last"
-                ))
-            })?,
-        };
-        Ok(Range {
-            from,
-            to,
-            step,
-            agg,
-        })
-    }
-}
-
-/// The latest time a query may name: 9999-12-31T23:59:59.999Z, the end of RFC 3339.
-const MAX_TIME_MS: i64 = 253_402_300_799_999;
-
-/// Unix milliseconds or RFC 3339, from 1970 to 9999: outside it, `to - from` and the
-/// default `to - 1 day` could overflow and be reported as a reversed range.
-fn parse_time(key: &str, v: &str) -> Result<i64, ApiError> {
-    let t = v
-        .parse::<i64>()
-        .ok()
-        .or_else(|| parse_rfc3339_ms(v))
-        .ok_or_else(|| {
-            ApiError::InvalidRange(format!(
-                "{key} {:?} is neither unix milliseconds nor RFC 3339",
-                truncate(v, 40)
-            ))
-        })?;
-    if !(0..=MAX_TIME_MS).contains(&t) {
-        return Err(ApiError::InvalidRange(format!(
-            "{key} {t} is outside 0..={MAX_TIME_MS} unix milliseconds (1970 to 9999)"
-        )));
-    }
-    Ok(t)
-}
-
-/// `90` (seconds), `30s`, `5m`, `1h`, `1d`.
-fn parse_step(v: &str) -> Result<i64, ApiError> {
-    let bad = || {
-        ApiError::InvalidQuery(format!(
-            "step {:?} must be a duration such as 30s, 5m, 1h, 1d or a number of seconds",
-            truncate(v, 40)
-        ))
-    };
-    let (num, unit_ms) = match v.char_indices().last() {
-        Some((i, 's')) => (&v[..i], 1000),
-        Some((i, 'm')) => (&v[..i], 60_000),
-        Some((i, 'h')) => (&v[..i], 3_600_000),
-        Some((i, 'd')) => (&v[..i], DAY_MS),
-        _ => (v, 1000),
-    };
-    let n: i64 = num.parse().map_err(|_| bad())?;
-    if n <= 0 || n > 3650 * DAY_MS / unit_ms {
-        return Err(bad());
-    }
-    Ok(n * unit_ms)
 }

@@ -21,10 +21,11 @@ pub(crate) struct Query {
     to: Option<String>,
     step: Option<String>,
     agg: Option<String>,
+    tz: Option<String>,
     format: Option<String>,
 }
 
-/// `GET /api/v1/series?metric=&sensor=|domain=&district=&from=&to=&step=&agg=&format=`
+/// `GET /api/v1/series?metric=&sensor=|domain=&district=&from=&to=&step=&agg=&tz=&format=`
 pub(crate) async fn series(
     history: web::Data<HistoryService>,
     principal: web::ReqData<Principal>,
@@ -41,6 +42,7 @@ pub(crate) async fn series(
         to: q.to,
         step: q.step,
         agg: q.agg,
+        tz: q.tz,
     };
     let series = history.series(&principal, request).await?;
     // The format is checked last, as it always was: a bad query names its first fault.
@@ -68,11 +70,13 @@ fn wants_csv(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> 
     }
 }
 
+/// One line per point: unix ms, the value, and the step's start as local time with its
+/// offset (the series' `tz`), which spreadsheets read as it is.
 fn to_csv(a: &Series) -> String {
-    let mut out = String::with_capacity(32 * a.points.len() + 32);
-    out.push_str("timestamp_ms,value\n");
+    let mut out = String::with_capacity(64 * a.points.len() + 32);
+    out.push_str("timestamp_ms,value,time\n");
     for (t, v) in &a.points {
-        out.push_str(&format!("{t},{v}\n"));
+        out.push_str(&format!("{t},{v},{}\n", a.zone.format(*t)));
     }
     out
 }
