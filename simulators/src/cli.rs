@@ -147,6 +147,12 @@ pub struct ReplayArgs {
     #[arg(long, env = "IOC_SIM_FILE")]
     pub file: PathBuf,
 
+    /// Replay as if live: every time in the payloads (`ts`, SenML's absolute times) moves so
+    /// that the first line is at this time, `now` or RFC 3339. At --speed 1 the readings then
+    /// arrive as they would have live; faster, their times run ahead of the clock.
+    #[arg(long, env = "IOC_SIM_RETIME")]
+    pub retime: Option<crate::retime::Retime>,
+
     #[command(flatten)]
     pub pace: Pace,
 }
@@ -262,6 +268,11 @@ mod tests {
             "--as-fast-as-possible",
         ])
         .expect("replay");
+        Cli::try_parse_from(["ioc-sim", "replay", "--file", "f.jsonl", "--retime", "now"])
+            .expect("replay --retime now");
+        assert!(
+            Cli::try_parse_from(["ioc-sim", "replay", "--file", "f", "--retime", "soon"]).is_err()
+        );
         Cli::try_parse_from([
             "ioc-sim",
             "gen-city",

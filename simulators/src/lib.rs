@@ -15,7 +15,8 @@
 //!   rate cap).
 //! - [`mqtt`]: the MQTT connection that publishes (QoS 1, waits for every PUBACK).
 //! - [`pump`]: the loop every command shares (pace, send, count) and its outputs.
-//! - [`run`], [`record`], [`replay`]: the three commands' shells; [`progress`] draws their bars.
+//! - [`run`], [`record`], [`replay`]: the three commands' shells; [`progress`] draws their bars;
+//!   [`retime`] moves a recording's payload times for `replay --retime`.
 //! - [`city_file`]: synthetic city files of any size (`gen-city`), for load tests and benches.
 //! - [`cli`]: the clap definitions; `main.rs` only wires them to the shells.
 
@@ -30,5 +31,6 @@ pub mod progress;
 pub mod pump;
 pub mod record;
 pub mod replay;
+pub mod retime;
 pub mod run;
 pub mod scenario;

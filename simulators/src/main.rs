@@ -241,6 +241,7 @@ async fn replay(
         options,
         qos(&args.pace),
         pacing(&args.pace),
+        args.retime,
         progress,
         stop,
     )

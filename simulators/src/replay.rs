@@ -1,5 +1,6 @@
 //! `ioc-sim replay`: publish a recording (or a dry run) in order, keeping the gaps between
-//! its lines at 1×, N× or with no waiting at all.
+//! its lines at 1×, N× or with no waiting at all; with `--retime`, its payload times moved
+//! as if it were live (`retime.rs`).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -15,6 +16,7 @@ use crate::mqtt::Publisher;
 use crate::pacing::{Pacing, Schedule};
 use crate::progress::Progress;
 use crate::pump::{pump, Output, PumpError};
+use crate::retime::{shift_payload, Retime};
 
 /// Lines of a JSONL file as messages stamped with their `at_ms`.
 pub fn read(path: &Path) -> Result<impl Iterator<Item = Result<SimMessage, PumpError>>, PumpError> {
@@ -66,17 +68,33 @@ pub async fn replay(
     options: MqttOptions,
     qos: QoS,
     pacing: Pacing,
+    retime: Option<Retime>,
     progress: bool,
     stop: &CancellationToken,
 ) -> Result<u64, PumpError> {
     let total = count_lines(path)?;
     let first = read(path)?.next().transpose()?.map(|m| m.sim_ms);
+    let shift = match (retime, first) {
+        (Some(Retime::Now), Some(first)) => ioc::shell::now_ms() - first,
+        (Some(Retime::At(start)), Some(first)) => start - first,
+        _ => 0,
+    };
     let mut out = Output::Mqtt(Publisher::connect(options, qos).await?);
     let mut bar = Progress::new(Some(total), "lines", progress);
     let schedule = first.map(|at| Schedule::new(pacing, at));
     let mut line = 0;
+    let messages = read(path)?.map(move |m| {
+        m.map(|mut m| {
+            if shift != 0 {
+                if let Some(moved) = shift_payload(&m.payload, shift) {
+                    m.payload = moved;
+                }
+            }
+            m
+        })
+    });
     let sent = pump(
-        read(path)?,
+        messages,
         &mut out,
         schedule,
         &mut bar,

@@ -86,6 +86,14 @@ impl Zone {
         })
     }
 
+    /// Coordinated Universal Time.
+    pub fn utc() -> Zone {
+        Zone {
+            name: "UTC".to_owned(),
+            tz: TimeZone::UTC,
+        }
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -11,6 +11,7 @@ use simulators::jsonl;
 use simulators::mqtt;
 use simulators::pacing::Pacing;
 use simulators::record::Recorder;
+use simulators::retime::Retime;
 use simulators::run::{run, RunPlan, Target};
 use simulators::scenario::Scenario;
 use tokio_util::sync::CancellationToken;
@@ -61,6 +62,7 @@ async fn replay_while_recording(
     out: &Path,
     expected: u64,
     pacing: Pacing,
+    retime: Option<Retime>,
 ) {
     let port = *port;
     let mut rec = options(port, "rec");
@@ -79,6 +81,7 @@ async fn replay_while_recording(
         options(port, "replay"),
         QoS::AtLeastOnce,
         pacing,
+        retime,
         false,
         &stop,
     )
@@ -128,7 +131,7 @@ async fn record_then_replay_round_trips_byte_identical_and_in_order() {
         speed: None,
         max_rate: None,
     };
-    replay_while_recording(&broker, &dry, &first, summary.sent, fast).await;
+    replay_while_recording(&broker, &dry, &first, summary.sent, fast, None).await;
     assert_eq!(
         lines(&first),
         source,
@@ -136,7 +139,7 @@ async fn record_then_replay_round_trips_byte_identical_and_in_order() {
     );
 
     let second = dir.path().join("second.jsonl");
-    replay_while_recording(&broker, &first, &second, summary.sent, fast).await;
+    replay_while_recording(&broker, &first, &second, summary.sent, fast, None).await;
     assert_eq!(
         lines(&second),
         lines(&first),
@@ -172,6 +175,7 @@ async fn replay_keeps_the_relative_timing_at_the_requested_speed() {
             speed: Some(4.0),
             max_rate: None,
         },
+        None,
     )
     .await;
     let at: Vec<i64> = std::fs::read_to_string(&out)
@@ -184,6 +188,48 @@ async fn replay_keeps_the_relative_timing_at_the_requested_speed() {
         (200..400).contains(&gap1) && (450..700).contains(&gap2),
         "gaps {gap1} ms, {gap2} ms"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_retimed_moves_every_payload_time_by_the_same_shift() {
+    let broker = start_broker();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("old.jsonl");
+    let recorded = 1_763_900_000_000; // the first line's receive time
+    let lines_in = [
+        (
+            recorded,
+            r#"{"ts": 1763899999000, "vehicle_count": 4}"#.as_bytes(),
+        ),
+        (
+            recorded + 1000,
+            br#"[{"bn": "aq-0019:", "bt": 1763900000, "n": "pm25", "v": 12}]"#,
+        ),
+        (recorded + 2000, br#"{"vehicle_count": 5}"#), // timed on receipt: unchanged
+    ];
+    let text: String = lines_in
+        .iter()
+        .map(|(at, p)| {
+            jsonl::encode(*at, "city/traffic/hai-chau/tl-0001", p, Default::default()) + "\n"
+        })
+        .collect();
+    std::fs::write(&file, text).expect("write");
+    let out = dir.path().join("new.jsonl");
+    let start = 1_800_000_000_000;
+    let fast = Pacing {
+        speed: None,
+        max_rate: None,
+    };
+    replay_while_recording(&broker, &file, &out, 3, fast, Some(Retime::At(start))).await;
+    let got: Vec<serde_json::Value> = lines(&out)
+        .iter()
+        .map(|(_, p)| serde_json::from_slice(p).expect("json"))
+        .collect();
+    let shift = start - recorded;
+    assert_eq!(got[0]["ts"], 1_763_899_999_000 + shift);
+    assert_eq!(got[0]["vehicle_count"], 4);
+    assert_eq!(got[1][0]["bt"], (1_763_900_000_000 + shift) as f64 / 1000.0);
+    assert_eq!(got[2], serde_json::json!({"vehicle_count": 5}));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
