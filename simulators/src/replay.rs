@@ -75,7 +75,7 @@ pub async fn replay(
     let total = count_lines(path)?;
     let first = read(path)?.next().transpose()?.map(|m| m.sim_ms);
     let shift = match (retime, first) {
-        (Some(Retime::Now), Some(first)) => ioc::shell::now_ms() - first,
+        (Some(Retime::Now), Some(first)) => crate::pacing::wall_clock_ms() - first,
         (Some(Retime::At(start)), Some(first)) => start - first,
         _ => 0,
     };
