@@ -7,6 +7,7 @@
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
+use serde::{Serialize, Serializer};
 
 /// The zone a city file gets when it names none.
 pub const DEFAULT_TIMEZONE: &str = "Asia/Ho_Chi_Minh";
@@ -16,6 +17,13 @@ pub const DEFAULT_TIMEZONE: &str = "Asia/Ho_Chi_Minh";
 pub struct Zone {
     name: String,
     tz: TimeZone,
+}
+
+/// A zone is written as its name (`"Asia/Ho_Chi_Minh"`), as the API answers it.
+impl Serialize for Zone {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name)
+    }
 }
 
 /// A step of the local calendar: `n` days, ISO weeks (from Monday) or months. Steps of more

@@ -63,10 +63,8 @@ pub struct Series {
     pub to: i64,
     /// The step; for calendar steps (`1d`, `1w`, `1mo`) their longest length.
     pub step_s: f64,
-    /// The zone calendar steps and the CSV's local times follow.
-    pub tz: String,
-    #[serde(skip)]
-    pub zone: Zone,
+    /// The zone calendar steps and the CSV's local times follow (written as its name).
+    pub tz: Zone,
     /// What answered: raw, rollup_1m, rollup_1h, or influxdb (beyond local retention).
     pub source: &'static str,
     /// True when the range reaches past local retention and no InfluxDB is configured: older
@@ -155,8 +153,7 @@ impl HistoryService {
             from: range.from,
             to: range.to,
             step_s: plan.step_ms as f64 / 1000.0,
-            tz: range.zone.name().to_owned(),
-            zone: range.zone,
+            tz: range.zone,
             source,
             partial,
             points: points.iter().map(|p| (p.t, p.value)).collect(),

@@ -8,7 +8,7 @@ use crate::serve::error::ApiError;
 use crate::shell::now_ms;
 use crate::store::{Agg, Plan, Resolution};
 
-pub(super) const DAY_MS: i64 = 86_400_000;
+const DAY_MS: i64 = 86_400_000;
 
 /// The step a request asks for: a fixed duration, aligned to the Unix epoch (`30s`, `5m`,
 /// `1h`, or a number of seconds), or steps of the local calendar (`1d`, `1w`, `1mo`).

@@ -76,7 +76,7 @@ fn to_csv(a: &Series) -> String {
     let mut out = String::with_capacity(64 * a.points.len() + 32);
     out.push_str("timestamp_ms,value,time\n");
     for (t, v) in &a.points {
-        out.push_str(&format!("{t},{v},{}\n", a.zone.format(*t)));
+        out.push_str(&format!("{t},{v},{}\n", a.tz.format(*t)));
     }
     out
 }
