@@ -1,7 +1,7 @@
 //! Environment: VN_AQI (hourly with NowCast, and daily) and the EPA AQI per air station from
 //! its hourly means; noise; water level against warning levels I/II/III. Pure.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::aqi::{
     epa_aqi, nowcast, ugm3_to_epa_unit, vn_daily, vn_hourly, AqiError, DailyMeans, EpaAqi,
@@ -121,7 +121,7 @@ pub fn station(h: &StationHours) -> StationAir {
 }
 
 /// Where a water level stands against its station's warning levels I, II, III.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WaterAlert {
     Normal,

@@ -87,6 +87,9 @@ pub struct Areas {
     pub public_service: Area<Queue>,
     /// Per domain: city-wide and per district.
     pub health: BTreeMap<String, Area<Health>>,
+    /// `null` when every district is counted; otherwise the districts left out (a partition
+    /// whose summary is missing or stale).
+    pub partial: Option<super::kpi::Incomplete>,
     /// Newest `as_of` of the roads pooled city-wide.
     #[serde(skip)]
     pub traffic_as_of: Option<i64>,
@@ -392,6 +395,7 @@ pub fn kpi(city: &City, ind: &Areas, open_alerts: BTreeMap<String, u64>) -> Kpi 
         sensors_online: (sensors.total() > 0)
             .then(|| sensors.online as f64 / sensors.total() as f64),
         sensors,
+        partial: ind.partial.clone(),
         open_alerts,
     }
 }

@@ -21,9 +21,9 @@ pub struct Health {
     /// Readings the store recognised as already stored.
     pub duplicates: u64,
     #[serde(skip)]
-    received: f64,
+    pub(super) received: f64,
     #[serde(skip)]
-    expected: f64,
+    pub(super) expected: f64,
 }
 
 impl Health {

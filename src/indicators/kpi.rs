@@ -21,6 +21,14 @@ pub struct WorstAqi {
     pub station: String,
 }
 
+/// Districts whose figures are missing from a view: another partition owns them and no fresh
+/// summary of theirs has arrived (`since`: when the oldest of them went missing, unix ms).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Incomplete {
+    pub missing_districts: Vec<String>,
+    pub since: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Kpi {
     pub generated_at: i64,
@@ -36,4 +44,6 @@ pub struct Kpi {
     pub sensors: super::Health,
     /// Open alerts by severity.
     pub open_alerts: BTreeMap<String, u64>,
+    /// `null` when every district is counted; otherwise the districts left out.
+    pub partial: Option<Incomplete>,
 }

@@ -8,6 +8,7 @@
 //! - `city.rs`: all of the above per sensor, district and city, from the live state's inputs.
 //! - `partial.rs`: what one sensor adds, and the mergeable sums that pool it per area.
 //! - `kpi.rs`: the one-object summary for the control room's header.
+//! - `wire.rs`: a partial as a peer's summary carries it, and back.
 
 pub mod air;
 pub mod aqi;
@@ -18,6 +19,7 @@ mod partial;
 pub mod queue;
 mod settings;
 pub mod traffic;
+mod wire;
 
 #[cfg(test)]
 pub use city::compute;
@@ -26,6 +28,7 @@ pub use city::{
     IndicatorParams, Road, Station, Water,
 };
 pub use health::Health;
-pub use kpi::{Kpi, WorstAqi};
+pub use kpi::{Incomplete, Kpi, WorstAqi};
 pub use partial::{Partial, SensorPart};
 pub use settings::IndicatorSettings;
+pub use wire::{PartialWire, WireError};

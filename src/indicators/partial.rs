@@ -41,12 +41,12 @@ impl SensorPart {
 pub struct AirSum {
     /// Stations, gauges and noise sensors pooled.
     pub items: usize,
-    stations: usize,
+    pub(super) stations: usize,
     /// The station with the highest hourly VN_AQI; on a tie, the later one.
-    worst: Option<Arc<Station>>,
-    noise_sum: f64,
-    noise_n: usize,
-    water_alert: Option<WaterAlert>,
+    pub(super) worst: Option<Arc<Station>>,
+    pub(super) noise_sum: f64,
+    pub(super) noise_n: usize,
+    pub(super) water_alert: Option<WaterAlert>,
     pub as_of: Option<i64>,
 }
 

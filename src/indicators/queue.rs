@@ -2,7 +2,7 @@
 //! (share served within the target wait) and counters open, per centre, pooled per district
 //! and city. Pure.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::traffic::Mean;
 
@@ -56,7 +56,7 @@ pub fn centre(s: &CentreSample) -> Queue {
 
 /// Waiting people and counters add up; waits are means over centres; the SLA pools people.
 /// Centres pooled so far: sums and counts that merge in any grouping (see `TrafficSum`).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct QueueSum {
     /// Centre items pooled.
     pub items: usize,

@@ -1,7 +1,7 @@
 //! Traffic: flow, mean speed, occupancy, congestion index and level, per road sensor and
 //! pooled per district and city. Pure.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How congested a road is, from its congestion index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -97,7 +97,7 @@ pub fn road(sample: &RoadSample, t: &CongestionThresholds) -> Traffic {
 /// Roads pooled so far: counts and sums that merge in any grouping, so a district's traffic
 /// is the merge of its parts and the city's the merge of its districts (never a mean of
 /// means).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrafficSum {
     /// Road items pooled (a road with a recent speed or count).
     pub roads: usize,
@@ -152,7 +152,7 @@ impl TrafficSum {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub(super) struct Mean {
     sum: f64,
     n: usize,

@@ -30,6 +30,7 @@ fn indicators() -> Areas {
         health: BTreeMap::new(),
         traffic_as_of: None,
         queue_as_of: None,
+        partial: None,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A pollutant that enters an air-quality index. Serialised as `pm25`, `pm10`, `o3`, `co`,
 /// `so2`, `no2`.
@@ -52,7 +52,7 @@ impl fmt::Display for Pollutant {
 /// One column of breakpoints: ozone has two (1-hour and 8-hour means), every other
 /// pollutant one. Both indices use the same seven columns, each in its own units.
 /// Serialised as `pm25`, `pm10`, `o3_1h`, `o3_8h`, `co`, `so2`, `no2`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Table {
     #[serde(rename = "pm25")]
     Pm25,

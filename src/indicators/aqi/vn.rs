@@ -88,6 +88,18 @@ pub struct VnAqi {
 }
 
 impl VnAqi {
+    /// The station index from the concentrations its sub-indices were computed from, in
+    /// [`Pollutant::ALL`] order (as [`VnAqi::sub_indices`] lists them): how a peer's summary
+    /// carries an index without trusting its rounded figures. Invalid values are dropped.
+    pub fn from_concentrations(columns: &[(Table, f64)]) -> Result<Self, AqiError> {
+        Self::from_sub_indices(
+            columns
+                .iter()
+                .filter_map(|&(t, c)| sub(t, Some(c)))
+                .collect(),
+        )
+    }
+
     /// The station index from its sub-indices; needs a PM2.5 or PM10 entry.
     fn from_sub_indices(sub_indices: Vec<SubIndex>) -> Result<Self, AqiError> {
         let has_pm = sub_indices
