@@ -52,10 +52,18 @@ pub fn reading_observations(names: &ObservedNames, readings: &[Reading]) -> Vec<
         .collect()
 }
 
-/// The snapshot's indicator observations (see [`area_observations`]).
+/// The snapshot's indicator observations (see [`area_observations`]). A partition observes
+/// only its own districts, and the city only if it evaluates the city-wide rules: each alert
+/// is raised by one partition, which reports it to the others in its summary.
 pub fn indicator_observations(snap: &Snapshot) -> Vec<Observation> {
     let centres = snap.entries().filter_map(|e| e.part.centre.as_deref());
-    area_observations(snap.areas(), centres, snap.generated_at)
+    let mut obs = area_observations(snap.areas(), centres, snap.generated_at);
+    obs.retain(|o| match (&o.subject, o.district.as_deref()) {
+        (Subject::City, _) => snap.owns_city(),
+        (_, Some(d)) => snap.city.district_idx(d).is_none_or(|d| snap.owns(d)),
+        (_, None) => true,
+    });
+    obs
 }
 
 /// Indicator observations: per district and city-wide, plus each centre's estimated wait.

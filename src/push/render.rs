@@ -48,7 +48,7 @@ pub fn kpi(
     snap: &Snapshot,
     open: std::collections::BTreeMap<String, u64>,
 ) -> (Option<i64>, String) {
-    let k = snap.kpi(snap.areas(), open);
+    let k = snap.kpi(snap.areas(), open, |_, _| true);
     let mut kv = to_value(&k);
     if let Value::Object(o) = &mut kv {
         o.remove("generated_at");

@@ -211,7 +211,7 @@ impl LiveView {
 }
 
 /// The cells a caller sees: `domain` (when given) inside its scope.
-fn want<'a>(
+pub(crate) fn want<'a>(
     snap: &'a Snapshot,
     principal: &'a Principal,
     domain: Option<DomainIdx>,

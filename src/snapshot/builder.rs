@@ -14,6 +14,7 @@ use crate::indicators::{areas, sensor_part, IndicatorParams, Partial, SensorPart
 use crate::model::City;
 
 use super::entry::{Entries, SensorEntry, CHUNK};
+use super::territory::{Overlaid, Territory};
 use super::view::{Changes, Snapshot};
 
 /// A district's sensors, [`CHUNK`] at a time: each member's part (shared with its snapshot
@@ -62,6 +63,8 @@ pub struct Builder {
     due: BinaryHeap<Reverse<(i64, u32)>>,
     /// Per sensor: the deadline it is scheduled at (`i64::MAX`: none).
     scheduled: Vec<i64>,
+    /// A partition's districts, and its peers' summaries for the others; `None` alone.
+    territory: Option<Territory>,
 }
 
 impl Builder {
@@ -80,7 +83,14 @@ impl Builder {
             home: Vec::new(),
             due: BinaryHeap::new(),
             scheduled: Vec::new(),
+            territory: None,
         }
+    }
+
+    /// Makes this node a partition: the districts `territory` does not own come from peers.
+    pub fn with_territory(mut self, territory: Territory) -> Builder {
+        self.territory = Some(territory);
+        self
     }
 
     /// Takes the live state's dirty list (briefly under its write lock), then copies the
@@ -171,15 +181,26 @@ impl Builder {
             self.schedule(idx, next);
         }
         self.rebuild(blocks);
-        let cells = self.cells.iter().map(|c| c.as_slice());
-        let areas = Arc::new(areas(&self.city, cells, |_, _| true, &self.params, now_ms));
+        let overlaid = match &mut self.territory {
+            Some(t) => t.overlay(&self.city, &self.cells, now_ms),
+            None => Overlaid {
+                cells: self.cells.clone(),
+                open_alerts: Vec::new(),
+                partial: None,
+            },
+        };
+        let cells = overlaid.cells.iter().map(|c| c.as_slice());
+        let mut areas = areas(&self.city, cells, |_, _| true, &self.params, now_ms);
+        areas.partial = overlaid.partial;
         Snapshot {
             generated_at: now_ms,
             city: self.city.clone(),
             params: self.params,
             entries: self.entries.clone(),
-            cells: self.cells.clone(),
-            areas,
+            cells: overlaid.cells,
+            owned: self.territory.as_ref().map(|t| (t.owned(), t.owns_city())),
+            foreign_alerts: Arc::new(overlaid.open_alerts),
+            areas: Arc::new(areas),
             windows: Arc::new(reading.windows),
             changes: Changes {
                 statuses,

@@ -8,19 +8,22 @@
 //!   a value leaving a window, the hour turning), then their blocks, districts and the city,
 //!   from mergeable partial aggregates.
 //! - `view.rs`: the [`Snapshot`] and its typed views (areas, scoped indicators, KPI, status).
+//! - `territory.rs`: a partition's districts, and its peers' summaries for the others.
 //! - `task.rs`: the thin shell: a thread that ticks and publishes into a `watch`.
 
 mod builder;
 mod entry;
 mod items;
 mod task;
+mod territory;
 mod view;
 
 pub use builder::Builder;
 pub use entry::SensorEntry;
 pub use items::entry_key;
 pub use task::{spawn, SnapshotRx};
-pub use view::{Changes, Snapshot};
+pub use territory::{Foreign, Remote, SharedForeign, Territory};
+pub use view::{Changes, ForeignAlerts, Snapshot};
 
 #[cfg(test)]
 pub(crate) mod fixture;

@@ -36,12 +36,16 @@ pub fn next_tick(due: Instant, started: Instant, took: Duration, interval: Durat
 pub fn spawn(
     live: SharedLive,
     params: IndicatorParams,
+    territory: Option<super::Territory>,
     interval: Duration,
     metrics: SnapshotMetrics,
     shutdown: CancellationToken,
 ) -> std::io::Result<(SnapshotRx, JoinHandle<()>)> {
     let city = crate::shell::lock::read(&live).city().clone();
     let mut builder = Builder::new(city, params);
+    if let Some(t) = territory {
+        builder = builder.with_territory(t);
+    }
     let first = builder.tick(&live, now_ms());
     let (tx, rx) = watch::channel(Arc::new(first));
     let handle = std::thread::Builder::new()

@@ -251,7 +251,7 @@ fn a_clock_running_ahead_never_makes_an_area_look_fresher_than_it_is() {
         as_ofs.extend(part.centre.as_ref().and_then(|c| c.as_of));
         as_ofs.extend(part.water.as_ref().map(|w| w.as_of));
     }
-    let kpi = snap.kpi(snap.areas(), Default::default());
+    let kpi = snap.kpi(snap.areas(), Default::default(), |_, _| true);
     as_ofs.extend(kpi.as_of);
     assert!(
         as_ofs.len() > city.sensors.len(),

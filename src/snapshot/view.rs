@@ -10,6 +10,9 @@ use crate::model::{City, DistrictIdx, DomainIdx};
 
 use super::entry::{Entries, SensorEntry};
 
+/// A district's open alerts as its owner reported them: by domain (index), then severity.
+pub type ForeignAlerts = Arc<Vec<BTreeMap<String, u64>>>;
+
 /// What a tick changed.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
@@ -29,8 +32,14 @@ pub struct Snapshot {
     pub city: Arc<City>,
     pub(super) params: IndicatorParams,
     pub(super) entries: Entries,
-    /// Per district: its indicators' partials by domain.
+    /// Per district: its indicators' partials by domain (for a partition, a peer's for the
+    /// districts it does not own).
     pub(super) cells: Vec<Arc<Vec<Partial>>>,
+    /// A partition's districts (by index), and whether it evaluates the city-wide rules;
+    /// `None` for a node that owns the whole city.
+    pub(super) owned: Option<(Arc<[bool]>, bool)>,
+    /// Per district a partition does not own: its peer's open alerts by domain and severity.
+    pub(super) foreign_alerts: Arc<Vec<Option<ForeignAlerts>>>,
     /// Every area's indicators, city-wide and per district.
     pub(super) areas: Arc<Areas>,
     /// The 1m/5m/15m/1h window aggregates per domain, district and metric.
@@ -48,12 +57,70 @@ impl Snapshot {
     /// figures are those of its part of the city. Costs `districts × domains` merges.
     pub fn scoped_areas(&self, want: impl Fn(DomainIdx, DistrictIdx) -> bool) -> Areas {
         let cells = self.cells.iter().map(|c| c.as_slice());
-        areas(&self.city, cells, want, &self.params, self.generated_at)
+        let mut a = areas(&self.city, cells, &want, &self.params, self.generated_at);
+        a.partial = self.areas.partial.clone().and_then(|mut p| {
+            let domains = self.city.domains.len() as u16;
+            let seen = |id: &String| {
+                self.city
+                    .district_idx(id)
+                    .is_some_and(|d| (0..domains).any(|k| want(DomainIdx(k), d)))
+            };
+            p.missing_districts.retain(seen);
+            (!p.missing_districts.is_empty()).then_some(p)
+        });
+        a
+    }
+
+    /// Whether this node computes district `d` from its own readings (always, alone).
+    pub fn owns(&self, d: DistrictIdx) -> bool {
+        self.owned
+            .as_ref()
+            .is_none_or(|(o, _)| o.get(usize::from(d.0)).copied().unwrap_or(false))
+    }
+
+    /// Whether this node evaluates the city-wide rules (always, alone).
+    pub fn owns_city(&self) -> bool {
+        self.owned.as_ref().is_none_or(|(_, city)| *city)
+    }
+
+    /// The partials by domain of district `d`.
+    pub fn cell(&self, d: DistrictIdx) -> Option<&[Partial]> {
+        self.cells.get(usize::from(d.0)).map(|c| c.as_slice())
+    }
+
+    /// Open alerts by severity in the districts peers own, of the cells `want` keeps.
+    pub fn foreign_open_alerts(
+        &self,
+        want: impl Fn(DomainIdx, DistrictIdx) -> bool,
+    ) -> BTreeMap<String, u64> {
+        let mut out = BTreeMap::new();
+        for (d, by_domain) in self.foreign_alerts.iter().enumerate() {
+            let Some(by_domain) = by_domain else { continue };
+            for (k, counts) in by_domain.iter().enumerate() {
+                if !want(DomainIdx(k as u16), DistrictIdx(d as u16)) {
+                    continue;
+                }
+                for (severity, n) in counts {
+                    *out.entry(severity.clone()).or_insert(0) += n;
+                }
+            }
+        }
+        out
     }
 
     /// The control room's header over `areas` (from [`areas`](Self::areas) or
     /// [`scoped_areas`](Self::scoped_areas)).
-    pub fn kpi(&self, areas: &Areas, open_alerts: BTreeMap<String, u64>) -> Kpi {
+    /// `open_alerts` are this node's; those peers reported for the cells `want` keeps are
+    /// added.
+    pub fn kpi(
+        &self,
+        areas: &Areas,
+        mut open_alerts: BTreeMap<String, u64>,
+        want: impl Fn(DomainIdx, DistrictIdx) -> bool,
+    ) -> Kpi {
+        for (severity, n) in self.foreign_open_alerts(want) {
+            *open_alerts.entry(severity).or_insert(0) += n;
+        }
         kpi(&self.city, areas, open_alerts)
     }
 

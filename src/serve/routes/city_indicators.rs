@@ -94,7 +94,8 @@ pub(crate) async fn summary(
         counts
     }
     .by_name();
-    Ok(HttpResponse::Ok().json(snap.kpi(&areas, open)))
+    let want = crate::serve::live::want(&snap, &principal, None);
+    Ok(HttpResponse::Ok().json(snap.kpi(&areas, open, want)))
 }
 
 /// `GET /api/v1/sensor-health?domain=`: status counts, completeness, seq gaps, per domain and district.

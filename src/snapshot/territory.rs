@@ -1,0 +1,159 @@
+//! A partition's view of the city. A node owns some districts and computes them from its own
+//! readings; for every other district it takes what the peers owning it last said in their
+//! summaries ([`Foreign`], filled by the cluster link). A district with no fresh summary is
+//! counted as missing, and the views say so (`partial`), never a silently smaller city.
+//! Pure: the clock is an argument. Per tick it costs `districts × replicas` comparisons.
+
+use std::sync::{Arc, Mutex};
+
+use super::view::ForeignAlerts;
+use crate::indicators::{Incomplete, Partial};
+use crate::model::{City, DistrictIdx};
+
+/// What one peer said about one district.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    pub node_id: Arc<str>,
+    /// When the peer built the summary (its clock), unix ms.
+    pub generated_at: i64,
+    /// The district's partials by domain.
+    pub cells: Arc<Vec<Partial>>,
+    /// Open alerts in the district by domain (index), then severity name.
+    pub open_alerts: ForeignAlerts,
+}
+
+/// The peers' latest word on each district: one entry per peer (replicas of a partition
+/// each publish their own).
+#[derive(Debug, Default)]
+pub struct Foreign {
+    by_district: Vec<Vec<Remote>>,
+}
+
+pub type SharedForeign = Arc<Mutex<Foreign>>;
+
+impl Foreign {
+    /// Keeps `r` as what its node says about district `d`, unless that node already said
+    /// something newer.
+    pub fn offer(&mut self, d: DistrictIdx, r: Remote) {
+        let i = usize::from(d.0);
+        if self.by_district.len() <= i {
+            self.by_district.resize(i + 1, Vec::new());
+        }
+        let peers = &mut self.by_district[i];
+        match peers.iter_mut().find(|p| p.node_id == r.node_id) {
+            Some(p) if p.generated_at <= r.generated_at => *p = r,
+            Some(_) => {}
+            None => peers.push(r),
+        }
+    }
+
+    /// Drops everything `node_id` said (it left: its last will, or a clean stop).
+    pub fn forget(&mut self, node_id: &str) {
+        for peers in &mut self.by_district {
+            peers.retain(|p| &*p.node_id != node_id);
+        }
+    }
+
+    /// The freshest word on district `d` no older than `fresh_from`.
+    fn freshest(&self, d: usize, fresh_from: i64) -> Option<&Remote> {
+        self.by_district
+            .get(d)?
+            .iter()
+            .filter(|r| r.generated_at >= fresh_from)
+            .max_by_key(|r| r.generated_at)
+    }
+}
+
+/// Which districts this node owns, and how it overlays the others.
+#[derive(Debug)]
+pub struct Territory {
+    owned: Arc<[bool]>,
+    owns_city: bool,
+    stale_after_ms: i64,
+    foreign: SharedForeign,
+    /// Per district: since when it has been missing.
+    missing_since: Vec<Option<i64>>,
+}
+
+/// One tick's overlay.
+pub struct Overlaid {
+    pub cells: Vec<Arc<Vec<Partial>>>,
+    /// Per district not owned: the peer's open alerts, when its summary is fresh.
+    pub open_alerts: Vec<Option<ForeignAlerts>>,
+    pub partial: Option<Incomplete>,
+}
+
+impl Territory {
+    /// `owned` by district index. The node owning the city's first district also evaluates
+    /// the city-wide rules, so exactly one partition raises each city alert.
+    pub fn new(
+        owned: Vec<bool>,
+        stale_after_ms: i64,
+        foreign: SharedForeign,
+        started_ms: i64,
+    ) -> Territory {
+        let missing_since = owned.iter().map(|o| (!o).then_some(started_ms)).collect();
+        Territory {
+            owns_city: owned.first().copied().unwrap_or(true),
+            owned: owned.into(),
+            stale_after_ms,
+            foreign,
+            missing_since,
+        }
+    }
+
+    pub fn owned(&self) -> Arc<[bool]> {
+        self.owned.clone()
+    }
+
+    pub fn owns_city(&self) -> bool {
+        self.owns_city
+    }
+
+    /// `own` with every district this node does not own replaced by its freshest summary, or
+    /// by nothing (and named missing) when none is fresh at `now_ms`.
+    pub fn overlay(&mut self, city: &City, own: &[Arc<Vec<Partial>>], now_ms: i64) -> Overlaid {
+        let empty = Arc::new(vec![Partial::default(); city.domains.len()]);
+        let foreign = crate::shell::lock::lock(&self.foreign);
+        let fresh_from = now_ms - self.stale_after_ms;
+        let mut out = Overlaid {
+            cells: Vec::with_capacity(own.len()),
+            open_alerts: Vec::with_capacity(own.len()),
+            partial: None,
+        };
+        let mut missing = Vec::new();
+        for (d, mine) in own.iter().enumerate() {
+            if self.owned.get(d).copied().unwrap_or(true) {
+                out.cells.push(mine.clone());
+                out.open_alerts.push(None);
+                continue;
+            }
+            match foreign.freshest(d, fresh_from) {
+                Some(r) => {
+                    self.missing_since[d] = None;
+                    out.cells.push(r.cells.clone());
+                    out.open_alerts.push(Some(r.open_alerts.clone()));
+                }
+                None => {
+                    let since = *self.missing_since[d].get_or_insert(now_ms);
+                    missing.push((d, since));
+                    out.cells.push(empty.clone());
+                    out.open_alerts.push(None);
+                }
+            }
+        }
+        out.partial = incomplete(city, &missing);
+        out
+    }
+}
+
+fn incomplete(city: &City, missing: &[(usize, i64)]) -> Option<Incomplete> {
+    let since = missing.iter().map(|(_, s)| *s).min()?;
+    Some(Incomplete {
+        missing_districts: missing
+            .iter()
+            .map(|(d, _)| city.district(DistrictIdx(*d as u16)).id.clone())
+            .collect(),
+        since,
+    })
+}
