@@ -21,6 +21,8 @@
 //! - [`store`]: the embedded SQLite store, the durable point; the only persistence layer.
 //! - [`export`]: the InfluxDB 2 sink fed from the store's outbox, and Flux history.
 //! - [`ingest`]: the MQTT adapter (rumqttc, and the embedded rumqttd): raw messages in, acks out.
+//! - [`cluster`]: several nodes of one deployment: partitions publish summaries of their
+//!   districts through the broker, and every node merges them into the city view.
 //! - [`pipeline`]: decode → store writer → sync → commit (live state, alerts) → ack, where
 //!   "acknowledged means stored" lives.
 //! - [`push`]: live streams over WebSocket (`/api/v1/stream`): hub, producer, connections.
@@ -32,6 +34,7 @@ pub mod aggregate;
 pub mod alerts;
 pub mod app;
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod export;
 pub mod indicators;

@@ -60,6 +60,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     if let Some(Command::CheckConfig) = cli.command {
         let city = City::from_config(&load_city(&settings)?)?;
+        let owned = settings.cluster.owned(&city)?;
         println!(
             "configuration OK: city {:?}, {} domains, {} districts, {} sensors, broker {}",
             city.name,
@@ -72,6 +73,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.mqtt.url.clone()
             }
         );
+        if settings.cluster.enabled() {
+            let n = owned.iter().filter(|o| **o).count();
+            println!(
+                "cluster {:?}, node {:?}: {}",
+                settings.cluster.name,
+                settings.cluster.node_id,
+                if n == city.districts.len() {
+                    "a replica of the whole city".to_owned()
+                } else {
+                    format!("a partition of {n} of {} districts", city.districts.len())
+                }
+            );
+        }
         return Ok(());
     }
     init_logging(&settings.log);

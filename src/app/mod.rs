@@ -18,13 +18,14 @@ pub use error::AppError;
 use crate::aggregate::{LiveState, SharedLive};
 use crate::alerts::{run_evaluator, AlertService};
 use crate::auth::{Auth, RateLimits};
-use crate::config::{load_city, Settings};
+use crate::cluster::{Link, LinkParts};
+use crate::config::{load_city, ConfigError, Settings};
 use crate::ingest::Ingest;
 use crate::model::City;
 use crate::pipeline::{seed_hourly, Pipeline, RejectionLog, Sizes, Stages};
 use crate::push::{AlertFeed, Push};
 use crate::serve::{self, Gate, HistoryService, LiveView, Readiness, RuleReloader, Services};
-use crate::snapshot::SnapshotRx;
+use crate::snapshot::{SharedForeign, SnapshotRx, Territory};
 use crate::store::{run_retention, SqliteStore};
 use crate::telemetry::Metrics;
 use open::{broker_url, open_alerts, open_keys, open_store, start_export, Export};
@@ -35,6 +36,8 @@ pub struct Application {
     server: ServerHandle,
     server_task: JoinHandle<std::io::Result<()>>,
     ingest: Ingest,
+    /// The cluster link: this node's summary out, its peers' in (`None` alone).
+    link: Option<Link>,
     pipeline: Pipeline,
     retention: JoinHandle<()>,
     exporter: Option<JoinHandle<()>>,
@@ -68,8 +71,10 @@ impl Application {
         )));
         let parts = Parts::open(&settings, city.clone(), &live).await?;
         let shutdown = CancellationToken::new();
+        let foreign = SharedForeign::default();
+        let territory = territory(&settings, &city, &foreign)?;
         let (snapshots, snapshot_thread) =
-            start_snapshots(&settings, &live, &metrics, &shutdown).await?;
+            start_snapshots(&settings, &live, territory, &metrics, &shutdown).await?;
         let background = Background::start(&settings, &parts, &snapshots, &metrics, &shutdown);
         let rejections = Arc::new(RejectionLog::new(settings.ingest.rejection_log_size));
         let stages = Stages {
@@ -87,7 +92,13 @@ impl Application {
         };
         let (pipeline, ends) = Pipeline::start(sizes, stages, shutdown.clone())
             .map_err(|e| AppError::Startup(format!("cannot start the store writer: {e}")))?;
-        let ingest = Ingest::start(&settings.mqtt, &url, ends, &metrics, shutdown.clone())?;
+        let mut mqtt = settings.mqtt.clone();
+        mqtt.client_id = settings.cluster.ingest_client_id(&mqtt.client_id);
+        let districts = &settings.cluster.districts;
+        let ingest = Ingest::start(&mqtt, &url, districts, ends, &metrics, shutdown.clone())?;
+        let link = start_link(
+            &settings, &url, &city, &snapshots, &parts, foreign, &shutdown,
+        )?;
         let (push, push_tasks) = Push::start(
             settings
                 .push
@@ -117,6 +128,7 @@ impl Application {
             server: server.handle(),
             server_task: tokio::spawn(server),
             ingest,
+            link,
             pipeline,
             retention: background.retention,
             exporter: background.export.map(|e| e.task),
@@ -168,6 +180,11 @@ impl Application {
         };
         tracing::info!("shutting down: draining ingest");
         self.shutdown.cancel();
+        if let Some(link) = self.link.take() {
+            // First, so peers take this node's districts as missing at once, not when its
+            // summary goes stale.
+            link.closed().await;
+        }
         self.pipeline.drained().await;
         self.ingest.closed().await;
         let _ = self.retention.await;
@@ -206,6 +223,7 @@ impl Application {
 async fn start_snapshots(
     settings: &Settings,
     live: &SharedLive,
+    territory: Option<Territory>,
     metrics: &Metrics,
     shutdown: &CancellationToken,
 ) -> Result<(SnapshotRx, std::thread::JoinHandle<()>), AppError> {
@@ -215,10 +233,62 @@ async fn start_snapshots(
         metrics.snapshot.clone(),
         shutdown.clone(),
     );
-    tokio::task::spawn_blocking(move || crate::snapshot::spawn(live, params, interval, m, stop))
-        .await
-        .map_err(|e| AppError::Startup(format!("the snapshot thread did not start: {e}")))?
-        .map_err(|e| AppError::Startup(format!("cannot start the snapshot thread: {e}")))
+    tokio::task::spawn_blocking(move || {
+        crate::snapshot::spawn(live, params, territory, interval, m, stop)
+    })
+    .await
+    .map_err(|e| AppError::Startup(format!("the snapshot thread did not start: {e}")))?
+    .map_err(|e| AppError::Startup(format!("cannot start the snapshot thread: {e}")))
+}
+
+/// A partition's territory: the districts it owns (`cluster.districts`, checked against the
+/// city); `None` for a node that owns the whole city.
+fn territory(
+    settings: &Settings,
+    city: &City,
+    foreign: &SharedForeign,
+) -> Result<Option<Territory>, AppError> {
+    let c = &settings.cluster;
+    let owned = c.owned(city).map_err(ConfigError::from)?;
+    if !c.enabled() || c.districts.is_empty() {
+        return Ok(None);
+    }
+    let t = Territory::new(
+        owned,
+        c.stale_after_ms(),
+        foreign.clone(),
+        crate::shell::now_ms(),
+    );
+    Ok(Some(t))
+}
+
+/// The cluster link, when this node is part of a cluster.
+fn start_link(
+    settings: &Settings,
+    url: &crate::ingest::BrokerUrl,
+    city: &Arc<City>,
+    snapshots: &SnapshotRx,
+    parts: &Parts,
+    foreign: SharedForeign,
+    shutdown: &CancellationToken,
+) -> Result<Option<Link>, AppError> {
+    if !settings.cluster.enabled() {
+        return Ok(None);
+    }
+    let link_parts = LinkParts {
+        city: city.clone(),
+        snapshots: snapshots.clone(),
+        alerts: parts.alerts.clone(),
+        foreign,
+    };
+    let link = Link::start(
+        &settings.cluster,
+        &settings.mqtt,
+        url,
+        link_parts,
+        shutdown.clone(),
+    )?;
+    Ok(Some(link))
 }
 
 /// What the application runs on, opened before anything starts: the store (and the live

@@ -44,6 +44,8 @@ pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
             // IOC__HTTP__CORS_ALLOWED_ORIGINS="https://a.example,https://b.example"
             .list_separator(",")
             .with_list_parse_key("http.cors_allowed_origins")
+            // IOC__CLUSTER__DISTRICTS="hai-chau,son-tra"
+            .with_list_parse_key("cluster.districts")
             .source(Some(env)),
     );
     let config = builder.build()?;

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::aggregate::StatusThresholds;
 use crate::alerts::AlertSettings;
 use crate::auth::AuthSettings;
+use crate::cluster::ClusterSettings;
 use crate::export::ExportSettings;
 use crate::indicators::IndicatorSettings;
 use crate::ingest::{BrokerSettings, MqttSettings};
@@ -32,6 +33,7 @@ pub struct Settings {
     pub push: PushSettings,
     pub auth: AuthSettings,
     pub city: CitySettings,
+    pub cluster: ClusterSettings,
     pub log: LogSettings,
 }
 

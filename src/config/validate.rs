@@ -17,6 +17,7 @@ impl Settings {
         self.indicators.validate()?;
         self.export.influxdb.validate()?;
         self.push.validate()?;
+        self.cluster.validate(self.uses_embedded_broker())?;
         Ok(())
     }
 }

@@ -79,11 +79,13 @@ pub struct Ingest {
 
 impl Ingest {
     /// Connects to the broker at `url` and starts handing messages to the pipeline through
-    /// `ends`. When `shutdown` is cancelled, it stops taking messages, keeps writing the acks
-    /// of those already taken until the pipeline reports drained, then disconnects.
+    /// `ends`: every district's readings, or only those of `districts` when it names some (a
+    /// partition). When `shutdown` is cancelled, it stops taking messages, keeps writing the
+    /// acks of those already taken until the pipeline reports drained, then disconnects.
     pub fn start(
         settings: &MqttSettings,
         url: &BrokerUrl,
+        districts: &[String],
         ends: AdapterEnds,
         metrics: &Metrics,
         shutdown: CancellationToken,
@@ -93,7 +95,11 @@ impl Ingest {
         let (client, eventloop) = rumqttc::AsyncClient::new(options, 64);
         let (status_tx, status_rx) = watch::channel(BrokerStatus::connecting());
         let resubscribe = Arc::new(Notify::new());
-        let filter = format!("{}/+/+/+", settings.topic_prefix);
+        let p = &settings.topic_prefix;
+        let filters = match districts {
+            [] => vec![format!("{p}/+/+/+")],
+            ds => ds.iter().map(|d| format!("{p}/+/{}/+", d.trim())).collect(),
+        };
         let connection = tokio::spawn(
             connection::Connection {
                 client: client.clone(),
@@ -109,7 +115,7 @@ impl Ingest {
             }
             .run(eventloop, ends.drained),
         );
-        let subscriber = tokio::spawn(subscriber::run(client, filter, resubscribe, shutdown));
+        let subscriber = tokio::spawn(subscriber::run(client, filters, resubscribe, shutdown));
         Ok(Ingest {
             status: status_rx,
             connection,

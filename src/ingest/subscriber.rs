@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 /// task because `subscribe` awaits space in the request channel that the event loop drains.
 pub(super) async fn run(
     client: AsyncClient,
-    filter: String,
+    filters: Vec<String>,
     connected: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
@@ -18,9 +18,14 @@ pub(super) async fn run(
             _ = shutdown.cancelled() => return,
             _ = connected.notified() => {}
         }
-        match client.subscribe(filter.as_str(), QoS::AtLeastOnce).await {
-            Ok(()) => tracing::info!(%filter, "subscribed"),
-            Err(e) => tracing::warn!(%filter, error = %e, "subscribe request failed"),
+        let each = filters
+            .iter()
+            .map(|f| rumqttc::SubscribeFilter::new(f.clone(), QoS::AtLeastOnce));
+        match client.subscribe_many(each).await {
+            Ok(()) => tracing::info!(filters = %filters.join(" "), "subscribed"),
+            Err(e) => {
+                tracing::warn!(filters = %filters.join(" "), error = %e, "subscribe request failed")
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ mod api;
 mod broker_access;
 mod calendar;
 mod city_file;
+mod cluster;
 mod dashboard;
 mod export;
 mod headers;

@@ -1,0 +1,20 @@
+//! Cluster: several `ioc` nodes of one deployment, coordinated through the broker alone
+//! (docs/decisions.md, "Partitions share summaries through the broker"). A node owns some
+//! districts (its partition) or the whole city (a replica); it publishes a summary of what it
+//! owns, retained, and merges its peers' summaries into the city view, so any node serves the
+//! whole city's screen, and says `partial` when a partition is missing.
+//!
+//! - `settings.rs`: `[cluster]`: name, node id, districts, summary topic and interval.
+//! - `summary.rs`: the pure core: a node's summary, and what a received one means here.
+//! - `link.rs`: the thin shell: its own broker connection, publishing and listening.
+
+mod link;
+mod settings;
+mod summary;
+
+pub use link::{Link, LinkParts};
+pub use settings::ClusterSettings;
+pub use summary::{gone, heard, summarise, DistrictSummary, Heard, Summary, SummaryError};
+
+#[cfg(test)]
+mod tests;

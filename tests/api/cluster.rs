@@ -1,0 +1,200 @@
+//! Two real `ioc` processes as partitions of the demo city on Debian's Mosquitto: each
+//! stores only its own districts' readings, each shows the whole city, and when one dies the
+//! other names its districts missing, until it returns.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::helpers::{
+    client_with_token, create_key_cli, eventually, free_port, Mosquitto, Publisher,
+};
+
+/// The summary interval: a dead partition must be named within two of them.
+const INTERVAL_MS: u64 = 1_000;
+
+/// One node: a real `ioc` process with its own store, HTTP port and admin key.
+struct Node {
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+    http: u16,
+    env: Vec<(String, String)>,
+    client: reqwest::Client,
+}
+
+impl Node {
+    fn start(cluster: &str, id: &str, districts: &[&str], broker: u16) -> Node {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let token = create_key_cli(&dir.path().join("ioc.db"), "admin", &[]);
+        let http = free_port();
+        let env = [
+            ("IOC__CLUSTER__NAME", cluster.to_owned()),
+            ("IOC__CLUSTER__NODE_ID", id.to_owned()),
+            ("IOC__CLUSTER__DISTRICTS", districts.join(",")),
+            ("IOC__CLUSTER__SUMMARY_INTERVAL_MS", INTERVAL_MS.to_string()),
+            ("IOC__MQTT__URL", format!("mqtt://127.0.0.1:{broker}")),
+            ("IOC__MQTT__RECONNECT_INITIAL_MS", "50".to_owned()),
+            ("IOC__MQTT__RECONNECT_MAX_MS", "400".to_owned()),
+            ("IOC__HTTP__LISTEN", format!("127.0.0.1:{http}")),
+            ("IOC__HTTP__WORKERS", "1".to_owned()),
+            ("IOC__LOG__FILTER", "warn".to_owned()),
+        ];
+        let mut node = Node {
+            child: None,
+            dir,
+            http,
+            env: env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            client: client_with_token(&token),
+        };
+        node.launch();
+        node
+    }
+
+    fn launch(&mut self) {
+        let child = Command::new(env!("CARGO_BIN_EXE_ioc"))
+            .env_remove("RUST_LOG")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env("IOC__STORE__PATH", self.dir.path().join("ioc.db"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn ioc");
+        self.child = Some(child);
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let url = format!("http://127.0.0.1:{}{path}", self.http);
+        match self.client.get(url).send().await {
+            Ok(r) => r.json().await.unwrap_or(Value::Null),
+            Err(_) => Value::Null,
+        }
+    }
+
+    async fn ready(&self) {
+        eventually("the node is ready", || async {
+            self.get("/readyz").await["status"] == "ready"
+        })
+        .await;
+    }
+
+    /// SIGKILL: no goodbye; the broker publishes the node's last will.
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The demo city's district ids, split in two halves.
+fn halves() -> (Vec<String>, Vec<String>) {
+    let city = ioc::model::CityConfig::demo().expect("demo city");
+    let ids: Vec<String> = city.districts.iter().map(|d| d.id.clone()).collect();
+    let (a, b) = ids.split_at(ids.len() / 2);
+    (a.to_vec(), b.to_vec())
+}
+
+/// A traffic sensor of `district` in the demo city.
+fn traffic_sensor(district: &str) -> String {
+    let city = ioc::model::CityConfig::demo().expect("demo city");
+    city.sensors
+        .iter()
+        .find(|s| s.district == district && s.domain == "traffic")
+        .map(|s| s.id.clone())
+        .expect("a traffic sensor")
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitions_store_their_own_districts_show_the_whole_city_and_name_a_dead_one() {
+    let broker = Mosquitto::start();
+    let cluster = format!("t{}", std::process::id());
+    let (da, db) = halves();
+    let a = Node::start(&cluster, "a", &strs(&da), broker.port);
+    let mut b = Node::start(&cluster, "b", &strs(&db), broker.port);
+    a.ready().await;
+    b.ready().await;
+    let (sa, sb) = (traffic_sensor(&da[0]), traffic_sensor(&db[0]));
+    let p = Publisher::connect(broker.port).await;
+    for (d, s) in [(&da[0], &sa), (&db[0], &sb)] {
+        p.publish(
+            &format!("city/traffic/{d}/{s}"),
+            r#"{"seq": 1, "vehicle_count": 12}"#,
+        )
+        .await;
+    }
+    p.wait_acked(2).await;
+
+    let total = ioc::model::CityConfig::demo().expect("demo").sensors.len();
+    for (name, node) in [("a", &a), ("b", &b)] {
+        eventually(
+            "each node counts the whole city, both readings online",
+            || async {
+                let k = node.get("/api/v1/kpi").await;
+                k["partial"].is_null() && k["sensors"]["online"] == 2 && sensors(&k) == total as u64
+            },
+        )
+        .await;
+        let view = node.get("/api/v1/indicators/traffic").await;
+        assert!(
+            view.get("partial").is_some_and(Value::is_null),
+            "node {name}'s city view says it is whole: {view}"
+        );
+    }
+    // Each node stores only what its partition subscribed to.
+    assert_eq!(
+        a.get(&format!("/api/v1/sensors/{sa}")).await["readings_received"],
+        1
+    );
+    assert_eq!(
+        a.get(&format!("/api/v1/sensors/{sb}")).await["readings_received"],
+        0
+    );
+    assert_eq!(
+        b.get(&format!("/api/v1/sensors/{sb}")).await["readings_received"],
+        1
+    );
+
+    b.kill();
+    let killed = Instant::now();
+    eventually("a names b's districts missing", || async {
+        let k = a.get("/api/v1/kpi").await;
+        k["partial"]["missing_districts"] == serde_json::json!(db)
+    })
+    .await;
+    let named_after = killed.elapsed();
+    assert!(
+        named_after < Duration::from_millis(2 * INTERVAL_MS),
+        "named after {named_after:?}; the bound is two summary intervals"
+    );
+    let k = a.get("/api/v1/kpi").await;
+    assert!(k["partial"]["since"].as_i64().is_some(), "{k}");
+    assert!(
+        sensors(&k) < total as u64,
+        "the KPI counts only what it has"
+    );
+
+    b.launch();
+    b.ready().await;
+    eventually("a is whole again once b returns", || async {
+        a.get("/api/v1/kpi").await["partial"].is_null()
+    })
+    .await;
+}
+
+fn sensors(kpi: &Value) -> u64 {
+    ["online", "late", "offline", "never_seen"]
+        .iter()
+        .filter_map(|k| kpi["sensors"][*k].as_u64())
+        .sum()
+}
