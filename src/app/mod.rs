@@ -2,6 +2,7 @@
 //! HTTP, and shuts them down in order. `main.rs` only parses flags and calls this; tests call
 //! it directly. Opening the parts is in `open.rs`; `build` only connects them.
 
+mod cluster;
 mod error;
 mod open;
 
@@ -18,8 +19,8 @@ pub use error::AppError;
 use crate::aggregate::{LiveState, SharedLive};
 use crate::alerts::{run_evaluator, AlertService};
 use crate::auth::{Auth, RateLimits};
-use crate::cluster::{Link, LinkParts};
-use crate::config::{load_city, ConfigError, Settings};
+use crate::cluster::Link;
+use crate::config::{load_city, Settings};
 use crate::ingest::Ingest;
 use crate::model::City;
 use crate::pipeline::{seed_hourly, Pipeline, RejectionLog, Sizes, Stages};
@@ -28,6 +29,7 @@ use crate::serve::{self, Gate, HistoryService, LiveView, Readiness, RuleReloader
 use crate::snapshot::{SharedForeign, SnapshotRx, Territory};
 use crate::store::{run_retention, SqliteStore};
 use crate::telemetry::Metrics;
+use cluster::{start_link, territory, with_cluster};
 use open::{broker_url, open_alerts, open_keys, open_store, start_export, Export};
 
 pub struct Application {
@@ -97,7 +99,13 @@ impl Application {
         let districts = &settings.cluster.districts;
         let ingest = Ingest::start(&mqtt, &url, districts, ends, &metrics, shutdown.clone())?;
         let link = start_link(
-            &settings, &url, &city, &snapshots, &parts, foreign, &shutdown,
+            &settings,
+            &url,
+            &city,
+            &snapshots,
+            &parts.alerts,
+            foreign.clone(),
+            &shutdown,
         )?;
         let (push, push_tasks) = Push::start(
             settings
@@ -119,6 +127,7 @@ impl Application {
             ingest: &ingest,
             push,
             rejections,
+            foreign: &foreign,
         };
         let (http_addr, server) = start_http(&settings, wired, &shutdown)?;
         tracing::info!(%http_addr, city = %city.name, sensors = city.sensors.len(), broker = %format!("{}:{}", url.host, url.port), "ioc started");
@@ -241,56 +250,6 @@ async fn start_snapshots(
     .map_err(|e| AppError::Startup(format!("cannot start the snapshot thread: {e}")))
 }
 
-/// A partition's territory: the districts it owns (`cluster.districts`, checked against the
-/// city); `None` for a node that owns the whole city.
-fn territory(
-    settings: &Settings,
-    city: &City,
-    foreign: &SharedForeign,
-) -> Result<Option<Territory>, AppError> {
-    let c = &settings.cluster;
-    let owned = c.owned(city).map_err(ConfigError::from)?;
-    if !c.enabled() || c.districts.is_empty() {
-        return Ok(None);
-    }
-    let t = Territory::new(
-        owned,
-        c.stale_after_ms(),
-        foreign.clone(),
-        crate::shell::now_ms(),
-    );
-    Ok(Some(t))
-}
-
-/// The cluster link, when this node is part of a cluster.
-fn start_link(
-    settings: &Settings,
-    url: &crate::ingest::BrokerUrl,
-    city: &Arc<City>,
-    snapshots: &SnapshotRx,
-    parts: &Parts,
-    foreign: SharedForeign,
-    shutdown: &CancellationToken,
-) -> Result<Option<Link>, AppError> {
-    if !settings.cluster.enabled() {
-        return Ok(None);
-    }
-    let link_parts = LinkParts {
-        city: city.clone(),
-        snapshots: snapshots.clone(),
-        alerts: parts.alerts.clone(),
-        foreign,
-    };
-    let link = Link::start(
-        &settings.cluster,
-        &settings.mqtt,
-        url,
-        link_parts,
-        shutdown.clone(),
-    )?;
-    Ok(Some(link))
-}
-
 /// What the application runs on, opened before anything starts: the store (and the live
 /// state's hourly means refilled from it), the alerts and the keys kept in its file.
 struct Parts {
@@ -372,6 +331,7 @@ struct Wired<'a> {
     ingest: &'a Ingest,
     push: Arc<Push>,
     rejections: Arc<RejectionLog>,
+    foreign: &'a SharedForeign,
 }
 
 /// Binds `http.listen` and starts the server with one service per resource.
@@ -397,12 +357,17 @@ fn start_http(
             w.export.map(|e| e.flux.clone()),
         ),
         live: view,
-        readiness: Readiness::new(
-            w.ingest.status.clone(),
-            w.parts.store.clone(),
-            w.metrics.clone(),
-            w.export.map(|e| e.status.clone()),
-            settings.export.influxdb.warn_outbox_fill,
+        readiness: with_cluster(
+            Readiness::new(
+                w.ingest.status.clone(),
+                w.parts.store.clone(),
+                w.metrics.clone(),
+                w.export.map(|e| e.status.clone()),
+                settings.export.influxdb.warn_outbox_fill,
+            ),
+            settings,
+            w.foreign,
+            w.snapshots,
         ),
         gate: Gate::new(auth.clone(), limits, settings.http.max_body_bytes),
         reloader: RuleReloader::new(

@@ -7,13 +7,16 @@
 //! - `settings.rs`: `[cluster]`: name, node id, districts, summary topic and interval.
 //! - `summary.rs`: the pure core: a node's summary, and what a received one means here.
 //! - `link.rs`: the thin shell: its own broker connection, publishing and listening.
+//! - `status.rs`: what `/readyz` says of the cluster.
 
 mod link;
 mod settings;
+mod status;
 mod summary;
 
 pub use link::{Link, LinkParts};
 pub use settings::ClusterSettings;
+pub use status::ClusterStatus;
 pub use summary::{gone, heard, summarise, DistrictSummary, Heard, Summary, SummaryError};
 
 #[cfg(test)]

@@ -87,8 +87,7 @@ pub struct Areas {
     pub public_service: Area<Queue>,
     /// Per domain: city-wide and per district.
     pub health: BTreeMap<String, Area<Health>>,
-    /// `null` when every district is counted; otherwise the districts left out (a partition
-    /// whose summary is missing or stale).
+    /// `null`, or the districts left out (a partition whose summary is missing or stale).
     pub partial: Option<super::kpi::Incomplete>,
     /// Newest `as_of` of the roads pooled city-wide.
     #[serde(skip)]

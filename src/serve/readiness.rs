@@ -1,5 +1,6 @@
 //! [`Readiness`]: what `/readyz` reports, per dependency — the broker connection, the store,
-//! and (when configured) the export to InfluxDB, which warns but never makes ioc unready.
+//! and (when configured) the export to InfluxDB, which warns but never makes ioc unready; on a
+//! node of a cluster, its peers, which never make it unready either.
 
 use std::sync::Arc;
 
@@ -7,8 +8,10 @@ use actix_web::web;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
+use crate::cluster::ClusterStatus;
 use crate::export::ExportStatus;
 use crate::ingest::BrokerStatus;
+use crate::snapshot::SnapshotRx;
 use crate::store::Health;
 use crate::telemetry::Metrics;
 
@@ -21,6 +24,8 @@ pub struct Readiness {
     export: Option<watch::Receiver<ExportStatus>>,
     /// Warn above this outbox fill (`export.influxdb.warn_outbox_fill`).
     warn_outbox_fill: f64,
+    /// Present on a node of a cluster, with the snapshot whose `partial` it reports.
+    cluster: Option<(ClusterStatus, SnapshotRx)>,
 }
 
 impl Readiness {
@@ -37,7 +42,14 @@ impl Readiness {
             metrics,
             export,
             warn_outbox_fill,
+            cluster: None,
         }
+    }
+
+    /// Reports the cluster too (never a reason to be unready).
+    pub fn with_cluster(mut self, status: ClusterStatus, snapshots: SnapshotRx) -> Readiness {
+        self.cluster = Some((status, snapshots));
+        self
     }
 
     /// Whether every dependency is up, and the report: each check with its error, and
@@ -59,6 +71,10 @@ impl Readiness {
         if let Some(export) = &self.export {
             let status = export.borrow().clone();
             self.add_export(&mut body, &status);
+        }
+        if let Some((cluster, snapshots)) = &self.cluster {
+            let snap = snapshots.borrow().clone();
+            body["cluster"] = cluster.report(crate::shell::now_ms(), snap.areas().partial.as_ref());
         }
         (ready, body)
     }

@@ -54,6 +54,17 @@ impl Foreign {
         }
     }
 
+    /// Every peer heard from: its newest summary's time and how many districts it reports.
+    pub fn peers(&self) -> std::collections::BTreeMap<Arc<str>, (i64, usize)> {
+        let mut out = std::collections::BTreeMap::new();
+        for r in self.by_district.iter().flatten() {
+            let e = out.entry(r.node_id.clone()).or_insert((r.generated_at, 0));
+            e.0 = e.0.max(r.generated_at);
+            e.1 += 1;
+        }
+        out
+    }
+
     /// The freshest word on district `d` no older than `fresh_from`.
     fn freshest(&self, d: usize, fresh_from: i64) -> Option<&Remote> {
         self.by_district

@@ -151,6 +151,19 @@ async fn partitions_store_their_own_districts_show_the_whole_city_and_name_a_dea
             "node {name}'s city view says it is whole: {view}"
         );
     }
+    let ready = a.get("/readyz").await;
+    assert_eq!(ready["cluster"]["node_id"], "a", "{ready}");
+    assert_eq!(ready["cluster"]["districts"], serde_json::json!(da));
+    let peers = ready["cluster"]["peers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        peers
+            .iter()
+            .any(|p| p["node_id"] == "b" && p["fresh"] == true),
+        "a hears b: {ready}"
+    );
     // Each node stores only what its partition subscribed to.
     assert_eq!(
         a.get(&format!("/api/v1/sensors/{sa}")).await["readings_received"],
@@ -183,6 +196,14 @@ async fn partitions_store_their_own_districts_show_the_whole_city_and_name_a_dea
         sensors(&k) < total as u64,
         "the KPI counts only what it has"
     );
+    let view = a.get("/api/v1/indicators/traffic").await;
+    assert_eq!(view["partial"], k["partial"], "the city view says it too");
+    let ready = a.get("/readyz").await;
+    assert_eq!(
+        ready["status"], "ready",
+        "a missing peer never makes a node unready"
+    );
+    assert_eq!(ready["cluster"]["partial"], k["partial"]);
 
     b.launch();
     b.ready().await;

@@ -1,0 +1,77 @@
+//! A node's place in its cluster: its territory (the districts it owns), the link that
+//! publishes its summary and hears its peers', and what `/readyz` says of them.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use super::AppError;
+use crate::cluster::{ClusterStatus, Link, LinkParts};
+use crate::config::{ConfigError, Settings};
+use crate::model::City;
+use crate::serve::Readiness;
+use crate::snapshot::{SharedForeign, SnapshotRx, Territory};
+
+/// A partition's territory: the districts it owns (`cluster.districts`, checked against the
+/// city); `None` for a node that owns the whole city.
+pub(super) fn territory(
+    settings: &Settings,
+    city: &City,
+    foreign: &SharedForeign,
+) -> Result<Option<Territory>, AppError> {
+    let c = &settings.cluster;
+    let owned = c.owned(city).map_err(ConfigError::from)?;
+    if !c.enabled() || c.districts.is_empty() {
+        return Ok(None);
+    }
+    let t = Territory::new(
+        owned,
+        c.stale_after_ms(),
+        foreign.clone(),
+        crate::shell::now_ms(),
+    );
+    Ok(Some(t))
+}
+
+/// The cluster link, when this node is part of a cluster.
+pub(super) fn start_link(
+    settings: &Settings,
+    url: &crate::ingest::BrokerUrl,
+    city: &Arc<City>,
+    snapshots: &SnapshotRx,
+    alerts: &Arc<crate::alerts::AlertService>,
+    foreign: SharedForeign,
+    shutdown: &CancellationToken,
+) -> Result<Option<Link>, AppError> {
+    if !settings.cluster.enabled() {
+        return Ok(None);
+    }
+    let link_parts = LinkParts {
+        city: city.clone(),
+        snapshots: snapshots.clone(),
+        alerts: alerts.clone(),
+        foreign,
+    };
+    let link = Link::start(
+        &settings.cluster,
+        &settings.mqtt,
+        url,
+        link_parts,
+        shutdown.clone(),
+    )?;
+    Ok(Some(link))
+}
+
+/// `readiness`, reporting the cluster when this node is part of one.
+pub(super) fn with_cluster(
+    readiness: Readiness,
+    settings: &Settings,
+    foreign: &SharedForeign,
+    snapshots: &SnapshotRx,
+) -> Readiness {
+    if !settings.cluster.enabled() {
+        return readiness;
+    }
+    let status = ClusterStatus::new(settings.cluster.clone(), foreign.clone());
+    readiness.with_cluster(status, snapshots.clone())
+}
