@@ -1,8 +1,6 @@
 //! A node's place in its cluster: its territory (the districts it owns), the link that
 //! publishes its summary and hears its peers', and what `/readyz` says of them.
 
-use std::sync::Arc;
-
 use tokio_util::sync::CancellationToken;
 
 use super::AppError;
@@ -21,7 +19,7 @@ pub(super) fn territory(
 ) -> Result<Option<Territory>, AppError> {
     let c = &settings.cluster;
     let owned = c.owned(city).map_err(ConfigError::from)?;
-    if !c.enabled() || c.districts.is_empty() {
+    if !c.enabled() || c.district_ids().is_empty() {
         return Ok(None);
     }
     let t = Territory::new(
@@ -37,29 +35,14 @@ pub(super) fn territory(
 pub(super) fn start_link(
     settings: &Settings,
     url: &crate::ingest::BrokerUrl,
-    city: &Arc<City>,
-    snapshots: &SnapshotRx,
-    alerts: &Arc<crate::alerts::AlertService>,
-    foreign: SharedForeign,
+    parts: LinkParts,
     shutdown: &CancellationToken,
 ) -> Result<Option<Link>, AppError> {
     if !settings.cluster.enabled() {
         return Ok(None);
     }
-    let link_parts = LinkParts {
-        city: city.clone(),
-        snapshots: snapshots.clone(),
-        alerts: alerts.clone(),
-        foreign,
-    };
-    let link = Link::start(
-        &settings.cluster,
-        &settings.mqtt,
-        url,
-        link_parts,
-        shutdown.clone(),
-    )?;
-    Ok(Some(link))
+    let (c, m) = (&settings.cluster, &settings.mqtt);
+    Ok(Some(Link::start(c, m, url, parts, shutdown.clone())?))
 }
 
 /// `readiness`, reporting the cluster when this node is part of one.

@@ -19,7 +19,7 @@ pub use error::AppError;
 use crate::aggregate::{LiveState, SharedLive};
 use crate::alerts::{run_evaluator, AlertService};
 use crate::auth::{Auth, RateLimits};
-use crate::cluster::Link;
+use crate::cluster::{Link, LinkParts};
 use crate::config::{load_city, Settings};
 use crate::ingest::Ingest;
 use crate::model::City;
@@ -96,17 +96,16 @@ impl Application {
             .map_err(|e| AppError::Startup(format!("cannot start the store writer: {e}")))?;
         let mut mqtt = settings.mqtt.clone();
         mqtt.client_id = settings.cluster.ingest_client_id(&mqtt.client_id);
-        let districts = &settings.cluster.districts;
-        let ingest = Ingest::start(&mqtt, &url, districts, ends, &metrics, shutdown.clone())?;
-        let link = start_link(
-            &settings,
-            &url,
-            &city,
-            &snapshots,
-            &parts.alerts,
-            foreign.clone(),
-            &shutdown,
-        )?;
+        let districts = settings.cluster.district_ids();
+        let ingest = Ingest::start(&mqtt, &url, &districts, ends, &metrics, shutdown.clone())?;
+        let link_parts = LinkParts {
+            city: city.clone(),
+            snapshots: snapshots.clone(),
+            alerts: parts.alerts.clone(),
+            auth: parts.auth.clone(),
+            foreign: foreign.clone(),
+        };
+        let link = start_link(&settings, &url, link_parts, &shutdown)?;
         let (push, push_tasks) = Push::start(
             settings
                 .push

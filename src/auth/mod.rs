@@ -6,6 +6,7 @@
 mod jwt;
 mod limits;
 mod principal;
+mod replica;
 mod repo;
 mod role;
 mod scope;
@@ -17,6 +18,7 @@ pub mod token;
 pub use jwt::{JwtConfig, JwtError, JwtVerifier};
 pub use limits::{RateConfig, RateLimits};
 pub use principal::Principal;
+pub use replica::{Adopted, KeyRecord};
 pub use repo::{AuditEntry, AuditLog, AuditRecord, KeyInfo, KeyRepo, StoredKey};
 pub use role::{Access, Role};
 pub use scope::{Scope, ScopeError};

@@ -46,6 +46,8 @@ pub struct Auth {
     /// Bounds the key-store look-ups running off the executor at once (see
     /// [`Auth::check`]).
     checks: tokio::sync::Semaphore,
+    /// See [`Auth::key_changes`].
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 /// Look-ups of [`Auth::check`] running at once. The key store is one connection behind one
@@ -60,6 +62,7 @@ impl Auth {
             bootstrap: None,
             city,
             checks: tokio::sync::Semaphore::new(CHECKS_AT_ONCE),
+            changes: tokio::sync::watch::Sender::new(0),
         }
     }
 
@@ -178,6 +181,7 @@ impl Auth {
                 detail: &detail,
             },
         )?;
+        self.keys_changed();
         Ok(Created {
             info,
             token: key.token,
@@ -186,7 +190,7 @@ impl Auth {
 
     /// Revokes a key; `false` if no active key has that id.
     pub fn revoke_key(&self, actor: &str, id: &str, now_ms: i64) -> Result<bool, AuthError> {
-        Ok(self.lock().revoke(
+        let revoked = self.lock().revoke(
             id,
             &AuditRecord {
                 at_ms: now_ms,
@@ -195,7 +199,11 @@ impl Auth {
                 target: id,
                 detail: "",
             },
-        )?)
+        )?;
+        if revoked {
+            self.keys_changed();
+        }
+        Ok(revoked)
     }
 
     pub fn list_keys(&self) -> Result<Vec<KeyInfo>, AuthError> {
@@ -215,7 +223,21 @@ impl Auth {
         Ok(self.lock().audit_log(action, limit)?)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Box<dyn KeyRepo>> {
+    /// Bumped whenever this node's keys change (made, revoked or adopted from a peer), so the
+    /// cluster link republishes the table.
+    pub fn key_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    pub(super) fn keys_changed(&self) {
+        self.changes.send_modify(|n| *n += 1);
+    }
+
+    pub(super) fn city(&self) -> &City {
+        &self.city
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, Box<dyn KeyRepo>> {
         // A poisoned lock still holds a usable connection: every write is one transaction.
         crate::shell::lock::lock(&self.repo)
     }

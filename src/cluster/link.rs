@@ -1,8 +1,8 @@
 //! The thin async shell: a broker connection of its own (clean session, so a restart starts
-//! from the retained summaries; its last will is this node's `gone`), which publishes this
-//! node's summary every `cluster.summary_interval_ms`, retained, and folds every peer's into
-//! the snapshot's [`Foreign`](crate::snapshot::Foreign). Readings never pass here: the ingest
-//! connection stays as it is.
+//! from the retained messages; its last will is this node's `gone`). It publishes this node's
+//! summary and key table (`publisher.rs`), folds every peer's summary into the snapshot's
+//! [`Foreign`](crate::snapshot::Foreign), and adopts every peer's key table. Readings never pass
+//! here: the ingest connection stays as it is.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +12,12 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::summary::{gone, heard, summarise, Heard};
+use super::keys;
+use super::publisher::{Me, Publisher, GOODBYE};
+use super::summary::{gone, heard, Heard};
 use super::ClusterSettings;
 use crate::alerts::AlertService;
+use crate::auth::Auth;
 use crate::ingest::{mqtt_options, BrokerUrl, MqttSettings, OptionsError};
 use crate::model::City;
 use crate::shell::{lock, now_ms, Backoff};
@@ -25,6 +28,7 @@ pub struct LinkParts {
     pub city: Arc<City>,
     pub snapshots: SnapshotRx,
     pub alerts: Arc<AlertService>,
+    pub auth: Arc<Auth>,
     pub foreign: SharedForeign,
 }
 
@@ -34,17 +38,6 @@ pub struct Link {
     publisher: JoinHandle<()>,
     /// Stops the listener when the goodbye's Disconnect never comes back (broker gone).
     done: CancellationToken,
-}
-
-/// How long a stopping node waits for its `gone` to leave.
-const GOODBYE: Duration = Duration::from_secs(2);
-
-/// Who this node is on the summary topic.
-#[derive(Clone)]
-struct Me {
-    cluster: String,
-    node_id: String,
-    topic: String,
 }
 
 impl Link {
@@ -59,9 +52,14 @@ impl Link {
             cluster: settings.name.clone(),
             node_id: settings.node_id.clone(),
             topic: format!("{}/{}", settings.summary_topic(), settings.node_id),
+            keys_topic: format!("{}/{}", settings.keys_topic(), settings.node_id),
         };
         let mut m = mqtt.clone();
         m.client_id = format!("{}-summary", settings.ingest_client_id(&mqtt.client_id));
+        if !settings.username.is_empty() {
+            m.username = settings.username.clone();
+            m.password = settings.password.clone();
+        }
         let mut options = mqtt_options(&m, url)?;
         options.set_clean_session(true);
         let will =
@@ -70,13 +68,14 @@ impl Link {
         let (client, eventloop) = AsyncClient::new(options, 16);
         let connected = Arc::new(Notify::new());
         let done = CancellationToken::new();
-        let filter = format!("{}/+", settings.summary_topic());
         let listener = Listener {
             me: me.clone(),
             city: parts.city,
             foreign: parts.foreign,
+            auth: parts.auth.clone(),
             client: client.clone(),
-            filter,
+            summaries: format!("{}/+", settings.summary_topic()),
+            keys: format!("{}/+", settings.keys_topic()),
             connected: connected.clone(),
             backoff: Backoff::new(mqtt.reconnect_initial_ms, mqtt.reconnect_max_ms),
         };
@@ -85,6 +84,7 @@ impl Link {
             client,
             snapshots: parts.snapshots,
             alerts: parts.alerts,
+            auth: parts.auth,
             every: Duration::from_millis(settings.summary_interval_ms),
             connected,
         };
@@ -111,8 +111,11 @@ struct Listener {
     me: Me,
     city: Arc<City>,
     foreign: SharedForeign,
+    auth: Arc<Auth>,
     client: AsyncClient,
-    filter: String,
+    /// The topic filters of the peers' summaries and key tables.
+    summaries: String,
+    keys: String,
     connected: Arc<Notify>,
     backoff: Backoff,
 }
@@ -132,15 +135,7 @@ impl Listener {
             };
             match event {
                 Ok(Event::Incoming(Packet::Publish(p))) => self.hear(&p.topic, &p.payload),
-                Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                    self.backoff.reset();
-                    tracing::info!(topic = %self.filter, "cluster link connected");
-                    // try_subscribe: this task drains the request channel, so it must not wait.
-                    if let Err(e) = self.client.try_subscribe(&self.filter, QoS::AtLeastOnce) {
-                        tracing::warn!(error = %e, "cluster summary subscription not sent");
-                    }
-                    self.connected.notify_one();
-                }
+                Ok(Event::Incoming(Packet::ConnAck(_))) => self.connected(),
                 Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
                 Ok(_) => {}
                 Err(e) if shutdown.is_cancelled() => {
@@ -159,9 +154,25 @@ impl Listener {
         }
     }
 
+    fn connected(&mut self) {
+        self.backoff.reset();
+        tracing::info!(summaries = %self.summaries, keys = %self.keys, "cluster link connected");
+        // try_subscribe: this task drains the request channel, so it must not wait.
+        let each = [&self.summaries, &self.keys]
+            .map(|f| rumqttc::SubscribeFilter::new(f.clone(), QoS::AtLeastOnce));
+        if let Err(e) = self.client.try_subscribe_many(each) {
+            tracing::warn!(error = %e, "cluster subscriptions not sent");
+        }
+        self.connected.notify_one();
+    }
+
     fn hear(&self, topic: &str, payload: &[u8]) {
         if payload.is_empty() {
-            return; // a retained summary cleared by hand
+            return; // a retained message cleared by hand
+        }
+        if topic.starts_with(self.keys.trim_end_matches('+')) {
+            self.hear_keys(topic, payload);
+            return;
         }
         match heard(payload, &self.me.cluster, &self.city) {
             Ok(Heard::Districts(node, _)) if *node == *self.me.node_id => {}
@@ -178,63 +189,31 @@ impl Listener {
             Err(e) => tracing::warn!(%topic, reason = %e, "cluster summary refused"),
         }
     }
-}
 
-struct Publisher {
-    me: Me,
-    client: AsyncClient,
-    snapshots: SnapshotRx,
-    alerts: Arc<AlertService>,
-    every: Duration,
-    connected: Arc<Notify>,
-}
-
-impl Publisher {
-    /// Publishes a summary every interval and at every (re)connection; on shutdown, the
-    /// goodbye, then disconnects.
-    async fn run(self, shutdown: CancellationToken) {
-        let mut tick = tokio::time::interval(self.every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                _ = tick.tick() => {}
-                _ = self.connected.notified() => {}
+    /// Adopts a peer's key table, off the executor (several may run at once: adopting is
+    /// idempotent and order-free).
+    fn hear_keys(&self, topic: &str, payload: &[u8]) {
+        let table = match keys::parse(payload, &self.me.cluster) {
+            Ok(t) if t.node_id == self.me.node_id => return,
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(%topic, reason = %e, "cluster key table refused");
+                return;
             }
-            let snap = self.snapshots.borrow().clone();
-            let summary = summarise(
-                &self.me.cluster,
-                &self.me.node_id,
-                &snap,
-                &self.alerts.open_alerts(),
-            );
-            if !self.send(&summary, &shutdown).await {
-                break;
-            }
-        }
-        let bye = gone(&self.me.cluster, &self.me.node_id, now_ms());
-        let goodbye = async {
-            self.send(&bye, &CancellationToken::new()).await;
-            let _ = self.client.disconnect().await;
         };
-        if tokio::time::timeout(GOODBYE, goodbye).await.is_err() {
-            tracing::warn!("cluster link: goodbye not sent (broker unreachable); peers will see this node's summary go stale");
-        }
-    }
-
-    /// False when `stop` fired before the request could be queued.
-    async fn send(&self, s: &super::summary::Summary, stop: &CancellationToken) -> bool {
-        let Ok(bytes) = serde_json::to_vec(s) else {
-            return true;
-        };
-        tokio::select! {
-            _ = stop.cancelled() => false,
-            r = self.client.publish(&self.me.topic, QoS::AtLeastOnce, true, bytes) => {
-                if let Err(e) = r {
-                    tracing::warn!(error = %e, "cluster summary not queued");
+        let (auth, node) = (self.auth.clone(), table.node_id.clone());
+        tokio::spawn(async move {
+            match keys::adopt(&auth, table).await {
+                Ok(a) => {
+                    if a.created + a.revoked > 0 {
+                        tracing::info!(%node, created = a.created, revoked = a.revoked, "keys adopted from a peer");
+                    }
+                    for reason in a.refused {
+                        tracing::warn!(%node, %reason, "a peer's key refused");
+                    }
                 }
-                true
+                Err(e) => tracing::warn!(%node, error = %e, "a peer's key table not adopted"),
             }
-        }
+        });
     }
 }

@@ -6,10 +6,14 @@
 //!
 //! - `settings.rs`: `[cluster]`: name, node id, districts, summary topic and interval.
 //! - `summary.rs`: the pure core: a node's summary, and what a received one means here.
-//! - `link.rs`: the thin shell: its own broker connection, publishing and listening.
+//! - `keys.rs`: the key table a node shares, so keys made or revoked anywhere hold everywhere.
+//! - `link.rs`: the thin shell: its own broker connection, listening to the peers.
+//! - `publisher.rs`: what the node publishes: its summary, its key table, its goodbye.
 //! - `status.rs`: what `/readyz` says of the cluster.
 
+mod keys;
 mod link;
+mod publisher;
 mod settings;
 mod status;
 mod summary;

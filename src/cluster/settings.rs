@@ -17,7 +17,12 @@ pub struct ClusterSettings {
     pub districts: Vec<String>,
     /// Where the nodes publish their summaries; empty: `ioc/{name}/summary`.
     pub summary_topic: String,
+    /// Where the nodes publish their key tables; empty: `ioc/{name}/keys`.
+    pub keys_topic: String,
     pub summary_interval_ms: u64,
+    /// The cluster link's broker account; empty: the ingest's (`mqtt.username`).
+    pub username: String,
+    pub password: String,
 }
 
 impl ClusterSettings {
@@ -25,10 +30,25 @@ impl ClusterSettings {
         !self.name.is_empty()
     }
 
+    /// The districts this node owns, as given (blank entries left out: an empty
+    /// `IOC__CLUSTER__DISTRICTS` names none); empty for a replica of the whole city.
+    pub fn district_ids(&self) -> Vec<String> {
+        let ids = self.districts.iter().map(|d| d.trim());
+        ids.filter(|d| !d.is_empty()).map(str::to_owned).collect()
+    }
+
     /// The topic level under which each node publishes its summary as `{topic}/{node_id}`.
     pub fn summary_topic(&self) -> String {
         match self.summary_topic.trim() {
             "" => format!("ioc/{}/summary", self.name),
+            t => t.to_owned(),
+        }
+    }
+
+    /// The topic level under which each node publishes its key table as `{topic}/{node_id}`.
+    pub fn keys_topic(&self) -> String {
+        match self.keys_topic.trim() {
+            "" => format!("ioc/{}/keys", self.name),
             t => t.to_owned(),
         }
     }
@@ -50,7 +70,7 @@ impl ClusterSettings {
 
     pub fn validate(&self, embedded_broker: bool) -> Result<(), Invalid> {
         if !self.enabled() {
-            if !self.node_id.is_empty() || !self.districts.is_empty() {
+            if !self.node_id.is_empty() || !self.district_ids().is_empty() {
                 return Err(Invalid::new(
                     "cluster.name",
                     "\"\"",
@@ -68,12 +88,20 @@ impl ClusterSettings {
                 "the nodes of a cluster share an external broker: set mqtt.url",
             ));
         }
-        let t = self.summary_topic.trim();
-        if t.contains(['+', '#']) || t.starts_with('/') || t.ends_with('/') {
+        if self.username.is_empty() && !self.password.is_empty() {
             return Err(Invalid::new(
-                "cluster.summary_topic",
-                format!("{t:?}"),
-                "a topic level path without wildcards or leading/trailing '/'",
+                "cluster.password",
+                "(set)",
+                "a password needs cluster.username as well",
+            ));
+        }
+        topic("cluster.summary_topic", &self.summary_topic)?;
+        topic("cluster.keys_topic", &self.keys_topic)?;
+        if self.summary_topic() == self.keys_topic() {
+            return Err(Invalid::new(
+                "cluster.keys_topic",
+                format!("{:?}", self.keys_topic()),
+                "a topic apart from cluster.summary_topic",
             ));
         }
         range(
@@ -87,12 +115,13 @@ impl ClusterSettings {
     /// Every owned district exists in `city`, once. Returns the ownership by district index
     /// (every district when none is named).
     pub fn owned(&self, city: &City) -> Result<Vec<bool>, Invalid> {
-        if self.districts.is_empty() {
+        let ids = self.district_ids();
+        if ids.is_empty() {
             return Ok(vec![true; city.districts.len()]);
         }
         let mut owned = vec![false; city.districts.len()];
-        for id in &self.districts {
-            let Some(d) = city.district_idx(id.trim()) else {
+        for id in &ids {
+            let Some(d) = city.district_idx(id) else {
                 let known: Vec<&str> = city.districts.iter().map(|d| d.id.as_str()).collect();
                 return Err(Invalid::new(
                     "cluster.districts",
@@ -112,6 +141,19 @@ impl ClusterSettings {
         }
         Ok(owned)
     }
+}
+
+/// A topic level path without wildcards (empty: the default).
+fn topic(key: &str, t: &str) -> Result<(), Invalid> {
+    let t = t.trim();
+    if t.contains(['+', '#']) || t.starts_with('/') || t.ends_with('/') {
+        return Err(Invalid::new(
+            key,
+            format!("{t:?}"),
+            "a topic level path without wildcards or leading/trailing '/'",
+        ));
+    }
+    Ok(())
 }
 
 /// 1 to 32 of `[A-Za-z0-9_-]`: safe in a topic level and a client id.

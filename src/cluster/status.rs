@@ -36,7 +36,7 @@ impl ClusterStatus {
                 })
             })
             .collect();
-        let districts = match self.settings.districts.as_slice() {
+        let districts = match self.settings.district_ids().as_slice() {
             [] => json!("all"),
             ds => json!(ds),
         };

@@ -239,7 +239,10 @@ fn settings(name: &str, node: &str, districts: &[&str]) -> ClusterSettings {
         node_id: node.into(),
         districts: districts.iter().map(|d| d.to_string()).collect(),
         summary_topic: String::new(),
+        keys_topic: String::new(),
         summary_interval_ms: 1000,
+        username: String::new(),
+        password: String::new(),
     }
 }
 

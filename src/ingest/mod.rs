@@ -98,7 +98,7 @@ impl Ingest {
         let p = &settings.topic_prefix;
         let filters = match districts {
             [] => vec![format!("{p}/+/+/+")],
-            ds => ds.iter().map(|d| format!("{p}/+/{}/+", d.trim())).collect(),
+            ds => ds.iter().map(|d| format!("{p}/+/{d}/+")).collect(),
         };
         let connection = tokio::spawn(
             connection::Connection {

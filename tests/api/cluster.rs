@@ -71,6 +71,38 @@ impl Node {
         }
     }
 
+    /// The status `token` gets for the KPI here.
+    async fn status_with(&self, token: &str) -> u16 {
+        let url = format!("http://127.0.0.1:{}/api/v1/kpi", self.http);
+        match client_with_token(token).get(url).send().await {
+            Ok(r) => r.status().as_u16(),
+            Err(_) => 0,
+        }
+    }
+
+    /// Creates a viewer key here through the API; returns its id and token.
+    async fn create_key(&self) -> (String, String) {
+        let url = format!("http://127.0.0.1:{}/api/v1/admin/keys", self.http);
+        let body = serde_json::json!({"role": "viewer", "scope": [], "label": "replicated"});
+        let r = self
+            .client
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .expect("POST key");
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.expect("json");
+        let id = v["key"]["id"].as_str().expect("id").to_owned();
+        (id, v["token"].as_str().expect("token").to_owned())
+    }
+
+    async fn revoke(&self, id: &str) {
+        let url = format!("http://127.0.0.1:{}/api/v1/admin/keys/{id}", self.http);
+        let r = self.client.delete(url).send().await.expect("DELETE key");
+        assert_eq!(r.status(), 204);
+    }
+
     async fn ready(&self) {
         eventually("the node is ready", || async {
             self.get("/readyz").await["status"] == "ready"
@@ -218,4 +250,59 @@ fn sensors(kpi: &Value) -> u64 {
         .iter()
         .filter_map(|k| kpi["sensors"][*k].as_u64())
         .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_made_or_revoked_on_one_replica_holds_on_the_other_even_one_that_was_down() {
+    let broker = Mosquitto::start();
+    let cluster = format!("k{}", std::process::id());
+    let a = Node::start(&cluster, "a", &[], broker.port);
+    let mut b = Node::start(&cluster, "b", &[], broker.port);
+    a.ready().await;
+    b.ready().await;
+
+    let (id, token) = a.create_key().await;
+    let made = Instant::now();
+    eventually("b accepts a key made on a", || async {
+        b.status_with(&token).await == 200
+    })
+    .await;
+    assert!(
+        made.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        made.elapsed()
+    );
+    a.revoke(&id).await;
+    let revoked = Instant::now();
+    eventually("b refuses the key a revoked", || async {
+        b.status_with(&token).await == 401
+    })
+    .await;
+    let refused_after = revoked.elapsed();
+    assert!(
+        refused_after < Duration::from_secs(2),
+        "refused after {refused_after:?}; the bound is 2 s"
+    );
+
+    // While b is down, a makes one key and revokes another: b learns both when it returns,
+    // from a's retained table.
+    let (old_id, old_token) = a.create_key().await;
+    eventually("b accepts the second key", || async {
+        b.status_with(&old_token).await == 200
+    })
+    .await;
+    b.kill();
+    let (_, new_token) = a.create_key().await;
+    a.revoke(&old_id).await;
+    b.launch();
+    b.ready().await;
+    eventually(
+        "b, back, accepts the key made while it was down",
+        || async { b.status_with(&new_token).await == 200 },
+    )
+    .await;
+    eventually("and refuses the one revoked while it was down", || async {
+        b.status_with(&old_token).await == 401
+    })
+    .await;
 }

@@ -326,6 +326,8 @@ mod fold_read_tests;
 #[cfg(test)]
 mod fold_tests;
 #[cfg(test)]
+mod key_replica_tests;
+#[cfg(test)]
 mod migrate_tests;
 #[cfg(test)]
 mod outbox_tests;
