@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::rule::Severity;
 use super::subject::Subject;
@@ -24,7 +24,7 @@ pub struct Observation {
 }
 
 /// Where an alert is in its lifecycle: pending → firing → acknowledged → resolved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertState {
     /// The condition holds but not yet for the rule's `for_s`.
@@ -71,7 +71,7 @@ impl AlertState {
 }
 
 /// Who took an alert, when, and what they said.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ack {
     pub by: String,
     pub at_ms: i64,
@@ -79,7 +79,7 @@ pub struct Ack {
 }
 
 /// An alert: one rule's condition on one subject, from first pending to resolution.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     pub id: i64,
     pub rule_id: String,
@@ -110,7 +110,7 @@ pub struct Alert {
 }
 
 /// What happened to an alert; one row of its history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Pending,
@@ -150,7 +150,7 @@ impl EventKind {
 }
 
 /// One transition with its time and value; for acknowledgements, who and their comment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertEvent {
     pub kind: EventKind,
     pub at_ms: i64,
@@ -174,7 +174,7 @@ impl AlertEvent {
 }
 
 /// One transition: the alert as it is after it, and the event that was recorded.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertChange {
     pub alert: Alert,
     pub event: AlertEvent,

@@ -30,6 +30,10 @@ pub enum AckError {
     Pending(i64),
     #[error("the alert store failed: {0}")]
     Storage(String),
+    /// A node that does not decide alerts forwarded the acknowledgement, and the node that
+    /// decides did not confirm it in time.
+    #[error("{0}")]
+    Unconfirmed(String),
 }
 
 type Key = (usize, Subject);
@@ -178,6 +182,34 @@ impl Engine {
                 comment: Some(comment.to_owned()),
             },
         })
+    }
+
+    /// Takes a transition another node decided (the primary of this node's territory) as
+    /// its own: the alert becomes the current one of its rule and subject, its condition is
+    /// resumed from it (so this engine carries on if it takes over), and new ids continue
+    /// after it. `false` for a rule this node does not have.
+    pub fn adopt(&mut self, c: &AlertChange) -> bool {
+        let Some(idx) = self.rules.index_of(&c.alert.rule_id) else {
+            return false;
+        };
+        let key = (idx, c.alert.subject.clone());
+        self.next_id = self.next_id.max(c.alert.id + 1);
+        if c.alert.state.is_open() {
+            self.evals.insert(key.clone(), Eval::resumed(&c.alert));
+        } else {
+            self.evals.remove(&key);
+        }
+        if c.alert.state == AlertState::Dropped {
+            self.alerts.remove(&key);
+        } else {
+            self.alerts.insert(key, c.alert.clone());
+        }
+        true
+    }
+
+    /// The current alerts: open ones, and resolved ones within their flap window.
+    pub fn current(&self) -> impl Iterator<Item = &Alert> {
+        self.alerts.values()
     }
 
     /// Open alerts (pending, firing, acknowledged), in no particular order.

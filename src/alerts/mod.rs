@@ -17,6 +17,8 @@
 //! - `recorder.rs`: the one thread that does the service's database work, in the engine's order.
 //! - `service.rs`: [`AlertService`], the engine behind a mutex (CPU work only), the recorder,
 //!   and a change broadcast.
+//! - `replica.rs`: in a cluster, whether this node decides alerts (the primary of its
+//!   districts) or follows the one that does, adopting its changes.
 //!
 //! - `feed.rs`: what the rules observe: stored readings, and the indicators every few seconds.
 //!
@@ -28,6 +30,7 @@ mod engine;
 mod eval;
 mod feed;
 mod recorder;
+mod replica;
 mod repo;
 mod rule;
 mod service;
@@ -43,6 +46,7 @@ pub use engine::{AckError, Engine};
 pub use feed::{
     area_observations, indicator_observations, reading_observations, run_evaluator, ObservedNames,
 };
+pub use replica::ForwardedAck;
 pub use repo::AlertRepo;
 pub use rule::{Condition, Direction, Levels, Rule, RuleSet, Scope, Severity};
 pub use service::{AlertService, CHANGES_CAPACITY};

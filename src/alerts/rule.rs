@@ -2,14 +2,14 @@
 //! hand is always consistent (clear level on the right side of the raise level, positive
 //! windows, a known severity).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::subject::Level;
 use super::Observation;
 use crate::model::FastMap;
 
 /// How urgent an alert is. Ordered: `Critical` is the greatest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Warning,

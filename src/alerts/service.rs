@@ -31,15 +31,18 @@ pub struct AlertService {
     /// opens exactly one alert), and each step's changes are queued for the recorder before
     /// it is released, so they are stored in the engine's order. It is held for the engine's
     /// (CPU-only) work and that queueing, never for database work nor across an await.
-    state: Mutex<State>,
+    pub(super) state: Mutex<State>,
     /// The one thread that touches the alert tables.
     recorder: Recorder,
     /// Every change after it is stored; see [`CHANGES_CAPACITY`].
-    changes: broadcast::Sender<AlertChange>,
+    pub(super) changes: broadcast::Sender<AlertChange>,
+    /// Whether this node decides alerts, and where it forwards acknowledgements when it does
+    /// not (`replica.rs`).
+    pub(super) role: super::replica::Role,
 }
 
-struct State {
-    engine: Engine,
+pub(super) struct State {
+    pub(super) engine: Engine,
     /// Counts the steps that changed something: a rules reload rebuilds the engine from the
     /// stored alerts only if no step came between its read and its swap.
     generation: u64,
@@ -66,6 +69,7 @@ impl AlertService {
             }),
             recorder,
             changes,
+            role: super::replica::Role::default(),
         })
     }
 
@@ -83,6 +87,9 @@ impl AlertService {
         obs: &[Observation],
         now_ms: i64,
     ) -> Result<Vec<AlertChange>, RepoError> {
+        if !self.role.deciding() {
+            return Ok(Vec::new());
+        }
         let (done, stored) = Done::blocking();
         let changes = self.step(|e| observe(e, obs, now_ms), done)?;
         if !changes.is_empty() {
@@ -95,6 +102,9 @@ impl AlertService {
     /// commit stage. The changes are stored and broadcast in order by the recorder, which
     /// logs a failure. Fails only when the recorder is gone.
     pub fn submit(&self, obs: &[Observation], now_ms: i64) -> Result<Vec<AlertChange>, RepoError> {
+        if !self.role.deciding() {
+            return Ok(Vec::new());
+        }
         self.step(|e| observe(e, obs, now_ms), Done::Nobody)
     }
 
@@ -106,6 +116,9 @@ impl AlertService {
         now_ms: i64,
         last_seen: &dyn Fn(&Subject) -> Option<i64>,
     ) -> Result<Vec<AlertChange>, RepoError> {
+        if !self.role.deciding() {
+            return Ok(Vec::new());
+        }
         let (done, stored) = Done::blocking();
         let changes = self.step(|e| e.tick(now_ms, last_seen), done)?;
         if !changes.is_empty() {
@@ -122,6 +135,9 @@ impl AlertService {
         comment: &str,
         now_ms: i64,
     ) -> Result<Alert, AckError> {
+        if let Some(to) = self.role.forwarding() {
+            return self.forward_ack(to, id, by, comment, now_ms).await;
+        }
         let (done, stored) = Done::awaited();
         let acked = {
             let mut state = self.lock();
@@ -248,7 +264,7 @@ impl AlertService {
     }
 
     /// Hands `changes` to the recorder (the caller holds the lock: that fixes their order).
-    fn queue(
+    pub(super) fn queue(
         &self,
         state: &mut State,
         changes: Vec<AlertChange>,
@@ -263,7 +279,7 @@ impl AlertService {
 
     /// A poisoned lock is taken anyway: engine transitions are applied to one alert at a time
     /// and a panic between them leaves each alert consistent.
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
         crate::shell::lock::lock(&self.state)
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The thing an alert is about. Its text form (`sensor:wl-0007`, `district:hai-chau`, `city`)
 /// is the stored key and what the API shows; [`Subject::parse`] reads it back.
@@ -84,5 +84,16 @@ impl fmt::Display for Subject {
 impl Serialize for Subject {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Subject {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Subject, D::Error> {
+        let text = String::deserialize(d)?;
+        Subject::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "subject {text:?}: expected sensor:<id>, district:<id> or city"
+            ))
+        })
     }
 }

@@ -192,6 +192,7 @@ impl From<AckError> for ApiError {
             AckError::AlreadyAcknowledged { .. } => ApiError::AlertAlreadyAcknowledged(message),
             AckError::Pending(_) => ApiError::AlertNotFiring(message),
             AckError::Storage(_) => ApiError::Internal(message),
+            AckError::Unconfirmed(_) => ApiError::Upstream(message),
         }
     }
 }

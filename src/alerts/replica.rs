@@ -1,0 +1,216 @@
+//! An alert service in a cluster. Of the nodes that own the same districts (replicas), one
+//! decides alerts, the primary; the others follow: they evaluate nothing, adopt every change
+//! the primary decided ([`AlertService::adopt`]: same ids, states, acknowledgements, stored
+//! and broadcast as if made here), and forward acknowledgements to it, answering once its
+//! change comes back. A follower that becomes primary carries on from what it adopted. Alone,
+//! a node always decides.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::recorder::Done;
+use super::{AckError, Alert, AlertChange, AlertService, AlertState, EventKind};
+
+/// How long a forwarded acknowledgement waits for the primary's change.
+const ACK_CONFIRM: Duration = Duration::from_secs(3);
+
+/// An acknowledgement a follower asks the primary to make.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ForwardedAck {
+    pub id: i64,
+    pub by: String,
+    pub comment: String,
+    pub at_ms: i64,
+}
+
+/// Whether this node decides, and where a follower's acknowledgements go.
+#[derive(Debug)]
+pub struct Role {
+    deciding: AtomicBool,
+    forward: Mutex<Option<mpsc::UnboundedSender<ForwardedAck>>>,
+}
+
+impl Default for Role {
+    fn default() -> Role {
+        Role {
+            deciding: AtomicBool::new(true),
+            forward: Mutex::new(None),
+        }
+    }
+}
+
+impl Role {
+    pub(super) fn deciding(&self) -> bool {
+        self.deciding.load(Ordering::Acquire)
+    }
+
+    /// Where to forward an acknowledgement: `None` when this node decides.
+    pub(super) fn forwarding(&self) -> Option<mpsc::UnboundedSender<ForwardedAck>> {
+        if self.deciding() {
+            return None;
+        }
+        crate::shell::lock::lock(&self.forward).clone()
+    }
+}
+
+impl AlertService {
+    /// Makes this node decide alerts (the primary, or alone) or follow one that does, whose
+    /// acknowledgements go to `forward`.
+    pub fn set_role(&self, deciding: bool, forward: Option<mpsc::UnboundedSender<ForwardedAck>>) {
+        *crate::shell::lock::lock(&self.role.forward) = forward;
+        let was = self.role.deciding.swap(deciding, Ordering::AcqRel);
+        if was != deciding {
+            tracing::info!(deciding, "alert role changed");
+        }
+    }
+
+    pub fn is_deciding(&self) -> bool {
+        self.role.deciding()
+    }
+
+    /// Takes the changes the primary decided as this node's own: stored and broadcast in
+    /// order. Returns how many were adopted (a change of a rule this node lacks is not).
+    pub fn adopt(&self, changes: &[AlertChange]) -> usize {
+        let mut state = self.lock();
+        let adopted: Vec<AlertChange> = changes
+            .iter()
+            .filter(|c| state.engine.adopt(c))
+            .cloned()
+            .collect();
+        let n = adopted.len();
+        if let Err(e) = self.queue(&mut state, adopted, Done::Nobody) {
+            tracing::warn!(error = %e, "adopted alert changes not stored");
+        }
+        n
+    }
+
+    /// A follower's acknowledgement: checked against the alerts it holds, sent to the primary,
+    /// answered once the primary's change comes back.
+    pub(super) async fn forward_ack(
+        &self,
+        to: mpsc::UnboundedSender<ForwardedAck>,
+        id: i64,
+        by: &str,
+        comment: &str,
+        now_ms: i64,
+    ) -> Result<Alert, AckError> {
+        self.ackable(id)?;
+        let mut changes = self.changes.subscribe();
+        let ack = ForwardedAck {
+            id,
+            by: by.to_owned(),
+            comment: comment.to_owned(),
+            at_ms: now_ms,
+        };
+        let unconfirmed = || {
+            AckError::Unconfirmed(format!(
+                "alert {id}: the node that decides alerts did not confirm the acknowledgement; try again"
+            ))
+        };
+        to.send(ack).map_err(|_| unconfirmed())?;
+        let confirmed = async {
+            loop {
+                match changes.recv().await {
+                    Ok(c) if c.alert.id == id && c.event.kind == EventKind::Acknowledged => {
+                        return Some(c.alert);
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return None,
+                }
+            }
+        };
+        match tokio::time::timeout(ACK_CONFIRM, confirmed).await {
+            Ok(Some(alert)) => Ok(alert),
+            _ => Err(unconfirmed()),
+        }
+    }
+
+    /// The same checks the primary's engine makes, against what this node holds.
+    fn ackable(&self, id: i64) -> Result<(), AckError> {
+        let state = self.lock();
+        let alert = state.engine.open_alerts().find(|a| a.id == id);
+        match alert.map(|a| (a.state, a.acknowledged.as_ref())) {
+            None => Err(AckError::NotFound(id)),
+            Some((AlertState::Firing, _)) => Ok(()),
+            Some((AlertState::Acknowledged, ack)) => Err(AckError::AlreadyAcknowledged {
+                id,
+                by: ack.map_or("", |a| &a.by).to_owned(),
+            }),
+            Some((AlertState::Pending, _)) => Err(AckError::Pending(id)),
+            Some(_) => Err(AckError::AlreadyResolved(id)),
+        }
+    }
+}
+
+impl AlertService {
+    /// Brings this follower's alerts in line with the primary's current ones (its open alerts
+    /// and those resolved within their flap window), as published at `at_ms`: what differs
+    /// is adopted, and an alert open here that the primary no longer holds is resolved. Used
+    /// when a follower (re)connects, or follows a new primary.
+    pub fn adopt_current(&self, current: &[Alert], at_ms: i64) -> usize {
+        let changes = {
+            let state = self.lock();
+            let held: Vec<&Alert> = state.engine.current().collect();
+            let mut changes: Vec<AlertChange> = current
+                .iter()
+                .filter(|a| !held.iter().any(|h| h == a))
+                .map(|a| synthesized(a.clone(), event_of(a.state), a.updated_ms))
+                .collect();
+            for gone in held
+                .iter()
+                .filter(|h| h.state.is_open() && !current.iter().any(|a| a.id == h.id))
+            {
+                let mut a = (*gone).clone();
+                a.state = AlertState::Resolved;
+                a.resolved_ms = Some(at_ms);
+                a.updated_ms = at_ms;
+                changes.push(synthesized(a, EventKind::Resolved, at_ms));
+            }
+            changes
+        };
+        if changes.is_empty() {
+            return 0;
+        }
+        self.adopt(&changes)
+    }
+}
+
+fn event_of(state: AlertState) -> EventKind {
+    match state {
+        AlertState::Pending => EventKind::Pending,
+        AlertState::Firing => EventKind::Firing,
+        AlertState::Acknowledged => EventKind::Acknowledged,
+        AlertState::Resolved => EventKind::Resolved,
+        AlertState::Dropped => EventKind::Dropped,
+    }
+}
+
+fn synthesized(alert: Alert, kind: EventKind, at_ms: i64) -> AlertChange {
+    let ack = alert
+        .acknowledged
+        .clone()
+        .filter(|_| kind == EventKind::Acknowledged);
+    AlertChange {
+        event: super::AlertEvent {
+            kind,
+            at_ms,
+            value: Some(alert.value),
+            by: ack.as_ref().map(|a| a.by.clone()),
+            comment: ack.map(|a| a.comment),
+        },
+        alert,
+    }
+}
+
+impl AlertService {
+    /// The current alerts (open, and resolved within their flap window), by id: what a
+    /// primary publishes for its followers to catch up from.
+    pub fn current_alerts(&self) -> Vec<Alert> {
+        let mut all: Vec<Alert> = self.lock().engine.current().cloned().collect();
+        all.sort_by_key(|a| a.id);
+        all
+    }
+}
