@@ -50,11 +50,12 @@ pub(super) fn with_cluster(
     readiness: Readiness,
     settings: &Settings,
     foreign: &SharedForeign,
+    alerts: &std::sync::Arc<crate::alerts::AlertService>,
     snapshots: &SnapshotRx,
 ) -> Readiness {
     if !settings.cluster.enabled() {
         return readiness;
     }
-    let status = ClusterStatus::new(settings.cluster.clone(), foreign.clone());
+    let status = ClusterStatus::new(settings.cluster.clone(), foreign.clone(), alerts.clone());
     readiness.with_cluster(status, snapshots.clone())
 }

@@ -366,6 +366,7 @@ fn start_http(
             ),
             settings,
             w.foreign,
+            &w.parts.alerts,
             w.snapshots,
         ),
         gate: Gate::new(auth.clone(), limits, settings.http.max_body_bytes),

@@ -12,8 +12,10 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::alerts::{parse, AlertMessage, AlertTable};
 use super::keys;
 use super::publisher::{Me, Publisher, GOODBYE};
+use super::replication::{HeardTables, Replication, Territory};
 use super::summary::{gone, heard, Heard};
 use super::ClusterSettings;
 use crate::alerts::AlertService;
@@ -68,6 +70,22 @@ impl Link {
         let (client, eventloop) = AsyncClient::new(options, 16);
         let connected = Arc::new(Notify::new());
         let done = CancellationToken::new();
+        let territory = territory(settings, &parts.city);
+        let heard = HeardTables::default();
+        let (acks, acks_rx) = tokio::sync::mpsc::unbounded_channel();
+        let replication = Replication {
+            territory: territory.clone(),
+            alerts: parts.alerts.clone(),
+            foreign: parts.foreign.clone(),
+            heard: heard.clone(),
+            stale_after_ms: settings.stale_after_ms(),
+            acks,
+            connected_at: None,
+            settle: Duration::from_millis(2 * settings.summary_interval_ms),
+            adopted: None,
+            decides_since: None,
+            dirty: true,
+        };
         let listener = Listener {
             me: me.clone(),
             city: parts.city,
@@ -76,6 +94,10 @@ impl Link {
             client: client.clone(),
             summaries: format!("{}/+", settings.summary_topic()),
             keys: format!("{}/+", settings.keys_topic()),
+            current: format!("{}/current/+", settings.alerts_topic()),
+            territory,
+            alerts: parts.alerts.clone(),
+            heard,
             connected: connected.clone(),
             backoff: Backoff::new(mqtt.reconnect_initial_ms, mqtt.reconnect_max_ms),
         };
@@ -87,6 +109,8 @@ impl Link {
             auth: parts.auth,
             every: Duration::from_millis(settings.summary_interval_ms),
             connected,
+            replication,
+            acks: acks_rx,
         };
         Ok(Link {
             listener: tokio::spawn(listener.run(eventloop, shutdown.clone(), done.clone())),
@@ -113,9 +137,14 @@ struct Listener {
     foreign: SharedForeign,
     auth: Arc<Auth>,
     client: AsyncClient,
-    /// The topic filters of the peers' summaries and key tables.
+    /// The topic filters of the peers' summaries, key tables and current alerts.
     summaries: String,
     keys: String,
+    current: String,
+    /// This node's territory (and its alerts' changes topic).
+    territory: Territory,
+    alerts: Arc<AlertService>,
+    heard: HeardTables,
     connected: Arc<Notify>,
     backoff: Backoff,
 }
@@ -158,7 +187,8 @@ impl Listener {
         self.backoff.reset();
         tracing::info!(summaries = %self.summaries, keys = %self.keys, "cluster link connected");
         // try_subscribe: this task drains the request channel, so it must not wait.
-        let each = [&self.summaries, &self.keys]
+        let changes = &self.territory.changes_topic;
+        let each = [&self.summaries, &self.keys, &self.current, changes]
             .map(|f| rumqttc::SubscribeFilter::new(f.clone(), QoS::AtLeastOnce));
         if let Err(e) = self.client.try_subscribe_many(each) {
             tracing::warn!(error = %e, "cluster subscriptions not sent");
@@ -172,6 +202,14 @@ impl Listener {
         }
         if topic.starts_with(self.keys.trim_end_matches('+')) {
             self.hear_keys(topic, payload);
+            return;
+        }
+        if topic == self.territory.changes_topic {
+            self.hear_changes(topic, payload);
+            return;
+        }
+        if topic.starts_with(self.current.trim_end_matches('+')) {
+            self.hear_current(topic, payload);
             return;
         }
         match heard(payload, &self.me.cluster, &self.city) {
@@ -215,5 +253,72 @@ impl Listener {
                 Err(e) => tracing::warn!(%node, error = %e, "a peer's key table not adopted"),
             }
         });
+    }
+}
+
+impl Listener {
+    /// A primary's changes (a follower adopts them) or a follower's acknowledgement (the
+    /// primary makes it).
+    fn hear_changes(&self, topic: &str, payload: &[u8]) {
+        let t = &self.territory;
+        let m = match parse::<AlertMessage>(payload, &t.cluster, &t.node_id, &t.ids) {
+            Ok(Some(m)) => m,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(%topic, reason = %e, "cluster alert message refused");
+                return;
+            }
+        };
+        if !m.changes.is_empty() && !self.alerts.is_deciding() {
+            self.alerts.adopt(&m.changes);
+        }
+        if let (Some(ack), true) = (m.ack, self.alerts.is_deciding()) {
+            let alerts = self.alerts.clone();
+            tokio::spawn(async move {
+                let r = alerts.acknowledge(ack.id, &ack.by, &ack.comment, ack.at_ms);
+                if let Err(e) = r.await {
+                    tracing::info!(id = ack.id, reason = %e, "a forwarded acknowledgement was not made");
+                }
+            });
+        }
+    }
+
+    /// A peer's current alerts, kept for the publisher: a follower catches up from its
+    /// primary's.
+    fn hear_current(&self, topic: &str, payload: &[u8]) {
+        let t = &self.territory;
+        match parse::<AlertTable>(payload, &t.cluster, &t.node_id, &t.ids) {
+            Ok(Some(table)) => {
+                let node: Arc<str> = table.node_id.as_str().into();
+                lock::lock(&self.heard).insert(node, table);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(%topic, reason = %e, "cluster alert table refused"),
+        }
+    }
+}
+
+/// This node's territory among its replicas: the districts it owns (all of them for a replica
+/// of the whole city; `cluster.districts` was checked against the city at start).
+fn territory(settings: &ClusterSettings, city: &City) -> Territory {
+    let owned = settings
+        .owned(city)
+        .unwrap_or_else(|_| vec![true; city.districts.len()]);
+    let indices: Vec<u16> = (0..owned.len() as u16)
+        .filter(|&d| owned[usize::from(d)])
+        .collect();
+    let mut ids: Vec<String> = indices
+        .iter()
+        .map(|&d| city.district(crate::model::DistrictIdx(d)).id.clone())
+        .collect();
+    ids.sort();
+    let topic = settings.alerts_topic();
+    Territory {
+        cluster: settings.name.clone(),
+        node_id: settings.node_id.clone(),
+        ids,
+        indices,
+        changes_topic: format!("{topic}/changes"),
+        current_topic: format!("{topic}/current/{}", settings.node_id),
     }
 }

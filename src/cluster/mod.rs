@@ -6,14 +6,21 @@
 //!
 //! - `settings.rs`: `[cluster]`: name, node id, districts, summary topic and interval.
 //! - `summary.rs`: the pure core: a node's summary, and what a received one means here.
+//! - `alerts.rs`: alert changes and tables between replicas, and forwarded acknowledgements.
+//! - `role.rs`: which replica decides alerts.
+//! - `replication.rs`: the link's alert side: the role, a primary's changes and table, a
+//!   follower's catching up.
 //! - `keys.rs`: the key table a node shares, so keys made or revoked anywhere hold everywhere.
 //! - `link.rs`: the thin shell: its own broker connection, listening to the peers.
 //! - `publisher.rs`: what the node publishes: its summary, its key table, its goodbye.
 //! - `status.rs`: what `/readyz` says of the cluster.
 
+mod alerts;
 mod keys;
 mod link;
 mod publisher;
+mod replication;
+mod role;
 mod settings;
 mod status;
 mod summary;

@@ -1,17 +1,20 @@
-//! What a node publishes, retained, on its own topics: its summary every
-//! `cluster.summary_interval_ms` and at every (re)connection; its key table when it changes;
-//! and, when it stops, the goodbye.
+//! What a node publishes: retained on its own topics, its summary every
+//! `cluster.summary_interval_ms` and at every (re)connection, its key table when it changes,
+//! and when it stops, the goodbye; and its alerts (`replication.rs`): a primary's changes as
+//! they are decided and its current alerts, a follower's acknowledgements.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, QoS};
-use tokio::sync::Notify;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 
 use super::keys;
+use super::replication::{Outgoing, Replication};
 use super::summary::{gone, summarise};
-use crate::alerts::AlertService;
+use crate::alerts::{AlertChange, AlertService, ForwardedAck};
 use crate::auth::{Auth, KeyRecord};
 use crate::shell::now_ms;
 use crate::snapshot::SnapshotRx;
@@ -41,15 +44,18 @@ pub(super) struct Publisher {
     pub auth: Arc<Auth>,
     pub every: Duration,
     pub connected: Arc<Notify>,
+    pub replication: Replication,
+    pub acks: mpsc::UnboundedReceiver<ForwardedAck>,
 }
 
 impl Publisher {
     /// Publishes until `shutdown`, then says goodbye and disconnects.
-    pub async fn run(self, shutdown: CancellationToken) {
+    pub async fn run(mut self, shutdown: CancellationToken) {
         let mut tick = tokio::time::interval(self.every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut key_poll = tokio::time::interval(KEY_POLL);
         let mut key_changes = self.auth.key_changes();
+        let mut alert_changes = self.alerts.subscribe();
         let mut published: Option<Vec<KeyRecord>> = None;
         loop {
             // Keys: at once on a change made here; at every (re)connection (a broker without
@@ -62,22 +68,46 @@ impl Publisher {
                 _ = key_changes.changed() => true,
                 _ = self.connected.notified() => {
                     published = None;
+                    self.replication.reconnected();
                     true
+                }
+                c = alert_changes.recv() => {
+                    if matches!(c, Err(RecvError::Lagged(_))) {
+                        self.replication.dirty = true;
+                    }
+                    let batch = drain(c, &mut alert_changes);
+                    let out = self.replication.changes(batch);
+                    if !self.send_alerts(out, &shutdown).await {
+                        break;
+                    }
+                    continue;
+                }
+                Some(ack) = self.acks.recv() => {
+                    let out = Some(self.replication.ack(ack));
+                    if !self.send_alerts(out, &shutdown).await {
+                        break;
+                    }
+                    continue;
                 }
             };
             if keys_due && !self.send_keys(&mut published, &shutdown).await {
                 break;
             }
+            let out = self.replication.tick();
+            if !self.send_alerts(out, &shutdown).await {
+                break;
+            }
             let snap = self.snapshots.borrow().clone();
             let open = self.alerts.open_alerts();
-            let summary = summarise(&self.me.cluster, &self.me.node_id, &snap, &open);
-            if !self.send(&self.me.topic, &summary, &shutdown).await {
+            let since = self.replication.decides_since;
+            let summary = summarise(&self.me.cluster, &self.me.node_id, &snap, &open, since);
+            if !self.send(&self.me.topic, &summary, true, &shutdown).await {
                 break;
             }
         }
         let bye = gone(&self.me.cluster, &self.me.node_id, now_ms());
         let goodbye = async {
-            self.send(&self.me.topic, &bye, &CancellationToken::new())
+            self.send(&self.me.topic, &bye, true, &CancellationToken::new())
                 .await;
             let _ = self.client.disconnect().await;
         };
@@ -103,17 +133,29 @@ impl Publisher {
         if published.as_ref() == Some(&table.keys) {
             return true;
         }
-        let sent = self.send(&self.me.keys_topic, &table, stop).await;
+        let sent = self.send(&self.me.keys_topic, &table, true, stop).await;
         *published = Some(table.keys);
         sent
     }
 
-    /// Publishes `message` retained on `topic`. False when `stop` fired before the request
+    /// A primary's changes (at once, not retained) or current alerts (retained); a
+    /// follower's acknowledgement.
+    async fn send_alerts(&self, out: Option<Outgoing>, stop: &CancellationToken) -> bool {
+        let t = &self.replication.territory;
+        match out {
+            None => true,
+            Some(Outgoing::Changes(m)) => self.send(&t.changes_topic, &m, false, stop).await,
+            Some(Outgoing::Current(c)) => self.send(&t.current_topic, &c, true, stop).await,
+        }
+    }
+
+    /// Publishes `message` on `topic`, QoS 1. False when `stop` fired before the request
     /// could be queued.
     async fn send(
         &self,
         topic: &str,
         message: &impl serde::Serialize,
+        retain: bool,
         stop: &CancellationToken,
     ) -> bool {
         let Ok(bytes) = serde_json::to_vec(message) else {
@@ -121,7 +163,7 @@ impl Publisher {
         };
         tokio::select! {
             _ = stop.cancelled() => false,
-            r = self.client.publish(topic, QoS::AtLeastOnce, true, bytes) => {
+            r = self.client.publish(topic, QoS::AtLeastOnce, retain, bytes) => {
                 if let Err(e) = r {
                     tracing::warn!(%topic, error = %e, "cluster message not queued");
                 }
@@ -129,4 +171,17 @@ impl Publisher {
             }
         }
     }
+}
+
+/// The change just received and those waiting behind it, as one batch. A lagging receiver
+/// lost changes: the current alerts, published at the next tick, catch the followers up.
+fn drain(
+    first: Result<AlertChange, RecvError>,
+    rx: &mut broadcast::Receiver<AlertChange>,
+) -> Vec<AlertChange> {
+    let mut batch: Vec<AlertChange> = first.into_iter().collect();
+    while let Ok(c) = rx.try_recv() {
+        batch.push(c);
+    }
+    batch
 }

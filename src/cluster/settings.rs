@@ -19,6 +19,8 @@ pub struct ClusterSettings {
     pub summary_topic: String,
     /// Where the nodes publish their key tables; empty: `ioc/{name}/keys`.
     pub keys_topic: String,
+    /// Where replicas share their alerts; empty: `ioc/{name}/alerts`.
+    pub alerts_topic: String,
     pub summary_interval_ms: u64,
     /// The cluster link's broker account; empty: the ingest's (`mqtt.username`).
     pub username: String,
@@ -49,6 +51,14 @@ impl ClusterSettings {
     pub fn keys_topic(&self) -> String {
         match self.keys_topic.trim() {
             "" => format!("ioc/{}/keys", self.name),
+            t => t.to_owned(),
+        }
+    }
+
+    /// The topic level under which replicas share alert changes and tables.
+    pub fn alerts_topic(&self) -> String {
+        match self.alerts_topic.trim() {
+            "" => format!("ioc/{}/alerts", self.name),
             t => t.to_owned(),
         }
     }
@@ -97,11 +107,13 @@ impl ClusterSettings {
         }
         topic("cluster.summary_topic", &self.summary_topic)?;
         topic("cluster.keys_topic", &self.keys_topic)?;
-        if self.summary_topic() == self.keys_topic() {
+        topic("cluster.alerts_topic", &self.alerts_topic)?;
+        let topics = [self.summary_topic(), self.keys_topic(), self.alerts_topic()];
+        if topics[0] == topics[1] || topics[1] == topics[2] || topics[0] == topics[2] {
             return Err(Invalid::new(
-                "cluster.keys_topic",
-                format!("{:?}", self.keys_topic()),
-                "a topic apart from cluster.summary_topic",
+                "cluster.alerts_topic",
+                format!("{topics:?}"),
+                "summary, keys and alerts topics apart from each other",
             ));
         }
         range(

@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 use super::ClusterSettings;
+use crate::alerts::AlertService;
 use crate::indicators::Incomplete;
 use crate::shell::lock;
 use crate::snapshot::SharedForeign;
@@ -13,15 +14,25 @@ use crate::snapshot::SharedForeign;
 pub struct ClusterStatus {
     settings: ClusterSettings,
     foreign: SharedForeign,
+    alerts: std::sync::Arc<AlertService>,
 }
 
 impl ClusterStatus {
-    pub fn new(settings: ClusterSettings, foreign: SharedForeign) -> ClusterStatus {
-        ClusterStatus { settings, foreign }
+    pub fn new(
+        settings: ClusterSettings,
+        foreign: SharedForeign,
+        alerts: std::sync::Arc<AlertService>,
+    ) -> ClusterStatus {
+        ClusterStatus {
+            settings,
+            foreign,
+            alerts,
+        }
     }
 
     /// `{"name", "node_id", "districts", "peers": [{"node_id", "last_summary", "districts",
-    /// "fresh"}], "partial"}` at `now_ms`; `partial` is the latest snapshot's.
+    /// "fresh"}], "decides_alerts", "partial"}` at `now_ms`; `partial` is the latest
+    /// snapshot's.
     pub fn report(&self, now_ms: i64, partial: Option<&Incomplete>) -> Value {
         let fresh_from = now_ms - self.settings.stale_after_ms();
         let peers: Vec<Value> = lock::lock(&self.foreign)
@@ -45,6 +56,7 @@ impl ClusterStatus {
             "node_id": self.settings.node_id,
             "districts": districts,
             "peers": peers,
+            "decides_alerts": self.alerts.is_deciding(),
             "partial": partial,
         })
     }

@@ -27,6 +27,9 @@ pub struct Summary {
     /// The node has stopped: forget what it said.
     #[serde(default)]
     pub gone: bool,
+    /// Since when the node decides the alerts of its districts; absent for a follower.
+    #[serde(default)]
+    pub decides_since: Option<i64>,
     #[serde(default)]
     pub districts: BTreeMap<String, DistrictSummary>,
 }
@@ -69,7 +72,13 @@ pub enum SummaryError {
 }
 
 /// This node's summary of the districts it owns, from `snap` and its open `alerts`.
-pub fn summarise(cluster: &str, node_id: &str, snap: &Snapshot, alerts: &[Alert]) -> Summary {
+pub fn summarise(
+    cluster: &str,
+    node_id: &str,
+    snap: &Snapshot,
+    alerts: &[Alert],
+    decides_since: Option<i64>,
+) -> Summary {
     let city = &snap.city;
     let mut districts = BTreeMap::new();
     for (i, d) in city.districts.iter().enumerate() {
@@ -103,6 +112,7 @@ pub fn summarise(cluster: &str, node_id: &str, snap: &Snapshot, alerts: &[Alert]
         node_id: node_id.to_owned(),
         generated_at: snap.generated_at,
         gone: false,
+        decides_since,
         districts,
     }
 }
@@ -115,6 +125,7 @@ pub fn gone(cluster: &str, node_id: &str, now_ms: i64) -> Summary {
         node_id: node_id.to_owned(),
         generated_at: now_ms,
         gone: true,
+        decides_since: None,
         districts: BTreeMap::new(),
     }
 }
@@ -146,6 +157,7 @@ pub fn heard(payload: &[u8], cluster: &str, city: &City) -> Result<Heard, Summar
             generated_at: s.generated_at,
             cells: Arc::new(cells(city, &id, d.domains)?),
             open_alerts: Arc::new(open_alerts(city, d.open_alerts)?),
+            decides_since: s.decides_since,
         };
         out.push((idx, remote));
     }

@@ -87,7 +87,8 @@ impl Partition {
 
     /// Takes in what `from` published, through its bytes on the wire.
     fn hear(&self, city: &City, from: &Snapshot, node: &str) {
-        let bytes = serde_json::to_vec(&summarise("danang", node, from, &[])).unwrap_or_default();
+        let bytes =
+            serde_json::to_vec(&summarise("danang", node, from, &[], None)).unwrap_or_default();
         match heard(&bytes, "danang", city) {
             Ok(Heard::Districts(_, ds)) => {
                 let mut f = self.foreign.lock().unwrap_or_else(|p| p.into_inner());
@@ -205,7 +206,7 @@ fn a_partition_not_heard_for_two_intervals_is_named_missing_until_it_returns() {
 fn a_summary_from_a_wrong_peer_is_refused_with_its_reason() {
     let city = demo_city();
     let mut b = Partition::new(&city, "b", |d| !even(d));
-    let good = serde_json::to_value(summarise("danang", "b", &b.tick(T0), &[]));
+    let good = serde_json::to_value(summarise("danang", "b", &b.tick(T0), &[], None));
     let good = good.unwrap_or_default();
     let refused = |v: &Value| match heard(v.to_string().as_bytes(), "danang", &city) {
         Err(e) => e,
@@ -240,6 +241,7 @@ fn settings(name: &str, node: &str, districts: &[&str]) -> ClusterSettings {
         districts: districts.iter().map(|d| d.to_string()).collect(),
         summary_topic: String::new(),
         keys_topic: String::new(),
+        alerts_topic: String::new(),
         summary_interval_ms: 1000,
         username: String::new(),
         password: String::new(),

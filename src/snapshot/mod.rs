@@ -22,7 +22,7 @@ pub use builder::Builder;
 pub use entry::SensorEntry;
 pub use items::entry_key;
 pub use task::{spawn, SnapshotRx};
-pub use territory::{Foreign, Remote, SharedForeign, Territory};
+pub use territory::{Foreign, Peer, Remote, SharedForeign, Territory};
 pub use view::{Changes, ForeignAlerts, Snapshot};
 
 #[cfg(test)]

@@ -20,6 +20,16 @@ pub struct Remote {
     pub cells: Arc<Vec<Partial>>,
     /// Open alerts in the district by domain (index), then severity name.
     pub open_alerts: ForeignAlerts,
+    /// Since when the peer decides the alerts of its districts (see `cluster/role.rs`).
+    pub decides_since: Option<i64>,
+}
+
+/// A peer as its fresh summaries show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Peer {
+    /// The districts it reports, sorted.
+    pub districts: Vec<u16>,
+    pub decides_since: Option<i64>,
 }
 
 /// The peers' latest word on each district: one entry per peer (replicas of a partition
@@ -61,6 +71,20 @@ impl Foreign {
             let e = out.entry(r.node_id.clone()).or_insert((r.generated_at, 0));
             e.0 = e.0.max(r.generated_at);
             e.1 += 1;
+        }
+        out
+    }
+
+    /// Every peer with a summary no older than `fresh_from`: the districts it reports, and
+    /// whether it decides alerts.
+    pub fn fresh_nodes(&self, fresh_from: i64) -> std::collections::BTreeMap<Arc<str>, Peer> {
+        let mut out = std::collections::BTreeMap::<Arc<str>, Peer>::new();
+        for (d, peers) in self.by_district.iter().enumerate() {
+            for r in peers.iter().filter(|r| r.generated_at >= fresh_from) {
+                let p = out.entry(r.node_id.clone()).or_default();
+                p.districts.push(d as u16);
+                p.decides_since = r.decides_since;
+            }
         }
         out
     }

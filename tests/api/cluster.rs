@@ -21,10 +21,22 @@ struct Node {
     http: u16,
     env: Vec<(String, String)>,
     client: reqwest::Client,
+    token: String,
 }
 
 impl Node {
     fn start(cluster: &str, id: &str, districts: &[&str], broker: u16) -> Node {
+        Node::start_with(cluster, id, districts, broker, None)
+    }
+
+    /// A node; with `rules`, its alert rules file holds them.
+    fn start_with(
+        cluster: &str,
+        id: &str,
+        districts: &[&str],
+        broker: u16,
+        rules: Option<&str>,
+    ) -> Node {
         let dir = tempfile::tempdir().expect("tempdir");
         let token = create_key_cli(&dir.path().join("ioc.db"), "admin", &[]);
         let http = free_port();
@@ -40,12 +52,20 @@ impl Node {
             ("IOC__HTTP__WORKERS", "1".to_owned()),
             ("IOC__LOG__FILTER", "warn".to_owned()),
         ];
+        let mut env: Vec<(String, String)> =
+            env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        if let Some(rules) = rules {
+            let path = dir.path().join("alerts.toml");
+            std::fs::write(&path, rules).expect("write rules");
+            env.push(("IOC__ALERTS__RULES_PATH".into(), path.display().to_string()));
+        }
         let mut node = Node {
             child: None,
             dir,
             http,
-            env: env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            env,
             client: client_with_token(&token),
+            token,
         };
         node.launch();
         node
@@ -101,6 +121,40 @@ impl Node {
         let url = format!("http://127.0.0.1:{}/api/v1/admin/keys/{id}", self.http);
         let r = self.client.delete(url).send().await.expect("DELETE key");
         assert_eq!(r.status(), 204);
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let url = format!("http://127.0.0.1:{}{path}", self.http);
+        let r = self
+            .client
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A WebSocket client subscribed to the `alerts` stream, past its snapshot.
+    async fn alerts_stream(&self) -> crate::stream::Ws {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!("ws://127.0.0.1:{}/api/v1/stream", self.http);
+        let mut req = url.into_client_request().expect("request");
+        let protocols = format!("ioc.v1, ioc.bearer.{}", self.token);
+        let value = protocols.parse().expect("header value");
+        req.headers_mut().insert("Sec-WebSocket-Protocol", value);
+        let (mut ws, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .expect("WebSocket");
+        let streams = serde_json::json!({"op": "subscribe", "streams": ["alerts"]});
+        crate::stream::send(&mut ws, streams).await;
+        while crate::stream::next_json(&mut ws).await["type"] != "snapshot" {}
+        ws
+    }
+
+    async fn decides_alerts(&self) -> bool {
+        self.get("/readyz").await["cluster"]["decides_alerts"] == true
     }
 
     async fn ready(&self) {
@@ -305,4 +359,123 @@ async fn a_key_made_or_revoked_on_one_replica_holds_on_the_other_even_one_that_w
         b.status_with(&old_token).await == 401
     })
     .await;
+}
+
+/// One rule: a traffic sensor counting 100 vehicles or more fires at once.
+const JAM: &str = r#"
+[[rules]]
+id = "jam"
+signal = "vehicle_count"
+severity = "major"
+scope = { level = "sensor" }
+kind = "threshold"
+direction = "above"
+raise = 100
+clear = 50
+"#;
+
+/// The open alert of `sensor` on `node`: (id, whole alert).
+async fn open_alert(node: &Node, sensor: &str) -> Option<(i64, Value)> {
+    let list = node.get("/api/v1/alerts?state=open").await;
+    let alerts = list["alerts"].as_array()?.clone();
+    let a = alerts
+        .into_iter()
+        .find(|a| a["subject"] == format!("sensor:{sensor}"))?;
+    Some((a["id"].as_i64()?, a))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_show_the_same_alerts_share_acknowledgements_and_take_over() {
+    let broker = Mosquitto::start();
+    let cluster = format!("r{}", std::process::id());
+    let mut a = Node::start_with(&cluster, "a", &[], broker.port, Some(JAM));
+    let b = Node::start_with(&cluster, "b", &[], broker.port, Some(JAM));
+    a.ready().await;
+    b.ready().await;
+    eventually("a decides alerts and b follows", || async {
+        a.decides_alerts().await && !b.decides_alerts().await
+    })
+    .await;
+    let (district, first) = ("hai-chau", traffic_sensor("hai-chau"));
+    let p = Publisher::connect(broker.port).await;
+    let topic = format!("city/traffic/{district}/{first}");
+    p.publish(&topic, r#"{"seq": 1, "vehicle_count": 150}"#)
+        .await;
+    eventually("a opens the alert", || async {
+        open_alert(&a, &first).await.is_some()
+    })
+    .await;
+    let (id, _) = open_alert(&a, &first).await.expect("open on a");
+    eventually("b shows it with the same id", || async {
+        open_alert(&b, &first).await.map(|(i, _)| i) == Some(id)
+    })
+    .await;
+
+    let mut a_stream = a.alerts_stream().await;
+    let body = serde_json::json!({"by": "Lan", "comment": "team sent"});
+    let (status, acked) = b.post(&format!("/api/v1/alerts/{id}/ack"), body).await;
+    assert_eq!(status, 200, "an ack on the follower: {acked}");
+    let acked_at = Instant::now();
+    eventually("a shows b's acknowledgement", || async {
+        let a_view = a.get(&format!("/api/v1/alerts/{id}")).await;
+        a_view["state"] == "acknowledged" && a_view["acknowledged"] == acked["acknowledged"]
+    })
+    .await;
+    assert!(
+        acked_at.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        acked_at.elapsed()
+    );
+    assert!(acked["acknowledged"]["comment"] == "team sent", "{acked}");
+    loop {
+        let m = crate::stream::next_json(&mut a_stream).await;
+        let change = &m["data"]["change"];
+        if m["stream"] == "alerts" && change["alert"]["id"] == id {
+            assert_eq!(change["alert"]["state"], "acknowledged", "{m}");
+            assert_eq!(change["event"]["comment"], "team sent", "{m}");
+            break;
+        }
+    }
+
+    a.kill();
+    eventually("b takes over deciding", || async {
+        b.decides_alerts().await
+    })
+    .await;
+    let second = city_sensor_other_than(&first);
+    p.publish(
+        &format!("city/traffic/{district}/{second}"),
+        r#"{"seq": 1, "vehicle_count": 180}"#,
+    )
+    .await;
+    eventually("b opens a new alert after the takeover", || async {
+        open_alert(&b, &second).await.is_some_and(|(i, _)| i > id)
+    })
+    .await;
+    a.launch();
+    a.ready().await;
+    eventually(
+        "a, back, holds both alerts, the acknowledgement included",
+        || async {
+            let (Some((i1, x)), Some((i2, _))) =
+                (open_alert(&a, &first).await, open_alert(&a, &second).await)
+            else {
+                return false;
+            };
+            i1 == id
+                && x["state"] == "acknowledged"
+                && open_alert(&b, &second).await.map(|o| o.0) == Some(i2)
+        },
+    )
+    .await;
+}
+
+/// Another traffic sensor of hai-chau.
+fn city_sensor_other_than(first: &str) -> String {
+    let city = ioc::model::CityConfig::demo().expect("demo city");
+    city.sensors
+        .iter()
+        .find(|s| s.district == "hai-chau" && s.domain == "traffic" && s.id != first)
+        .map(|s| s.id.clone())
+        .expect("a second traffic sensor")
 }
