@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need when it is missing (Debian's Mosquitto,
 # VictoriaMetrics, which speaks the InfluxDB v2 write API, openssl for test certificates, and chromium with chromedriver for
-# the dashboard's browser test), then checks formatting and lints and runs every test of the
+# the dashboard's browser test, HAProxy and docker-compose for deploy/), then checks formatting and lints and runs every test of the
 # workspace.
 #
 #   ./scripts/test.sh            # everything
@@ -18,6 +18,10 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # The dashboard's browser test (tests/api/dashboard.rs) drives Debian's chromium through chromedriver.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+# deploy/ is checked with the real tools (tests/api/deploy.rs, tests/api/cluster_failover.rs):
+# HAProxy runs in front of two replicas; docker-compose only parses the compose file.
+[ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing test dependencies: ${missing[*]}"
   sudo=""

@@ -36,6 +36,12 @@ enum Command {
     /// Manage API keys (stored hashed in the store's database file).
     #[command(subcommand)]
     Keys(keys_cmd::KeysCommand),
+    /// Check a deployment's topology file against the city: every district owned by exactly
+    /// one partition, node ids unique; print each node's IOC__CLUSTER__ settings.
+    CheckTopology {
+        /// The topology file (TOML; see deploy/topology.toml).
+        file: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -57,6 +63,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = load(&overrides)?;
     if let Some(Command::Keys(cmd)) = cli.command {
         return keys_cmd::run(&settings, cmd);
+    }
+    if let Some(Command::CheckTopology { file }) = &cli.command {
+        return check_topology(&settings, file);
     }
     if let Some(Command::CheckConfig) = cli.command {
         let city = City::from_config(&load_city(&settings)?)?;
@@ -114,6 +123,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// `ioc check-topology FILE`.
+fn check_topology(settings: &ioc::config::Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let city = City::from_config(&load_city(settings)?)?;
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("reading the topology file {}", file.display()))?;
+    let topology = ioc::cluster::Topology::parse(&text)?;
+    let checked = topology
+        .check(&city)
+        .with_context(|| format!("{} against city {:?}", file.display(), city.name))?;
+    println!(
+        "topology OK: cluster {:?}, {} partitions, {} nodes, city {:?} ({} districts)",
+        topology.cluster,
+        topology.partitions.len(),
+        checked.nodes.len(),
+        city.name,
+        city.districts.len()
+    );
+    for (partition, node, districts) in &checked.nodes {
+        println!(
+            "  {partition}/{node}: IOC__CLUSTER__NAME={} IOC__CLUSTER__NODE_ID={node} IOC__CLUSTER__DISTRICTS=\"{districts}\"",
+            topology.cluster
+        );
+    }
+    for w in &checked.warnings {
+        println!("  warning: {w}");
+    }
+    Ok(())
 }
 
 async fn wait_for_signal() {

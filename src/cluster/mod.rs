@@ -13,6 +13,7 @@
 //! - `keys.rs`: the key table a node shares, so keys made or revoked anywhere hold everywhere.
 //! - `link.rs`: the thin shell: its own broker connection, listening to the peers.
 //! - `publisher.rs`: what the node publishes: its summary, its key table, its goodbye.
+//! - `topology.rs`: a whole deployment's layout, checked against the city (`ioc check-topology`).
 //! - `status.rs`: what `/readyz` says of the cluster.
 
 mod alerts;
@@ -24,11 +25,13 @@ mod role;
 mod settings;
 mod status;
 mod summary;
+mod topology;
 
 pub use link::{Link, LinkParts};
 pub use settings::ClusterSettings;
 pub use status::ClusterStatus;
 pub use summary::{gone, heard, summarise, DistrictSummary, Heard, Summary, SummaryError};
+pub use topology::{Checked, Partition, Topology, TopologyError};
 
 #[cfg(test)]
 mod tests;

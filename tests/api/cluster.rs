@@ -15,17 +15,17 @@ use crate::helpers::{
 const INTERVAL_MS: u64 = 1_000;
 
 /// One node: a real `ioc` process with its own store, HTTP port and admin key.
-struct Node {
+pub(crate) struct Node {
     child: Option<Child>,
     dir: tempfile::TempDir,
-    http: u16,
+    pub(crate) http: u16,
     env: Vec<(String, String)>,
     client: reqwest::Client,
-    token: String,
+    pub(crate) token: String,
 }
 
 impl Node {
-    fn start(cluster: &str, id: &str, districts: &[&str], broker: u16) -> Node {
+    pub(crate) fn start(cluster: &str, id: &str, districts: &[&str], broker: u16) -> Node {
         Node::start_with(cluster, id, districts, broker, None)
     }
 
@@ -71,7 +71,7 @@ impl Node {
         node
     }
 
-    fn launch(&mut self) {
+    pub(crate) fn launch(&mut self) {
         let child = Command::new(env!("CARGO_BIN_EXE_ioc"))
             .env_remove("RUST_LOG")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
@@ -83,7 +83,7 @@ impl Node {
         self.child = Some(child);
     }
 
-    async fn get(&self, path: &str) -> Value {
+    pub(crate) async fn get(&self, path: &str) -> Value {
         let url = format!("http://127.0.0.1:{}{path}", self.http);
         match self.client.get(url).send().await {
             Ok(r) => r.json().await.unwrap_or(Value::Null),
@@ -92,7 +92,7 @@ impl Node {
     }
 
     /// The status `token` gets for the KPI here.
-    async fn status_with(&self, token: &str) -> u16 {
+    pub(crate) async fn status_with(&self, token: &str) -> u16 {
         let url = format!("http://127.0.0.1:{}/api/v1/kpi", self.http);
         match client_with_token(token).get(url).send().await {
             Ok(r) => r.status().as_u16(),
@@ -157,7 +157,7 @@ impl Node {
         self.get("/readyz").await["cluster"]["decides_alerts"] == true
     }
 
-    async fn ready(&self) {
+    pub(crate) async fn ready(&self) {
         eventually("the node is ready", || async {
             self.get("/readyz").await["status"] == "ready"
         })
@@ -165,7 +165,7 @@ impl Node {
     }
 
     /// SIGKILL: no goodbye; the broker publishes the node's last will.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
