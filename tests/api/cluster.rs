@@ -164,6 +164,21 @@ impl Node {
         .await;
     }
 
+    /// SIGTERM, and waits for the graceful stop (ingest drained, rollups flushed).
+    pub(crate) fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
+            let _ = c.wait();
+        }
+    }
+
+    pub(crate) fn db(&self) -> std::path::PathBuf {
+        self.dir.path().join("ioc.db")
+    }
+
     /// SIGKILL: no goodbye; the broker publishes the node's last will.
     pub(crate) fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {

@@ -12,6 +12,7 @@ mod broker_access;
 mod calendar;
 mod city_file;
 mod cluster;
+mod cluster_crash;
 mod cluster_failover;
 mod dashboard;
 mod deploy;
