@@ -59,3 +59,23 @@ pub(super) fn with_cluster(
     let status = ClusterStatus::new(settings.cluster.clone(), foreign.clone(), alerts.clone());
     readiness.with_cluster(status, snapshots.clone())
 }
+
+/// On a partition with `cluster.history_url`: the shared store, for the history of what it
+/// does not own.
+pub(super) fn shared_history(
+    settings: &Settings,
+    city: &City,
+) -> Result<Option<crate::serve::Shared>, AppError> {
+    let c = &settings.cluster;
+    let url = c.history_url.trim();
+    if !c.enabled() || c.district_ids().is_empty() || url.is_empty() {
+        return Ok(None);
+    }
+    let client = crate::export::PromClient::new(url)
+        .map_err(|e| AppError::Startup(format!("cluster.history_url: {e}")))?;
+    let owned = c.owned(city).map_err(ConfigError::from)?;
+    Ok(Some(crate::serve::Shared {
+        client: std::sync::Arc::new(client),
+        owned: owned.into(),
+    }))
+}

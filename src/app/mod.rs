@@ -29,7 +29,7 @@ use crate::serve::{self, Gate, HistoryService, LiveView, Readiness, RuleReloader
 use crate::snapshot::{SharedForeign, SnapshotRx, Territory};
 use crate::store::{run_retention, SqliteStore};
 use crate::telemetry::Metrics;
-use cluster::{start_link, territory, with_cluster};
+use cluster::{shared_history, start_link, territory, with_cluster};
 use open::{broker_url, open_alerts, open_keys, open_store, start_export, Export};
 
 pub struct Application {
@@ -346,6 +346,7 @@ fn start_http(
     let limits = Arc::new(RateLimits::new(settings.http.rates()));
     crate::auth::spawn_pruner(limits.clone(), shutdown.clone());
     let (auth, alerts) = (&w.parts.auth, &w.parts.alerts);
+    let city = crate::shell::lock::read(w.live).city().clone();
     let view = LiveView::new(w.live.clone(), w.snapshots.clone());
     let services = Services {
         history: HistoryService::new(
@@ -354,7 +355,8 @@ fn start_http(
             settings.store.retention(),
             settings.store.max_points,
             w.export.map(|e| e.flux.clone()),
-        ),
+        )
+        .with_shared(shared_history(settings, &city)?),
         live: view,
         readiness: with_cluster(
             Readiness::new(

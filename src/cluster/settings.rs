@@ -22,6 +22,8 @@ pub struct ClusterSettings {
     /// Where replicas share their alerts; empty: `ioc/{name}/alerts`.
     pub alerts_topic: String,
     pub summary_interval_ms: u64,
+    /// The Prometheus query API of the store every node exports to; empty: none.
+    pub history_url: String,
     /// The cluster link's broker account; empty: the ingest's (`mqtt.username`).
     pub username: String,
     pub password: String,
@@ -103,6 +105,15 @@ impl ClusterSettings {
                 "cluster.password",
                 "(set)",
                 "a password needs cluster.username as well",
+            ));
+        }
+        let url = self.history_url.trim();
+        let http = url.strip_prefix("http://").is_some_and(|host| !host.is_empty());
+        if !url.is_empty() && !http {
+            return Err(Invalid::new(
+                "cluster.history_url",
+                format!("{url:?}"),
+                "empty, or the http:// base of a Prometheus query API (VictoriaMetrics: http://vmselect:8481/select/0/prometheus, or http://victoria-metrics:8428); https is not supported yet",
             ));
         }
         topic("cluster.summary_topic", &self.summary_topic)?;

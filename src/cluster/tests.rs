@@ -243,6 +243,7 @@ fn settings(name: &str, node: &str, districts: &[&str]) -> ClusterSettings {
         keys_topic: String::new(),
         alerts_topic: String::new(),
         summary_interval_ms: 1000,
+        history_url: String::new(),
         username: String::new(),
         password: String::new(),
     }

@@ -130,6 +130,7 @@ impl Topology {
             keys_topic: String::new(),
             alerts_topic: String::new(),
             summary_interval_ms: 1000,
+            history_url: String::new(),
             username: String::new(),
             password: String::new(),
         }

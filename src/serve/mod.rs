@@ -8,7 +8,7 @@
 //!   a request carries its token.
 //! - `error.rs`: [`ApiError`], the one table of error codes.
 //! - The services handlers read, each its own `web::Data`: [`LiveView`] (live state,
-//!   indicators), [`HistoryService`] (`/series`: store or InfluxDB), [`Readiness`]
+//!   indicators), [`HistoryService`] (`/series`: store, InfluxDB, or a cluster's shared store), [`Readiness`]
 //!   (`/readyz`), [`RuleReloader`] (admin reload); and the stages' own `AlertService`, `Auth`,
 //!   `Push`, `RejectionLog`, `Metrics`.
 //! - `routes/`: the handlers, one file per resource; `page.rs`: every list's `limit` and
@@ -46,7 +46,7 @@ use crate::telemetry::Metrics;
 pub use credentials::{PROTOCOL, TOKEN_PROTOCOL_PREFIX};
 pub use error::ApiError;
 pub use guard::Gate;
-pub use history::HistoryService;
+pub use history::{HistoryService, Shared};
 pub use live::LiveView;
 pub use readiness::Readiness;
 pub use reload::RuleReloader;

@@ -37,6 +37,18 @@ impl Node {
         broker: u16,
         rules: Option<&str>,
     ) -> Node {
+        Node::start_env(cluster, id, districts, broker, rules, &[])
+    }
+
+    /// A node with `extra` settings too.
+    pub(crate) fn start_env(
+        cluster: &str,
+        id: &str,
+        districts: &[&str],
+        broker: u16,
+        rules: Option<&str>,
+        extra: &[(&str, String)],
+    ) -> Node {
         let dir = tempfile::tempdir().expect("tempdir");
         let token = create_key_cli(&dir.path().join("ioc.db"), "admin", &[]);
         let http = free_port();
@@ -54,6 +66,7 @@ impl Node {
         ];
         let mut env: Vec<(String, String)> =
             env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
         if let Some(rules) = rules {
             let path = dir.path().join("alerts.toml");
             std::fs::write(&path, rules).expect("write rules");
@@ -195,7 +208,7 @@ impl Drop for Node {
 }
 
 /// The demo city's district ids, split in two halves.
-fn halves() -> (Vec<String>, Vec<String>) {
+pub(crate) fn halves() -> (Vec<String>, Vec<String>) {
     let city = ioc::model::CityConfig::demo().expect("demo city");
     let ids: Vec<String> = city.districts.iter().map(|d| d.id.clone()).collect();
     let (a, b) = ids.split_at(ids.len() / 2);
@@ -203,7 +216,7 @@ fn halves() -> (Vec<String>, Vec<String>) {
 }
 
 /// A traffic sensor of `district` in the demo city.
-fn traffic_sensor(district: &str) -> String {
+pub(crate) fn traffic_sensor(district: &str) -> String {
     let city = ioc::model::CityConfig::demo().expect("demo city");
     city.sensors
         .iter()
@@ -212,7 +225,7 @@ fn traffic_sensor(district: &str) -> String {
         .expect("a traffic sensor")
 }
 
-fn strs(v: &[String]) -> Vec<&str> {
+pub(crate) fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 

@@ -12,18 +12,25 @@ use std::time::Duration;
 use crate::helpers::{eventually, free_port, spawn_app_in, spawn_app_with, BrokerKind, TestApp};
 
 /// Debian's VictoriaMetrics on a free port, its data in a temp dir that outlives restarts.
-struct Victoria {
-    port: u16,
+pub(crate) struct Victoria {
+    pub(crate) port: u16,
     dir: tempfile::TempDir,
     child: Option<Child>,
+    /// Flags beside the storage path, the address and the retention.
+    args: Vec<String>,
 }
 
 impl Victoria {
     fn start() -> Victoria {
+        Victoria::start_with(&[])
+    }
+
+    pub(crate) fn start_with(args: &[&str]) -> Victoria {
         let mut v = Victoria {
             port: free_port(),
             dir: tempfile::tempdir().expect("tempdir"),
             child: None,
+            args: args.iter().map(|a| a.to_string()).collect(),
         };
         v.launch();
         v
@@ -43,6 +50,7 @@ impl Victoria {
             .arg(format!("-httpListenAddr=127.0.0.1:{}", self.port))
             .arg("-retentionPeriod=100y")
             .arg("-loggerLevel=ERROR")
+            .args(&self.args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -81,7 +89,7 @@ impl Victoria {
     }
 
     /// Every stored sample of `traffic_vehicle_count`: (timestamp ms, value).
-    async fn samples(&self) -> Vec<(i64, f64)> {
+    pub(crate) async fn samples(&self) -> Vec<(i64, f64)> {
         let base = format!("http://127.0.0.1:{}", self.port);
         let http = reqwest::Client::new();
         let _ = http
@@ -118,7 +126,7 @@ impl Drop for Victoria {
     }
 }
 
-fn export_env(url: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn export_env(url: &str) -> Vec<(&'static str, String)> {
     vec![
         ("IOC__EXPORT__INFLUXDB__URL", url.to_owned()),
         ("IOC__EXPORT__INFLUXDB__ORG", "city".to_owned()),

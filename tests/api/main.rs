@@ -14,6 +14,7 @@ mod city_file;
 mod cluster;
 mod cluster_crash;
 mod cluster_failover;
+mod cluster_history;
 mod dashboard;
 mod deploy;
 mod export;

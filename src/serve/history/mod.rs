@@ -18,8 +18,10 @@ use crate::store::{
     SeriesReader,
 };
 use range::{finest_for, Range};
+pub use shared::Shared;
 
 mod range;
+mod shared;
 
 /// A calendar step, and where each of its steps starts over the range (ascending).
 type Calendar = (CalendarStep, Vec<i64>);
@@ -32,6 +34,8 @@ pub struct HistoryService {
     max_points: i64,
     /// Answers history beyond local retention, when export is configured.
     flux: Option<Arc<FluxClient>>,
+    /// On a partition with a shared store: answers the districts it does not own.
+    shared: Option<Shared>,
 }
 
 /// A history request as the client wrote it. It is parsed here, in a fixed order (what to
@@ -65,7 +69,9 @@ pub struct Series {
     pub step_s: f64,
     /// The zone calendar steps and the CSV's local times follow (written as its name).
     pub tz: Zone,
-    /// What answered: raw, rollup_1m, rollup_1h, or influxdb (beyond local retention).
+    /// What answered: raw, rollup_1m, rollup_1h, influxdb (beyond local retention), or
+    /// victoriametrics (the store a cluster's nodes share, for what this partition does not
+    /// own).
     pub source: &'static str,
     /// True when the range reaches past local retention and no InfluxDB is configured: older
     /// points are missing.
@@ -97,7 +103,14 @@ impl HistoryService {
             retention,
             max_points,
             flux,
+            shared: None,
         }
+    }
+
+    /// Answers what this partition does not own from the shared store.
+    pub fn with_shared(mut self, shared: Option<Shared>) -> HistoryService {
+        self.shared = shared;
+        self
     }
 
     /// The series `req` asks for, within the caller's scope.
@@ -116,8 +129,27 @@ impl HistoryService {
                 district.map(|d| self.live.read().city().district(d).id.clone()),
             ),
         };
-        let (points, source, partial) = match (&self.flux, plan.beyond_retention) {
-            (Some(flux), true) => {
+        let shared = self
+            .shared
+            .as_ref()
+            .filter(|s| s.answers(self.live.read().city(), &target.scope));
+        let step_ms = match (&calendar, shared) {
+            (Some((_, starts)), Some(_)) => shared::uniform(starts)?,
+            _ => plan.step_ms,
+        };
+        let ask = shared::Ask {
+            domain: &target.domain,
+            metric: &req.metric,
+            sensor: sensor.as_deref(),
+            district: district.as_deref(),
+            from: range.from,
+            to: range.to,
+            step_ms,
+            agg: range.agg,
+        };
+        let (points, source, partial) = match (shared, &self.flux, plan.beyond_retention) {
+            (Some(shared), _, _) => (shared.points(ask).await?, "victoriametrics", false),
+            (None, Some(flux), true) => {
                 let request = FluxRequest {
                     bucket: &flux.bucket,
                     measurement: &target.domain,
