@@ -26,11 +26,13 @@ pub struct ForwardedAck {
     pub at_ms: i64,
 }
 
-/// Whether this node decides, and where a follower's acknowledgements go.
+/// Whether this node decides, where a follower's acknowledgements go, and a count of the
+/// rule reloads an operator made on this node (the cluster link passes them on).
 #[derive(Debug)]
 pub struct Role {
     deciding: AtomicBool,
     forward: Mutex<Option<mpsc::UnboundedSender<ForwardedAck>>>,
+    reloads: tokio::sync::watch::Sender<u64>,
 }
 
 impl Default for Role {
@@ -38,6 +40,7 @@ impl Default for Role {
         Role {
             deciding: AtomicBool::new(true),
             forward: Mutex::new(None),
+            reloads: tokio::sync::watch::Sender::new(0),
         }
     }
 }
@@ -69,6 +72,16 @@ impl AlertService {
 
     pub fn is_deciding(&self) -> bool {
         self.role.deciding()
+    }
+
+    /// Says that an operator reloaded the rules here, for the other nodes to reload theirs.
+    pub fn announce_reload(&self) {
+        self.role.reloads.send_modify(|n| *n += 1);
+    }
+
+    /// Bumped by every [`announce_reload`](Self::announce_reload).
+    pub fn reload_announcements(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.role.reloads.subscribe()
     }
 
     /// Takes the changes the primary decided as this node's own: stored and broadcast in

@@ -104,6 +104,7 @@ impl Application {
             alerts: parts.alerts.clone(),
             auth: parts.auth.clone(),
             foreign: foreign.clone(),
+            rules_path: settings.alerts.rules_path.clone(),
         };
         let link = start_link(&settings, &url, link_parts, &shutdown)?;
         let (push, push_tasks) = Push::start(

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::alerts::{parse, AlertMessage, AlertTable};
 use super::keys;
 use super::publisher::{Me, Publisher, GOODBYE};
+use super::reload::{self, Reloader};
 use super::replication::{HeardTables, Replication, Territory};
 use super::summary::{gone, heard, Heard};
 use super::ClusterSettings;
@@ -32,6 +33,8 @@ pub struct LinkParts {
     pub alerts: Arc<AlertService>,
     pub auth: Arc<Auth>,
     pub foreign: SharedForeign,
+    /// `alerts.rules_path`, re-read when a peer's operator reloads the rules.
+    pub rules_path: String,
 }
 
 /// The running link.
@@ -95,6 +98,12 @@ impl Link {
             summaries: format!("{}/+", settings.summary_topic()),
             keys: format!("{}/+", settings.keys_topic()),
             current: format!("{}/current/+", settings.alerts_topic()),
+            reload_topic: format!("{}/reload", settings.alerts_topic()),
+            reloader: Reloader {
+                alerts: parts.alerts.clone(),
+                auth: parts.auth.clone(),
+                path: parts.rules_path.clone(),
+            },
             territory,
             alerts: parts.alerts.clone(),
             heard,
@@ -111,6 +120,7 @@ impl Link {
             connected,
             replication,
             acks: acks_rx,
+            reload_topic: format!("{}/reload", settings.alerts_topic()),
         };
         Ok(Link {
             listener: tokio::spawn(listener.run(eventloop, shutdown.clone(), done.clone())),
@@ -141,6 +151,9 @@ struct Listener {
     summaries: String,
     keys: String,
     current: String,
+    /// Where a node says its operator reloaded the rules, and how this one follows.
+    reload_topic: String,
+    reloader: Reloader,
     /// This node's territory (and its alerts' changes topic).
     territory: Territory,
     alerts: Arc<AlertService>,
@@ -188,8 +201,14 @@ impl Listener {
         tracing::info!(summaries = %self.summaries, keys = %self.keys, "cluster link connected");
         // try_subscribe: this task drains the request channel, so it must not wait.
         let changes = &self.territory.changes_topic;
-        let each = [&self.summaries, &self.keys, &self.current, changes]
-            .map(|f| rumqttc::SubscribeFilter::new(f.clone(), QoS::AtLeastOnce));
+        let each = [
+            &self.summaries,
+            &self.keys,
+            &self.current,
+            changes,
+            &self.reload_topic,
+        ]
+        .map(|f| rumqttc::SubscribeFilter::new(f.clone(), QoS::AtLeastOnce));
         if let Err(e) = self.client.try_subscribe_many(each) {
             tracing::warn!(error = %e, "cluster subscriptions not sent");
         }
@@ -202,6 +221,10 @@ impl Listener {
         }
         if topic.starts_with(self.keys.trim_end_matches('+')) {
             self.hear_keys(topic, payload);
+            return;
+        }
+        if topic == self.reload_topic {
+            self.hear_reload(topic, payload);
             return;
         }
         if topic == self.territory.changes_topic {
@@ -280,6 +303,19 @@ impl Listener {
                     tracing::info!(id = ack.id, reason = %e, "a forwarded acknowledgement was not made");
                 }
             });
+        }
+    }
+
+    /// A peer's operator reloaded the rules: this node re-reads its own.
+    fn hear_reload(&self, topic: &str, payload: &[u8]) {
+        let t = &self.territory;
+        match reload::parse(payload, &t.cluster, &t.node_id) {
+            Ok(Some(m)) => {
+                let reloader = self.reloader.clone();
+                tokio::spawn(async move { reloader.reload(&m.node_id).await });
+            }
+            Ok(None) => {}
+            Err(reason) => tracing::warn!(%topic, %reason, "cluster reload message refused"),
         }
     }
 

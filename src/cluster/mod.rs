@@ -7,6 +7,7 @@
 //! - `settings.rs`: `[cluster]`: name, node id, districts, summary topic and interval.
 //! - `summary.rs`: the pure core: a node's summary, and what a received one means here.
 //! - `alerts.rs`: alert changes and tables between replicas, and forwarded acknowledgements.
+//! - `reload.rs`: a rule reload on one node makes the others re-read their rules.
 //! - `role.rs`: which replica decides alerts.
 //! - `replication.rs`: the link's alert side: the role, a primary's changes and table, a
 //!   follower's catching up.
@@ -20,6 +21,7 @@ mod alerts;
 mod keys;
 mod link;
 mod publisher;
+mod reload;
 mod replication;
 mod role;
 mod settings;

@@ -46,6 +46,8 @@ pub(super) struct Publisher {
     pub connected: Arc<Notify>,
     pub replication: Replication,
     pub acks: mpsc::UnboundedReceiver<ForwardedAck>,
+    /// Where this node says its operator reloaded the rules.
+    pub reload_topic: String,
 }
 
 impl Publisher {
@@ -56,6 +58,7 @@ impl Publisher {
         let mut key_poll = tokio::time::interval(KEY_POLL);
         let mut key_changes = self.auth.key_changes();
         let mut alert_changes = self.alerts.subscribe();
+        let mut reloads = self.alerts.reload_announcements();
         let mut published: Option<Vec<KeyRecord>> = None;
         loop {
             // Keys: at once on a change made here; at every (re)connection (a broker without
@@ -78,6 +81,18 @@ impl Publisher {
                     let batch = drain(c, &mut alert_changes);
                     let out = self.replication.changes(batch);
                     if !self.send_alerts(out, &shutdown).await {
+                        break;
+                    }
+                    continue;
+                }
+                Ok(()) = reloads.changed() => {
+                    let m = super::reload::ReloadMessage {
+                        v: super::summary::VERSION,
+                        cluster: self.me.cluster.clone(),
+                        node_id: self.me.node_id.clone(),
+                        at_ms: now_ms(),
+                    };
+                    if !self.send(&self.reload_topic, &m, false, &shutdown).await {
                         break;
                     }
                     continue;

@@ -108,7 +108,9 @@ impl ClusterSettings {
             ));
         }
         let url = self.history_url.trim();
-        let http = url.strip_prefix("http://").is_some_and(|host| !host.is_empty());
+        let http = url
+            .strip_prefix("http://")
+            .is_some_and(|host| !host.is_empty());
         if !url.is_empty() && !http {
             return Err(Invalid::new(
                 "cluster.history_url",

@@ -1,6 +1,6 @@
 //! [`RuleReloader`]: an admin's `POST /api/v1/admin/reload` re-reads the alert rules and
 //! records it in the audit log. A file that does not parse is refused with its error and the
-//! running rules stay.
+//! running rules stay. In a cluster the other nodes then reload theirs (`cluster/reload.rs`).
 
 use std::sync::Arc;
 
@@ -63,6 +63,7 @@ impl RuleReloader {
             .map_err(ApiError::from_auth)
         })
         .await?;
+        self.alerts.announce_reload();
         Ok(Reloaded {
             rules: count,
             changes: changes.len(),

@@ -507,3 +507,31 @@ fn city_sensor_other_than(first: &str) -> String {
         .map(|s| s.id.clone())
         .expect("a second traffic sensor")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_reload_on_one_node_makes_the_others_reload_their_rules() {
+    let broker = Mosquitto::start();
+    let cluster = format!("l{}", std::process::id());
+    let a = Node::start_with(&cluster, "a", &[], broker.port, Some(JAM));
+    let b = Node::start_with(&cluster, "b", &[], broker.port, Some(JAM));
+    a.ready().await;
+    b.ready().await;
+    let two = format!("{JAM}{}", JAM.replace("\"jam\"", "\"jam-2\""));
+    for n in [&a, &b] {
+        std::fs::write(n.dir.path().join("alerts.toml"), &two).expect("rewrite rules");
+    }
+    let (status, body) = a.post("/api/v1/admin/reload", Value::Null).await;
+    assert_eq!(status, 200, "{body}");
+    eventually("b reloads its rules as a did", || async {
+        let log = b.get("/api/v1/admin/audit?action=config.reload").await;
+        log["entries"].as_array().is_some_and(|e| {
+            e.iter().any(|x| {
+                x["actor"] == "peer:a"
+                    && x["detail"]
+                        .as_str()
+                        .is_some_and(|d| d.starts_with("rules=2"))
+            })
+        })
+    })
+    .await;
+}
