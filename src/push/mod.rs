@@ -114,7 +114,7 @@ impl Push {
         metrics: PushMetrics,
         shutdown: CancellationToken,
     ) -> (Arc<Push>, Vec<JoinHandle<()>>) {
-        let epoch = format!("{:x}", crate::shell::now_ms());
+        let epoch = epoch(crate::shell::now_ms());
         let hub = Arc::new(Hub::new(epoch, config.resume_buffer, metrics));
         let mut tasks = Vec::new();
         if let Some(feed) = &alerts {
@@ -248,4 +248,14 @@ impl Drop for Admitted {
         self.push.connections.fetch_sub(1, Ordering::AcqRel);
         self.push.hub.metrics().clients.dec();
     }
+}
+
+/// This server run's name for its streams' `seq`s: its start time and 32 random bits, so two
+/// replicas started in the same millisecond never take each other's resume points as their
+/// own (a client moved from one to the other gets a snapshot, never a silent gap).
+fn epoch(now_ms: i64) -> String {
+    let mut salt = [0u8; 4];
+    // Without randomness the time alone still tells server runs apart.
+    let _ = getrandom::fill(&mut salt);
+    format!("{now_ms:x}{:08x}", u32::from_be_bytes(salt))
 }
