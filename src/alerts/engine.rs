@@ -193,7 +193,14 @@ impl Engine {
             return false;
         };
         let key = (idx, c.alert.subject.clone());
-        self.next_id = self.next_id.max(c.alert.id + 1);
+        if self
+            .alerts
+            .get(&key)
+            .is_some_and(|held| held.id > c.alert.id)
+        {
+            return false; // an older alert of the same rule and subject: already replaced
+        }
+        self.next_id = self.next_id.max(c.alert.id.saturating_add(1));
         if c.alert.state.is_open() {
             self.evals.insert(key.clone(), Eval::resumed(&c.alert));
         } else {

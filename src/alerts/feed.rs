@@ -59,7 +59,8 @@ pub fn indicator_observations(snap: &Snapshot) -> Vec<Observation> {
     let centres = snap.entries().filter_map(|e| e.part.centre.as_deref());
     let mut obs = area_observations(snap.areas(), centres, snap.generated_at);
     obs.retain(|o| match (&o.subject, o.district.as_deref()) {
-        (Subject::City, _) => snap.owns_city(),
+        // Never on a partial city: a missing partition would raise or clear a city alert.
+        (Subject::City, _) => snap.owns_city() && snap.areas().partial.is_none(),
         (_, Some(d)) => snap.city.district_idx(d).is_none_or(|d| snap.owns(d)),
         (_, None) => true,
     });

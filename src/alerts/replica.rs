@@ -50,12 +50,21 @@ impl Role {
         self.deciding.load(Ordering::Acquire)
     }
 
-    /// Where to forward an acknowledgement: `None` when this node decides.
-    pub(super) fn forwarding(&self) -> Option<mpsc::UnboundedSender<ForwardedAck>> {
+    /// Where to forward an acknowledgement: `Ok(None)` when this node decides; an error when
+    /// it neither decides nor knows where to forward yet (a node joining its cluster).
+    pub(super) fn forwarding(
+        &self,
+        id: i64,
+    ) -> Result<Option<mpsc::UnboundedSender<ForwardedAck>>, AckError> {
         if self.deciding() {
-            return None;
+            return Ok(None);
         }
-        crate::shell::lock::lock(&self.forward).clone()
+        match crate::shell::lock::lock(&self.forward).clone() {
+            Some(to) => Ok(Some(to)),
+            None => Err(AckError::Unconfirmed(format!(
+                "alert {id}: this node is joining its cluster and does not decide alerts yet; try again in a few seconds"
+            ))),
+        }
     }
 }
 
@@ -167,21 +176,34 @@ impl AlertService {
         let changes = {
             let state = self.lock();
             let held: Vec<&Alert> = state.engine.current().collect();
-            let mut changes: Vec<AlertChange> = current
+            let same = |h: &Alert, a: &Alert| {
+                h.id == a.id && h.rule_id == a.rule_id && h.subject == a.subject
+            };
+            // Resolutions first: an alert the primary no longer holds, unless this node heard
+            // of it after the table was made (a change overtook the table).
+            let mut changes: Vec<AlertChange> = held
                 .iter()
-                .filter(|a| !held.iter().any(|h| h == a))
-                .map(|a| synthesized(a.clone(), event_of(a.state), a.updated_ms))
+                .filter(|h| h.state.is_open() && h.updated_ms <= at_ms)
+                .filter(|h| !current.iter().any(|a| same(h, a)))
+                .map(|h| {
+                    let mut a = (*h).clone();
+                    a.state = AlertState::Resolved;
+                    a.resolved_ms = Some(at_ms);
+                    a.updated_ms = at_ms;
+                    synthesized(a, EventKind::Resolved, at_ms)
+                })
                 .collect();
-            for gone in held
-                .iter()
-                .filter(|h| h.state.is_open() && !current.iter().any(|a| a.id == h.id))
-            {
-                let mut a = (*gone).clone();
-                a.state = AlertState::Resolved;
-                a.resolved_ms = Some(at_ms);
-                a.updated_ms = at_ms;
-                changes.push(synthesized(a, EventKind::Resolved, at_ms));
-            }
+            // Then what differs, unless what this node holds is newer.
+            let newer_here = |a: &Alert| {
+                held.iter()
+                    .any(|h| same(h, a) && (*h == a || h.updated_ms > a.updated_ms))
+            };
+            changes.extend(
+                current
+                    .iter()
+                    .filter(|a| !newer_here(a))
+                    .map(|a| synthesized(a.clone(), event_of(a.state), a.updated_ms)),
+            );
             changes
         };
         if changes.is_empty() {

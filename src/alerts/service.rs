@@ -135,7 +135,7 @@ impl AlertService {
         comment: &str,
         now_ms: i64,
     ) -> Result<Alert, AckError> {
-        if let Some(to) = self.role.forwarding() {
+        if let Some(to) = self.role.forwarding(id)? {
             return self.forward_ack(to, id, by, comment, now_ms).await;
         }
         let (done, stored) = Done::awaited();

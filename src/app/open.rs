@@ -54,6 +54,11 @@ pub(super) async fn open_alerts(settings: &Settings) -> Result<Arc<AlertService>
     })
     .await
     .map_err(|e| AppError::Startup(e.to_string()))??;
+    if settings.cluster.enabled() {
+        // A node of a cluster follows until its link has heard its peers and given it its
+        // role: it never decides an alert on a possibly stale store of its own.
+        service.set_role(false, None);
+    }
     Ok(Arc::new(service))
 }
 

@@ -37,6 +37,9 @@ pub struct LinkParts {
     pub rules_path: String,
 }
 
+/// A forwarded acknowledgement older than this is dropped (the follower waits 3 s).
+const STALE_ACK_MS: i64 = 10_000;
+
 /// The running link.
 pub struct Link {
     listener: JoinHandle<()>,
@@ -72,6 +75,14 @@ impl Link {
         options.set_last_will(LastWill::new(&me.topic, will, QoS::AtLeastOnce, true));
         let (client, eventloop) = AsyncClient::new(options, 16);
         let connected = Arc::new(Notify::new());
+        let up = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let topics = vec![
+            format!("{}/+", settings.summary_topic()),
+            format!("{}/+", settings.keys_topic()),
+            format!("{}/current/+", settings.alerts_topic()),
+            format!("{}/changes", settings.alerts_topic()),
+            format!("{}/reload", settings.alerts_topic()),
+        ];
         let done = CancellationToken::new();
         let territory = territory(settings, &parts.city);
         let heard = HeardTables::default();
@@ -84,6 +95,7 @@ impl Link {
             stale_after_ms: settings.stale_after_ms(),
             acks,
             connected_at: None,
+            up: up.clone(),
             settle: Duration::from_millis(2 * settings.summary_interval_ms),
             adopted: None,
             decides_since: None,
@@ -94,7 +106,6 @@ impl Link {
             city: parts.city,
             foreign: parts.foreign,
             auth: parts.auth.clone(),
-            client: client.clone(),
             summaries: format!("{}/+", settings.summary_topic()),
             keys: format!("{}/+", settings.keys_topic()),
             current: format!("{}/current/+", settings.alerts_topic()),
@@ -108,6 +119,7 @@ impl Link {
             alerts: parts.alerts.clone(),
             heard,
             connected: connected.clone(),
+            up,
             backoff: Backoff::new(mqtt.reconnect_initial_ms, mqtt.reconnect_max_ms),
         };
         let publisher = Publisher {
@@ -121,6 +133,7 @@ impl Link {
             replication,
             acks: acks_rx,
             reload_topic: format!("{}/reload", settings.alerts_topic()),
+            topics,
         };
         Ok(Link {
             listener: tokio::spawn(listener.run(eventloop, shutdown.clone(), done.clone())),
@@ -146,7 +159,6 @@ struct Listener {
     city: Arc<City>,
     foreign: SharedForeign,
     auth: Arc<Auth>,
-    client: AsyncClient,
     /// The topic filters of the peers' summaries, key tables and current alerts.
     summaries: String,
     keys: String,
@@ -159,6 +171,8 @@ struct Listener {
     alerts: Arc<AlertService>,
     heard: HeardTables,
     connected: Arc<Notify>,
+    /// Whether the link is connected now (a node changes no role while it is not).
+    up: Arc<std::sync::atomic::AtomicBool>,
     backoff: Backoff,
 }
 
@@ -185,6 +199,7 @@ impl Listener {
                     return;
                 }
                 Err(e) => {
+                    self.up.store(false, std::sync::atomic::Ordering::Release);
                     let wait = self.backoff.next_delay();
                     tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "cluster link lost");
                     tokio::select! {
@@ -196,22 +211,11 @@ impl Listener {
         }
     }
 
+    /// The publisher subscribes (it may wait on the request channel; this task drains it).
     fn connected(&mut self) {
         self.backoff.reset();
+        self.up.store(true, std::sync::atomic::Ordering::Release);
         tracing::info!(summaries = %self.summaries, keys = %self.keys, "cluster link connected");
-        // try_subscribe: this task drains the request channel, so it must not wait.
-        let changes = &self.territory.changes_topic;
-        let each = [
-            &self.summaries,
-            &self.keys,
-            &self.current,
-            changes,
-            &self.reload_topic,
-        ]
-        .map(|f| rumqttc::SubscribeFilter::new(f.clone(), QoS::AtLeastOnce));
-        if let Err(e) = self.client.try_subscribe_many(each) {
-            tracing::warn!(error = %e, "cluster subscriptions not sent");
-        }
         self.connected.notify_one();
     }
 
@@ -235,7 +239,11 @@ impl Listener {
             self.hear_current(topic, payload);
             return;
         }
-        match heard(payload, &self.me.cluster, &self.city) {
+        let suffix = topic.rsplit('/').next().unwrap_or_default();
+        match heard(payload, &self.me.cluster, &self.city, now_ms()) {
+            Ok(Heard::Districts(node, _) | Heard::Gone(node)) if *node != *suffix => {
+                tracing::warn!(%topic, %node, "cluster summary refused: a node speaks only on its own topic");
+            }
             Ok(Heard::Districts(node, _)) if *node == *self.me.node_id => {}
             Ok(Heard::Districts(_, districts)) => {
                 let mut foreign = lock::lock(&self.foreign);
@@ -254,8 +262,13 @@ impl Listener {
     /// Adopts a peer's key table, off the executor (several may run at once: adopting is
     /// idempotent and order-free).
     fn hear_keys(&self, topic: &str, payload: &[u8]) {
+        let suffix = topic.rsplit('/').next().unwrap_or_default();
         let table = match keys::parse(payload, &self.me.cluster) {
             Ok(t) if t.node_id == self.me.node_id => return,
+            Ok(t) if t.node_id != suffix => {
+                tracing::warn!(%topic, node = %t.node_id, "cluster key table refused: a node speaks only on its own topic");
+                return;
+            }
             Ok(t) => t,
             Err(e) => {
                 tracing::warn!(%topic, reason = %e, "cluster key table refused");
@@ -295,7 +308,10 @@ impl Listener {
         if !m.changes.is_empty() && !self.alerts.is_deciding() {
             self.alerts.adopt(&m.changes);
         }
-        if let (Some(ack), true) = (m.ack, self.alerts.is_deciding()) {
+        // An acknowledgement the follower has long stopped waiting for (it answered "try
+        // again") is not made behind the operator's back.
+        let ack = m.ack.filter(|a| now_ms() - a.at_ms <= STALE_ACK_MS);
+        if let (Some(ack), true) = (ack, self.alerts.is_deciding()) {
             let alerts = self.alerts.clone();
             tokio::spawn(async move {
                 let r = alerts.acknowledge(ack.id, &ack.by, &ack.comment, ack.at_ms);
@@ -324,6 +340,9 @@ impl Listener {
     fn hear_current(&self, topic: &str, payload: &[u8]) {
         let t = &self.territory;
         match parse::<AlertTable>(payload, &t.cluster, &t.node_id, &t.ids) {
+            Ok(Some(table)) if !topic.ends_with(&format!("/{}", table.node_id)) => {
+                tracing::warn!(%topic, node = %table.node_id, "cluster alert table refused: a node speaks only on its own topic");
+            }
             Ok(Some(table)) => {
                 let node: Arc<str> = table.node_id.as_str().into();
                 lock::lock(&self.heard).insert(node, table);

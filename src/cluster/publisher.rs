@@ -48,6 +48,8 @@ pub(super) struct Publisher {
     pub acks: mpsc::UnboundedReceiver<ForwardedAck>,
     /// Where this node says its operator reloaded the rules.
     pub reload_topic: String,
+    /// What the link subscribes to after every connection (its session is clean).
+    pub topics: Vec<String>,
 }
 
 impl Publisher {
@@ -72,6 +74,9 @@ impl Publisher {
                 _ = self.connected.notified() => {
                     published = None;
                     self.replication.reconnected();
+                    if !self.subscribe(&shutdown).await {
+                        break;
+                    }
                     true
                 }
                 c = alert_changes.recv() => {
@@ -128,6 +133,24 @@ impl Publisher {
         };
         if tokio::time::timeout(GOODBYE, goodbye).await.is_err() {
             tracing::warn!("cluster link: goodbye not sent (broker unreachable); peers will see this node's summary go stale");
+        }
+    }
+
+    /// Subscribes to the peers' topics, waiting for room in the request channel (the
+    /// listener drains it). False when `stop` fired first.
+    async fn subscribe(&self, stop: &CancellationToken) -> bool {
+        let each = self
+            .topics
+            .iter()
+            .map(|t| rumqttc::SubscribeFilter::new(t.clone(), QoS::AtLeastOnce));
+        tokio::select! {
+            _ = stop.cancelled() => false,
+            r = self.client.subscribe_many(each) => {
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, "cluster subscriptions not queued");
+                }
+                true
+            }
         }
     }
 

@@ -50,6 +50,8 @@ pub(super) struct Replication {
     pub acks: mpsc::UnboundedSender<ForwardedAck>,
     /// When the link last connected; a node decides only once it has heard its peers.
     pub connected_at: Option<Instant>,
+    /// Whether the link is connected now.
+    pub up: Arc<std::sync::atomic::AtomicBool>,
     pub settle: Duration,
     /// The primary's table last adopted: (node, generated_at).
     pub adopted: Option<(Arc<str>, i64)>,
@@ -65,12 +67,19 @@ impl Replication {
     pub fn tick(&mut self) -> Option<Outgoing> {
         let now = now_ms();
         let peers = lock::lock(&self.foreign).fresh_nodes(now - self.stale_after_ms);
-        let settled = self
-            .connected_at
-            .is_some_and(|t| t.elapsed() >= self.settle);
+        let up = self.up.load(std::sync::atomic::Ordering::Acquire);
+        let settled = up
+            && self
+                .connected_at
+                .is_some_and(|t| t.elapsed() >= self.settle);
         let t = &self.territory;
         let was = self.decides_since.is_some();
-        let deciding = role::decides(&t.node_id, &t.indices, &peers, was, settled);
+        // Unsettled (just started, or reconnected) or cut off, a node keeps its role: a blip
+        // must not hand it over, nor a node that hears nobody take it.
+        let deciding = match settled {
+            true => role::decides(&t.node_id, &t.indices, &peers, was, true),
+            false => was,
+        };
         // A follower, settled or not, forwards: only the decider makes acknowledgements.
         let forward = (!deciding).then(|| self.acks.clone());
         self.alerts.set_role(deciding, forward);

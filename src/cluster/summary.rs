@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::alerts::{Alert, Severity};
+use crate::alerts::{Alert, AlertState, Severity};
 use crate::indicators::{Partial, PartialWire, WireError};
 use crate::model::{City, DistrictIdx};
 use crate::snapshot::{Remote, Snapshot};
@@ -69,6 +69,8 @@ pub enum SummaryError {
     Severity(String),
     #[error("district {district:?}: {source}")]
     Wire { district: String, source: WireError },
+    #[error("an open-alert count above any city's")]
+    Count,
 }
 
 /// This node's summary of the districts it owns, from `snap` and its open `alerts`.
@@ -97,7 +99,9 @@ pub fn summarise(
         };
         districts.insert(d.id.clone(), summary);
     }
-    for a in alerts.iter().filter(|a| a.state.is_open()) {
+    // As the KPI counts them: firing and acknowledged (a pending alert has alerted nobody).
+    let counted = |a: &&Alert| matches!(a.state, AlertState::Firing | AlertState::Acknowledged);
+    for a in alerts.iter().filter(counted) {
         let Some(d) = a.district.as_deref().and_then(|d| districts.get_mut(d)) else {
             continue;
         };
@@ -130,9 +134,14 @@ pub fn gone(cluster: &str, node_id: &str, now_ms: i64) -> Summary {
     }
 }
 
-/// What `payload` says, checked against this node's `cluster` and `city`: a summary naming a
+/// What `payload` says, received at `now_ms`, checked against this node's `cluster` and `city`: a summary naming a
 /// district, domain or severity this city does not know is refused whole, with the reason.
-pub fn heard(payload: &[u8], cluster: &str, city: &City) -> Result<Heard, SummaryError> {
+pub fn heard(
+    payload: &[u8],
+    cluster: &str,
+    city: &City,
+    now_ms: i64,
+) -> Result<Heard, SummaryError> {
     let s: Summary = serde_json::from_slice(payload)?;
     if s.v != VERSION {
         return Err(SummaryError::Version(s.v));
@@ -155,6 +164,7 @@ pub fn heard(payload: &[u8], cluster: &str, city: &City) -> Result<Heard, Summar
         let remote = Remote {
             node_id: node.clone(),
             generated_at: s.generated_at,
+            heard_at: now_ms,
             cells: Arc::new(cells(city, &id, d.domains)?),
             open_alerts: Arc::new(open_alerts(city, d.open_alerts)?),
             decides_since: s.decides_since,
@@ -189,6 +199,9 @@ fn open_alerts(
         let k = domain(city, &name)?;
         if let Some(bad) = counts.keys().find(|s| Severity::parse(s).is_none()) {
             return Err(SummaryError::Severity(bad.clone()));
+        }
+        if counts.values().any(|n| *n > 1 << 32) {
+            return Err(SummaryError::Count);
         }
         out[k] = counts;
     }

@@ -89,7 +89,7 @@ impl Partition {
     fn hear(&self, city: &City, from: &Snapshot, node: &str) {
         let bytes =
             serde_json::to_vec(&summarise("danang", node, from, &[], None)).unwrap_or_default();
-        match heard(&bytes, "danang", city) {
+        match heard(&bytes, "danang", city, from.generated_at) {
             Ok(Heard::Districts(_, ds)) => {
                 let mut f = self.foreign.lock().unwrap_or_else(|p| p.into_inner());
                 for (d, r) in ds {
@@ -192,7 +192,7 @@ fn a_partition_not_heard_for_two_intervals_is_named_missing_until_it_returns() {
     assert_eq!(a.tick(late + 100).areas().partial, None, "whole again");
     // A stop says goodbye: its districts are missing at once, not after two intervals.
     let bye = serde_json::to_vec(&gone("danang", "b", late + 150)).unwrap_or_default();
-    let Ok(Heard::Gone(node)) = heard(&bye, "danang", &city) else {
+    let Ok(Heard::Gone(node)) = heard(&bye, "danang", &city, late + 150) else {
         panic!("a goodbye is understood");
     };
     a.foreign
@@ -208,7 +208,7 @@ fn a_summary_from_a_wrong_peer_is_refused_with_its_reason() {
     let mut b = Partition::new(&city, "b", |d| !even(d));
     let good = serde_json::to_value(summarise("danang", "b", &b.tick(T0), &[], None));
     let good = good.unwrap_or_default();
-    let refused = |v: &Value| match heard(v.to_string().as_bytes(), "danang", &city) {
+    let refused = |v: &Value| match heard(v.to_string().as_bytes(), "danang", &city, T0) {
         Err(e) => e,
         Ok(h) => panic!("accepted {h:?}"),
     };
@@ -229,7 +229,7 @@ fn a_summary_from_a_wrong_peer_is_refused_with_its_reason() {
     sev["districts"][&first]["open_alerts"] = serde_json::json!({"traffic": {"dire": 1}});
     assert!(matches!(refused(&sev), SummaryError::Severity(_)));
     assert!(matches!(
-        heard(b"{not json", "danang", &city),
+        heard(b"{not json", "danang", &city, T0),
         Err(SummaryError::Json(_))
     ));
 }

@@ -32,6 +32,9 @@ pub struct PromRequest<'a> {
     pub from_ms: i64,
     pub to_ms: i64,
     pub step_ms: i64,
+    /// Where the grid of steps starts: 0 (the epoch) for fixed steps, the first local
+    /// midnight for calendar days and weeks.
+    pub origin_ms: i64,
     pub agg: Agg,
 }
 
@@ -63,12 +66,12 @@ pub fn promql(r: &PromRequest) -> Result<String, PromError> {
     })
 }
 
-/// The query-range parameters: evaluated 1 ms before the end of each step of the epoch-aligned
-/// grid that covers `from..to` (the step holding `from` to the one holding `to - 1`).
+/// The query-range parameters: evaluated 1 ms before the end of each step of the grid from
+/// `origin_ms` that covers `from..to` (the step holding `from` to the one holding `to - 1`).
 pub fn range_params(r: &PromRequest) -> [(&'static str, String); 4] {
     let step = r.step_ms.max(1);
-    let first_end = (r.from_ms.div_euclid(step) + 1) * step - 1;
-    let last_end = ((r.to_ms - 1).div_euclid(step) + 1) * step - 1;
+    let end_of = |t: i64| r.origin_ms + ((t - r.origin_ms).div_euclid(step) + 1) * step - 1;
+    let (first_end, last_end) = (end_of(r.from_ms), end_of(r.to_ms - 1));
     let secs = |ms: i64| format!("{}.{:03}", ms.div_euclid(1000), ms.rem_euclid(1000));
     [
         ("start", secs(first_end)),
@@ -176,6 +179,7 @@ mod tests {
             from_ms: 7_200_000,
             to_ms: 14_400_000,
             step_ms: 3_600_000,
+            origin_ms: 0,
             agg,
         }
     }

@@ -102,6 +102,13 @@ impl QueueSum {
         self.as_of = self.as_of.max(o.as_of);
     }
 
+    /// Every count at most `max` (a peer's summary is checked before it is merged).
+    pub(super) fn within(&self, max: usize) -> bool {
+        [self.items, self.centres, self.wait.n, self.est.n]
+            .iter()
+            .all(|n| *n <= max)
+    }
+
     pub fn finish(&self) -> Queue {
         Queue {
             centres: self.centres,

@@ -138,6 +138,20 @@ impl TrafficSum {
         self.as_of = self.as_of.max(o.as_of);
     }
 
+    /// Every count at most `max` (a peer's summary is checked before it is merged).
+    pub(super) fn within(&self, max: usize) -> bool {
+        [
+            self.roads,
+            self.sensors,
+            self.congested,
+            self.speed.n,
+            self.occupancy.n,
+            self.index.n,
+        ]
+        .iter()
+        .all(|n| *n <= max)
+    }
+
     pub fn finish(&self, t: &CongestionThresholds) -> Traffic {
         let congestion_index = self.index.get();
         Traffic {
@@ -155,7 +169,7 @@ impl TrafficSum {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub(super) struct Mean {
     sum: f64,
-    n: usize,
+    pub(super) n: usize,
 }
 
 impl Mean {

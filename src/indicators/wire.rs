@@ -73,7 +73,13 @@ pub enum WireError {
         "health sums must be finite and at least 0 (received {received}, expected {expected})"
     )]
     Health { received: f64, expected: f64 },
+    #[error("a count above {MAX_COUNT}: no city has that many sensors")]
+    Count,
 }
+
+/// The largest count a peer may report in one partial: beyond any city, and far from overflow
+/// when merged.
+const MAX_COUNT: usize = 1 << 32;
 
 impl Partial {
     pub fn to_wire(&self) -> PartialWire {
@@ -88,6 +94,25 @@ impl Partial {
 
 impl PartialWire {
     pub fn into_partial(self) -> Result<Partial, WireError> {
+        let a = &self.air;
+        let h = &self.health;
+        let counts = [
+            a.items,
+            a.stations,
+            a.noise_n,
+            h.online,
+            h.late,
+            h.offline,
+            h.never_seen,
+        ];
+        let seqs = [h.seq_gaps, h.seq_repeats, h.duplicates];
+        let fits = counts.iter().all(|n| *n <= MAX_COUNT)
+            && seqs.iter().all(|n| *n <= MAX_COUNT as u64)
+            && self.traffic.within(MAX_COUNT)
+            && self.queue.within(MAX_COUNT);
+        if !fits {
+            return Err(WireError::Count);
+        }
         Ok(Partial {
             health: self.health.into_health()?,
             traffic: self.traffic,

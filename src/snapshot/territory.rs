@@ -14,8 +14,11 @@ use crate::model::{City, DistrictIdx};
 #[derive(Debug, Clone)]
 pub struct Remote {
     pub node_id: Arc<str>,
-    /// When the peer built the summary (its clock), unix ms.
+    /// When the peer built the summary (its clock), unix ms: orders its summaries.
     pub generated_at: i64,
+    /// When this node received it (its own clock): freshness is judged by this, so neither a
+    /// peer whose snapshot ticks space out under load nor a skewed clock looks dead.
+    pub heard_at: i64,
     /// The district's partials by domain.
     pub cells: Arc<Vec<Partial>>,
     /// Open alerts in the district by domain (index), then severity name.
@@ -64,12 +67,13 @@ impl Foreign {
         }
     }
 
-    /// Every peer heard from: its newest summary's time and how many districts it reports.
+    /// Every peer heard from: when its newest summary arrived, and how many districts it
+    /// reports.
     pub fn peers(&self) -> std::collections::BTreeMap<Arc<str>, (i64, usize)> {
         let mut out = std::collections::BTreeMap::new();
         for r in self.by_district.iter().flatten() {
-            let e = out.entry(r.node_id.clone()).or_insert((r.generated_at, 0));
-            e.0 = e.0.max(r.generated_at);
+            let e = out.entry(r.node_id.clone()).or_insert((r.heard_at, 0));
+            e.0 = e.0.max(r.heard_at);
             e.1 += 1;
         }
         out
@@ -80,7 +84,7 @@ impl Foreign {
     pub fn fresh_nodes(&self, fresh_from: i64) -> std::collections::BTreeMap<Arc<str>, Peer> {
         let mut out = std::collections::BTreeMap::<Arc<str>, Peer>::new();
         for (d, peers) in self.by_district.iter().enumerate() {
-            for r in peers.iter().filter(|r| r.generated_at >= fresh_from) {
+            for r in peers.iter().filter(|r| r.heard_at >= fresh_from) {
                 let p = out.entry(r.node_id.clone()).or_default();
                 p.districts.push(d as u16);
                 p.decides_since = r.decides_since;
@@ -94,7 +98,7 @@ impl Foreign {
         self.by_district
             .get(d)?
             .iter()
-            .filter(|r| r.generated_at >= fresh_from)
+            .filter(|r| r.heard_at >= fresh_from)
             .max_by_key(|r| r.generated_at)
     }
 }

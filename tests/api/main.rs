@@ -15,6 +15,7 @@ mod cluster;
 mod cluster_crash;
 mod cluster_failover;
 mod cluster_history;
+mod cluster_node;
 mod dashboard;
 mod deploy;
 mod export;

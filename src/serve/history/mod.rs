@@ -133,9 +133,12 @@ impl HistoryService {
             .shared
             .as_ref()
             .filter(|s| s.answers(self.live.read().city(), &target.scope));
-        let step_ms = match (&calendar, shared) {
-            (Some((_, starts)), Some(_)) => shared::uniform(starts)?,
-            _ => plan.step_ms,
+        let (step_ms, origin_ms) = match (&calendar, shared) {
+            (Some((_, starts)), Some(_)) => (
+                shared::uniform(starts)?,
+                starts.first().copied().unwrap_or(0),
+            ),
+            _ => (plan.step_ms, 0),
         };
         let ask = shared::Ask {
             domain: &target.domain,
@@ -145,6 +148,7 @@ impl HistoryService {
             from: range.from,
             to: range.to,
             step_ms,
+            origin_ms,
             agg: range.agg,
         };
         let (points, source, partial) = match (shared, &self.flux, plan.beyond_retention) {

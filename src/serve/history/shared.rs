@@ -25,6 +25,7 @@ pub(super) struct Ask<'a> {
     pub from: i64,
     pub to: i64,
     pub step_ms: i64,
+    pub origin_ms: i64,
     pub agg: Agg,
 }
 
@@ -53,6 +54,7 @@ impl Shared {
             from_ms: ask.from,
             to_ms: ask.to,
             step_ms: ask.step_ms,
+            origin_ms: ask.origin_ms,
             agg: ask.agg,
         };
         self.client.points(&request).await.map_err(|e| match e {
