@@ -30,6 +30,23 @@ pub struct ClusterSettings {
 }
 
 impl ClusterSettings {
+    /// A node `node_id` of deployment `name` owning `districts`, every other key at its
+    /// default (as `ioc check-topology` checks each node of a topology file).
+    pub fn node(name: &str, node_id: &str, districts: &[String]) -> ClusterSettings {
+        ClusterSettings {
+            name: name.to_owned(),
+            node_id: node_id.to_owned(),
+            districts: districts.to_vec(),
+            summary_topic: String::new(),
+            keys_topic: String::new(),
+            alerts_topic: String::new(),
+            summary_interval_ms: 1000,
+            history_url: String::new(),
+            username: String::new(),
+            password: String::new(),
+        }
+    }
+
     pub fn enabled(&self) -> bool {
         !self.name.is_empty()
     }

@@ -235,18 +235,8 @@ fn a_summary_from_a_wrong_peer_is_refused_with_its_reason() {
 }
 
 fn settings(name: &str, node: &str, districts: &[&str]) -> ClusterSettings {
-    ClusterSettings {
-        name: name.into(),
-        node_id: node.into(),
-        districts: districts.iter().map(|d| d.to_string()).collect(),
-        summary_topic: String::new(),
-        keys_topic: String::new(),
-        alerts_topic: String::new(),
-        summary_interval_ms: 1000,
-        history_url: String::new(),
-        username: String::new(),
-        password: String::new(),
-    }
+    let districts: Vec<String> = districts.iter().map(|d| d.to_string()).collect();
+    ClusterSettings::node(name, node, &districts)
 }
 
 #[test]

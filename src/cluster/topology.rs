@@ -122,18 +122,8 @@ impl Topology {
     }
 
     fn settings(&self, p: &Partition) -> ClusterSettings {
-        ClusterSettings {
-            name: self.cluster.clone(),
-            node_id: p.nodes.first().cloned().unwrap_or_default(),
-            districts: p.districts.clone(),
-            summary_topic: String::new(),
-            keys_topic: String::new(),
-            alerts_topic: String::new(),
-            summary_interval_ms: 1000,
-            history_url: String::new(),
-            username: String::new(),
-            password: String::new(),
-        }
+        let first = p.nodes.first().map_or("", String::as_str);
+        ClusterSettings::node(&self.cluster, first, &p.districts)
     }
 }
 

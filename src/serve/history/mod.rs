@@ -10,7 +10,7 @@ use super::blocking::blocking;
 use super::error::ApiError;
 use super::live::LiveView;
 use crate::auth::Principal;
-use crate::export::{flux_query, FluxClient, FluxRequest};
+use crate::export::{flux_query, FluxClient, FluxRequest, PromRequest};
 use crate::model::{truncate, CalendarStep, DomainIdx, MetricIdx, Zone};
 use crate::shell::now_ms;
 use crate::store::{
@@ -140,19 +140,19 @@ impl HistoryService {
             ),
             _ => (plan.step_ms, 0),
         };
-        let ask = shared::Ask {
-            domain: &target.domain,
-            metric: &req.metric,
+        let ask = PromRequest {
+            measurement: &target.domain,
+            field: &req.metric,
             sensor: sensor.as_deref(),
             district: district.as_deref(),
-            from: range.from,
-            to: range.to,
+            from_ms: range.from,
+            to_ms: range.to,
             step_ms,
             origin_ms,
             agg: range.agg,
         };
         let (points, source, partial) = match (shared, &self.flux, plan.beyond_retention) {
-            (Some(shared), _, _) => (shared.points(ask).await?, "victoriametrics", false),
+            (Some(shared), _, _) => (shared.points(&ask).await?, "victoriametrics", false),
             (None, Some(flux), true) => {
                 let request = FluxRequest {
                     bucket: &flux.bucket,

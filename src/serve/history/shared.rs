@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::export::{PromClient, PromRequest};
 use crate::model::City;
-use crate::store::{Agg, Point, Scope};
+use crate::store::{Point, Scope};
 
 use super::super::error::ApiError;
 
@@ -14,19 +14,6 @@ pub struct Shared {
     pub client: Arc<PromClient>,
     /// The districts this node owns, by index.
     pub owned: Arc<[bool]>,
-}
-
-/// What the shared store is asked, beside the scope.
-pub(super) struct Ask<'a> {
-    pub domain: &'a str,
-    pub metric: &'a str,
-    pub sensor: Option<&'a str>,
-    pub district: Option<&'a str>,
-    pub from: i64,
-    pub to: i64,
-    pub step_ms: i64,
-    pub origin_ms: i64,
-    pub agg: Agg,
 }
 
 impl Shared {
@@ -45,19 +32,8 @@ impl Shared {
         }
     }
 
-    pub(super) async fn points(&self, ask: Ask<'_>) -> Result<Vec<Point>, ApiError> {
-        let request = PromRequest {
-            measurement: ask.domain,
-            field: ask.metric,
-            sensor: ask.sensor,
-            district: ask.district,
-            from_ms: ask.from,
-            to_ms: ask.to,
-            step_ms: ask.step_ms,
-            origin_ms: ask.origin_ms,
-            agg: ask.agg,
-        };
-        self.client.points(&request).await.map_err(|e| match e {
+    pub(super) async fn points(&self, ask: &PromRequest<'_>) -> Result<Vec<Point>, ApiError> {
+        self.client.points(ask).await.map_err(|e| match e {
             crate::export::PromError::LastOfGroup => ApiError::InvalidQuery(e.to_string()),
             e => ApiError::Upstream(e.to_string()),
         })
