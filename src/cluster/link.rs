@@ -241,14 +241,17 @@ impl Listener {
         }
         let suffix = topic.rsplit('/').next().unwrap_or_default();
         match heard(payload, &self.me.cluster, &self.city, now_ms()) {
-            Ok(Heard::Districts(node, _) | Heard::Gone(node)) if *node != *suffix => {
+            Ok(Heard::Districts(node, _, _) | Heard::Gone(node)) if *node != *suffix => {
                 tracing::warn!(%topic, %node, "cluster summary refused: a node speaks only on its own topic");
             }
-            Ok(Heard::Districts(node, _)) if *node == *self.me.node_id => {}
-            Ok(Heard::Districts(_, districts)) => {
+            Ok(Heard::Districts(node, _, _)) if *node == *self.me.node_id => {}
+            Ok(Heard::Districts(node, districts, city)) => {
                 let mut foreign = lock::lock(&self.foreign);
                 for (d, remote) in districts {
                     foreign.offer(d, remote);
+                }
+                if let Some(city) = city {
+                    foreign.offer_city(node, now_ms(), city);
                 }
             }
             Ok(Heard::Gone(node)) => {

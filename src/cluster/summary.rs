@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::alerts::{Alert, AlertState, Severity};
 use crate::indicators::{Partial, PartialWire, WireError};
 use crate::model::{City, DistrictIdx};
-use crate::snapshot::{Remote, Snapshot};
+use crate::snapshot::{ForeignAlerts, Remote, Snapshot};
 
 /// The format's version: a peer speaking another is refused, with this reason.
 pub const VERSION: u32 = 1;
@@ -32,6 +32,10 @@ pub struct Summary {
     pub decides_since: Option<i64>,
     #[serde(default)]
     pub districts: BTreeMap<String, DistrictSummary>,
+    /// City-wide open alerts by domain name, then severity: present (maybe empty) from the
+    /// node that evaluates the city rules, absent from the others.
+    #[serde(default)]
+    pub city_open_alerts: Option<BTreeMap<String, BTreeMap<String, u64>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,8 +51,8 @@ pub struct DistrictSummary {
 /// What a received summary means here.
 #[derive(Debug)]
 pub enum Heard {
-    /// A node's word on its districts.
-    Districts(Arc<str>, Vec<(DistrictIdx, Remote)>),
+    /// A node's word on its districts, and on the city-wide alerts when it evaluates them.
+    Districts(Arc<str>, Vec<(DistrictIdx, Remote)>, Option<ForeignAlerts>),
     /// A node has stopped.
     Gone(Arc<str>),
 }
@@ -101,15 +105,21 @@ pub fn summarise(
     }
     // As the KPI counts them: firing and acknowledged (a pending alert has alerted nobody).
     let counted = |a: &&Alert| matches!(a.state, AlertState::Firing | AlertState::Acknowledged);
+    let mut city_open_alerts = BTreeMap::new();
     for a in alerts.iter().filter(counted) {
-        let Some(d) = a.district.as_deref().and_then(|d| districts.get_mut(d)) else {
-            continue;
+        let by_domain = match a.district.as_deref() {
+            None => &mut city_open_alerts,
+            Some(d) => match districts.get_mut(d) {
+                Some(d) => &mut d.open_alerts,
+                None => continue,
+            },
         };
-        let by_severity = d.open_alerts.entry(a.domain.clone()).or_default();
+        let by_severity = by_domain.entry(a.domain.clone()).or_default();
         *by_severity
             .entry(a.severity.as_str().to_owned())
             .or_insert(0) += 1;
     }
+
     Summary {
         v: VERSION,
         cluster: cluster.to_owned(),
@@ -118,6 +128,7 @@ pub fn summarise(
         gone: false,
         decides_since,
         districts,
+        city_open_alerts: snap.owns_city().then_some(city_open_alerts),
     }
 }
 
@@ -131,6 +142,7 @@ pub fn gone(cluster: &str, node_id: &str, now_ms: i64) -> Summary {
         gone: true,
         decides_since: None,
         districts: BTreeMap::new(),
+        city_open_alerts: None,
     }
 }
 
@@ -171,7 +183,11 @@ pub fn heard(
         };
         out.push((idx, remote));
     }
-    Ok(Heard::Districts(node, out))
+    let city = match s.city_open_alerts {
+        Some(by_domain) => Some(Arc::new(open_alerts(city, by_domain)?)),
+        None => None,
+    };
+    Ok(Heard::Districts(node, out, city))
 }
 
 fn cells(

@@ -90,7 +90,7 @@ impl Partition {
         let bytes =
             serde_json::to_vec(&summarise("danang", node, from, &[], None)).unwrap_or_default();
         match heard(&bytes, "danang", city, from.generated_at) {
-            Ok(Heard::Districts(_, ds)) => {
+            Ok(Heard::Districts(_, ds, _)) => {
                 let mut f = self.foreign.lock().unwrap_or_else(|p| p.into_inner());
                 for (d, r) in ds {
                     f.offer(d, r);
@@ -232,6 +232,54 @@ fn a_summary_from_a_wrong_peer_is_refused_with_its_reason() {
         heard(b"{not json", "danang", &city, T0),
         Err(SummaryError::Json(_))
     ));
+}
+
+#[test]
+fn the_city_alerts_of_the_node_that_evaluates_them_count_on_every_partition() {
+    let city = demo_city();
+    let mut a = Partition::new(&city, "a", even);
+    let mut b = Partition::new(&city, "b", |d| !even(d));
+    let alert: crate::alerts::Alert = serde_json::from_value(serde_json::json!({
+        "id": 7, "rule_id": "city-jam", "subject": "city", "domain": "traffic",
+        "district": null, "signal": "congestion_index", "severity": "major", "title": "jam",
+        "state": "firing", "value": 0.9, "opened_ms": T0, "fired_ms": T0,
+        "acknowledged": null, "resolved_ms": null, "flapping": false, "flap_count": 0,
+        "updated_ms": T0
+    }))
+    .expect("an alert");
+    let sa = a.tick(T0 + 100);
+    assert!(
+        sa.owns_city(),
+        "a owns the first district, so the city rules"
+    );
+    let summary = summarise("danang", "a", &sa, &[alert], None);
+    let bytes = serde_json::to_vec(&summary).unwrap_or_default();
+    let Ok(Heard::Districts(node, ds, Some(city_alerts))) =
+        heard(&bytes, "danang", &city, T0 + 100)
+    else {
+        panic!("a reports the city alerts");
+    };
+    {
+        let mut f = b.foreign.lock().unwrap_or_else(|p| p.into_inner());
+        for (d, r) in ds {
+            f.offer(d, r);
+        }
+        f.offer_city(node, T0 + 100, city_alerts);
+    }
+    let sb = b.tick(T0 + 200);
+    let whole = sb.kpi(sb.areas(), Default::default(), |_, _| true);
+    assert_eq!(whole.open_alerts.get("major"), Some(&1));
+    let one_district = sb.kpi(sb.areas(), Default::default(), |_, d| d.0 == 1);
+    assert_eq!(
+        one_district.open_alerts.get("major"),
+        None,
+        "not for a district's key"
+    );
+    let summary_b = summarise("danang", "b", &sb, &[], None);
+    assert_eq!(
+        summary_b.city_open_alerts, None,
+        "b does not evaluate the city"
+    );
 }
 
 fn settings(name: &str, node: &str, districts: &[&str]) -> ClusterSettings {

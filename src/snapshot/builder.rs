@@ -186,6 +186,7 @@ impl Builder {
             None => Overlaid {
                 cells: self.cells.clone(),
                 open_alerts: Vec::new(),
+                city_alerts: None,
                 partial: None,
             },
         };
@@ -200,6 +201,7 @@ impl Builder {
             cells: overlaid.cells,
             owned: self.territory.as_ref().map(|t| (t.owned(), t.owns_city())),
             foreign_alerts: Arc::new(overlaid.open_alerts),
+            foreign_city_alerts: overlaid.city_alerts,
             areas: Arc::new(areas),
             windows: Arc::new(reading.windows),
             changes: Changes {

@@ -40,6 +40,9 @@ pub struct Peer {
 #[derive(Debug, Default)]
 pub struct Foreign {
     by_district: Vec<Vec<Remote>>,
+    /// The city-wide open alerts the node evaluating the city rules reported: (node, when
+    /// heard here, counts by domain and severity).
+    city_alerts: Vec<(Arc<str>, i64, ForeignAlerts)>,
 }
 
 pub type SharedForeign = Arc<Mutex<Foreign>>;
@@ -60,8 +63,15 @@ impl Foreign {
         }
     }
 
+    /// Keeps what `node` last said of the city-wide open alerts, heard at `heard_at`.
+    pub fn offer_city(&mut self, node: Arc<str>, heard_at: i64, alerts: ForeignAlerts) {
+        self.city_alerts.retain(|(n, _, _)| *n != node);
+        self.city_alerts.push((node, heard_at, alerts));
+    }
+
     /// Drops everything `node_id` said (it left: its last will, or a clean stop).
     pub fn forget(&mut self, node_id: &str) {
+        self.city_alerts.retain(|(n, _, _)| &**n != node_id);
         for peers in &mut self.by_district {
             peers.retain(|p| &*p.node_id != node_id);
         }
@@ -77,6 +87,17 @@ impl Foreign {
             e.1 += 1;
         }
         out
+    }
+
+    /// The freshest report of the city-wide open alerts no older than `fresh_from`.
+    fn freshest_city(&self, fresh_from: i64) -> Option<ForeignAlerts> {
+        let fresh = self
+            .city_alerts
+            .iter()
+            .filter(|(_, at, _)| *at >= fresh_from);
+        fresh
+            .max_by_key(|(_, at, _)| *at)
+            .map(|(_, _, a)| a.clone())
     }
 
     /// Every peer with a summary no older than `fresh_from`: the districts it reports, and
@@ -119,6 +140,8 @@ pub struct Overlaid {
     pub cells: Vec<Arc<Vec<Partial>>>,
     /// Per district not owned: the peer's open alerts, when its summary is fresh.
     pub open_alerts: Vec<Option<ForeignAlerts>>,
+    /// The city-wide open alerts, when another node evaluates the city rules.
+    pub city_alerts: Option<ForeignAlerts>,
     pub partial: Option<Incomplete>,
 }
 
@@ -158,8 +181,12 @@ impl Territory {
         let mut out = Overlaid {
             cells: Vec::with_capacity(own.len()),
             open_alerts: Vec::with_capacity(own.len()),
+            city_alerts: None,
             partial: None,
         };
+        if !self.owns_city {
+            out.city_alerts = foreign.freshest_city(fresh_from);
+        }
         let mut missing = Vec::new();
         for (d, mine) in own.iter().enumerate() {
             if self.owned.get(d).copied().unwrap_or(true) {

@@ -40,6 +40,8 @@ pub struct Snapshot {
     pub(super) owned: Option<(Arc<[bool]>, bool)>,
     /// Per district a partition does not own: its peer's open alerts by domain and severity.
     pub(super) foreign_alerts: Arc<Vec<Option<ForeignAlerts>>>,
+    /// The city-wide open alerts, when another node evaluates the city rules.
+    pub(super) foreign_city_alerts: Option<ForeignAlerts>,
     /// Every area's indicators, city-wide and per district.
     pub(super) areas: Arc<Areas>,
     /// The 1m/5m/15m/1h window aggregates per domain, district and metric.
@@ -100,6 +102,20 @@ impl Snapshot {
                 if !want(DomainIdx(k as u16), DistrictIdx(d as u16)) {
                     continue;
                 }
+                for (severity, n) in counts {
+                    *out.entry(severity.clone()).or_insert(0) += n;
+                }
+            }
+        }
+        // A city-wide alert counts for a caller who sees the whole city in its domain.
+        let districts = self.city.districts.len() as u16;
+        for (k, counts) in self
+            .foreign_city_alerts
+            .iter()
+            .flat_map(|c| c.iter().enumerate())
+        {
+            let dom = DomainIdx(k as u16);
+            if (0..districts).all(|d| want(dom, DistrictIdx(d))) {
                 for (severity, n) in counts {
                     *out.entry(severity.clone()).or_insert(0) += n;
                 }
