@@ -4,7 +4,8 @@
 //! owns, retained, and merges its peers' summaries into the city view, so any node serves the
 //! whole city's screen, and says `partial` when a partition is missing.
 //!
-//! - `settings.rs`: `[cluster]`: name, node id, districts, summary topic and interval.
+//! - `settings.rs`: `[cluster]`: name, node id, districts, topics, summary interval, the shared
+//!   store's query API, the link's account.
 //! - `summary.rs`: the pure core: a node's summary, and what a received one means here.
 //! - `alerts.rs`: alert changes and tables between replicas, and forwarded acknowledgements.
 //! - `reload.rs`: a rule reload on one node makes the others re-read their rules.
@@ -13,7 +14,8 @@
 //!   follower's catching up.
 //! - `keys.rs`: the key table a node shares, so keys made or revoked anywhere hold everywhere.
 //! - `link.rs`: the thin shell: its own broker connection, listening to the peers.
-//! - `publisher.rs`: what the node publishes: its summary, its key table, its goodbye.
+//! - `publisher.rs`: what the node publishes: its summary, its key table, its alerts and
+//!   reloads, its goodbye.
 //! - `topology.rs`: a whole deployment's layout, checked against the city (`ioc check-topology`).
 //! - `status.rs`: what `/readyz` says of the cluster.
 
