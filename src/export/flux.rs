@@ -3,6 +3,7 @@
 use influxdb2::models::Query;
 use influxdb2_structmap::value::Value;
 
+use super::Selector;
 use crate::model::CalendarStep;
 use crate::store::{Agg, Point};
 
@@ -18,21 +19,15 @@ pub enum FluxError {
 #[derive(Debug, Clone)]
 pub struct FluxRequest<'a> {
     pub bucket: &'a str,
-    pub measurement: &'a str,
-    pub field: &'a str,
-    pub sensor: Option<&'a str>,
-    pub district: Option<&'a str>,
-    pub from_ms: i64,
-    pub to_ms: i64,
-    pub step_ms: i64,
-    pub agg: Agg,
+    pub series: Selector<'a>,
     /// Steps of the local calendar instead of `step_ms`, in this IANA zone.
     pub calendar: Option<(CalendarStep, &'a str)>,
 }
 
 /// Builds the Flux script: one value per step, stamped with the step's start, all sensors of
 /// a group pooled (as the local store does). Strings are quoted with Flux escaping.
-pub fn flux_query(r: &FluxRequest) -> String {
+pub fn flux_query(req: &FluxRequest) -> String {
+    let r = &req.series;
     let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     let mut filter = format!(
         "r._measurement == {} and r._field == {}",
@@ -55,7 +50,7 @@ pub fn flux_query(r: &FluxRequest) -> String {
     };
     // Flux windows calendar durations in a location, from the epoch's local date; its weeks
     // start on Thursday (1970-01-01), so an offset of 4 days starts them on Monday.
-    let (import, every) = match r.calendar {
+    let (import, every) = match req.calendar {
         None => (String::new(), format!("{}ms", r.step_ms)),
         Some((step, zone)) => {
             let every = match step {
@@ -72,7 +67,7 @@ pub fn flux_query(r: &FluxRequest) -> String {
     };
     format!(
         "{import}from(bucket: {bucket})\n  |> range(start: time(v: {from}ms), stop: time(v: {to}ms))\n  |> filter(fn: (r) => {filter})\n  |> group()\n  |> aggregateWindow(every: {every}, fn: {f}, timeSrc: \"_start\", createEmpty: false)\n  |> keep(columns: [\"_time\", \"_value\"])",
-        bucket = q(r.bucket),
+        bucket = q(req.bucket),
         from = r.from_ms,
         to = r.to_ms,
     )
@@ -124,14 +119,16 @@ mod tests {
     fn a_sensor_query_filters_aggregates_and_stamps_step_starts() {
         let flux = flux_query(&FluxRequest {
             bucket: "ioc",
-            measurement: "traffic",
-            field: "vehicle_count",
-            sensor: Some("tl-0042"),
-            district: None,
-            from_ms: 1000,
-            to_ms: 5000,
-            step_ms: 60_000,
-            agg: Agg::Sum,
+            series: Selector {
+                measurement: "traffic",
+                field: "vehicle_count",
+                sensor: Some("tl-0042"),
+                district: None,
+                from_ms: 1000,
+                to_ms: 5000,
+                step_ms: 60_000,
+                agg: Agg::Sum,
+            },
             calendar: None,
         });
         assert_eq!(
@@ -144,14 +141,16 @@ mod tests {
     fn calendar_steps_window_in_the_city_zone_and_weeks_start_on_monday() {
         let request = |step| FluxRequest {
             bucket: "ioc",
-            measurement: "environment",
-            field: "pm25",
-            sensor: None,
-            district: None,
-            from_ms: 0,
-            to_ms: 1,
-            step_ms: 86_400_000,
-            agg: Agg::Mean,
+            series: Selector {
+                measurement: "environment",
+                field: "pm25",
+                sensor: None,
+                district: None,
+                from_ms: 0,
+                to_ms: 1,
+                step_ms: 86_400_000,
+                agg: Agg::Mean,
+            },
             calendar: Some((step, "Asia/Ho_Chi_Minh")),
         };
         let days = flux_query(&request(CalendarStep::Days(1)));
@@ -176,14 +175,16 @@ mod tests {
     fn quotes_in_names_cannot_escape_the_string() {
         let flux = flux_query(&FluxRequest {
             bucket: "b\") |> drop(",
-            measurement: "m",
-            field: "f",
-            sensor: None,
-            district: Some("d\\"),
-            from_ms: 0,
-            to_ms: 1,
-            step_ms: 1,
-            agg: Agg::Mean,
+            series: Selector {
+                measurement: "m",
+                field: "f",
+                sensor: None,
+                district: Some("d\\"),
+                from_ms: 0,
+                to_ms: 1,
+                step_ms: 1,
+                agg: Agg::Mean,
+            },
             calendar: None,
         });
         assert!(

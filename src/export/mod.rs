@@ -12,9 +12,11 @@ mod exporter;
 mod flux;
 pub mod line_protocol;
 mod promql;
+mod selector;
 mod settings;
 
 pub use exporter::{run_exporter, ExportStatus};
 pub use flux::{flux_query, FluxClient, FluxError, FluxRequest};
 pub use promql::{promql, PromClient, PromError, PromRequest};
+pub use selector::Selector;
 pub use settings::{ExportSettings, InfluxSettings};

@@ -8,6 +8,7 @@
 
 use serde::Deserialize;
 
+use super::Selector;
 use crate::store::{Agg, Point};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,21 +26,15 @@ pub enum PromError {
 /// What one history query asks the shared store for.
 #[derive(Debug, Clone)]
 pub struct PromRequest<'a> {
-    pub measurement: &'a str,
-    pub field: &'a str,
-    pub sensor: Option<&'a str>,
-    pub district: Option<&'a str>,
-    pub from_ms: i64,
-    pub to_ms: i64,
-    pub step_ms: i64,
+    pub series: Selector<'a>,
     /// Where the grid of steps starts: 0 (the epoch) for fixed steps, the first local
     /// midnight for calendar days and weeks.
     pub origin_ms: i64,
-    pub agg: Agg,
 }
 
 /// The PromQL expression: one value per step for the whole group.
-pub fn promql(r: &PromRequest) -> Result<String, PromError> {
+pub fn promql(req: &PromRequest) -> Result<String, PromError> {
+    let r = &req.series;
     let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     let mut labels = Vec::new();
     if let Some(s) = r.sensor {
@@ -68,9 +63,11 @@ pub fn promql(r: &PromRequest) -> Result<String, PromError> {
 
 /// The query-range parameters: evaluated 1 ms before the end of each step of the grid from
 /// `origin_ms` that covers `from..to` (the step holding `from` to the one holding `to - 1`).
-pub fn range_params(r: &PromRequest) -> [(&'static str, String); 4] {
+pub fn range_params(req: &PromRequest) -> [(&'static str, String); 4] {
+    let r = &req.series;
     let step = r.step_ms.max(1);
-    let end_of = |t: i64| r.origin_ms + ((t - r.origin_ms).div_euclid(step) + 1) * step - 1;
+    let origin = req.origin_ms;
+    let end_of = |t: i64| origin + ((t - origin).div_euclid(step) + 1) * step - 1;
     let (first_end, last_end) = (end_of(r.from_ms), end_of(r.to_ms - 1));
     let secs = |ms: i64| format!("{}.{:03}", ms.div_euclid(1000), ms.rem_euclid(1000));
     [
@@ -102,7 +99,8 @@ struct Series {
 
 /// The points of a query-range answer, each stamped with its step's start and within
 /// `from..to`.
-pub fn points(body: &str, r: &PromRequest) -> Result<Vec<Point>, PromError> {
+pub fn points(body: &str, req: &PromRequest) -> Result<Vec<Point>, PromError> {
+    let r = &req.series;
     let a: Answer = serde_json::from_str(body).map_err(|e| PromError::Shape(e.to_string()))?;
     if a.status != "success" {
         return Err(PromError::Shape(a.error.unwrap_or(a.status)));
@@ -172,15 +170,17 @@ mod tests {
 
     fn req(agg: Agg, sensor: Option<&'static str>) -> PromRequest<'static> {
         PromRequest {
-            measurement: "traffic",
-            field: "vehicle_count",
-            sensor,
-            district: Some("hai-\"chau"),
-            from_ms: 7_200_000,
-            to_ms: 14_400_000,
-            step_ms: 3_600_000,
+            series: Selector {
+                measurement: "traffic",
+                field: "vehicle_count",
+                sensor,
+                district: Some("hai-\"chau"),
+                from_ms: 7_200_000,
+                to_ms: 14_400_000,
+                step_ms: 3_600_000,
+                agg,
+            },
             origin_ms: 0,
-            agg,
         }
     }
 

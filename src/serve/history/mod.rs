@@ -10,7 +10,7 @@ use super::blocking::blocking;
 use super::error::ApiError;
 use super::live::LiveView;
 use crate::auth::Principal;
-use crate::export::{flux_query, FluxClient, FluxRequest, PromRequest};
+use crate::export::{flux_query, FluxClient, FluxRequest, Selector};
 use crate::model::{truncate, CalendarStep, DomainIdx, MetricIdx, Zone};
 use crate::shell::now_ms;
 use crate::store::{
@@ -133,37 +133,25 @@ impl HistoryService {
             .shared
             .as_ref()
             .filter(|s| s.answers(self.live.read().city(), &target.scope));
-        let (step_ms, origin_ms) = match (&calendar, shared) {
-            (Some((_, starts)), Some(_)) => (
-                shared::uniform(starts)?,
-                starts.first().copied().unwrap_or(0),
-            ),
-            _ => (plan.step_ms, 0),
-        };
-        let ask = PromRequest {
+        let series = Selector {
             measurement: &target.domain,
             field: &req.metric,
             sensor: sensor.as_deref(),
             district: district.as_deref(),
             from_ms: range.from,
             to_ms: range.to,
-            step_ms,
-            origin_ms,
+            step_ms: plan.step_ms,
             agg: range.agg,
         };
         let (points, source, partial) = match (shared, &self.flux, plan.beyond_retention) {
-            (Some(shared), _, _) => (shared.points(&ask).await?, "victoriametrics", false),
+            (Some(shared), _, _) => {
+                let ask = shared::request(series, calendar.as_ref().map(|(_, s)| s.as_slice()))?;
+                (shared.points(&ask).await?, "victoriametrics", false)
+            }
             (None, Some(flux), true) => {
                 let request = FluxRequest {
                     bucket: &flux.bucket,
-                    measurement: &target.domain,
-                    field: &req.metric,
-                    sensor: sensor.as_deref(),
-                    district: district.as_deref(),
-                    from_ms: range.from,
-                    to_ms: range.to,
-                    step_ms: plan.step_ms,
-                    agg: range.agg,
+                    series,
                     calendar: calendar.as_ref().map(|(c, _)| (*c, range.zone.name())),
                 };
                 let points = flux

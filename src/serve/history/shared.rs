@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::export::{PromClient, PromRequest};
+use crate::export::{PromClient, PromRequest, Selector};
 use crate::model::City;
 use crate::store::{Point, Scope};
 
@@ -40,9 +40,28 @@ impl Shared {
     }
 }
 
-/// The one step length of calendar `starts` (days, weeks or months of the local calendar),
-/// when they all have it; a month, or a day across a daylight-saving change, has not.
-pub(super) fn uniform(starts: &[i64]) -> Result<i64, ApiError> {
+/// The request for `series`: on the epoch's grid, or for calendar steps starting at
+/// `starts` (days or weeks of the local calendar), from the first of them.
+pub(super) fn request<'a>(
+    mut series: Selector<'a>,
+    starts: Option<&[i64]>,
+) -> Result<PromRequest<'a>, ApiError> {
+    let Some(starts) = starts else {
+        return Ok(PromRequest {
+            series,
+            origin_ms: 0,
+        });
+    };
+    series.step_ms = uniform(starts)?;
+    Ok(PromRequest {
+        series,
+        origin_ms: starts.first().copied().unwrap_or(0),
+    })
+}
+
+/// The one step length of calendar `starts`, when they all have it; a month, or a day across a
+/// daylight-saving change, has not.
+fn uniform(starts: &[i64]) -> Result<i64, ApiError> {
     let mut lengths = starts.windows(2).map(|w| w[1] - w[0]);
     let first = lengths.next().unwrap_or(86_400_000);
     if lengths.all(|l| l == first) {
