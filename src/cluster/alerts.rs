@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::summary::VERSION;
+use super::origin::{check, OriginError};
 use crate::alerts::{Alert, AlertChange, ForwardedAck};
 
 /// A change batch or a forwarded acknowledgement, on `{alerts_topic}/changes`.
@@ -40,10 +40,8 @@ pub struct AlertTable {
 pub enum AlertMessageError {
     #[error("not an alert message: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("format version {0}; this node speaks {VERSION}")]
-    Version(u32),
-    #[error("from cluster {got:?}, not {expected:?}")]
-    Cluster { expected: String, got: String },
+    #[error(transparent)]
+    Origin(#[from] OriginError),
 }
 
 /// What arrived, if it is for this node: from its cluster, from another node, about its
@@ -56,15 +54,7 @@ pub fn parse<T: serde::de::DeserializeOwned + Envelope>(
 ) -> Result<Option<T>, AlertMessageError> {
     let m: T = serde_json::from_slice(payload)?;
     let (v, from_cluster, node, theirs) = m.envelope();
-    if v != VERSION {
-        return Err(AlertMessageError::Version(v));
-    }
-    if from_cluster != cluster {
-        return Err(AlertMessageError::Cluster {
-            expected: cluster.to_owned(),
-            got: from_cluster.to_owned(),
-        });
-    }
+    check(v, from_cluster, cluster)?;
     Ok((node != me && theirs == territory).then_some(m))
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::summary::VERSION;
+use super::origin::{check, OriginError, VERSION};
 use crate::auth::{Adopted, Auth, AuthError, KeyRecord};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,10 +23,8 @@ pub struct KeyTable {
 pub enum KeyTableError {
     #[error("not a key table: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("format version {0}; this node speaks {VERSION}")]
-    Version(u32),
-    #[error("from cluster {got:?}, not {expected:?}")]
-    Cluster { expected: String, got: String },
+    #[error(transparent)]
+    Origin(#[from] OriginError),
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error("the key store task failed: {0}")]
@@ -35,15 +33,7 @@ pub enum KeyTableError {
 
 pub fn parse(payload: &[u8], cluster: &str) -> Result<KeyTable, KeyTableError> {
     let t: KeyTable = serde_json::from_slice(payload)?;
-    if t.v != VERSION {
-        return Err(KeyTableError::Version(t.v));
-    }
-    if t.cluster != cluster {
-        return Err(KeyTableError::Cluster {
-            expected: cluster.to_owned(),
-            got: t.cluster,
-        });
-    }
+    check(t.v, &t.cluster, cluster)?;
     Ok(t)
 }
 

@@ -6,6 +6,7 @@
 //!
 //! - `settings.rs`: `[cluster]`: name, node id, districts, topics, summary interval, the shared
 //!   store's query API, the link's account.
+//! - `origin.rs`: the version and deployment every message between nodes carries.
 //! - `summary.rs`: the pure core: a node's summary, and what a received one means here.
 //! - `alerts.rs`: alert changes and tables between replicas, and forwarded acknowledgements.
 //! - `reload.rs`: a rule reload on one node makes the others re-read their rules.
@@ -22,6 +23,7 @@
 mod alerts;
 mod keys;
 mod link;
+mod origin;
 mod publisher;
 mod reload;
 mod replication;

@@ -92,7 +92,7 @@ impl Publisher {
                 }
                 Ok(()) = reloads.changed() => {
                     let m = super::reload::ReloadMessage {
-                        v: super::summary::VERSION,
+                        v: super::origin::VERSION,
                         cluster: self.me.cluster.clone(),
                         node_id: self.me.node_id.clone(),
                         at_ms: now_ms(),

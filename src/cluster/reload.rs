@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::summary::VERSION;
+use super::origin::check;
 use crate::alerts::{AlertService, RuleSet};
 use crate::auth::{AuditRecord, Auth};
 use crate::shell::now_ms;
@@ -24,13 +24,8 @@ pub struct ReloadMessage {
 /// A peer's reload, if it is one for this node: from its cluster, from another node.
 pub fn parse(payload: &[u8], cluster: &str, me: &str) -> Result<Option<ReloadMessage>, String> {
     let m: ReloadMessage = serde_json::from_slice(payload).map_err(|e| e.to_string())?;
-    if m.v != VERSION {
-        return Err(format!(
-            "format version {}; this node speaks {VERSION}",
-            m.v
-        ));
-    }
-    Ok((m.cluster == cluster && m.node_id != me).then_some(m))
+    check(m.v, &m.cluster, cluster).map_err(|e| e.to_string())?;
+    Ok((m.node_id != me).then_some(m))
 }
 
 /// What a node needs to reload its rules as a peer asked.

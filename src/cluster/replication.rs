@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::alerts::{AlertMessage, AlertTable};
+use super::origin::VERSION;
 use super::role;
-use super::summary::VERSION;
 use crate::alerts::{AlertChange, AlertService, ForwardedAck};
 use crate::shell::{lock, now_ms};
 use crate::snapshot::SharedForeign;

@@ -9,13 +9,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::origin::{check, OriginError, VERSION};
 use crate::alerts::{Alert, AlertState, Severity};
 use crate::indicators::{Partial, PartialWire, WireError};
 use crate::model::{City, DistrictIdx};
 use crate::snapshot::{ForeignAlerts, Remote, Snapshot};
-
-/// The format's version: a peer speaking another is refused, with this reason.
-pub const VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,10 +59,8 @@ pub enum Heard {
 pub enum SummaryError {
     #[error("not a summary: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("format version {0}; this node speaks {VERSION}")]
-    Version(u32),
-    #[error("from cluster {got:?}, not {expected:?}")]
-    Cluster { expected: String, got: String },
+    #[error(transparent)]
+    Origin(#[from] OriginError),
     #[error("names district {0:?}, which the city file does not have")]
     District(String),
     #[error("names domain {0:?}, which the city file does not have")]
@@ -155,15 +151,7 @@ pub fn heard(
     now_ms: i64,
 ) -> Result<Heard, SummaryError> {
     let s: Summary = serde_json::from_slice(payload)?;
-    if s.v != VERSION {
-        return Err(SummaryError::Version(s.v));
-    }
-    if s.cluster != cluster {
-        return Err(SummaryError::Cluster {
-            expected: cluster.to_owned(),
-            got: s.cluster,
-        });
-    }
+    check(s.v, &s.cluster, cluster)?;
     let node: Arc<str> = s.node_id.into();
     if s.gone {
         return Ok(Heard::Gone(node));

@@ -6,11 +6,12 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
+use super::origin::OriginError;
 use super::summary::{gone, heard, summarise, Heard, SummaryError};
 use super::ClusterSettings;
 use crate::aggregate::{LiveState, SharedLive};
-use crate::model::{City, DistrictIdx, Reading};
-use crate::snapshot::fixture::{demo_city, live, params};
+use crate::model::{City, DistrictIdx};
+use crate::snapshot::fixture::{demo_city, live, message, params};
 use crate::snapshot::{Builder, SharedForeign, Snapshot, Territory};
 
 const T0: i64 = 1_763_880_000_000;
@@ -23,23 +24,7 @@ fn feed(city: &City, live: &mut LiveState, keep: impl Fn(DistrictIdx) -> bool) {
         if !keep(s.district) {
             continue;
         }
-        let readings: Vec<Reading> = city
-            .domain(s.domain)
-            .metrics
-            .iter()
-            .enumerate()
-            .map(|(k, m)| Reading {
-                sensor: s.id.clone(),
-                registered: true,
-                domain: s.domain,
-                district: s.district,
-                metric: *m,
-                ts_ms: T0 - 1_000,
-                ts_received: false,
-                seq: Some(1),
-                value: 5.0 + (i * 37 % 101) as f64 + k as f64,
-            })
-            .collect();
+        let readings = message(city, i, T0 - 1_000, 5.0 + (i * 37 % 101) as f64, 1);
         live.apply(&readings, T0);
         // Three past hours of pollutant means, so stations have an hourly VN_AQI.
         let hour = T0 - T0 % 3_600_000;
@@ -214,10 +199,16 @@ fn a_summary_from_a_wrong_peer_is_refused_with_its_reason() {
     };
     let mut other = good.clone();
     other["cluster"] = "hue".into();
-    assert!(matches!(refused(&other), SummaryError::Cluster { .. }));
+    assert!(matches!(
+        refused(&other),
+        SummaryError::Origin(OriginError::Cluster { .. })
+    ));
     let mut v2 = good.clone();
     v2["v"] = 2.into();
-    assert!(matches!(refused(&v2), SummaryError::Version(2)));
+    assert!(matches!(
+        refused(&v2),
+        SummaryError::Origin(OriginError::Version(2))
+    ));
     let mut unknown = good.clone();
     let first = city.districts[1].id.clone();
     if let Some(ds) = unknown["districts"].as_object_mut() {

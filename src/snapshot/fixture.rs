@@ -9,7 +9,7 @@ use super::{Builder, SnapshotRx};
 use crate::aggregate::{LiveState, SharedLive, StatusThresholds};
 use crate::indicators::traffic::CongestionThresholds;
 use crate::indicators::IndicatorParams;
-use crate::model::{City, CityConfig};
+use crate::model::{City, CityConfig, Reading};
 
 pub fn demo_city() -> Arc<City> {
     let config = CityConfig::demo().expect("the demo city parses");
@@ -45,4 +45,26 @@ pub fn once(live: &SharedLive) -> SnapshotRx {
     let city = crate::shell::lock::read(live).city().clone();
     let snap = Builder::new(city, params()).tick(live, crate::shell::now_ms());
     watch::channel(Arc::new(snap)).1
+}
+
+/// A message from sensor `sensor % n` at `ts`: every metric of its domain, the k-th valued
+/// `value + k`.
+pub fn message(city: &City, sensor: usize, ts: i64, value: f64, seq: u64) -> Vec<Reading> {
+    let s = &city.sensors[sensor % city.sensors.len()];
+    city.domain(s.domain)
+        .metrics
+        .iter()
+        .enumerate()
+        .map(|(k, m)| Reading {
+            sensor: s.id.clone(),
+            registered: true,
+            domain: s.domain,
+            district: s.district,
+            metric: *m,
+            ts_ms: ts,
+            ts_received: false,
+            seq: Some(seq),
+            value: value + k as f64,
+        })
+        .collect()
 }

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use super::fixture::{demo_city as city, live, params};
+use super::fixture::{demo_city as city, live, message, params};
 use super::{Builder, Snapshot};
 use crate::aggregate::LiveState;
 use crate::indicators::compute;
-use crate::model::{City, Reading};
+use crate::model::City;
 
 const T0: i64 = 1_763_880_000_000;
 
@@ -41,26 +41,6 @@ fn step() -> impl Strategy<Value = Step> {
         2 => prop_oneof![1..30i64, 60..1200i64, 3000..5000i64].prop_map(|s| Step::Wait { s }),
         2 => Just(Step::Tick),
     ]
-}
-
-fn message(city: &City, sensor: usize, ts: i64, value: f64, seq: u64) -> Vec<Reading> {
-    let s = &city.sensors[sensor % city.sensors.len()];
-    city.domain(s.domain)
-        .metrics
-        .iter()
-        .enumerate()
-        .map(|(k, m)| Reading {
-            sensor: s.id.clone(),
-            registered: true,
-            domain: s.domain,
-            district: s.district,
-            metric: *m,
-            ts_ms: ts,
-            ts_received: false,
-            seq: Some(seq),
-            value: value + k as f64,
-        })
-        .collect()
 }
 
 /// The same picture built from nothing at `now`: every sensor recomputed.

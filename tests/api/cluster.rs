@@ -200,8 +200,8 @@ async fn open_alert(node: &Node, sensor: &str) -> Option<(i64, Value)> {
 async fn replicas_show_the_same_alerts_share_acknowledgements_and_take_over() {
     let broker = Mosquitto::start();
     let cluster = format!("r{}", std::process::id());
-    let mut a = Node::start_with(&cluster, "a", &[], broker.port, Some(JAM));
-    let b = Node::start_with(&cluster, "b", &[], broker.port, Some(JAM));
+    let mut a = Node::start_env(&cluster, "a", &[], broker.port, Some(JAM), &[]);
+    let b = Node::start_env(&cluster, "b", &[], broker.port, Some(JAM), &[]);
     a.ready().await;
     b.ready().await;
     eventually("a decides alerts and b follows", || async {
@@ -296,8 +296,8 @@ fn city_sensor_other_than(first: &str) -> String {
 async fn a_rule_reload_on_one_node_makes_the_others_reload_their_rules() {
     let broker = Mosquitto::start();
     let cluster = format!("l{}", std::process::id());
-    let a = Node::start_with(&cluster, "a", &[], broker.port, Some(JAM));
-    let b = Node::start_with(&cluster, "b", &[], broker.port, Some(JAM));
+    let a = Node::start_env(&cluster, "a", &[], broker.port, Some(JAM), &[]);
+    let b = Node::start_env(&cluster, "b", &[], broker.port, Some(JAM), &[]);
     a.ready().await;
     b.ready().await;
     let two = format!("{JAM}{}", JAM.replace("\"jam\"", "\"jam-2\""));

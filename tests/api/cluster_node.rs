@@ -20,21 +20,10 @@ pub(crate) struct Node {
 
 impl Node {
     pub(crate) fn start(cluster: &str, id: &str, districts: &[&str], broker: u16) -> Node {
-        Node::start_with(cluster, id, districts, broker, None)
+        Node::start_env(cluster, id, districts, broker, None, &[])
     }
 
-    /// A node; with `rules`, its alert rules file holds them.
-    pub(crate) fn start_with(
-        cluster: &str,
-        id: &str,
-        districts: &[&str],
-        broker: u16,
-        rules: Option<&str>,
-    ) -> Node {
-        Node::start_env(cluster, id, districts, broker, rules, &[])
-    }
-
-    /// A node with `extra` settings too.
+    /// A node whose alert rules file holds `rules` (when given), with `extra` settings too.
     pub(crate) fn start_env(
         cluster: &str,
         id: &str,
