@@ -98,17 +98,9 @@ impl Node {
 
     /// Creates a viewer key here through the API; returns its id and token.
     pub(crate) async fn create_key(&self) -> (String, String) {
-        let url = format!("http://127.0.0.1:{}/api/v1/admin/keys", self.http);
         let body = serde_json::json!({"role": "viewer", "scope": [], "label": "replicated"});
-        let r = self
-            .client
-            .post(url)
-            .json(&body)
-            .send()
-            .await
-            .expect("POST key");
-        assert_eq!(r.status(), 201);
-        let v: Value = r.json().await.expect("json");
+        let (status, v) = self.post("/api/v1/admin/keys", body).await;
+        assert_eq!(status, 201, "{v}");
         let id = v["key"]["id"].as_str().expect("id").to_owned();
         (id, v["token"].as_str().expect("token").to_owned())
     }
