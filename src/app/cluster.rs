@@ -64,18 +64,17 @@ pub(super) fn with_cluster(
 /// does not own.
 pub(super) fn shared_history(
     settings: &Settings,
-    city: &City,
+    snapshots: &SnapshotRx,
 ) -> Result<Option<crate::serve::Shared>, AppError> {
-    let c = &settings.cluster;
-    let url = c.history_url.trim();
-    if !c.enabled() || c.district_ids().is_empty() || url.is_empty() {
+    let url = settings.cluster.history_url.trim();
+    let owned = snapshots.borrow().territory();
+    let (Some(owned), false) = (owned, url.is_empty()) else {
         return Ok(None);
-    }
+    };
     let client = crate::export::PromClient::new(url)
         .map_err(|e| AppError::Startup(format!("cluster.history_url: {e}")))?;
-    let owned = c.owned(city).map_err(ConfigError::from)?;
     Ok(Some(crate::serve::Shared {
         client: std::sync::Arc::new(client),
-        owned: owned.into(),
+        owned,
     }))
 }

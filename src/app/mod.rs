@@ -347,7 +347,6 @@ fn start_http(
     let limits = Arc::new(RateLimits::new(settings.http.rates()));
     crate::auth::spawn_pruner(limits.clone(), shutdown.clone());
     let (auth, alerts) = (&w.parts.auth, &w.parts.alerts);
-    let city = crate::shell::lock::read(w.live).city().clone();
     let view = LiveView::new(w.live.clone(), w.snapshots.clone());
     let services = Services {
         history: HistoryService::new(
@@ -357,7 +356,7 @@ fn start_http(
             settings.store.max_points,
             w.export.map(|e| e.flux.clone()),
         )
-        .with_shared(shared_history(settings, &city)?),
+        .with_shared(shared_history(settings, w.snapshots)?),
         live: view,
         readiness: with_cluster(
             Readiness::new(

@@ -24,7 +24,7 @@ use crate::auth::Auth;
 use crate::ingest::{mqtt_options, BrokerUrl, MqttSettings, OptionsError};
 use crate::model::City;
 use crate::shell::{lock, now_ms, Backoff};
-use crate::snapshot::{SharedForeign, SnapshotRx};
+use crate::snapshot::{SharedForeign, Snapshot, SnapshotRx};
 
 /// What the link reads and fills.
 pub struct LinkParts {
@@ -84,7 +84,7 @@ impl Link {
             format!("{}/reload", settings.alerts_topic()),
         ];
         let done = CancellationToken::new();
-        let territory = territory(settings, &parts.city);
+        let territory = territory(settings, &parts.city, &parts.snapshots.borrow());
         let heard = HeardTables::default();
         let (acks, acks_rx) = tokio::sync::mpsc::unbounded_channel();
         let replication = Replication {
@@ -356,14 +356,11 @@ impl Listener {
     }
 }
 
-/// This node's territory among its replicas: the districts it owns (all of them for a replica
-/// of the whole city; `cluster.districts` was checked against the city at start).
-fn territory(settings: &ClusterSettings, city: &City) -> Territory {
-    let owned = settings
-        .owned(city)
-        .unwrap_or_else(|_| vec![true; city.districts.len()]);
-    let indices: Vec<u16> = (0..owned.len() as u16)
-        .filter(|&d| owned[usize::from(d)])
+/// This node's territory among its replicas: the districts its snapshot owns (all of them for
+/// a replica of the whole city).
+fn territory(settings: &ClusterSettings, city: &City, snap: &Snapshot) -> Territory {
+    let indices: Vec<u16> = (0..city.districts.len() as u16)
+        .filter(|&d| snap.owns(crate::model::DistrictIdx(d)))
         .collect();
     let mut ids: Vec<String> = indices
         .iter()

@@ -80,6 +80,11 @@ impl Snapshot {
             .is_none_or(|(o, _)| o.get(usize::from(d.0)).copied().unwrap_or(false))
     }
 
+    /// A partition's districts by index; `None` for a node that owns the whole city.
+    pub fn territory(&self) -> Option<Arc<[bool]>> {
+        self.owned.as_ref().map(|(o, _)| o.clone())
+    }
+
     /// Whether this node evaluates the city-wide rules (always, alone).
     pub fn owns_city(&self) -> bool {
         self.owned.as_ref().is_none_or(|(_, city)| *city)
