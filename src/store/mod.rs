@@ -52,6 +52,14 @@ pub trait SeriesReader: Send + Sync + 'static {
     /// waits for a write in progress.
     fn rows(&self, query: &SeriesQuery, resolution: Resolution) -> Result<Vec<Row>, StoreError>;
 
+    /// As [`SeriesReader::rows`], each row with the id of its sensor: what the indicator
+    /// history and the reports compute per sensor from.
+    fn sensor_rows(
+        &self,
+        query: &SeriesQuery,
+        resolution: Resolution,
+    ) -> Result<Vec<(std::sync::Arc<str>, Row)>, StoreError>;
+
     /// Every 1-hour rollup of `metrics` from `from_ms` on, as (sensor id, metric, row); reads a
     /// snapshot. Seeds the live hourly means after a restart.
     fn hourly_rollups(

@@ -249,13 +249,31 @@ impl ReadingWriter for SqliteStore {
 impl SeriesReader for SqliteStore {
     fn rows(&self, query: &SeriesQuery, resolution: Resolution) -> Result<Vec<Row>, StoreError> {
         self.with_reader(|conn| {
-            read::rows(
+            let keyed = read::rows(
                 conn,
                 &self.city,
                 query,
                 resolution,
                 &self.rollups_complete_before,
-            )
+            )?;
+            Ok(keyed.into_iter().map(|(_, row)| row).collect())
+        })
+    }
+
+    fn sensor_rows(
+        &self,
+        query: &SeriesQuery,
+        resolution: Resolution,
+    ) -> Result<Vec<(Arc<str>, Row)>, StoreError> {
+        self.with_reader(|conn| {
+            let keyed = read::rows(
+                conn,
+                &self.city,
+                query,
+                resolution,
+                &self.rollups_complete_before,
+            )?;
+            read::sensor_ids(conn, keyed)
         })
     }
 

@@ -19,7 +19,7 @@ pub(super) fn encode(entries: &[(i64, f64)], out: &mut Vec<u8>) -> Result<(), St
 
 /// The entries of a blob written by [`encode`]; an error names a blob of any other length.
 pub(super) fn decode(blob: &[u8]) -> Result<impl Iterator<Item = (i64, f64)> + '_, StoreError> {
-    if blob.len() % ENTRY != 0 {
+    if !blob.len().is_multiple_of(ENTRY) {
         return Err(StoreError::BadRow { len: blob.len() });
     }
     Ok(blob.chunks_exact(ENTRY).map(|e| {

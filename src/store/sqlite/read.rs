@@ -10,13 +10,16 @@ use super::packed;
 use crate::model::{City, MetricIdx};
 use crate::store::{Resolution, Row, Scope, SeriesQuery, StoreError};
 
+/// Each row with the key of its sensor (`sensors.sensor_key`): [`sensor_ids`] names them.
+pub(super) type KeyedRow = (i64, Row);
+
 pub(super) fn rows(
     conn: &Connection,
     city: &City,
     q: &SeriesQuery,
     resolution: Resolution,
     complete_before: &AtomicI64,
-) -> Result<Vec<Row>, StoreError> {
+) -> Result<Vec<KeyedRow>, StoreError> {
     // One snapshot for the whole answer. The cut-off is read before and after the snapshot
     // starts (with its first SELECT) and the earlier one kept: the writer lowers it before a
     // batch commits and raises it after a flush commits, so either way the raw rows read
@@ -60,17 +63,19 @@ fn rollup_rows(
     mk: i64,
     from: i64,
     to: i64,
-) -> Result<Vec<Row>, StoreError> {
+) -> Result<Vec<KeyedRow>, StoreError> {
     if from >= to {
         return Ok(Vec::new());
     }
-    let select =
-        format!("SELECT r.bucket, r.count, r.sum, r.min, r.max, r.last, r.last_ts FROM {table} r");
+    let select = format!(
+        "SELECT r.sensor_key, r.bucket, r.count, r.sum, r.min, r.max, r.last, r.last_ts \
+         FROM {table} r"
+    );
     let sql = scope.sql(&select, "r.bucket", true);
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map(params![scope.first, scope.district, mk, from, to], |row| {
-            stored_row(row, 0)
+            Ok((row.get(0)?, stored_row(row, 1)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
@@ -85,7 +90,7 @@ fn raw_buckets(
     to: i64,
     metric_key: i64,
     step_ms: i64,
-) -> Result<Vec<Row>, StoreError> {
+) -> Result<Vec<KeyedRow>, StoreError> {
     let select = "SELECT r.sensor_key, r.ts, r.metrics FROM readings r";
     let mut stmt = conn.prepare_cached(&scope.sql(select, "r.ts", false))?;
     let mut found = stmt.query(params![scope.first, scope.district, metric_key, from, to])?;
@@ -102,7 +107,10 @@ fn raw_buckets(
             .and_modify(|b| b.merge(&one))
             .or_insert(Row { t: bucket, ..one });
     }
-    Ok(buckets.into_values().collect())
+    Ok(buckets
+        .into_iter()
+        .map(|((key, _), row)| (key, row))
+        .collect())
 }
 
 /// Raw rows: each stored row holds all of a sensor's metrics at one time; the ones without
@@ -113,15 +121,16 @@ fn raw_rows(
     from: i64,
     to: i64,
     metric_key: i64,
-) -> Result<Vec<Row>, StoreError> {
-    let sql = scope.sql("SELECT r.ts, r.metrics FROM readings r", "r.ts", false);
+) -> Result<Vec<KeyedRow>, StoreError> {
+    let select = "SELECT r.sensor_key, r.ts, r.metrics FROM readings r";
+    let sql = scope.sql(select, "r.ts", false);
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut found = stmt.query(params![scope.first, scope.district, metric_key, from, to])?;
     let mut out = Vec::new();
     while let Some(row) = found.next()? {
-        let blob = row.get_ref(1)?.as_blob()?;
+        let blob = row.get_ref(2)?.as_blob()?;
         if let Some(value) = packed::value_of(blob, metric_key)? {
-            out.push(Row::raw(row.get(0)?, value));
+            out.push((row.get(0)?, Row::raw(row.get(1)?, value)));
         }
     }
     Ok(out)
@@ -173,6 +182,29 @@ impl<'a> ScopeParams<'a> {
              WHERE {who}{metric} AND {time} >= ?4 AND {time} < ?5{order}"
         )
     }
+}
+
+/// The id of every sensor key in `keyed`, looked up once each.
+pub(super) fn sensor_ids(
+    conn: &Connection,
+    keyed: Vec<KeyedRow>,
+) -> Result<Vec<(std::sync::Arc<str>, Row)>, StoreError> {
+    let mut ids: std::collections::HashMap<i64, std::sync::Arc<str>> = Default::default();
+    let mut stmt = conn.prepare_cached("SELECT id FROM sensors WHERE sensor_key = ?1")?;
+    let mut out = Vec::with_capacity(keyed.len());
+    for (key, row) in keyed {
+        let id = match ids.get(&key) {
+            Some(id) => id.clone(),
+            None => {
+                let id: std::sync::Arc<str> =
+                    stmt.query_row([key], |r| r.get::<_, String>(0))?.into();
+                ids.insert(key, id.clone());
+                id
+            }
+        };
+        out.push((id, row));
+    }
+    Ok(out)
 }
 
 pub(super) fn hourly_rollups(
