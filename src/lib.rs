@@ -42,6 +42,7 @@ pub mod ingest;
 pub mod model;
 pub mod pipeline;
 pub mod push;
+pub mod report;
 pub mod serve;
 pub mod setting;
 pub mod shell;

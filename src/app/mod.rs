@@ -356,7 +356,8 @@ fn start_http(
             settings.store.max_points,
             w.export.map(|e| e.flux.clone()),
         )
-        .with_shared(shared_history(settings, w.snapshots)?),
+        .with_shared(shared_history(settings, w.snapshots)?)
+        .with_params(crate::report::Params::from(&settings.indicators)),
         live: view,
         readiness: with_cluster(
             Readiness::new(

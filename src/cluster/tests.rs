@@ -120,7 +120,7 @@ fn assert_close(a: &Value, b: &Value, path: &str) {
 }
 
 fn even(d: DistrictIdx) -> bool {
-    d.0 % 2 == 0
+    d.0.is_multiple_of(2)
 }
 
 #[test]

@@ -136,6 +136,40 @@ impl Zone {
         out
     }
 
+    /// The local days of a report's period, `YYYY-MM-DD` (one day) or `YYYY-MM` (a month):
+    /// where each starts, then where the last ends (unix ms). The error says what a period
+    /// looks like.
+    pub fn period_days(&self, period: &str) -> Result<Vec<i64>, String> {
+        let bad = || {
+            format!(
+                "{:?} is not a date such as 2026-12-01 or a month such as 2026-12",
+                super::truncate(period, 20)
+            )
+        };
+        let (first, step) = match period.len() {
+            10 => (period.parse::<Date>().map_err(|_| bad())?, 1.days()),
+            7 => (
+                format!("{period}-01").parse::<Date>().map_err(|_| bad())?,
+                1.months(),
+            ),
+            _ => return Err(bad()),
+        };
+        let end = first.checked_add(step).map_err(|_| bad())?;
+        let mut out = Vec::new();
+        let mut d = first;
+        while d <= end {
+            out.push(self.day_start(d).ok_or_else(bad)?);
+            d = d.checked_add(1.days()).map_err(|_| bad())?;
+        }
+        Ok(out)
+    }
+
+    /// The local date of `t_ms`, `YYYY-MM-DD`.
+    pub fn date_of(&self, t_ms: i64) -> String {
+        self.local_date(t_ms)
+            .map_or_else(|| t_ms.to_string(), |d| d.to_string())
+    }
+
     fn local_date(&self, t_ms: i64) -> Option<Date> {
         let ts = Timestamp::from_millisecond(t_ms).ok()?;
         Some(ts.to_zoned(self.tz.clone()).date())
@@ -194,6 +228,21 @@ mod tests {
         );
         assert!(ms("2026-12-06T16:30:00Z") < starts[1]); // 23:30 local, the 6th
         assert!(ms("2026-12-06T17:30:00Z") >= starts[1]); // 00:30 local, the 7th
+    }
+
+    #[test]
+    fn a_period_is_a_day_or_a_month_of_local_days() {
+        let day = vn().period_days("2026-12-07").expect("a day");
+        assert_eq!(
+            day,
+            [ms("2026-12-06T17:00:00Z"), ms("2026-12-07T17:00:00Z")]
+        );
+        let month = vn().period_days("2026-02").expect("a month");
+        assert_eq!(month.len(), 29, "28 days and the end of the last");
+        assert_eq!(vn().date_of(month[27]), "2026-02-28");
+        for bad in ["2026-13", "2026-02-30", "yesterday", ""] {
+            assert!(vn().period_days(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

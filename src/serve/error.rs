@@ -61,6 +61,8 @@ pub enum ApiError {
     #[error("no alert {0:?}")]
     AlertNotFound(String),
     #[error("{0}")]
+    ReportNotFound(String),
+    #[error("{0}")]
     AlertResolved(String),
     #[error("{0}")]
     AlertAlreadyAcknowledged(String),
@@ -107,6 +109,7 @@ impl ApiError {
             ApiError::KeyNotFound(_) => "key_not_found",
             ApiError::InvalidConfig(_) => "invalid_config",
             ApiError::AlertNotFound(_) => "alert_not_found",
+            ApiError::ReportNotFound(_) => "report_not_found",
             ApiError::AlertResolved(_) => "alert_resolved",
             ApiError::AlertAlreadyAcknowledged(_) => "alert_already_acknowledged",
             ApiError::AlertNotFiring(_) => "alert_not_firing",
@@ -136,7 +139,8 @@ impl ResponseError for ApiError {
             ApiError::SensorNotFound(_)
             | ApiError::RouteNotFound { .. }
             | ApiError::KeyNotFound(_)
-            | ApiError::AlertNotFound(_) => StatusCode::NOT_FOUND,
+            | ApiError::AlertNotFound(_)
+            | ApiError::ReportNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::AlertResolved(_)
             | ApiError::AlertAlreadyAcknowledged(_)
             | ApiError::AlertNotFiring(_) => StatusCode::CONFLICT,

@@ -87,7 +87,7 @@ impl Cursor {
 /// Lower-case or upper-case hex of UTF-8 text; `None` for anything else.
 fn unhex(raw: &str) -> Option<String> {
     let raw = raw.as_bytes();
-    if raw.len() % 2 != 0 {
+    if !raw.len().is_multiple_of(2) {
         return None;
     }
     let bytes = raw

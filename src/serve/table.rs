@@ -12,7 +12,7 @@ use actix_web::{guard, web};
 use super::error::ApiError;
 use super::routes::{
     admin, alerts, city_indicators, dashboard, health, indicators, metrics, not_found, rejections,
-    sensors, series, stream,
+    reports, sensors, series, stream,
 };
 use crate::auth::Access;
 
@@ -83,6 +83,9 @@ pub const ROUTES: &[Route] = &[
     Route::new(Get, "/ui/{file}", Public, |r| r.to(dashboard::asset)),
     Route::new(Get, "/metrics", Operations, |r| r.to(metrics::metrics)),
     Route::new(Get, "/api/v1/whoami", Read, |r| r.to(admin::whoami)),
+    Route::new(Get, "/api/v1/openapi.json", Read, |r| {
+        r.to(super::routes::openapi::document)
+    }),
     Route::new(Get, "/api/v1/city", Read, |r| r.to(dashboard::city)),
     Route::new(Get, "/api/v1/sensors", Read, |r| r.to(sensors::list)),
     Route::new(Get, "/api/v1/sensors/{id}", Read, |r| r.to(sensors::detail)),
@@ -95,6 +98,9 @@ pub const ROUTES: &[Route] = &[
         r.to(city_indicators::health)
     }),
     Route::new(Get, "/api/v1/series", Read, |r| r.to(series::series)),
+    Route::new(Get, "/api/v1/reports/{kind}", Read, |r| {
+        r.to(reports::report)
+    }),
     Route::new(Get, STREAM_ROUTE, Read, |r| r.to(stream::stream)),
     Route::new(Get, "/api/v1/alerts", Read, |r| r.to(alerts::list)),
     Route::new(Get, "/api/v1/alerts/{id}", Read, |r| r.to(alerts::detail)),

@@ -35,6 +35,8 @@ fn sample(pattern: &str) -> Option<(&'static str, &'static str, Option<Value>)> 
             "/api/v1/series?sensor=tl-0042&metric=vehicle_count",
             None,
         ),
+        "/api/v1/reports/{kind}" => ("GET", "/api/v1/reports/air?date=2026-12-01", None),
+        "/api/v1/openapi.json" => ("GET", "/api/v1/openapi.json", None),
         "/api/v1/stream" => ("GET", "/api/v1/stream", None),
         "/api/v1/alerts" => ("GET", "/api/v1/alerts", None),
         "/api/v1/alerts/{id}" => ("GET", "/api/v1/alerts/1", None),

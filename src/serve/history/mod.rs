@@ -12,15 +12,19 @@ use super::live::LiveView;
 use crate::auth::Principal;
 use crate::export::{flux_query, FluxClient, FluxRequest, Selector};
 use crate::model::{truncate, CalendarStep, DomainIdx, MetricIdx, Zone};
+use crate::report::Params;
 use crate::shell::now_ms;
 use crate::store::{
     fold, fold_at, plan, Agg, Plan, PlanError, Point, RetentionPolicy, Scope, SeriesQuery,
     SeriesReader,
 };
 use range::{finest_for, Range};
+pub use report::ReportQuery;
 pub use shared::Shared;
 
+mod indicator;
 mod range;
+mod report;
 mod shared;
 
 /// A calendar step, and where each of its steps starts over the range (ascending).
@@ -36,6 +40,9 @@ pub struct HistoryService {
     flux: Option<Arc<FluxClient>>,
     /// On a partition with a shared store: answers the districts it does not own.
     shared: Option<Shared>,
+    /// The thresholds of the indicators, and what they assume of a road or centre that names
+    /// no value of its own.
+    params: Params,
 }
 
 /// A history request as the client wrote it. It is parsed here, in a fixed order (what to
@@ -45,7 +52,9 @@ pub struct SeriesRequest {
     pub sensor: Option<String>,
     pub domain: Option<String>,
     pub district: Option<String>,
-    pub metric: String,
+    /// A stored metric, or (`indicator`) a computed indicator: one of the two.
+    pub metric: Option<String>,
+    pub indicator: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub step: Option<String>,
@@ -60,7 +69,11 @@ pub struct Series {
     pub sensor: Option<String>,
     pub domain: String,
     pub district: Option<String>,
-    pub metric: String,
+    /// The metric, or for an indicator's history (`indicator`) nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indicator: Option<&'static str>,
     pub unit: String,
     pub agg: Agg,
     pub from: i64,
@@ -104,7 +117,18 @@ impl HistoryService {
             max_points,
             flux,
             shared: None,
+            params: Params {
+                congestion_jammed: 0.7,
+                default_free_flow_kmh: 40.0,
+                default_sla_target_s: 900.0,
+            },
         }
+    }
+
+    /// The indicators' thresholds and defaults (`[indicators]`).
+    pub fn with_params(mut self, params: Params) -> Self {
+        self.params = params;
+        self
     }
 
     /// Answers what this partition does not own from the shared store.
@@ -119,7 +143,13 @@ impl HistoryService {
         principal: &Principal,
         req: SeriesRequest,
     ) -> Result<Series, ApiError> {
-        let target = self.target(principal, &req)?;
+        if let Some(name) = req.indicator.clone() {
+            return self.indicator_series(principal, &name, req).await;
+        }
+        let metric = req.metric.clone().ok_or_else(|| {
+            ApiError::InvalidQuery("give metric=NAME, or indicator=NAME for a computed one".into())
+        })?;
+        let target = self.target(principal, &req, &metric)?;
         let range = Range::parse(&req, &self.live.read().city().zone)?;
         let (plan, calendar) = self.plan(&range)?;
         let (sensor, district) = match &target.scope {
@@ -135,7 +165,7 @@ impl HistoryService {
             .filter(|s| s.answers(self.live.read().city(), &target.scope));
         let series = Selector {
             measurement: &target.domain,
-            field: &req.metric,
+            field: &metric,
             sensor: sensor.as_deref(),
             district: district.as_deref(),
             from_ms: range.from,
@@ -171,7 +201,8 @@ impl HistoryService {
             sensor,
             domain: target.domain,
             district,
-            metric: req.metric,
+            metric: Some(metric),
+            indicator: None,
             unit: target.unit,
             agg: range.agg,
             from: range.from,
@@ -243,7 +274,12 @@ impl HistoryService {
     /// What to read, within the caller's scope: a sensor outside it is unknown, and a group
     /// query of a caller scoped to some districts must name one of them (one is taken as
     /// given).
-    fn target(&self, principal: &Principal, q: &SeriesRequest) -> Result<Target, ApiError> {
+    fn target(
+        &self,
+        principal: &Principal,
+        q: &SeriesRequest,
+        metric: &str,
+    ) -> Result<Target, ApiError> {
         let (scope, domain) = match (&q.sensor, &q.domain) {
             (Some(id), None) if q.district.is_none() => (
                 Scope::Sensor(id.clone()),
@@ -262,7 +298,7 @@ impl HistoryService {
                 ))
             }
         };
-        self.metric(scope, domain, &q.metric)
+        self.metric(scope, domain, metric)
     }
 
     /// The domain of sensor `id` (registered, or seen while unregistered), if the caller may

@@ -16,7 +16,8 @@ pub(crate) struct Query {
     sensor: Option<String>,
     domain: Option<String>,
     district: Option<String>,
-    metric: String,
+    metric: Option<String>,
+    indicator: Option<String>,
     from: Option<String>,
     to: Option<String>,
     step: Option<String>,
@@ -25,7 +26,7 @@ pub(crate) struct Query {
     format: Option<String>,
 }
 
-/// `GET /api/v1/series?metric=&sensor=|domain=&district=&from=&to=&step=&agg=&tz=&format=`
+/// `GET /api/v1/series?metric=|indicator=&sensor=|domain=&district=&from=&to=&step=&agg=&tz=&format=`
 pub(crate) async fn series(
     history: web::Data<HistoryService>,
     principal: web::ReqData<Principal>,
@@ -38,6 +39,7 @@ pub(crate) async fn series(
         domain: q.domain,
         district: q.district,
         metric: q.metric,
+        indicator: q.indicator,
         from: q.from,
         to: q.to,
         step: q.step,

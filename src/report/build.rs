@@ -1,0 +1,157 @@
+//! Producing a report: which rows to read for the period, then the kind's pure sections.
+//! Blocking (SQLite): call it off the async executor.
+
+use crate::model::{City, DistrictIdx, DomainIdx, Zone};
+use crate::store::{Resolution, SeriesReader, StoreError};
+
+use super::air::HOUR_MS;
+use super::kinds::{self, Context, Params};
+use super::read::{rows, sensors, Whose};
+use super::table::Report;
+use super::Rows;
+
+/// The four kinds of `GET /api/v1/reports/{kind}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Air,
+    Traffic,
+    PublicService,
+    DataQuality,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::Air,
+        Kind::Traffic,
+        Kind::PublicService,
+        Kind::DataQuality,
+    ];
+
+    pub fn parse(name: &str) -> Option<Kind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Air => "air",
+            Kind::Traffic => "traffic",
+            Kind::PublicService => "public_service",
+            Kind::DataQuality => "data_quality",
+        }
+    }
+
+    /// The domain whose sensors it covers (data quality: every domain, `None`).
+    pub fn domain(self, city: &City) -> Option<DomainIdx> {
+        let k = &city.known;
+        let metric = match self {
+            Kind::Air => k.pollutants.iter().flatten().next().copied(),
+            Kind::Traffic => k.avg_speed_kmh.or(k.vehicle_count),
+            Kind::PublicService => k.avg_wait_s.or(k.waiting),
+            Kind::DataQuality => None,
+        };
+        metric.map(|m| city.metric(m).domain)
+    }
+
+    fn notes(self) -> &'static str {
+        match self {
+            Kind::Air => {
+                "VN_AQI per Decision 1459/QĐ-TCMT; a day needs 18 of its 24 hourly means \
+                 (75 %); limits of QCVN 05:2023/BTNMT. See docs/reports.md."
+            }
+            Kind::Traffic => {
+                "Hourly flow from vehicle counts; congestion 1 − speed / free-flow speed."
+            }
+            Kind::PublicService => {
+                "People served from the 5-minute counts; waits weighted by people served."
+            }
+            Kind::DataQuality => "Readings received / expected from each sensor's interval.",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{0}")]
+    Period(String),
+    #[error("the city measures nothing this report covers")]
+    NotMeasured,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What to report on.
+pub struct ReportRequest<'a> {
+    pub kind: Kind,
+    /// `YYYY-MM-DD` or `YYYY-MM`.
+    pub period: &'a str,
+    pub zone: &'a Zone,
+    pub district: Option<DistrictIdx>,
+    /// Whether the caller may see a domain's sensors in a district.
+    pub in_scope: &'a dyn Fn(DomainIdx, DistrictIdx) -> bool,
+    pub params: Params,
+    pub now_ms: i64,
+}
+
+/// The report `req` asks for, from the store's hour rollups.
+pub fn generate(
+    store: &dyn SeriesReader,
+    city: &City,
+    req: &ReportRequest,
+) -> Result<Report, ReportError> {
+    let days = req
+        .zone
+        .period_days(req.period)
+        .map_err(ReportError::Period)?;
+    let (first, end) = (days[0], days[days.len() - 1]);
+    let domains: Vec<DomainIdx> = match req.kind.domain(city) {
+        Some(d) => vec![d],
+        None if req.kind == Kind::DataQuality => {
+            (0..city.domains.len() as u16).map(DomainIdx).collect()
+        }
+        None => return Err(ReportError::NotMeasured),
+    };
+    let mut all = Rows::new();
+    let mut members = Vec::new();
+    for domain in domains {
+        let whose = Whose::Group {
+            domain,
+            district: req.district,
+        };
+        let in_scope: Vec<_> = sensors(city, &whose)
+            .into_iter()
+            .filter(|s| (req.in_scope)(s.domain, s.district))
+            .collect();
+        if in_scope.is_empty() {
+            continue;
+        }
+        let metrics = city.domain(domain).metrics.clone();
+        let range = (first - 24 * HOUR_MS, end);
+        all.extend(rows(store, &whose, &metrics, range, Resolution::Hour)?);
+        members.extend(in_scope);
+    }
+    let cx = Context {
+        city,
+        zone: req.zone,
+        days: &days,
+        rows: &all,
+        sensors: members,
+        params: req.params,
+    };
+    let sections = match req.kind {
+        Kind::Air => vec![kinds::air::section(&cx)],
+        Kind::Traffic => kinds::traffic::sections(&cx),
+        Kind::PublicService => vec![kinds::service::section(&cx)],
+        Kind::DataQuality => vec![kinds::quality::section(&cx)],
+    };
+    Ok(Report {
+        kind: req.kind.name(),
+        period: req.period.to_owned(),
+        district: req.district.map(|d| city.district(d).id.clone()),
+        tz: req.zone.name().to_owned(),
+        from: first,
+        to: end,
+        generated_at: req.now_ms,
+        sections,
+        notes: req.kind.notes(),
+    })
+}

@@ -1,0 +1,81 @@
+//! The data-quality report: per feed (domain) and district and day, the sensors, the share of
+//! expected readings received, and the sensor-hours offline (none received) and late (under
+//! half received): the "correct, complete, clean, live" view a province is judged on.
+
+use std::collections::BTreeMap;
+
+use super::Context;
+use crate::report::table::{col, Cell, Column, Section};
+
+const COLUMNS: &[Column] = &[
+    col("id", "Mã", "ID", ""),
+    col("domain", "Lĩnh vực", "Feed", ""),
+    col("district", "Quận/huyện", "District", ""),
+    col("date", "Ngày", "Date", ""),
+    col("sensors", "Số cảm biến", "Sensors", ""),
+    col("completeness", "Tỷ lệ đủ số liệu", "Completeness", "ratio"),
+    col(
+        "offline_hours",
+        "Số giờ mất kết nối",
+        "Sensor-hours offline",
+        "h",
+    ),
+    col(
+        "late_hours",
+        "Số giờ thiếu số liệu",
+        "Sensor-hours late",
+        "h",
+    ),
+];
+
+#[derive(Default)]
+struct Tally {
+    sensors: usize,
+    hours: usize,
+    received: f64,
+    offline: usize,
+    late: usize,
+}
+
+pub fn section(cx: &Context) -> Section {
+    let mut tallies: BTreeMap<(u16, u16, i64), Tally> = BTreeMap::new();
+    for sensor in &cx.sensors {
+        let r = cx.rows_of(sensor);
+        let per_hour = 3_600_000.0 / sensor.interval_ms.max(1) as f64;
+        for (start, hours) in cx.each_day() {
+            let t = tallies
+                .entry((sensor.domain.0, sensor.district.0, start))
+                .or_default();
+            t.sensors += 1;
+            for h in &hours {
+                let share = (r.readings(*h) as f64 / per_hour).min(1.0);
+                t.hours += 1;
+                t.received += share;
+                t.offline += usize::from(share == 0.0);
+                t.late += usize::from(share > 0.0 && share < 0.5);
+            }
+        }
+    }
+    let rows = tallies
+        .into_iter()
+        .map(|((domain, district, start), t)| {
+            let domain = &cx.city.domains[usize::from(domain)].name;
+            let district = &cx.city.districts[usize::from(district)].id;
+            vec![
+                Cell::text(format!("{domain}/{district}")),
+                Cell::text(domain),
+                Cell::text(district),
+                Cell::text(cx.zone.date_of(start)),
+                Cell::Int(t.sensors as i64),
+                Cell::num(Some(t.received / t.hours.max(1) as f64)),
+                Cell::Int(t.offline as i64),
+                Cell::Int(t.late as i64),
+            ]
+        })
+        .collect();
+    Section {
+        key: "rows",
+        columns: COLUMNS.to_vec(),
+        rows,
+    }
+}

@@ -1,0 +1,74 @@
+//! `GET /api/v1/reports/{kind}?date=|month=&district=&tz=&format=json|csv|xlsx`: the
+//! departments' reports (docs/reports.md), computed by the history service.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use crate::auth::Principal;
+use crate::report::to_xlsx;
+use crate::serve::error::ApiError;
+use crate::serve::history::{HistoryService, ReportQuery};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Query {
+    date: Option<String>,
+    month: Option<String>,
+    district: Option<String>,
+    tz: Option<String>,
+    format: Option<String>,
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+pub(crate) async fn report(
+    history: web::Data<HistoryService>,
+    principal: web::ReqData<Principal>,
+    kind: web::Path<String>,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let format = q.format.clone().unwrap_or_else(|| "json".into());
+    if !matches!(format.as_str(), "json" | "csv" | "xlsx") {
+        return Err(ApiError::InvalidQuery(format!(
+            "format {:?} is not json, csv or xlsx",
+            crate::model::truncate(&format, 20)
+        )));
+    }
+    let request = ReportQuery {
+        kind: kind.into_inner(),
+        date: q.date,
+        month: q.month,
+        district: q.district,
+        tz: q.tz,
+    };
+    let report = history.report(&principal, request).await?;
+    let file = format!(
+        "{}-{}{}.{format}",
+        report.kind,
+        report.period,
+        report
+            .district
+            .as_deref()
+            .map(|d| format!("-{d}"))
+            .unwrap_or_default()
+    );
+    let disposition = format!("attachment; filename=\"{file}\"");
+    Ok(match format.as_str() {
+        "csv" => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(("Content-Disposition", disposition))
+            .body(report.to_csv()),
+        "xlsx" => {
+            let bytes = web::block(move || to_xlsx(&report))
+                .await
+                .map_err(ApiError::from_blocking)?
+                .map_err(|e| ApiError::Internal(format!("writing the spreadsheet: {e}")))?;
+            HttpResponse::Ok()
+                .content_type(XLSX)
+                .insert_header(("Content-Disposition", disposition))
+                .body(bytes)
+        }
+        _ => HttpResponse::Ok().json(report.to_json()),
+    })
+}
