@@ -40,6 +40,23 @@ impl Kind {
         }
     }
 
+    /// The metrics it reads of `domain`'s sensors.
+    fn metrics(self, city: &City, domain: DomainIdx) -> Vec<crate::model::MetricIdx> {
+        let k = &city.known;
+        match self {
+            Kind::Air => k.pollutants_present(),
+            Kind::Traffic => [k.vehicle_count, k.avg_speed_kmh]
+                .into_iter()
+                .flatten()
+                .collect(),
+            Kind::PublicService => [k.served_last_5m, k.avg_wait_s, k.waiting]
+                .into_iter()
+                .flatten()
+                .collect(),
+            Kind::DataQuality => city.domain(domain).metrics.clone(),
+        }
+    }
+
     /// The domain whose sensors it covers (data quality: every domain, `None`).
     pub fn domain(self, city: &City) -> Option<DomainIdx> {
         let k = &city.known;
@@ -112,21 +129,35 @@ pub fn generate(
     };
     let mut all = Rows::new();
     let mut members = Vec::new();
+    let range = (first - 24 * HOUR_MS, end);
     for domain in domains {
-        let whose = Whose::Group {
-            domain,
-            district: req.district,
+        let in_scope: Vec<_> = sensors(
+            city,
+            &Whose::Group {
+                domain,
+                district: req.district,
+            },
+        )
+        .into_iter()
+        .filter(|s| (req.in_scope)(s.domain, s.district))
+        .collect();
+        let metrics = req.kind.metrics(city, domain);
+        // The districts that hold them: one read each, or one for the whole city.
+        let mut districts: Vec<_> = in_scope.iter().map(|s| s.district).collect();
+        districts.sort();
+        districts.dedup();
+        let reads: Vec<Option<DistrictIdx>> = match req.district {
+            Some(d) => vec![Some(d)],
+            None if districts.len() == city.districts.len() => vec![None],
+            None => districts.into_iter().map(Some).collect(),
         };
-        let in_scope: Vec<_> = sensors(city, &whose)
-            .into_iter()
-            .filter(|s| (req.in_scope)(s.domain, s.district))
-            .collect();
-        if in_scope.is_empty() {
+        if in_scope.is_empty() || metrics.is_empty() {
             continue;
         }
-        let metrics = city.domain(domain).metrics.clone();
-        let range = (first - 24 * HOUR_MS, end);
-        all.extend(rows(store, &whose, &metrics, range, Resolution::Hour)?);
+        for district in reads {
+            let whose = Whose::Group { domain, district };
+            all.extend(rows(store, &whose, &metrics, range, Resolution::Hour)?);
+        }
         members.extend(in_scope);
     }
     let cx = Context {
@@ -136,6 +167,7 @@ pub fn generate(
         rows: &all,
         sensors: members,
         params: req.params,
+        now_ms: req.now_ms,
     };
     let sections = match req.kind {
         Kind::Air => vec![kinds::air::section(&cx)],

@@ -35,7 +35,8 @@ pub fn sensor_values(input: &SeriesInput, sensor: &Sensor, rows: &SensorRows) ->
     let raw = |t: i64, v: Option<f64>| v.filter(|v| v.is_finite()).map(|v| Row::raw(t, v));
     match input.indicator {
         Indicator::VnAqiHourly | Indicator::EpaAqi => buckets
-            .filter(|t| recent_pm(rows, known, *t))
+            // VN_AQI needs particulates (the NowCast's 2 of 3 hours); the EPA AQI does not.
+            .filter(|t| input.indicator == Indicator::EpaAqi || recent_pm(rows, known, *t))
             .filter_map(|t| {
                 let a = air::hour(rows, known, t);
                 let v = match input.indicator {

@@ -101,3 +101,18 @@ fn an_ozone_day_is_driven_by_its_eight_hour_maximum() {
     assert_eq!(v.dominant, crate::indicators::aqi::Pollutant::O3);
     assert_eq!(day.o3_max_8h, Some(150.0));
 }
+
+#[test]
+fn six_hours_of_ozone_make_no_daily_ozone_index() {
+    let city = city();
+    let mut rows = Rows::new();
+    put(&mut rows, &city, "pm25", &[Some(10.0); 24]);
+    let o3: Vec<Option<f64>> = (0..24)
+        .map(|h| (10..16).contains(&h).then_some(300.0))
+        .collect();
+    put(&mut rows, &city, "o3", &o3);
+    let day = air::day(&rows[&Arc::from("aq-1")], &city.known, &hours());
+    // One 8-hour window has 6 of its hours, 17 others fewer: 18 of 24 are needed.
+    assert_eq!((day.o3_max_8h, day.max_1h[2]), (None, None));
+    assert_eq!(day.daily.map(|v| v.aqi), Ok(20), "PM2.5 10 µg/m³ alone");
+}

@@ -17,7 +17,6 @@ pub fn to_xlsx(report: &Report) -> Result<Vec<u8>, XlsxError> {
 fn sheet(book: &mut Workbook, section: &Section) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     let integer = Format::new().set_num_format("0");
-    let decimal = Format::new().set_num_format("0.###");
     let ws = book.add_worksheet();
     ws.set_name(section.key)?;
     for (c, column) in section.columns.iter().enumerate() {
@@ -42,7 +41,7 @@ fn sheet(book: &mut Workbook, section: &Section) -> Result<(), XlsxError> {
                     ws.write_number_with_format(r, c, *i as f64, &integer)?;
                 }
                 Cell::Num(n) => {
-                    ws.write_number_with_format(r, c, *n, &decimal)?;
+                    ws.write_number(r, c, *n)?;
                 }
                 Cell::Null => {}
             }

@@ -23,6 +23,8 @@ pub struct Context<'a> {
     /// The registered sensors of the report's domain in the caller's scope, in city order.
     pub sensors: Vec<&'a Sensor>,
     pub params: Params,
+    /// Hours from this one on have not happened yet.
+    pub now_ms: i64,
 }
 
 /// The thresholds and defaults the figures use (`[indicators]`).

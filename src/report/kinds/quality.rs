@@ -47,7 +47,8 @@ pub fn section(cx: &Context) -> Section {
                 .entry((sensor.domain.0, sensor.district.0, start))
                 .or_default();
             t.sensors += 1;
-            for h in &hours {
+            // An hour that has not happened yet is neither offline nor late.
+            for h in hours.iter().filter(|h| **h + 3_600_000 <= cx.now_ms) {
                 let share = (r.readings(*h) as f64 / per_hour).min(1.0);
                 t.hours += 1;
                 t.received += share;

@@ -10,11 +10,13 @@ use crate::report::series::{compute, SeriesInput};
 use crate::report::{Base, Indicator, Rows};
 use crate::serve::blocking::blocking;
 use crate::serve::error::ApiError;
+use crate::shell::now_ms;
 use crate::store::{fold, fold_at, Resolution, SeriesReader};
 
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
-/// Most sensor-buckets one answer computes: a year of hours for 500 stations.
+/// Most rollup rows one answer reads (about 100 bytes each held): a year of one station's six
+/// pollutants by the hour is 52,560.
 const MAX_WORK: i64 = 5_000_000;
 
 /// What an indicator is computed over: one sensor, or the sensors of some domains in one
@@ -51,29 +53,36 @@ impl HistoryService {
         let range = Range::parse(&req, &city.zone)?;
         let (plan, calendar) = self.plan(&range)?;
         let bucket = bucket_of(indicator, &range, plan.step_ms, plan.resolution)?;
-        let (from, to) = (align_down(range.from, bucket), range.to);
+        // Nothing is computed past now: a completeness of future hours would read as zero.
+        let (from, to) = (align_down(range.from, bucket), range.to.min(now_ms()));
+        check_work(indicator, &city, &target.groups, to - from, bucket)?;
         let days = match indicator.base() {
             Base::Day => day_starts(&range)?,
             _ => Vec::new(),
         };
-        let sensor_count: i64 = target
-            .groups
-            .iter()
-            .map(|g| sensors(&city, g).len() as i64)
-            .sum();
-        if sensor_count * ((to - from) / bucket + 1) > MAX_WORK {
-            return Err(ApiError::TooManyPoints(format!(
-                "{} over {sensor_count} sensors computes more than {MAX_WORK} values: \
-                 narrow the range, or ask for one district or sensor",
-                indicator.name()
+        let starts = calendar
+            .as_ref()
+            .map(|(_, s)| s.as_slice())
+            .unwrap_or(&days);
+        if bucket == HOUR_MS && starts.iter().any(|s| s.rem_euclid(HOUR_MS) != 0) {
+            return Err(ApiError::InvalidQuery(format!(
+                "{} is computed by the hour, and {} starts its days off the hour: ask with \
+                 tz= a zone whose offset is whole hours",
+                indicator.name(),
+                range.zone.name()
             )));
         }
+        // What the first value needs before it: the NowCast's and the day's hours.
+        let lookback = match indicator {
+            Indicator::VnAqiHourly | Indicator::EpaAqi | Indicator::VnAqiDaily => 24 * HOUR_MS,
+            _ => 0,
+        };
+        let read_from = days.first().map_or(from, |d| from.min(*d)) - lookback;
         let store = self.store.clone();
         let params = self.params;
         let groups = target.groups;
         let job_city = city.clone();
         let values = blocking(move || {
-            let read_from = from - 24 * HOUR_MS;
             let resolution = if bucket == MINUTE_MS {
                 Resolution::Minute
             } else {
@@ -122,7 +131,10 @@ impl HistoryService {
             agg,
             from: range.from,
             to: range.to,
-            step_s: plan.step_ms.max(bucket) as f64 / 1000.0,
+            step_s: match (&calendar, indicator.base()) {
+                (None, Base::Day) => 86_400.0,
+                _ => plan.step_ms.max(bucket) as f64 / 1000.0,
+            },
             tz: range.zone,
             source: if bucket == MINUTE_MS {
                 "rollup_1m"
@@ -200,6 +212,34 @@ impl HistoryService {
             district: district.map(|d| city.district(d).id.clone()),
         })
     }
+}
+
+/// Refuses an answer that would read more than [`MAX_WORK`] rows: sensors × buckets × the
+/// metrics each reads.
+fn check_work(
+    indicator: Indicator,
+    city: &City,
+    groups: &[Whose],
+    span_ms: i64,
+    bucket: i64,
+) -> Result<(), ApiError> {
+    let buckets = span_ms.max(0) / bucket + 1;
+    let mut rows = 0i64;
+    for g in groups {
+        let members = sensors(city, g);
+        let metrics = members
+            .first()
+            .map_or(0, |s| indicator.metrics(city, s.domain).len() as i64);
+        rows = rows.saturating_add((members.len() as i64).saturating_mul(buckets * metrics));
+    }
+    if rows > MAX_WORK {
+        return Err(ApiError::TooManyPoints(format!(
+            "{} over this range reads {rows} rollup rows, more than {MAX_WORK}: narrow the \
+             range, or ask for one district or sensor",
+            indicator.name()
+        )));
+    }
+    Ok(())
 }
 
 /// Every group's rows, and its registered sensors.

@@ -35,8 +35,8 @@ impl HistoryService {
             return Err(unknown());
         }
         let period = match (q.date, q.month) {
-            (Some(d), None) => d,
-            (None, Some(m)) => m,
+            (Some(d), None) if d.len() == 10 => d,
+            (None, Some(m)) if m.len() == 7 => m,
             _ => {
                 return Err(ApiError::InvalidQuery(
                     "give date=YYYY-MM-DD or month=YYYY-MM".into(),

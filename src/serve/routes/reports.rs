@@ -54,21 +54,23 @@ pub(crate) async fn report(
             .unwrap_or_default()
     );
     let disposition = format!("attachment; filename=\"{file}\"");
-    Ok(match format.as_str() {
-        "csv" => HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header(("Content-Disposition", disposition))
-            .body(report.to_csv()),
-        "xlsx" => {
-            let bytes = web::block(move || to_xlsx(&report))
-                .await
-                .map_err(ApiError::from_blocking)?
-                .map_err(|e| ApiError::Internal(format!("writing the spreadsheet: {e}")))?;
-            HttpResponse::Ok()
-                .content_type(XLSX)
-                .insert_header(("Content-Disposition", disposition))
-                .body(bytes)
-        }
-        _ => HttpResponse::Ok().json(report.to_json()),
+    // A month of a big city is megabytes: written off the executor.
+    let kind = format.clone();
+    let (content_type, bytes) = web::block(move || match kind.as_str() {
+        "csv" => Ok(("text/csv; charset=utf-8", report.to_csv().into_bytes())),
+        "xlsx" => to_xlsx(&report).map(|b| (XLSX, b)),
+        _ => Ok((
+            "application/json",
+            report.to_json().to_string().into_bytes(),
+        )),
     })
+    .await
+    .map_err(ApiError::from_blocking)?
+    .map_err(|e| ApiError::Internal(format!("writing the spreadsheet: {e}")))?;
+    let mut answer = HttpResponse::Ok();
+    answer.content_type(content_type);
+    if format != "json" {
+        answer.insert_header(("Content-Disposition", disposition));
+    }
+    Ok(answer.body(bytes))
 }
