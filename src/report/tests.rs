@@ -55,31 +55,9 @@ fn a_day_with_17_hours_of_pm_is_unavailable_with_its_reason() {
     let day = air::day(&rows[&Arc::from("aq-1")], &city.known, &hours());
     let why = day.daily.expect_err("too few hours");
     assert!(why.contains("PM2.5 has 17") && why.contains("18"), "{why}");
-    put(
-        &mut rows,
-        &city,
-        "pm25",
-        &[
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            Some(30.0),
-        ],
-    );
+    let mut eighteenth = [None; 18];
+    eighteenth[17] = Some(30.0);
+    put(&mut rows, &city, "pm25", &eighteenth);
     let day = air::day(&rows[&Arc::from("aq-1")], &city.known, &hours());
     assert_eq!(day.daily.map(|v| v.aqi), Ok(60), "18 hours are enough");
 }

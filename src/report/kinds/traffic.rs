@@ -8,53 +8,43 @@ use super::{columns, Context};
 use crate::model::Sensor;
 use crate::report::table::{col, Cell, Column, Section};
 
+const PEAK_HOUR: Column = col("peak_hour", "Giờ cao điểm", "Peak hour", "local");
+const PEAK_FLOW: Column = col(
+    "peak_flow_vph",
+    "Lưu lượng giờ cao điểm",
+    "Peak-hour flow",
+    "vehicles/h",
+);
+const MEAN_CONGESTION: Column = col(
+    "mean_congestion",
+    "Chỉ số ùn tắc trung bình",
+    "Mean congestion index",
+    "0..1",
+);
+const HOURS_JAMMED: Column = col(
+    "hours_jammed",
+    "Số giờ ùn tắc nghiêm trọng",
+    "Hours jammed",
+    "h",
+);
+
 const FIGURES: &[Column] = &[
-    col("peak_hour", "Giờ cao điểm", "Peak hour", "local"),
-    col(
-        "peak_flow_vph",
-        "Lưu lượng giờ cao điểm",
-        "Peak-hour flow",
-        "vehicles/h",
-    ),
+    PEAK_HOUR,
+    PEAK_FLOW,
     col("vehicles", "Tổng số xe", "Vehicles counted", "vehicles"),
     col("mean_speed_kmh", "Tốc độ trung bình", "Mean speed", "km/h"),
-    col(
-        "mean_congestion",
-        "Chỉ số ùn tắc trung bình",
-        "Mean congestion index",
-        "0..1",
-    ),
-    col(
-        "hours_jammed",
-        "Số giờ ùn tắc nghiêm trọng",
-        "Hours jammed",
-        "h",
-    ),
+    MEAN_CONGESTION,
+    HOURS_JAMMED,
 ];
 
 const DISTRICT: &[Column] = &[
     col("id", "Mã quận/huyện", "District ID", ""),
     col("date", "Ngày", "Date", ""),
     col("roads", "Số điểm đo", "Road sensors", ""),
-    col("peak_hour", "Giờ cao điểm", "Peak hour", "local"),
-    col(
-        "peak_flow_vph",
-        "Lưu lượng giờ cao điểm",
-        "Peak-hour flow",
-        "vehicles/h",
-    ),
-    col(
-        "mean_congestion",
-        "Chỉ số ùn tắc trung bình",
-        "Mean congestion index",
-        "0..1",
-    ),
-    col(
-        "hours_jammed",
-        "Số giờ ùn tắc nghiêm trọng",
-        "Hours jammed",
-        "h",
-    ),
+    PEAK_HOUR,
+    PEAK_FLOW,
+    MEAN_CONGESTION,
+    HOURS_JAMMED,
 ];
 
 /// One road's hour: vehicles counted, congestion index.

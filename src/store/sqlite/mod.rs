@@ -246,16 +246,28 @@ impl ReadingWriter for SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// The rows of `query`, each with its sensor's key.
+    fn keyed_rows(
+        &self,
+        conn: &Connection,
+        query: &SeriesQuery,
+        resolution: Resolution,
+    ) -> Result<Vec<read::KeyedRow>, StoreError> {
+        read::rows(
+            conn,
+            &self.city,
+            query,
+            resolution,
+            &self.rollups_complete_before,
+        )
+    }
+}
+
 impl SeriesReader for SqliteStore {
     fn rows(&self, query: &SeriesQuery, resolution: Resolution) -> Result<Vec<Row>, StoreError> {
         self.with_reader(|conn| {
-            let keyed = read::rows(
-                conn,
-                &self.city,
-                query,
-                resolution,
-                &self.rollups_complete_before,
-            )?;
+            let keyed = self.keyed_rows(conn, query, resolution)?;
             Ok(keyed.into_iter().map(|(_, row)| row).collect())
         })
     }
@@ -266,13 +278,7 @@ impl SeriesReader for SqliteStore {
         resolution: Resolution,
     ) -> Result<Vec<(Arc<str>, Row)>, StoreError> {
         self.with_reader(|conn| {
-            let keyed = read::rows(
-                conn,
-                &self.city,
-                query,
-                resolution,
-                &self.rollups_complete_before,
-            )?;
+            let keyed = self.keyed_rows(conn, query, resolution)?;
             read::sensor_ids(conn, keyed)
         })
     }
