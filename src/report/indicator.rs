@@ -46,17 +46,6 @@ pub enum Base {
     Day,
 }
 
-impl Base {
-    /// The length of one base value; a day's is its nominal 24 hours.
-    pub fn step_ms(self) -> i64 {
-        match self {
-            Base::Minute => 60_000,
-            Base::Hour => 3_600_000,
-            Base::Day => 86_400_000,
-        }
-    }
-}
-
 impl Indicator {
     pub const ALL: [Indicator; 8] = [
         Indicator::VnAqiHourly,

@@ -72,11 +72,12 @@ pub fn section(cx: &Context) -> Section {
     for sensor in &cx.sensors {
         let r = cx.rows_of(sensor);
         for (start, hours) in cx.each_day() {
+            let end = start + hours.len() as i64 * crate::report::air::HOUR_MS;
             let has_air = known
                 .pollutants
                 .iter()
                 .flatten()
-                .any(|m| r.starts(*m, start, start + 86_400_000).next().is_some());
+                .any(|m| r.starts(*m, start, end).next().is_some());
             if !has_air {
                 continue;
             }
