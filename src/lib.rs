@@ -37,6 +37,7 @@ pub mod auth;
 pub mod cluster;
 pub mod config;
 pub mod export;
+pub mod import;
 pub mod indicators;
 pub mod ingest;
 pub mod model;

@@ -1,5 +1,6 @@
 //! The `ioc` binary: flags → logging → config → `Application::build` → run until a signal.
 
+mod import_cmd;
 mod keys_cmd;
 
 use std::path::PathBuf;
@@ -36,6 +37,10 @@ enum Command {
     /// Manage API keys (stored hashed in the store's database file).
     #[command(subcommand)]
     Keys(keys_cmd::KeysCommand),
+    /// Load readings from files into the store, through the live decoder and validation:
+    /// JSONL recordings, CSV or InfluxDB line protocol. No alert fires. Resumable: a second
+    /// run goes on where an interrupted one stopped. Run it while ioc is stopped.
+    Import(import_cmd::ImportArgs),
     /// Check a deployment's topology file against the city: every district owned by exactly
     /// one partition, node ids unique; print each node's IOC__CLUSTER__ settings.
     CheckTopology {
@@ -63,6 +68,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = load(&overrides)?;
     if let Some(Command::Keys(cmd)) = cli.command {
         return keys_cmd::run(&settings, cmd);
+    }
+    if let Some(Command::Import(args)) = cli.command {
+        init_logging(&settings.log);
+        return import_cmd::run(&settings, args);
     }
     if let Some(Command::CheckTopology { file }) = &cli.command {
         return check_topology(&settings, file);

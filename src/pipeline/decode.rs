@@ -8,12 +8,10 @@ use prometheus::IntCounter;
 use tokio::sync::mpsc;
 
 use super::rejections::{RejectionLog, RejectionRecord};
+use super::validate::Validator;
 use super::{InFlight, Pending};
 use crate::ingest::RawMessage;
-use crate::model::{
-    City, Decoded, Decoder, DecoderLimits, DistrictIdx, DomainIdx, FastMap, Outcome, Reason,
-    Rejection,
-};
+use crate::model::{City, Decoded, DecoderLimits, DomainIdx, Outcome, Rejection};
 use crate::store::ReadingWriter;
 use crate::telemetry::{metrics_domain_label, IngestMetrics};
 
@@ -23,15 +21,10 @@ use crate::telemetry::{metrics_domain_label, IngestMetrics};
 pub(super) const MAX_LOGGED_PER_MESSAGE: usize = 20;
 
 pub(super) struct Worker {
-    city: Arc<City>,
-    limits: DecoderLimits,
+    validator: Validator,
     metrics: IngestMetrics,
     /// Every rejection, kept for `/api/v1/ingest/rejections`.
     rejections: Arc<RejectionLog>,
-    /// Unregistered sensors admitted so far, each bound to the domain and district it was
-    /// first seen under (a scope check trusts that binding); bounded by `max_unregistered`.
-    unregistered: FastMap<Arc<str>, (DomainIdx, DistrictIdx)>,
-    max_unregistered: usize,
     /// Per-message counters resolved once (label lookups hash their values on every call):
     /// index 0 is the unknown domain, then the city's domains in order.
     counters: Vec<DomainCounters>,
@@ -53,7 +46,10 @@ pub(super) async fn run(
     store: Arc<dyn ReadingWriter>,
 ) {
     match tokio::task::spawn_blocking(move || store.sensor_homes()).await {
-        Ok(Ok(homes)) => worker.remember_homes(&homes),
+        Ok(Ok(homes)) => {
+            worker.validator.remember_homes(&homes);
+            worker.count_unregistered();
+        }
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "cannot read the stored sensors; unregistered sensors are bound afresh")
         }
@@ -93,24 +89,25 @@ impl Worker {
             })
             .collect();
         Worker {
-            city,
-            limits,
+            validator: Validator::new(city, limits, max_unregistered),
             metrics,
             rejections,
-            unregistered: FastMap::default(),
-            max_unregistered,
             counters,
         }
     }
 
+    fn count_unregistered(&self) {
+        self.metrics
+            .unregistered_sensors
+            .set(self.validator.unregistered() as i64);
+    }
+
     fn handle(&mut self, msg: RawMessage) -> Pending<InFlight> {
         let started = Instant::now();
-        let mut decoded = Decoder::new(&self.city, &self.limits).decode(
-            &msg.topic,
-            &msg.payload,
-            msg.received_ms,
-        );
-        self.admit_unregistered(&mut decoded);
+        let mut decoded = self
+            .validator
+            .decode(&msg.topic, &msg.payload, msg.received_ms);
+        self.count_unregistered();
         let m = &self.metrics;
         m.decode_seconds.observe(started.elapsed().as_secs_f64());
         let slot = decoded.domain.map_or(0, |d| usize::from(d.0) + 1);
@@ -129,74 +126,6 @@ impl Worker {
             },
             readings,
         }
-    }
-
-    /// Binds the unregistered sensors the store already holds to where it filed them (up to
-    /// the cap); registered ones and names this city no longer has are skipped.
-    fn remember_homes(&mut self, homes: &[(String, String, String)]) {
-        for (id, domain, district) in homes {
-            if self.unregistered.len() >= self.max_unregistered {
-                break;
-            }
-            if self.city.sensor(id).is_some() {
-                continue;
-            }
-            if let (Some(d), Some(k)) = (
-                self.city.domain_idx(domain),
-                self.city.district_idx(district),
-            ) {
-                self.unregistered.insert(Arc::from(id.as_str()), (d, k));
-            }
-        }
-        self.metrics
-            .unregistered_sensors
-            .set(self.unregistered.len() as i64);
-    }
-
-    /// Keeps readings of an unregistered sensor only while the cap allows another one, and
-    /// only under the domain and district where it was first seen: like a registered sensor
-    /// published elsewhere, it is a `sensor_mismatch`, so a scoped caller who may see it never
-    /// sees readings from outside its scope merged into it.
-    fn admit_unregistered(&mut self, decoded: &mut Decoded) {
-        let Some(first) = decoded.readings.first() else {
-            return;
-        };
-        if first.registered {
-            return;
-        }
-        let here = (first.domain, first.district);
-        if let Some(&bound) = self.unregistered.get(&first.sensor) {
-            if bound != here {
-                let detail = format!(
-                    "sensor {:?} is not registered and was first seen under {}/{}, not {}/{}; a sensor id belongs to one domain and district",
-                    &*first.sensor,
-                    self.city.domain(bound.0).name,
-                    self.city.district(bound.1).id,
-                    self.city.domain(here.0).name,
-                    self.city.district(here.1).id,
-                );
-                decoded.readings.clear();
-                decoded
-                    .rejections
-                    .push(Rejection::whole(Reason::SensorMismatch, detail));
-            }
-            return;
-        }
-        if self.unregistered.len() < self.max_unregistered {
-            self.unregistered.insert(first.sensor.clone(), here);
-            self.metrics
-                .unregistered_sensors
-                .set(self.unregistered.len() as i64);
-            return;
-        }
-        let detail = format!(
-            "sensor {:?} is not registered and {} unregistered sensors are already tracked; add it to the city file",
-            &*first.sensor, self.max_unregistered
-        );
-        decoded.readings.clear();
-        decoded
-            .rejections
-            .push(Rejection::whole(Reason::TooManyUnregistered, detail));
     }
 
     fn log_rejections(&self, msg: &RawMessage, decoded: Decoded) {

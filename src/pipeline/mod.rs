@@ -19,6 +19,7 @@ mod decode;
 mod rejections;
 mod seed;
 mod settings;
+mod validate;
 mod writer;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 pub use rejections::{RejectionLog, RejectionRecord};
 pub use seed::{seed_hourly, SeedError};
 pub use settings::IngestSettings;
+pub use validate::Validator;
 pub use writer::{spawn_writer, Committed, Pending, WriterHandle};
 
 use crate::aggregate::SharedLive;

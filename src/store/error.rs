@@ -12,6 +12,13 @@ pub enum StoreError {
         path: PathBuf,
         cause: rusqlite::Error,
     },
+    #[error("store {path} is in use by another ioc process (ioc run or ioc import; the lock is {lock}): one process writes a store at a time, so stop it first")]
+    InUse { path: PathBuf, lock: PathBuf },
+    #[error("cannot lock the store {path}: {cause}")]
+    Lock {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
     #[error("store {path} was written by a newer ioc (schema {found}, this build knows {known})")]
     SchemaTooNew {
         path: PathBuf,

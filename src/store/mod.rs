@@ -25,8 +25,8 @@ pub use retention_task::run_retention;
 pub use settings::{Fsync, StoreSettings};
 pub use sqlite::{SqliteAlerts, SqliteKeys, SqliteStore};
 pub use types::{
-    Agg, OutboxEntry, OutboxPoint, OutboxStats, Point, RetentionPolicy, RetentionReport, Row,
-    Scope, SeriesQuery, WriteReport,
+    Agg, ImportMark, OutboxEntry, OutboxPoint, OutboxStats, Point, RetentionPolicy,
+    RetentionReport, Row, Scope, SeriesQuery, WriteReport,
 };
 
 /// The pipeline's role: store readings, then make them durable.

@@ -158,3 +158,23 @@ pub struct OutboxStats {
     /// Lines not enqueued because the outbox was full (they stay in the local store).
     pub dropped: u64,
 }
+
+/// How far `ioc import` got in one file, committed in the transaction of the readings that
+/// got it there: a resumed import starts at `offset` and never stores a reading twice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportMark {
+    /// The file's canonical path.
+    pub file: String,
+    /// The file's size and modification time when it was read: a file changed since starts
+    /// over (readings already stored are then duplicates, stored once).
+    pub size: u64,
+    pub modified_ms: i64,
+    /// Bytes and lines read and accounted for.
+    pub offset: u64,
+    pub lines: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    /// The rejections so far, as the importer encodes them (JSON).
+    pub rejections: String,
+    pub done: bool,
+}

@@ -20,6 +20,7 @@ mod dashboard;
 mod deploy;
 mod export;
 mod headers;
+mod import;
 mod indicators;
 mod ingest;
 mod input_hardening;

@@ -171,7 +171,7 @@ proptest! {
         let (store, all) = write_batches(&dir, &batches, chunk);
         // The crash: the store is leaked, so its writer's Drop (which flushes) never runs;
         // what its committed transactions wrote is all the next open finds.
-        std::mem::forget(store);
+        store.leak_as_if_crashed();
         let store = open(&dir);
         prop_assert_eq!(pending(&store), 0, "recomputed at open");
         assert_exact(&store, &all);
@@ -270,7 +270,7 @@ fn a_reading_into_an_hour_retention_thinned_is_upserted_at_once_and_survives_a_c
         0,
         "not folded: its hour cannot be recomputed"
     );
-    std::mem::forget(store);
+    store.leak_as_if_crashed();
     let store = open(&dir);
     let all = [first[0].clone(), first[1].clone(), late[0].clone()];
     assert_eq!(

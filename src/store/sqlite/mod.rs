@@ -4,7 +4,9 @@
 mod alerts;
 mod audit;
 mod fold;
+mod imports;
 mod keys;
+mod lock;
 mod migrate_v1;
 mod migrate_v2;
 mod migrate_v3;
@@ -62,6 +64,8 @@ const WAL_CHECKPOINT_PAGES: i64 = 20_000;
 
 pub struct SqliteStore {
     path: PathBuf,
+    /// Held while the store is open: one process writes a store at a time (`lock.rs`).
+    _lock: std::fs::File,
     city: Arc<City>,
     retention: RetentionPolicy,
     /// The one writer. A std `Mutex`: only the writer thread (and retention, between batches)
@@ -97,6 +101,7 @@ impl SqliteStore {
                 cause,
             })?;
         }
+        let lock = lock::take(path)?;
         let open_err = |cause| StoreError::Open {
             path: path.to_owned(),
             cause,
@@ -123,6 +128,7 @@ impl SqliteStore {
         let writer = write::Writer::new(conn, city.clone(), rollups_complete_before.clone())?;
         Ok(SqliteStore {
             path: path.to_owned(),
+            _lock: lock,
             city,
             retention,
             writer: Mutex::new(writer),
@@ -169,6 +175,14 @@ impl SqliteStore {
     /// Writes every open rollup bucket now (what closing the store also does).
     pub fn flush_rollups(&self) -> Result<(), StoreError> {
         self.writer().flush_rollups()
+    }
+
+    /// A crash, for tests: the store is leaked (no writer's Drop, so nothing is flushed) and
+    /// only its lock released, as the kernel releases it when a process dies.
+    #[cfg(test)]
+    pub(crate) fn leak_as_if_crashed(self) {
+        let _ = self._lock.unlock();
+        std::mem::forget(self);
     }
 
     pub fn path(&self) -> &Path {

@@ -103,6 +103,16 @@ impl Writer {
     }
 
     pub fn write(&mut self, readings: &[Reading]) -> Result<WriteReport, StoreError> {
+        self.write_with(readings, |_, _| Ok(()))
+    }
+
+    /// As [`Writer::write`], running `also` in the same transaction (`ioc import` records how
+    /// far it got with the readings that got it there).
+    pub fn write_with(
+        &mut self,
+        readings: &[Reading],
+        also: impl FnOnce(&Transaction, &WriteReport) -> Result<(), StoreError>,
+    ) -> Result<WriteReport, StoreError> {
         let tx = self.conn.transaction()?;
         let result =
             write_in(&tx, &mut self.keys, &mut self.tails, readings).and_then(|(report, batch)| {
@@ -117,6 +127,7 @@ impl Writer {
                 self.open.close_if_due(&tx, &batch)?;
                 self.open.record(&tx, &batch)?;
                 let written = self.open.step(&tx, &batch)?;
+                also(&tx, &report)?;
                 Ok((report, enqueued, batch, written))
             });
         match result {
