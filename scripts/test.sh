@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need when it is missing (Debian's Mosquitto,
 # VictoriaMetrics, which speaks the InfluxDB v2 write API, openssl for test certificates, and chromium with chromedriver for
-# the dashboard's browser test, HAProxy and docker-compose for deploy/), then checks formatting and lints and runs every test of the
+# the dashboard's browser test, HAProxy and docker-compose for deploy/, and pysmartdatamodels from PyPI
+# in a venv for the NGSI-LD schemas), then checks formatting and lints and runs every test of the
 # workspace.
 #
 #   ./scripts/test.sh            # everything
@@ -22,6 +23,9 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # HAProxy runs in front of two replicas; docker-compose only parses the compose file.
 [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+# The venv for pysmartdatamodels (below): Debian's python3 makes venvs with python3-venv.
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c "import ensurepip" >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing test dependencies: ${missing[*]}"
   sudo=""
@@ -29,6 +33,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# The NGSI-LD test (tests/api/ngsi.rs) validates what ioc serves against the official Smart
+# Data Models schemas (vendored in tests/ngsi/schemas) with the jsonschema pysmartdatamodels
+# brings, in a venv of its own under target/.
+venv=target/ngsi-venv
+if ! "$venv/bin/python" -c "import pysmartdatamodels, jsonschema, referencing" >/dev/null 2>&1; then
+  echo "== installing pysmartdatamodels (PyPI) into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q pysmartdatamodels
+fi
+export IOC_NGSI_PYTHON="$PWD/$venv/bin/python"
+"$IOC_NGSI_PYTHON" tests/ngsi/selftest.py >/dev/null
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -41,6 +41,7 @@ pub mod import;
 pub mod indicators;
 pub mod ingest;
 pub mod model;
+pub mod ngsi;
 pub mod pipeline;
 pub mod push;
 pub mod report;

@@ -11,8 +11,8 @@ use actix_web::{guard, web};
 
 use super::error::ApiError;
 use super::routes::{
-    admin, alerts, city_indicators, dashboard, health, indicators, metrics, not_found, rejections,
-    reports, sensors, series, stream,
+    admin, alerts, city_indicators, dashboard, health, indicators, metrics, ngsi, not_found,
+    rejections, reports, sensors, series, stream,
 };
 use crate::auth::Access;
 
@@ -98,6 +98,13 @@ pub const ROUTES: &[Route] = &[
         r.to(city_indicators::health)
     }),
     Route::new(Get, "/api/v1/series", Read, |r| r.to(series::series)),
+    Route::new(Get, "/ngsi-ld/v1/entities", Read, |r| r.to(ngsi::entities)),
+    Route::new(Get, "/ngsi-ld/v1/entities/{id}", Read, |r| {
+        r.to(ngsi::entity)
+    }),
+    Route::new(Get, "/ngsi-ld/v1/temporal/entities/{id}", Read, |r| {
+        r.to(ngsi::temporal)
+    }),
     Route::new(Get, "/api/v1/reports/{kind}", Read, |r| {
         r.to(reports::report)
     }),

@@ -37,6 +37,17 @@ fn sample(pattern: &str) -> Option<(&'static str, &'static str, Option<Value>)> 
         ),
         "/api/v1/reports/{kind}" => ("GET", "/api/v1/reports/air?date=2026-12-01", None),
         "/api/v1/openapi.json" => ("GET", "/api/v1/openapi.json", None),
+        "/ngsi-ld/v1/entities" => ("GET", "/ngsi-ld/v1/entities?type=QueueMonitor", None),
+        "/ngsi-ld/v1/entities/{id}" => (
+            "GET",
+            "/ngsi-ld/v1/entities/urn:ngsi-ld:QueueMonitor:da-nang-demo:qs-0001",
+            None,
+        ),
+        "/ngsi-ld/v1/temporal/entities/{id}" => (
+            "GET",
+            "/ngsi-ld/v1/temporal/entities/urn:ngsi-ld:QueueMonitor:da-nang-demo:qs-0001",
+            None,
+        ),
         "/api/v1/stream" => ("GET", "/api/v1/stream", None),
         "/api/v1/alerts" => ("GET", "/api/v1/alerts", None),
         "/api/v1/alerts/{id}" => ("GET", "/api/v1/alerts/1", None),

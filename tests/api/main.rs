@@ -30,6 +30,7 @@ mod lifecycle;
 mod mosquitto;
 mod mosquitto_acl;
 mod mqtt_security;
+mod ngsi;
 mod openapi;
 mod pages;
 mod reports;

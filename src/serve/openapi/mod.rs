@@ -12,12 +12,13 @@
 //!   shared `components.schemas`; `errors.rs`: error answers grouped by status.
 //! - `docs_ops.rs` (health, dashboard, metrics, the caller, this document, rejections),
 //!   `docs_city.rs` (city, sensors, indicators, KPI), `docs_series.rs` (history, the
-//!   WebSocket), `docs_reports.rs`, `docs_alerts.rs`, `docs_admin.rs`.
+//!   WebSocket), `docs_reports.rs`, `docs_ngsi.rs`, `docs_alerts.rs`, `docs_admin.rs`.
 
 mod doc;
 mod docs_admin;
 mod docs_alerts;
 mod docs_city;
+mod docs_ngsi;
 mod docs_ops;
 mod docs_reports;
 mod docs_series;
@@ -82,6 +83,7 @@ fn docs() -> Vec<Doc> {
         docs_city::docs(),
         docs_series::docs(),
         docs_reports::docs(),
+        docs_ngsi::docs(),
         docs_alerts::docs(),
         docs_admin::docs(),
     ]

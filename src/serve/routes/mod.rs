@@ -9,6 +9,7 @@ pub(crate) mod dashboard;
 pub(crate) mod health;
 pub(crate) mod indicators;
 pub(crate) mod metrics;
+pub(crate) mod ngsi;
 pub(crate) mod openapi;
 pub(crate) mod rejections;
 pub(crate) mod reports;
