@@ -3,6 +3,7 @@
 //! it directly. Opening the parts is in `open.rs`; `build` only connects them.
 
 mod cluster;
+mod daily_reports;
 mod error;
 mod open;
 
@@ -25,11 +26,11 @@ use crate::ingest::Ingest;
 use crate::model::City;
 use crate::pipeline::{seed_hourly, Pipeline, RejectionLog, Sizes, Stages};
 use crate::push::{AlertFeed, Push};
-use crate::serve::{self, Gate, HistoryService, LiveView, Readiness, RuleReloader, Services};
+use crate::serve::{self, Gate, LiveView, Readiness, RuleReloader, Services};
 use crate::snapshot::{SharedForeign, SnapshotRx, Territory};
 use crate::store::{run_retention, SqliteStore};
 use crate::telemetry::Metrics;
-use cluster::{shared_history, start_link, territory, with_cluster};
+use cluster::{start_link, territory, with_cluster};
 use open::{broker_url, open_alerts, open_keys, open_store, start_export, Export};
 
 pub struct Application {
@@ -349,15 +350,7 @@ fn start_http(
     let (auth, alerts) = (&w.parts.auth, &w.parts.alerts);
     let view = LiveView::new(w.live.clone(), w.snapshots.clone());
     let services = Services {
-        history: HistoryService::new(
-            view.clone(),
-            w.parts.store.clone(),
-            settings.store.retention(),
-            settings.store.max_points,
-            w.export.map(|e| e.flux.clone()),
-        )
-        .with_shared(shared_history(settings, w.snapshots)?)
-        .with_params(crate::report::Params::from(&settings.indicators)),
+        history: daily_reports::history(settings, &w, view.clone(), shutdown)?,
         live: view,
         readiness: with_cluster(
             Readiness::new(

@@ -14,6 +14,7 @@ use crate::indicators::IndicatorSettings;
 use crate::ingest::{BrokerSettings, MqttSettings};
 use crate::pipeline::IngestSettings;
 use crate::push::PushSettings;
+use crate::report::ReportSettings;
 use crate::serve::HttpSettings;
 use crate::store::StoreSettings;
 use crate::telemetry::LogSettings;
@@ -29,6 +30,7 @@ pub struct Settings {
     pub store: StoreSettings,
     pub export: ExportSettings,
     pub indicators: IndicatorSettings,
+    pub reports: ReportSettings,
     pub alerts: AlertSettings,
     pub push: PushSettings,
     pub auth: AuthSettings,

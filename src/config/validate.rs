@@ -15,6 +15,7 @@ impl Settings {
         self.aggregate.validate()?;
         self.store.validate()?;
         self.indicators.validate()?;
+        self.reports.validate()?;
         self.export.influxdb.validate()?;
         self.push.validate()?;
         self.cluster.validate(self.uses_embedded_broker())?;

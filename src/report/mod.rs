@@ -13,21 +13,26 @@
 //! - [`read`]: the rows they need, from the store (blocking).
 //! - [`generate`]: a department's report ([`Kind`]) for a local day or month, as typed
 //!   tables ([`Report`]) written as JSON, CSV or XLSX ([`to_xlsx`]).
+//! - [`KeptReports`]: each night's reports of the day before, kept as filed (blocking).
 
 pub mod air;
 mod build;
 mod indicator;
+mod kept;
 mod kinds;
 pub mod read;
 mod rows;
 pub mod series;
+mod settings;
 pub mod table;
 mod xlsx;
 
 pub use build::{generate, Kind, ReportError, ReportRequest};
 pub use indicator::{Base, Indicator, Pool};
+pub use kept::{is_date, Kept, KeptError, KeptReports, FORMATS};
 pub use kinds::Params;
 pub use rows::{file, Rows, SensorRows};
+pub use settings::ReportSettings;
 pub use table::Report;
 pub use xlsx::to_xlsx;
 

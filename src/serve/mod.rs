@@ -47,7 +47,7 @@ use crate::telemetry::Metrics;
 pub use credentials::{PROTOCOL, TOKEN_PROTOCOL_PREFIX};
 pub use error::ApiError;
 pub use guard::Gate;
-pub use history::{HistoryService, ReportQuery, Shared};
+pub use history::{HistoryService, KeptQuery, ReportQuery, Shared};
 pub use live::LiveView;
 pub use readiness::Readiness;
 pub use reload::RuleReloader;
@@ -58,7 +58,7 @@ pub use table::{Route, Verb, POLICY, ROUTES};
 /// handler names exactly the ones it reads.
 pub struct Services {
     pub live: LiveView,
-    pub history: HistoryService,
+    pub history: Arc<HistoryService>,
     pub readiness: Readiness,
     pub gate: Gate,
     pub reloader: RuleReloader,
@@ -74,7 +74,7 @@ impl Services {
     /// `Arc`) across workers.
     fn into_app_data(self) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
         let live = web::Data::new(self.live);
-        let history = web::Data::new(self.history);
+        let history = web::Data::from(self.history);
         let readiness = web::Data::new(self.readiness);
         let gate = web::Data::new(self.gate);
         let reloader = web::Data::new(self.reloader);

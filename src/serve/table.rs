@@ -105,6 +105,7 @@ pub const ROUTES: &[Route] = &[
     Route::new(Get, "/ngsi-ld/v1/temporal/entities/{id}", Read, |r| {
         r.to(ngsi::temporal)
     }),
+    Route::new(Get, "/api/v1/reports", Read, |r| r.to(reports::list)),
     Route::new(Get, "/api/v1/reports/{kind}", Read, |r| {
         r.to(reports::report)
     }),

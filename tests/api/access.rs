@@ -35,6 +35,7 @@ fn sample(pattern: &str) -> Option<(&'static str, &'static str, Option<Value>)> 
             "/api/v1/series?sensor=tl-0042&metric=vehicle_count",
             None,
         ),
+        "/api/v1/reports" => ("GET", "/api/v1/reports", None),
         "/api/v1/reports/{kind}" => ("GET", "/api/v1/reports/air?date=2026-12-01", None),
         "/api/v1/openapi.json" => ("GET", "/api/v1/openapi.json", None),
         "/ngsi-ld/v1/entities" => ("GET", "/ngsi-ld/v1/entities?type=QueueMonitor", None),

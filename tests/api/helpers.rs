@@ -62,6 +62,8 @@ pub fn test_env(broker: &BrokerKind) -> Vec<(String, String)> {
         ("IOC__MQTT__RECONNECT_INITIAL_MS", "50".to_owned()),
         ("IOC__MQTT__RECONNECT_MAX_MS", "400".to_owned()),
         ("IOC__LOG__FILTER", "error,rumqttd=off".to_owned()),
+        // Each night's reports are kept only where a test asks (tests/api/kept_reports.rs).
+        ("IOC__REPORTS__DAILY", "false".to_owned()),
         // Tests poll quickly; the rate-limit test sets its own limits.
         ("IOC__HTTP__RATE_PER_IP_BURST", "1000000".to_owned()),
         ("IOC__HTTP__RATE_PER_IP_PER_S", "1000000".to_owned()),

@@ -25,6 +25,7 @@ mod indicators;
 mod ingest;
 mod input_hardening;
 mod jwt;
+mod kept_reports;
 mod layering;
 mod lifecycle;
 mod mosquitto;

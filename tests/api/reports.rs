@@ -13,7 +13,7 @@ const DAY: i64 = 24 * H;
 const VN: i64 = 7 * H;
 
 /// Yesterday's local midnight, and its date as the API names it.
-fn yesterday() -> (i64, String) {
+pub(crate) fn yesterday() -> (i64, String) {
     let now = ioc::shell::now_ms();
     let midnight = ((now + VN).div_euclid(DAY) - 1) * DAY - VN;
     let date = ioc::model::Zone::named("Asia/Ho_Chi_Minh")
@@ -23,7 +23,7 @@ fn yesterday() -> (i64, String) {
 }
 
 /// One message per hour `h` of the day (at hh:30 local) for each `(topic, hours, payload)`.
-async fn publish_day(app: &TestApp, day: i64) {
+pub(crate) async fn publish_day(app: &TestApp, day: i64) {
     let p = app.publisher().await;
     let mut sent = 0;
     for h in 0..24i64 {

@@ -18,11 +18,13 @@ use crate::store::{
     fold, fold_at, plan, Agg, Plan, PlanError, Point, RetentionPolicy, Scope, SeriesQuery,
     SeriesReader,
 };
+pub use kept::KeptQuery;
 use range::{finest_for, Range};
 pub use report::ReportQuery;
 pub use shared::Shared;
 
 mod indicator;
+mod kept;
 mod range;
 mod report;
 mod shared;
@@ -43,6 +45,8 @@ pub struct HistoryService {
     /// The thresholds of the indicators, and what they assume of a road or centre that names
     /// no value of its own.
     params: Params,
+    /// Each night's reports, kept for download (`reports.daily`).
+    kept: Option<crate::report::KeptReports>,
 }
 
 /// A history request as the client wrote it. It is parsed here, in a fixed order (what to
@@ -122,6 +126,7 @@ impl HistoryService {
                 default_free_flow_kmh: 40.0,
                 default_sla_target_s: 900.0,
             },
+            kept: None,
         }
     }
 

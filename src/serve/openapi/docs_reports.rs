@@ -3,7 +3,9 @@
 use serde_json::Value;
 
 use super::doc::{Answer, Doc};
-use super::schema::{array, map_of, millis, nullable, object, one_of_strings, string};
+use super::schema::{
+    array, boolean, integer, map_of, millis, nullable, object, one_of_strings, string,
+};
 use crate::serve::table::Verb::Get;
 
 pub(super) fn docs() -> Vec<Doc> {
@@ -16,6 +18,7 @@ pub(super) fn docs() -> Vec<Doc> {
             .query("district", string(), "one district's rows; default every district in scope")
             .query("tz", string(), "an IANA time zone whose days the report follows; default the city's")
             .query("format", one_of_strings(["json", "csv", "xlsx"]), "json (default), csv (the main table) or xlsx (a sheet per table, Vietnamese and English headers)")
+            .query("kept", boolean(), "true: the report as kept the night after its day (needs date and district; GET /api/v1/reports lists them), not computed now")
             .answer(Answer {
                 status: 200,
                 description: "the report",
@@ -26,7 +29,38 @@ pub(super) fn docs() -> Vec<Doc> {
                 ],
             })
             .errors(&["unknown_district", "report_not_found"]),
+        Doc::new(Get, "/api/v1/reports", "listKeptReports", "reports", "The reports kept each night")
+            .describe("Just after local midnight each node keeps the day before's reports, every kind for every district it owns, as JSON, CSV and XLSX (`reports.daily`, `reports.keep_days`). Newest first, with where to download each; a scoped key sees the kinds of its domains (data_quality only without a domain limit) and its districts.")
+            .query("kind", one_of_strings(["air", "traffic", "public_service", "data_quality"]), "one kind")
+            .query("district", string(), "one district")
+            .query("from", string(), "the first day, YYYY-MM-DD (default 31 days ago)")
+            .query("to", string(), "the last day, YYYY-MM-DD (default today)")
+            .ok("the kept reports", object(&[("count", integer()), ("reports", array(kept())), ("note", string())], &["count", "reports"]))
+            .errors(&["unknown_district", "report_not_found"]),
     ]
+}
+
+fn kept() -> Value {
+    object(
+        &[
+            ("kind", string()),
+            ("date", string()),
+            ("district", string()),
+            ("generated_at", millis()),
+            ("json", string()),
+            ("csv", string()),
+            ("xlsx", string()),
+        ],
+        &[
+            "kind",
+            "date",
+            "district",
+            "generated_at",
+            "json",
+            "csv",
+            "xlsx",
+        ],
+    )
 }
 
 fn report() -> Value {
