@@ -29,6 +29,8 @@ pub struct DecoderLimits {
 pub struct Decoded {
     /// The domain named by the topic, when the topic routed; labels the message in metrics.
     pub domain: Option<DomainIdx>,
+    /// The district named by the topic, when it is in the registry.
+    pub district: Option<DistrictIdx>,
     /// The sensor id from the topic, when the topic parsed.
     pub sensor: Option<Arc<str>>,
     pub readings: Vec<Reading>,
@@ -59,6 +61,7 @@ impl Decoded {
     fn rejected(domain: Option<DomainIdx>, sensor: Option<Arc<str>>, r: Rejection) -> Self {
         Decoded {
             domain,
+            district: None,
             sensor,
             readings: Vec::new(),
             rejections: vec![r],
@@ -134,11 +137,14 @@ impl<'c> Decoder<'c> {
                     parts.domain,
                     parts.district
                 );
-                return Decoded::rejected(
-                    Some(domain),
-                    Some(sensor),
-                    Rejection::whole(Reason::SensorMismatch, why),
-                );
+                return Decoded {
+                    district: Some(district),
+                    ..Decoded::rejected(
+                        Some(domain),
+                        Some(sensor),
+                        Rejection::whole(Reason::SensorMismatch, why),
+                    )
+                };
             }
             Some(s) => (s.id.clone(), true),
             None => (sensor, false),
@@ -154,6 +160,7 @@ impl<'c> Decoder<'c> {
         };
         let mut out = Decoded {
             domain: Some(domain),
+            district: Some(district),
             sensor: Some(target.sensor.clone()),
             ..Decoded::default()
         };

@@ -11,8 +11,11 @@ use super::rejections::{RejectionLog, RejectionRecord};
 use super::validate::Validator;
 use super::{InFlight, Pending};
 use crate::ingest::RawMessage;
-use crate::model::{City, Decoded, DecoderLimits, DomainIdx, Outcome, Rejection};
+use crate::model::{
+    City, Decoded, DecoderLimits, DistrictIdx, DomainIdx, FastMap, Outcome, Reason, Rejection,
+};
 use crate::store::ReadingWriter;
+use crate::store::RejectionCount;
 use crate::telemetry::{metrics_domain_label, IngestMetrics};
 
 /// Rejections of one message kept in the [`RejectionLog`], plus one line standing for the
@@ -20,11 +23,16 @@ use crate::telemetry::{metrics_domain_label, IngestMetrics};
 /// every other sensor's problems.
 pub(super) const MAX_LOGGED_PER_MESSAGE: usize = 20;
 
+const HOUR_MS: i64 = 3_600_000;
+
 pub(super) struct Worker {
     validator: Validator,
     metrics: IngestMetrics,
     /// Every rejection, kept for `/api/v1/ingest/rejections`.
     rejections: Arc<RejectionLog>,
+    /// Rejections by hour, domain, district and reason since the last flush to the store
+    /// (what the data-quality report counts per day).
+    tally: FastMap<(i64, Option<DomainIdx>, Option<DistrictIdx>, Reason), u64>,
     /// Per-message counters resolved once (label lookups hash their values on every call):
     /// index 0 is the unknown domain, then the city's domains in order.
     counters: Vec<DomainCounters>,
@@ -45,7 +53,8 @@ pub(super) async fn run(
     mut worker: Worker,
     store: Arc<dyn ReadingWriter>,
 ) {
-    match tokio::task::spawn_blocking(move || store.sensor_homes()).await {
+    let homes = store.clone();
+    match tokio::task::spawn_blocking(move || homes.sensor_homes()).await {
         Ok(Ok(homes)) => {
             worker.validator.remember_homes(&homes);
             worker.count_unregistered();
@@ -57,15 +66,32 @@ pub(super) async fn run(
             tracing::warn!(error = %e, "the task reading the stored sensors failed; unregistered sensors are bound afresh")
         }
     }
-    while let Some(msg) = queue.recv().await {
-        worker.metrics.queue_messages.set(queue.len() as i64);
-        let pending = worker.handle(msg);
-        if writer.send(pending).await.is_err() {
-            break;
+    let mut flush = tokio::time::interval(TALLY_FLUSH);
+    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            msg = queue.recv() => {
+                let Some(msg) = msg else { break };
+                worker.metrics.queue_messages.set(queue.len() as i64);
+                let pending = worker.handle(msg);
+                if writer.send(pending).await.is_err() {
+                    break;
+                }
+            }
+            _ = flush.tick() => {
+                worker.flush_tally(&store);
+            }
         }
     }
     worker.metrics.queue_messages.set(0);
+    if let Some(last) = worker.flush_tally(&store) {
+        let _ = last.await;
+    }
 }
+
+/// How often the rejection counts go to the store: a crash loses at most this much of them
+/// (never a reading).
+const TALLY_FLUSH: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Worker {
     pub fn new(
@@ -92,6 +118,7 @@ impl Worker {
             validator: Validator::new(city, limits, max_unregistered),
             metrics,
             rejections,
+            tally: FastMap::default(),
             counters,
         }
     }
@@ -128,12 +155,47 @@ impl Worker {
         }
     }
 
-    fn log_rejections(&self, msg: &RawMessage, decoded: Decoded) {
+    /// Hands the rejection counts since the last flush to the store, off the executor.
+    fn flush_tally(
+        &mut self,
+        store: &Arc<dyn ReadingWriter>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        if self.tally.is_empty() {
+            return None;
+        }
+        let city = self.validator.city();
+        let counts: Vec<RejectionCount> = self
+            .tally
+            .drain()
+            .map(|((hour, domain, district, reason), count)| RejectionCount {
+                hour,
+                domain: domain.map_or_else(String::new, |d| city.domain(d).name.clone()),
+                district: district.map_or_else(String::new, |d| city.district(d).id.clone()),
+                reason: reason.as_str().to_owned(),
+                count,
+            })
+            .collect();
+        let store = store.clone();
+        Some(tokio::task::spawn_blocking(move || {
+            if let Err(e) = store.count_rejections(&counts) {
+                tracing::warn!(error = %e, "rejection counts not stored; the data-quality report misses them");
+            }
+        }))
+    }
+
+    fn log_rejections(&mut self, msg: &RawMessage, decoded: Decoded) {
         if decoded.rejections.is_empty() {
             return;
         }
         let topic = crate::model::truncate(&msg.topic, 200);
         let total = decoded.rejections.len();
+        let hour = msg.received_ms.div_euclid(HOUR_MS) * HOUR_MS;
+        for r in &decoded.rejections {
+            *self
+                .tally
+                .entry((hour, decoded.domain, decoded.district, r.reason))
+                .or_default() += 1;
+        }
         for (i, rejection) in decoded.rejections.into_iter().enumerate() {
             self.metrics
                 .rejections

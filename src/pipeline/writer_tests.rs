@@ -39,6 +39,10 @@ impl ReadingWriter for Recording {
         Ok(Vec::new())
     }
 
+    fn count_rejections(&self, counts: &[crate::store::RejectionCount]) -> Result<(), StoreError> {
+        self.inner.count_rejections(counts)
+    }
+
     fn sync(&self) -> Result<(), StoreError> {
         if self.fail_sync.load(Ordering::SeqCst) {
             return Err(StoreError::Sync {

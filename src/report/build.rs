@@ -160,6 +160,10 @@ pub fn generate(
         }
         members.extend(in_scope);
     }
+    let rejections = match req.kind {
+        Kind::DataQuality => visible_rejections(store, city, req, (first, end))?,
+        _ => Vec::new(),
+    };
     let cx = Context {
         city,
         zone: req.zone,
@@ -168,12 +172,13 @@ pub fn generate(
         sensors: members,
         params: req.params,
         now_ms: req.now_ms,
+        rejections,
     };
     let sections = match req.kind {
         Kind::Air => vec![kinds::air::section(&cx)],
         Kind::Traffic => kinds::traffic::sections(&cx),
         Kind::PublicService => vec![kinds::service::section(&cx)],
-        Kind::DataQuality => vec![kinds::quality::section(&cx)],
+        Kind::DataQuality => kinds::quality::sections(&cx),
     };
     Ok(Report {
         kind: req.kind.name(),
@@ -186,4 +191,27 @@ pub fn generate(
         sections,
         notes: req.kind.notes(),
     })
+}
+
+/// The period's rejection counts the caller may see: its feeds and districts (of the request's
+/// district, if it names one); those of no known feed or district only when the caller sees
+/// the whole city.
+fn visible_rejections(
+    store: &dyn SeriesReader,
+    city: &City,
+    req: &ReportRequest,
+    (from, to): (i64, i64),
+) -> Result<Vec<crate::store::RejectionCount>, ReportError> {
+    let whole_city = req.district.is_none()
+        && (0..city.domains.len() as u16).all(|d| {
+            (0..city.districts.len() as u16).all(|x| (req.in_scope)(DomainIdx(d), DistrictIdx(x)))
+        });
+    let mut counts = store.rejection_counts(from, to)?;
+    counts.retain(
+        |c| match (city.domain_idx(&c.domain), city.district_idx(&c.district)) {
+            (Some(d), Some(x)) => req.district.is_none_or(|want| want == x) && (req.in_scope)(d, x),
+            _ => whole_city,
+        },
+    );
+    Ok(counts)
 }

@@ -25,7 +25,7 @@ pub use retention_task::run_retention;
 pub use settings::{Fsync, StoreSettings};
 pub use sqlite::{SqliteAlerts, SqliteKeys, SqliteStore};
 pub use types::{
-    Agg, ImportMark, OutboxEntry, OutboxPoint, OutboxStats, Point, RetentionPolicy,
+    Agg, ImportMark, OutboxEntry, OutboxPoint, OutboxStats, Point, RejectionCount, RetentionPolicy,
     RetentionReport, Row, Scope, SeriesQuery, WriteReport,
 };
 
@@ -40,6 +40,11 @@ pub trait ReadingWriter: Send + Sync + 'static {
     /// Makes every write that returned before this call survive power loss (when the store
     /// was opened to, else nothing). Safe to call from another thread while a write runs.
     fn sync(&self) -> Result<(), StoreError>;
+
+    /// Adds rejection counts by hour, feed, district and reason (what the data-quality report
+    /// reads). Counts are not readings: they are added as they come, not made durable with a
+    /// batch.
+    fn count_rejections(&self, counts: &[types::RejectionCount]) -> Result<(), StoreError>;
 
     /// Every sensor id stored so far, with the domain and district it was first stored under
     /// (its readings are filed there for good): `(id, domain, district)`. Read once at start.
@@ -59,6 +64,13 @@ pub trait SeriesReader: Send + Sync + 'static {
         query: &SeriesQuery,
         resolution: Resolution,
     ) -> Result<Vec<(std::sync::Arc<str>, Row)>, StoreError>;
+
+    /// The rejection counts of the hours in `[from_ms, to_ms)`; reads a snapshot.
+    fn rejection_counts(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<types::RejectionCount>, StoreError>;
 
     /// Every 1-hour rollup of `metrics` from `from_ms` on, as (sensor id, metric, row); reads a
     /// snapshot. Seeds the live hourly means after a restart.

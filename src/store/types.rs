@@ -178,3 +178,14 @@ pub struct ImportMark {
     pub rejections: String,
     pub done: bool,
 }
+
+/// Rejections of one hour (its start, unix ms), feed, district and reason. A message whose topic
+/// named no known domain or district counts under `""` for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectionCount {
+    pub hour: i64,
+    pub domain: String,
+    pub district: String,
+    pub reason: String,
+    pub count: u64,
+}

@@ -34,6 +34,7 @@ mod mqtt_security;
 mod ngsi;
 mod openapi;
 mod pages;
+mod quality;
 mod reports;
 mod store;
 mod stream;

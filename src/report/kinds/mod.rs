@@ -25,6 +25,8 @@ pub struct Context<'a> {
     pub params: Params,
     /// Hours from this one on have not happened yet.
     pub now_ms: i64,
+    /// The period's rejections the caller may see (the data-quality report's).
+    pub rejections: Vec<crate::store::RejectionCount>,
 }
 
 /// The thresholds and defaults the figures use (`[indicators]`).
@@ -52,6 +54,14 @@ impl Context<'_> {
             let hours = (d[0]..d[1]).step_by(super::air::HOUR_MS as usize).collect();
             (d[0], hours)
         })
+    }
+
+    /// The start of the local day holding `t`, if it is in the period.
+    pub fn day_of(&self, t: i64) -> Option<i64> {
+        self.days
+            .windows(2)
+            .find(|d| (d[0]..d[1]).contains(&t))
+            .map(|d| d[0])
     }
 
     pub fn rows_of(&self, sensor: &Sensor) -> &SensorRows {

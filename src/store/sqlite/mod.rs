@@ -16,6 +16,7 @@ mod packed;
 mod raw_rows;
 mod read;
 mod recover;
+mod rejections;
 mod retention;
 mod schema;
 mod side;
@@ -124,6 +125,7 @@ impl SqliteStore {
         super::wait_when_busy(&mut conn).map_err(open_err)?;
         schema::migrate(&mut conn, path)?;
         recover::recompute_pending(&mut conn)?;
+        conn.execute(rejections::TABLE, [])?;
         let rollups_complete_before = Arc::new(AtomicI64::new(i64::MAX));
         let writer = write::Writer::new(conn, city.clone(), rollups_complete_before.clone())?;
         Ok(SqliteStore {
@@ -230,6 +232,10 @@ impl ReadingWriter for SqliteStore {
         self.writer().write(readings)
     }
 
+    fn count_rejections(&self, counts: &[crate::store::RejectionCount]) -> Result<(), StoreError> {
+        rejections::add(self.writer().conn(), counts)
+    }
+
     fn sensor_homes(&self) -> Result<Vec<(String, String, String)>, StoreError> {
         self.with_reader(|conn| {
             let mut stmt = conn.prepare("SELECT id, domain, district FROM sensors")?;
@@ -295,6 +301,14 @@ impl SeriesReader for SqliteStore {
             let keyed = self.keyed_rows(conn, query, resolution)?;
             read::sensor_ids(conn, keyed)
         })
+    }
+
+    fn rejection_counts(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<crate::store::RejectionCount>, StoreError> {
+        self.with_reader(|conn| rejections::read(conn, from_ms, to_ms))
     }
 
     fn hourly_rollups(
