@@ -39,6 +39,7 @@ pub(super) fn history(
         w.export.map(|e| e.flux.clone()),
     )
     .with_shared(super::cluster::shared_history(settings, w.snapshots)?)
+    .with_territory(w.snapshots.borrow().territory())
     .with_params(Params::from(&settings.indicators));
     if !settings.reports.daily {
         return Ok(Arc::new(history));

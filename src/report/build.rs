@@ -190,6 +190,7 @@ pub fn generate(
         generated_at: req.now_ms,
         sections,
         notes: req.kind.notes(),
+        elsewhere: Vec::new(),
     })
 }
 

@@ -123,6 +123,8 @@ pub struct Report {
     pub sections: Vec<Section>,
     /// Where the figures' rules come from (docs/reports.md).
     pub notes: &'static str,
+    /// On a partition: the districts in scope another partition owns, not covered here.
+    pub elsewhere: Vec<String>,
 }
 
 impl Report {
@@ -137,6 +139,9 @@ impl Report {
             "generated_at": self.generated_at,
             "notes": self.notes,
         });
+        if !self.elsewhere.is_empty() {
+            out["elsewhere"] = serde_json::json!(self.elsewhere);
+        }
         for s in &self.sections {
             out[s.key] = s.json_rows();
             out["columns"][s.key] = serde_json::to_value(&s.columns).unwrap_or(Value::Null);

@@ -62,6 +62,9 @@ pub enum ApiError {
     AlertNotFound(String),
     #[error("{0}")]
     ReportNotFound(String),
+    /// On a partition: a district (or a sensor of one) another partition owns.
+    #[error("district {0:?} is owned by another partition of this cluster, whose store holds its history: ask a node that owns it (docs/scaling.md)")]
+    NotOwned(String),
     #[error("{0}")]
     AlertResolved(String),
     #[error("{0}")]
@@ -110,6 +113,7 @@ impl ApiError {
             ApiError::InvalidConfig(_) => "invalid_config",
             ApiError::AlertNotFound(_) => "alert_not_found",
             ApiError::ReportNotFound(_) => "report_not_found",
+            ApiError::NotOwned(_) => "not_owned",
             ApiError::AlertResolved(_) => "alert_resolved",
             ApiError::AlertAlreadyAcknowledged(_) => "alert_already_acknowledged",
             ApiError::AlertNotFiring(_) => "alert_not_firing",
@@ -142,6 +146,7 @@ impl ResponseError for ApiError {
             | ApiError::AlertNotFound(_)
             | ApiError::ReportNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::AlertResolved(_)
+            | ApiError::NotOwned(_)
             | ApiError::AlertAlreadyAcknowledged(_)
             | ApiError::AlertNotFiring(_) => StatusCode::CONFLICT,
             ApiError::InvalidConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,7 +1,9 @@
 //! City-wide history on a partition, from the store every node exports to: two real
 //! partitions export to Debian's VictoriaMetrics; a query on one answers its own district from
 //! its store, and the other's district, a sensor there and the whole city from
-//! VictoriaMetrics, marked with that source and pooled as the local store pools.
+//! VictoriaMetrics, marked with that source and pooled as the local store pools. Indicator
+//! history and reports, computed from the local rollups, cover only its own districts: another
+//! district is refused with `not_owned`, the city is marked partial or names the others.
 
 use serde_json::{json, Value};
 
@@ -94,5 +96,55 @@ async fn a_partition_answers_other_districts_and_the_city_from_victoriametrics()
         point(&b_city),
         json!([from, 27.5]),
         "the same city on the other partition"
+    );
+
+    // Computed from the local rollups: only this partition's districts.
+    let span = format!("from={from}&to={}", from + hour);
+    let refused = a
+        .get(&format!(
+            "/api/v1/series?indicator=flow_vph&district={}&{span}",
+            db[0]
+        ))
+        .await;
+    assert_eq!(refused["code"], "not_owned", "{refused}");
+    let own = a
+        .get(&format!(
+            "/api/v1/series?indicator=flow_vph&district={}&{span}",
+            da[0]
+        ))
+        .await;
+    assert_eq!(own["partial"], false, "{own}");
+    let whole = a
+        .get(&format!("/api/v1/series?indicator=flow_vph&{span}"))
+        .await;
+    assert_eq!(
+        whole["partial"], true,
+        "the city from one partition: {whole}"
+    );
+    let today = ioc::model::Zone::named("Asia/Ho_Chi_Minh")
+        .expect("zone")
+        .date_of(from);
+    let report = a
+        .get(&format!(
+            "/api/v1/reports/traffic?date={today}&district={}",
+            db[0]
+        ))
+        .await;
+    assert_eq!(report["code"], "not_owned", "{report}");
+    let report = a
+        .get(&format!("/api/v1/reports/traffic?date={today}"))
+        .await;
+    let elsewhere: Vec<&str> = report["elsewhere"]
+        .as_array()
+        .expect("elsewhere")
+        .iter()
+        .filter_map(|d| d.as_str())
+        .collect();
+    assert_eq!(elsewhere, strs(&db), "{report}");
+    let rows = report["rows"].as_array().expect("rows");
+    assert!(
+        rows.iter()
+            .all(|r| da.contains(&r["district"].as_str().unwrap_or("").to_owned())),
+        "{report}"
     );
 }

@@ -49,7 +49,8 @@ impl HistoryService {
             ));
         }
         let city = self.live.read().city().clone();
-        let target = self.indicator_target(principal, &req, indicator, &city)?;
+        let mut target = self.indicator_target(principal, &req, indicator, &city)?;
+        let elsewhere = self.confine(&city, &mut target.groups)?;
         let range = Range::parse(&req, &city.zone)?;
         let (plan, calendar) = self.plan(&range)?;
         let bucket = bucket_of(indicator, &range, plan.step_ms, plan.resolution)?;
@@ -141,7 +142,7 @@ impl HistoryService {
             } else {
                 "rollup_1h"
             },
-            partial: plan.beyond_retention,
+            partial: plan.beyond_retention || elsewhere,
             points: points.iter().map(|p| (p.t, p.value)).collect(),
         })
     }

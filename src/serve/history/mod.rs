@@ -28,6 +28,7 @@ mod kept;
 mod range;
 mod report;
 mod shared;
+mod territory;
 
 /// A calendar step, and where each of its steps starts over the range (ascending).
 type Calendar = (CalendarStep, Vec<i64>);
@@ -47,6 +48,8 @@ pub struct HistoryService {
     params: Params,
     /// Each night's reports, kept for download (`reports.daily`).
     kept: Option<crate::report::KeptReports>,
+    /// On a partition, the districts it owns by index (`territory.rs`).
+    territory: Option<Arc<[bool]>>,
 }
 
 /// A history request as the client wrote it. It is parsed here, in a fixed order (what to
@@ -91,7 +94,8 @@ pub struct Series {
     /// own).
     pub source: &'static str,
     /// True when the range reaches past local retention and no InfluxDB is configured: older
-    /// points are missing.
+    /// points are missing; or, for an indicator on a partition, when the city-wide answer
+    /// covers only the districts this node owns.
     pub partial: bool,
     /// `[t, value]` pairs, `t` the start of each step (unix ms); steps without data are absent.
     pub points: Vec<(i64, f64)>,
@@ -127,6 +131,7 @@ impl HistoryService {
                 default_sla_target_s: 900.0,
             },
             kept: None,
+            territory: None,
         }
     }
 

@@ -44,6 +44,21 @@ impl HistoryService {
             }
         };
         let (_, district) = self.live.resolve(principal, None, q.district.as_deref())?;
+        if let Some(d) = district {
+            self.require_owned(&city, d)?;
+        }
+        // On a partition, a city-wide report covers the owned districts and names the others.
+        let elsewhere: Vec<String> = city
+            .districts
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| {
+                district.is_none()
+                    && !self.owns(crate::model::DistrictIdx(*i as u16))
+                    && principal.scope.allows_district(&d.id)
+            })
+            .map(|(_, d)| d.id.clone())
+            .collect();
         let zone = match q.tz.as_deref() {
             None => city.zone.clone(),
             Some(name) => {
@@ -51,10 +66,13 @@ impl HistoryService {
             }
         };
         let scope = principal.scope.clone();
-        let (store, params) = (self.store.clone(), self.params);
+        let (store, params, owned) = (self.store.clone(), self.params, self.territory.clone());
         blocking(move || {
             let in_scope = |d: crate::model::DomainIdx, x: crate::model::DistrictIdx| {
-                scope.allows(&city.domain(d).name, &city.district(x).id)
+                let mine = owned
+                    .as_ref()
+                    .is_none_or(|o| o.get(usize::from(x.0)) == Some(&true));
+                mine && scope.allows(&city.domain(d).name, &city.district(x).id)
             };
             let request = ReportRequest {
                 kind,
@@ -65,11 +83,13 @@ impl HistoryService {
                 params,
                 now_ms: now_ms(),
             };
-            generate(&*store, &city, &request).map_err(|e| match e {
+            let mut report = generate(&*store, &city, &request).map_err(|e| match e {
                 ReportError::Period(m) => ApiError::InvalidQuery(format!("period {m}")),
                 ReportError::NotMeasured => ApiError::ReportNotFound(e.to_string()),
                 ReportError::Store(e) => ApiError::Internal(e.to_string()),
-            })
+            })?;
+            report.elsewhere = elsewhere;
+            Ok(report)
         })
         .await
     }

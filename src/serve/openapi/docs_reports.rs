@@ -28,7 +28,7 @@ pub(super) fn docs() -> Vec<Doc> {
                     ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", string()),
                 ],
             })
-            .errors(&["unknown_district", "report_not_found"]),
+            .errors(&["unknown_district", "report_not_found", "not_owned"]),
         Doc::new(Get, "/api/v1/reports", "listKeptReports", "reports", "The reports kept each night")
             .describe("Just after local midnight each node keeps the day before's reports, every kind for every district it owns, as JSON, CSV and XLSX (`reports.daily`, `reports.keep_days`). Newest first, with where to download each; a scoped key sees the kinds of its domains (data_quality only without a domain limit) and its districts.")
             .query("kind", one_of_strings(["air", "traffic", "public_service", "data_quality"]), "one kind")

@@ -49,6 +49,7 @@ pub(super) fn docs() -> Vec<Doc> {
                 "invalid_range",
                 "too_many_points",
                 "upstream_unavailable",
+                "not_owned",
             ]),
         Doc::new(Get, "/api/v1/stream", "stream", "stream", "Live streams (WebSocket)")
             .describe("A WebSocket upgrade (subprotocol `ioc.v1`): indicators per domain and district, KPI, alerts, sensor status, one sensor; a snapshot then updates with `seq`, `as_of` and resume. The credential travels in the upgrade (`Authorization: Bearer`, or the subprotocol `ioc.bearer.<token>`) or in a first `auth` message. The protocol: docs/websocket.md.")

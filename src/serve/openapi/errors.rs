@@ -45,6 +45,7 @@ fn samples() -> Vec<ApiError> {
         ApiError::InvalidConfig(text()),
         ApiError::AlertNotFound(text()),
         ApiError::ReportNotFound(text()),
+        ApiError::NotOwned(text()),
         ApiError::AlertResolved(text()),
         ApiError::AlertAlreadyAcknowledged(text()),
         ApiError::AlertNotFiring(text()),
