@@ -72,6 +72,15 @@ pub trait SeriesReader: Send + Sync + 'static {
         to_ms: i64,
     ) -> Result<Vec<types::RejectionCount>, StoreError>;
 
+    /// When the hours in `[from_ms, to_ms)` of `scope`'s sensors were last revised (a reading
+    /// written after its hour ended): `(hour, revised_ms)`, by hour; reads a snapshot.
+    fn revisions(
+        &self,
+        scope: &types::Scope,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError>;
+
     /// Every 1-hour rollup of `metrics` from `from_ms` on, as (sensor id, metric, row); reads a
     /// snapshot. Seeds the live hourly means after a restart.
     fn hourly_rollups(

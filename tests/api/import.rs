@@ -134,8 +134,16 @@ async fn answers(app: &TestApp, queries: &[String]) -> Vec<Value> {
     for q in queries {
         let (status, body) = app.get(q).await;
         assert_eq!(status, 200, "{q}: {body}");
-        // A report says when it was made; the figures are what must match.
-        out.push(body.get("rows").cloned().unwrap_or(body));
+        // A report says when it was made, and an indicator when its hours were revised (the
+        // day came late both ways, at different times); the figures are what must match.
+        let mut figures = body.get("rows").cloned().unwrap_or(body);
+        if let Some(revised) = figures.as_object_mut().and_then(|o| o.remove("revised")) {
+            assert!(
+                revised.as_array().is_some_and(|r| !r.is_empty()),
+                "{q}: {revised}"
+            );
+        }
+        out.push(figures);
     }
     out
 }
@@ -220,4 +228,50 @@ async fn importing_a_recorded_day_gives_what_live_ingest_of_it_gives() {
         "{}",
         String::from_utf8_lossy(&again.stderr)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_reading_marks_its_hour_revised_and_current_data_does_not() {
+    let app = spawn_app(BrokerKind::Embedded).await;
+    let now = ioc::shell::now_ms();
+    let hour = now.div_euclid(H) * H;
+    let p = app.publisher().await;
+    p.publish(
+        "city/traffic/hai-van/tl-0001",
+        format!(r#"{{"ts":{now},"vehicle_count":5,"avg_speed_kmh":30}}"#),
+    )
+    .await;
+    p.wait_acked(1).await;
+    let q = format!(
+        "/api/v1/series?indicator=flow_vph&sensor=tl-0001&from={}&to={}&step=1h",
+        hour - 3 * H,
+        hour + H
+    );
+    eventually("the current hour is stored", || async {
+        app.get(&q).await.1["points"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+    })
+    .await;
+    let (_, body) = app.get(&q).await;
+    assert!(
+        body.get("revised").is_none(),
+        "live data of the current hour revises nothing: {body}"
+    );
+
+    let late = hour - 2 * H + 60_000;
+    let before = ioc::shell::now_ms();
+    p.publish(
+        "city/traffic/hai-van/tl-0001",
+        format!(r#"{{"ts":{late},"vehicle_count":7,"avg_speed_kmh":30}}"#),
+    )
+    .await;
+    p.wait_acked(2).await;
+    eventually("the late hour is marked revised", || async {
+        let (_, body) = app.get(&q).await;
+        body["revised"].as_array().is_some_and(|r| {
+            r.len() == 1 && r[0][0] == hour - 2 * H && r[0][1].as_i64().is_some_and(|t| t >= before)
+        })
+    })
+    .await;
 }

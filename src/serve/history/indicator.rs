@@ -11,7 +11,7 @@ use crate::report::{Base, Indicator, Rows};
 use crate::serve::blocking::blocking;
 use crate::serve::error::ApiError;
 use crate::shell::now_ms;
-use crate::store::{fold, fold_at, Resolution, SeriesReader};
+use crate::store::{fold, fold_at, Resolution, Scope, SeriesReader};
 
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
@@ -108,9 +108,11 @@ impl HistoryService {
                 default_free_flow_kmh: params.default_free_flow_kmh,
                 default_sla_target_s: params.default_sla_target_s,
             };
-            Ok(compute(&input, &members, &all))
+            let revised = revisions(&*store, &groups, (read_from, to))?;
+            Ok((compute(&input, &members, &all), revised))
         })
         .await?;
+        let (values, revised) = values;
         let agg = range.agg;
         let points = match &calendar {
             Some((_, starts)) => fold_at(&values, starts, agg),
@@ -143,6 +145,7 @@ impl HistoryService {
                 "rollup_1h"
             },
             partial: plan.beyond_retention || elsewhere,
+            revised: revised_points(&points, &revised),
             points: points.iter().map(|p| (p.t, p.value)).collect(),
         })
     }
@@ -266,6 +269,48 @@ fn read_groups<'c>(
         members.extend(sensors(city, g));
     }
     Ok((all, members))
+}
+
+/// When each hour of `groups`' sensors in `range` was last revised, by hour.
+fn revisions(
+    store: &dyn SeriesReader,
+    groups: &[Whose],
+    (from, to): (i64, i64),
+) -> Result<Vec<(i64, i64)>, ApiError> {
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for g in groups {
+        let scope = match g {
+            Whose::Sensor(id) => Scope::Sensor(id.clone()),
+            Whose::Group { domain, district } => Scope::Group {
+                domain: *domain,
+                district: *district,
+            },
+        };
+        out.extend(
+            store
+                .revisions(&scope, from, to)
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+        );
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// Each point's latest revision: a revised hour belongs to the last point starting at or
+/// before it.
+fn revised_points(points: &[crate::store::Point], revised: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for &(hour, at) in revised {
+        let Some(i) = points.partition_point(|p| p.t <= hour).checked_sub(1) else {
+            continue;
+        };
+        let t = points[i].t;
+        match out.last_mut() {
+            Some((last, when)) if *last == t => *when = (*when).max(at),
+            _ => out.push((t, at)),
+        }
+    }
+    out
 }
 
 /// The base bucket: an hour, or for per-minute indicators a minute while the step is finer

@@ -99,6 +99,10 @@ pub struct Series {
     pub partial: bool,
     /// `[t, value]` pairs, `t` the start of each step (unix ms); steps without data are absent.
     pub points: Vec<(i64, f64)>,
+    /// For an indicator: `[t, revised_ms]` for each point whose hours changed after they ended
+    /// (late data, an import), with when they last did. Absent when none did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revised: Vec<(i64, i64)>,
 }
 
 /// What to read, resolved against the city: the store's scope, and the names and unit the
@@ -222,6 +226,7 @@ impl HistoryService {
             source,
             partial,
             points: points.iter().map(|p| (p.t, p.value)).collect(),
+            revised: Vec::new(),
         })
     }
 

@@ -97,6 +97,16 @@ fn series() -> Value {
                     "description": "`[t, value]`, `t` the step's start",
                 })),
             ),
+            (
+                "revised",
+                array(json!({
+                    "type": "array",
+                    "prefixItems": [millis(), millis()],
+                    "minItems": 2,
+                    "maxItems": 2,
+                    "description": "an indicator's `[t, revised_ms]`: when the hours of the point at `t` last changed after they ended; absent when none did",
+                })),
+            ),
         ],
         &[
             "domain", "agg", "from", "to", "step_s", "source", "partial", "points",

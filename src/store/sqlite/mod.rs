@@ -18,6 +18,7 @@ mod read;
 mod recover;
 mod rejections;
 mod retention;
+mod revisions;
 mod schema;
 mod side;
 mod write;
@@ -126,6 +127,7 @@ impl SqliteStore {
         schema::migrate(&mut conn, path)?;
         recover::recompute_pending(&mut conn)?;
         conn.execute(rejections::TABLE, [])?;
+        conn.execute(revisions::TABLE, [])?;
         let rollups_complete_before = Arc::new(AtomicI64::new(i64::MAX));
         let writer = write::Writer::new(conn, city.clone(), rollups_complete_before.clone())?;
         Ok(SqliteStore {
@@ -309,6 +311,15 @@ impl SeriesReader for SqliteStore {
         to_ms: i64,
     ) -> Result<Vec<crate::store::RejectionCount>, StoreError> {
         self.with_reader(|conn| rejections::read(conn, from_ms, to_ms))
+    }
+
+    fn revisions(
+        &self,
+        scope: &crate::store::Scope,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        self.with_reader(|conn| revisions::read(conn, &self.city, scope, from_ms, to_ms))
     }
 
     fn hourly_rollups(

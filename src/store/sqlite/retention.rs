@@ -47,6 +47,7 @@ pub(super) fn enforce(
         }
     }
     super::rejections::prune(&tx, now_ms - policy.rollup_1h_ms)?;
+    super::revisions::prune(&tx, now_ms - policy.rollup_1h_ms)?;
     tx.execute(
         "INSERT INTO store_meta (key, value) VALUES ('raw_pruned_before', ?1)
          ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",

@@ -122,6 +122,7 @@ impl Writer {
                     }
                     None => 0,
                 };
+                super::revisions::record(&tx, &batch, crate::shell::now_ms())?;
                 let (batch, direct) = split_pruned(batch, self.raw_pruned_before);
                 fold::write_minutes(&tx, direct.into_iter())?;
                 self.open.close_if_due(&tx, &batch)?;
