@@ -188,9 +188,12 @@ impl<'s> Importer<'s> {
             cause,
         };
         let mut file = File::open(&path).map_err(read)?;
+        let mut parser = Parser::new(format, self.options.precision, self.now_ms);
+        if format == Format::Csv && mark.offset > 0 {
+            header_of(&mut file, &mut parser).map_err(read)?;
+        }
         file.seek(SeekFrom::Start(mark.offset)).map_err(read)?;
         let mut lines = BufReader::with_capacity(1 << 20, file);
-        let mut parser = Parser::new(format, self.options.precision, self.now_ms);
         let mut batch: Vec<Reading> = Vec::with_capacity(BATCH_READINGS);
         let mut text = Vec::new();
         let shown = path.display().to_string();
@@ -290,4 +293,20 @@ impl<'s> Importer<'s> {
         batch.clear();
         Ok(written - duplicates)
     }
+}
+
+/// Gives `parser` the CSV header of a file an import resumes in: its first row that is not
+/// blank or a comment.
+fn header_of(file: &mut File, parser: &mut Parser) -> std::io::Result<()> {
+    let mut lines = BufReader::new(&mut *file);
+    let mut text = String::new();
+    while lines.read_line(&mut text)? > 0 {
+        let row = text.trim();
+        if !row.is_empty() && !row.starts_with('#') {
+            parser.header(row);
+            break;
+        }
+        text.clear();
+    }
+    Ok(())
 }

@@ -87,10 +87,10 @@ impl Parser {
 
     pub fn line(&mut self, text: &str, validator: &Validator) -> Line {
         let text = text.trim_end_matches(['\r', '\n']);
-        let first = std::mem::replace(&mut self.first, false);
         if text.trim().is_empty() || text.starts_with('#') {
             return Line::Skip;
         }
+        let first = std::mem::replace(&mut self.first, false);
         if self.format == Format::Csv && first && self.header(text) {
             return Line::Skip;
         }
@@ -101,8 +101,9 @@ impl Parser {
         }
     }
 
-    /// Takes a first CSV row naming the four columns as the header.
-    fn header(&mut self, text: &str) -> bool {
+    /// Takes a first CSV row naming the four columns as the header (an import resumed past it
+    /// reads it again first).
+    pub fn header(&mut self, text: &str) -> bool {
         let names: Vec<String> = text.split(',').map(|c| field(c).to_lowercase()).collect();
         let found = CSV_HEADER.map(|want| names.iter().position(|n| n == want));
         match found {

@@ -259,3 +259,39 @@ fn line_protocol_escapes_and_number_kinds_parse() {
     assert!(lp::parse("only_measurement").is_err());
     assert!(lp::parse("m f=1 notatime").is_err());
 }
+
+#[test]
+fn a_csv_import_resumed_past_its_header_keeps_the_header_s_column_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let city = city();
+    let text = format!(
+        "# exported by the old system\nvalue,ts,metric,sensor\n5,{TS},vehicle_count,tl-0001\n7,{},vehicle_count,tl-0001\n",
+        TS + 60_000
+    );
+    let file = write(dir.path(), "r.csv", &text);
+    let s = store(dir.path(), &city);
+    let meta = std::fs::metadata(&file).expect("meta");
+    let through_first_row = text.lines().take(3).map(|l| l.len() + 1).sum::<usize>();
+    let mark = crate::store::ImportMark {
+        file: std::fs::canonicalize(&file)
+            .expect("canonical")
+            .to_string_lossy()
+            .into_owned(),
+        size: meta.len(),
+        modified_ms: meta
+            .modified()
+            .expect("mtime")
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_millis() as i64,
+        offset: through_first_row as u64,
+        lines: 3,
+        rejections: "{}".into(),
+        ..Default::default()
+    };
+    s.write_marked(&[], |_| mark.clone()).expect("mark");
+    let reports = import(&s, &city, &[file], options(None));
+    assert_eq!(reports[0].resumed, Resumed::After { lines: 3 });
+    assert_eq!(reports[0].tally.rejected(), 0, "{}", reports[0].tally);
+    assert_eq!(day_sum(&s, "tl-0001", "vehicle_count"), 7.0);
+}
