@@ -101,6 +101,11 @@ impl LiveState {
             .collect()
     }
 
+    /// True when sensor `id` has a value of some metric (a hash lookup; no detail is built).
+    pub fn has_values(&self, id: &str) -> bool {
+        self.sensors.get(id).is_some_and(|st| !st.latest.is_empty())
+    }
+
     pub fn sensor(&self, id: &str, now_ms: i64) -> Option<SensorDetail> {
         let (id, st) = self.sensors.get_key_value(id)?;
         let latest = st

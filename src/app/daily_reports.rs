@@ -104,43 +104,48 @@ impl Nightly {
             .collect()
     }
 
+    /// The (kind, district) pairs of `date` not kept yet; looked up off the executor.
+    async fn missing(&self, date: &str) -> Vec<(Kind, String)> {
+        let (kept, date, districts) = (self.kept.clone(), date.to_owned(), self.districts());
+        let found = tokio::task::spawn_blocking(move || {
+            Kind::ALL
+                .into_iter()
+                .flat_map(|k| districts.iter().map(move |d| (k, d.clone())))
+                .filter(|(k, d)| !kept.has(&date, &[k.name()], &[d.as_str()]))
+                .collect()
+        });
+        found.await.unwrap_or_default()
+    }
+
     /// Makes and keeps `date`'s reports that are not kept yet.
     async fn keep(&self, date: &str) {
-        let districts = self.districts();
         let system = Principal {
             id: "system:daily-reports".into(),
             role: Role::Admin,
             scope: Scope::default(),
         };
-        for kind in Kind::ALL {
-            for district in &districts {
-                let (kept, d, k) = (self.kept.clone(), date.to_owned(), kind.name());
-                let one = [district.as_str()];
-                if self.kept.has(date, &[k], &one) {
+        let missing = self.missing(date).await;
+        for (kind, district) in missing {
+            let q = ReportQuery {
+                kind: kind.name().to_owned(),
+                date: Some(date.to_owned()),
+                month: None,
+                district: Some(district.clone()),
+                tz: None,
+            };
+            let report = match self.history.report(&system, q).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(kind = kind.name(), %date, %district, error = %e, "a daily report could not be made");
                     continue;
                 }
-                let q = ReportQuery {
-                    kind: k.to_owned(),
-                    date: Some(d),
-                    month: None,
-                    district: Some(district.clone()),
-                    tz: None,
-                };
-                let report = match self.history.report(&system, q).await {
-                    Ok(r) => r,
-                    Err(e) => {
-                        tracing::warn!(kind = k, %date, %district, error = %e, "a daily report could not be made");
-                        continue;
-                    }
-                };
-                let district = district.clone();
-                let saved =
-                    tokio::task::spawn_blocking(move || kept.save(&report, &district)).await;
-                match saved {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::warn!(error = %e, "a daily report could not be kept"),
-                    Err(e) => tracing::warn!(error = %e, "the task keeping a daily report failed"),
-                }
+            };
+            let kept = self.kept.clone();
+            let saved = tokio::task::spawn_blocking(move || kept.save(&report, &district)).await;
+            match saved {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "a daily report could not be kept"),
+                Err(e) => tracing::warn!(error = %e, "the task keeping a daily report failed"),
             }
         }
         tracing::info!(%date, dir = %self.kept.dir().display(), "daily reports kept");

@@ -79,7 +79,7 @@ pub(crate) async fn entities(
         return Err(Problem::bad(format!("limit must be 1 to {MAX_LIMIT}")));
     }
     let form = form(q.options.as_deref())?;
-    let (ld, context) = wants_ld(&req);
+    let ld = wants_ld(&req);
     let state = live.read();
     let city = state.city();
     let slug = city_slug(&city.name);
@@ -99,9 +99,7 @@ pub(crate) async fn entities(
     let mine = city.sensors.iter().filter(|s| {
         EntityType::of(city, s) == Some(t)
             && visible(&principal, city, s)
-            && state
-                .sensor(&s.id, now)
-                .is_some_and(|d| !d.latest.is_empty())
+            && state.has_values(&s.id)
     });
     let matching: Vec<&Sensor> = match &query {
         Some(query) => mine
@@ -113,7 +111,7 @@ pub(crate) async fn entities(
         .iter()
         .skip(q.offset.unwrap_or(0))
         .take(limit)
-        .map(|s| render(s, form, context))
+        .map(|s| render(s, form, ld))
         .collect();
     let mut answer = respond(ld, t);
     if q.count == Some(true) {
@@ -131,7 +129,7 @@ pub(crate) async fn entity(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let form = form(q.options.as_deref())?;
-    let (ld, context) = wants_ld(&req);
+    let ld = wants_ld(&req);
     let state = live.read();
     let city = state.city();
     let slug = city_slug(&city.name);
@@ -150,7 +148,7 @@ pub(crate) async fn entity(
         return Err(Problem::not_found(why));
     }
     let district = &city.district(sensor.district).name;
-    let body = ngsi::entity(t, &slug, sensor, district, &latest, form, context);
+    let body = ngsi::entity(t, &slug, sensor, district, &latest, form, ld);
     Ok(respond(ld, t).json(body))
 }
 
@@ -178,7 +176,7 @@ pub(crate) async fn temporal(
         Ok(w) => w,
         Err(why) => return Err(Problem::bad(why)),
     };
-    let (ld, context) = wants_ld(&req);
+    let ld = wants_ld(&req);
     let (slug, t, sensor) = {
         let state = live.read();
         let city = state.city();
@@ -212,7 +210,7 @@ pub(crate) async fn temporal(
         }
         series.push((metric.to_owned(), points));
     }
-    let body = ngsi::temporal(t, &slug, &sensor, &series, form, context);
+    let body = ngsi::temporal(t, &slug, &sensor, &series, form, ld);
     Ok(respond(ld, t).json(body))
 }
 
@@ -283,15 +281,13 @@ fn form(options: Option<&str>) -> Result<Form, Problem> {
     }
 }
 
-/// Whether the caller accepts JSON-LD (then `@context` is in the body), and so whether to
-/// put it there; else the context goes in a `Link` header.
-fn wants_ld(req: &HttpRequest) -> (bool, bool) {
-    let ld = req
-        .headers()
+/// Whether the caller accepts JSON-LD: then `@context` is in the body, else in a `Link`
+/// header.
+fn wants_ld(req: &HttpRequest) -> bool {
+    req.headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/ld+json"));
-    (ld, ld)
+        .is_some_and(|a| a.contains("application/ld+json"))
 }
 
 fn respond(ld: bool, t: EntityType) -> actix_web::HttpResponseBuilder {
