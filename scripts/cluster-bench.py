@@ -146,6 +146,25 @@ def run(work, city, stream, layout):
     return last, last_change - start
 
 
+def recording(work, size, about):
+    """A generated city of `size` sensors in `work` and a recording of about `about` of its
+    messages: (city file, recording, messages)."""
+    city = os.path.join(work, "city.toml")
+    subprocess.run([SIM, "--no-progress", "gen-city", "--sensors", str(size), "--out", city],
+                   check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(work, "sim.toml"), "w") as f:
+        f.write(f'[city]\npath = "{city}"\n')
+    with open(city, "rb") as f:
+        per_s = sum(1 / s["interval_s"] for s in tomllib.load(f)["sensors"])
+    seconds = max(10, int(about / per_s))
+    stream = os.path.join(work, "stream.jsonl")
+    subprocess.run([SIM, "--no-progress", "--log", "error", "--config",
+                    os.path.join(work, "sim.toml"), "run", "--out", stream,
+                    "--duration", str(seconds), "--catch-up", "0"],
+                   check=True, stdout=subprocess.DEVNULL)
+    return city, stream, sum(1 for _ in open(stream))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sensors", default="2880,28800")
@@ -153,20 +172,7 @@ def main():
     args = ap.parse_args()
     for size in [int(s) for s in args.sensors.split(",")]:
         with tempfile.TemporaryDirectory() as work:
-            city = os.path.join(work, "city.toml")
-            subprocess.run([SIM, "--no-progress", "gen-city", "--sensors", str(size),
-                            "--out", city], check=True, stdout=subprocess.DEVNULL)
-            with open(os.path.join(work, "sim.toml"), "w") as f:
-                f.write(f'[city]\npath = "{city}"\n')
-            with open(city, "rb") as f:
-                per_s = sum(1 / s["interval_s"] for s in tomllib.load(f)["sensors"])
-            seconds = max(10, int(args.messages / per_s))
-            stream = os.path.join(work, "stream.jsonl")
-            subprocess.run([SIM, "--no-progress", "--log", "error", "--config",
-                            os.path.join(work, "sim.toml"), "run", "--out", stream,
-                            "--duration", str(seconds), "--catch-up", "0"],
-                           check=True, stdout=subprocess.DEVNULL)
-            messages = sum(1 for _ in open(stream))
+            city, stream, messages = recording(work, size, args.messages)
             rates = {}
             for layout in ["1 node", "2 partitions"]:
                 readings, secs = run(work, city, stream, layout)

@@ -17,7 +17,6 @@ import re
 import subprocess
 import tempfile
 import time
-import tomllib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("cluster_bench", os.path.join(HERE, "cluster-bench.py"))
@@ -43,20 +42,7 @@ def main():
     args = ap.parse_args()
     for size in [int(s) for s in args.sensors.split(",")]:
         with tempfile.TemporaryDirectory() as work:
-            city = os.path.join(work, "city.toml")
-            subprocess.run([bench.SIM, "--no-progress", "gen-city", "--sensors", str(size),
-                            "--out", city], check=True, stdout=subprocess.DEVNULL)
-            with open(os.path.join(work, "sim.toml"), "w") as f:
-                f.write(f'[city]\npath = "{city}"\n')
-            with open(city, "rb") as f:
-                per_s = sum(1 / s["interval_s"] for s in tomllib.load(f)["sensors"])
-            seconds = max(10, int(args.messages / per_s))
-            stream = os.path.join(work, "stream.jsonl")
-            subprocess.run([bench.SIM, "--no-progress", "--log", "error", "--config",
-                            os.path.join(work, "sim.toml"), "run", "--out", stream,
-                            "--duration", str(seconds), "--catch-up", "0"],
-                           check=True, stdout=subprocess.DEVNULL)
-            messages = sum(1 for _ in open(stream))
+            city, stream, messages = bench.recording(work, size, args.messages)
             live, live_s = bench.run(work, city, stream, "1 node")
             imp, imp_s = imported(work, city, stream)
             for name, readings, secs in [("live", live, live_s), ("import", imp, imp_s)]:
