@@ -200,7 +200,7 @@ fn year_of_one_station(
         println!(
             "{:>15} {:>8} {read:>10.1} {took:>10.1}",
             indicator.name(),
-            values.len()
+            values.values.len()
         );
     }
     Ok(())

@@ -47,6 +47,14 @@ pub enum Base {
 }
 
 impl Indicator {
+    /// The air indices: pooled by the worst station, each value with a dominant pollutant.
+    pub fn is_air(self) -> bool {
+        matches!(
+            self,
+            Indicator::VnAqiHourly | Indicator::EpaAqi | Indicator::VnAqiDaily
+        )
+    }
+
     pub const ALL: [Indicator; 8] = [
         Indicator::VnAqiHourly,
         Indicator::VnAqiDaily,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::indicators::aqi::Pollutant;
 use crate::model::{City, Sensor};
 use crate::store::Row;
 
@@ -34,27 +35,12 @@ pub fn sensor_values(input: &SeriesInput, sensor: &Sensor, rows: &SensorRows) ->
     let buckets = (input.from..input.to).step_by(input.bucket_ms.max(1) as usize);
     let raw = |t: i64, v: Option<f64>| v.filter(|v| v.is_finite()).map(|v| Row::raw(t, v));
     match input.indicator {
-        Indicator::VnAqiHourly | Indicator::EpaAqi => buckets
-            // VN_AQI needs particulates (the NowCast's 2 of 3 hours); the EPA AQI does not.
-            .filter(|t| input.indicator == Indicator::EpaAqi || recent_pm(rows, known, *t))
-            .filter_map(|t| {
-                let a = air::hour(rows, known, t);
-                let v = match input.indicator {
-                    Indicator::EpaAqi => a.epa_aqi.value().map(|e| f64::from(e.aqi)),
-                    _ => a.vn_aqi_hourly.value().map(|e| f64::from(e.aqi)),
-                };
-                raw(t, v)
-            })
-            .collect(),
-        Indicator::VnAqiDaily => input
-            .days
-            .windows(2)
-            .filter_map(|d| {
-                let hours: Vec<i64> = (d[0]..d[1]).step_by(HOUR_MS as usize).collect();
-                let day = air::day(rows, known, &hours);
-                raw(d[0], day.daily.ok().map(|v| f64::from(v.aqi)))
-            })
-            .collect(),
+        Indicator::VnAqiHourly | Indicator::EpaAqi | Indicator::VnAqiDaily => {
+            air_values(input, rows)
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect()
+        }
         Indicator::CongestionIndex => {
             let free = sensor.free_flow_kmh.unwrap_or(input.default_free_flow_kmh);
             buckets
@@ -86,6 +72,35 @@ pub fn sensor_values(input: &SeriesInput, sensor: &Sensor, rows: &SensorRows) ->
                 .collect()
         }
     }
+}
+
+/// An air index of one station per hour (or local day), each with its dominant pollutant.
+fn air_values(input: &SeriesInput, rows: &SensorRows) -> Vec<(Row, Pollutant)> {
+    let known = &input.city.known;
+    if input.indicator == Indicator::VnAqiDaily {
+        return input
+            .days
+            .windows(2)
+            .filter_map(|d| {
+                let hours: Vec<i64> = (d[0]..d[1]).step_by(HOUR_MS as usize).collect();
+                let v = air::day(rows, known, &hours).daily.ok()?;
+                Some((Row::raw(d[0], f64::from(v.aqi)), v.dominant))
+            })
+            .collect();
+    }
+    (input.from..input.to)
+        .step_by(input.bucket_ms.max(1) as usize)
+        // VN_AQI needs particulates (the NowCast's 2 of 3 hours); the EPA AQI does not.
+        .filter(|t| input.indicator == Indicator::EpaAqi || recent_pm(rows, known, *t))
+        .filter_map(|t| {
+            let a = air::hour(rows, known, t);
+            let (aqi, dominant) = match input.indicator {
+                Indicator::EpaAqi => a.epa_aqi.value().map(|e| (e.aqi, e.dominant))?,
+                _ => a.vn_aqi_hourly.value().map(|e| (e.aqi, e.dominant))?,
+            };
+            Some((Row::raw(t, f64::from(aqi)), dominant))
+        })
+        .collect()
 }
 
 /// Whether an hourly index may exist at `t`: the NowCast needs 2 of the last 3 hours.
@@ -154,12 +169,38 @@ pub fn pooled(pool: Pool, per_sensor: impl IntoIterator<Item = Vec<Row>>) -> Vec
         .collect()
 }
 
+/// An indicator's pooled values and, for the air indices, the dominant pollutant of each (the
+/// worst station's).
+pub struct Computed {
+    pub values: Vec<Row>,
+    pub dominant: Vec<(i64, Pollutant)>,
+}
+
 /// The series of `sensors` (registered ones in the caller's scope), from their `rows`.
-pub fn compute(input: &SeriesInput, sensors: &[&Sensor], rows: &Rows) -> Vec<Row> {
+pub fn compute(input: &SeriesInput, sensors: &[&Sensor], rows: &Rows) -> Computed {
     let empty = SensorRows::default();
-    let per_sensor = sensors.iter().map(|s| {
-        let r = rows.get(&s.id).unwrap_or(&empty);
-        sensor_values(input, s, r)
-    });
-    pooled(input.indicator.pool(), per_sensor)
+    let rows_of = |s: &Sensor| rows.get(&s.id).unwrap_or(&empty);
+    if !input.indicator.is_air() {
+        let per_sensor = sensors.iter().map(|s| sensor_values(input, s, rows_of(s)));
+        return Computed {
+            values: pooled(input.indicator.pool(), per_sensor),
+            dominant: Vec::new(),
+        };
+    }
+    let mut worst: BTreeMap<i64, (f64, Pollutant)> = BTreeMap::new();
+    let mut per_sensor = Vec::with_capacity(sensors.len());
+    for s in sensors {
+        let values = air_values(input, rows_of(s));
+        for (row, dominant) in &values {
+            let w = worst.entry(row.t).or_insert((row.max, *dominant));
+            if row.max > w.0 {
+                *w = (row.max, *dominant);
+            }
+        }
+        per_sensor.push(values.into_iter().map(|(r, _)| r).collect());
+    }
+    Computed {
+        values: pooled(input.indicator.pool(), per_sensor),
+        dominant: worst.into_iter().map(|(t, (_, p))| (t, p)).collect(),
+    }
 }

@@ -99,6 +99,22 @@ async fn a_day_with_known_answers_reads_the_same_in_history_json_csv_and_xlsx() 
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["indicator"], "vn_aqi_daily");
     assert_eq!(body["points"], serde_json::json!([[day, 60.0]]), "{body}");
+    assert_eq!(
+        body["dominant"],
+        serde_json::json!([[day, "pm25"]]),
+        "{body}"
+    );
+    let (_, o3) = app
+        .get(&format!(
+            "/api/v1/series?indicator=vn_aqi_daily&sensor=aq-0003&from={day}&to={}",
+            day + DAY
+        ))
+        .await;
+    assert_eq!(
+        o3["dominant"],
+        serde_json::json!([[day, "o3"]]),
+        "the O3 day: {o3}"
+    );
     let hourly = format!(
         "/api/v1/series?indicator=vn_aqi_hourly&sensor=aq-0001&from={day}&to={}&step=1d&agg=count",
         day + DAY

@@ -112,8 +112,17 @@ impl HistoryService {
             Ok((compute(&input, &members, &all), revised))
         })
         .await?;
-        let (values, revised) = values;
+        let (computed, revised) = values;
+        let values = computed.values;
         let agg = range.agg;
+        // A point is one value when the step is the indicator's own: then it has the value's
+        // dominant pollutant.
+        let one_value_a_point = match (&calendar, indicator.base()) {
+            (None, Base::Day) => true,
+            (Some((step, _)), Base::Day) => *step == CalendarStep::Days(1),
+            (None, _) => plan.step_ms <= bucket,
+            (Some(_), _) => false,
+        };
         let points = match &calendar {
             Some((_, starts)) => fold_at(&values, starts, agg),
             None if indicator.base() == Base::Day => {
@@ -146,6 +155,11 @@ impl HistoryService {
             },
             partial: plan.beyond_retention || elsewhere,
             revised: revised_points(&points, &revised),
+            dominant: if one_value_a_point {
+                computed.dominant
+            } else {
+                Vec::new()
+            },
             points: points.iter().map(|p| (p.t, p.value)).collect(),
         })
     }

@@ -103,6 +103,11 @@ pub struct Series {
     /// (late data, an import), with when they last did. Absent when none did.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub revised: Vec<(i64, i64)>,
+    /// For an air index at its own step (an hour, or a day for `vn_aqi_daily`): `[t,
+    /// pollutant]`, the dominant pollutant of each point (the worst station's), named as the
+    /// air report names it (`pm25`, `o3`, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dominant: Vec<(i64, crate::indicators::aqi::Pollutant)>,
 }
 
 /// What to read, resolved against the city: the store's scope, and the names and unit the
@@ -227,6 +232,7 @@ impl HistoryService {
             partial,
             points: points.iter().map(|p| (p.t, p.value)).collect(),
             revised: Vec::new(),
+            dominant: Vec::new(),
         })
     }
 

@@ -107,6 +107,16 @@ fn series() -> Value {
                     "description": "an indicator's `[t, revised_ms]`: when the hours of the point at `t` last changed after they ended; absent when none did",
                 })),
             ),
+            (
+                "dominant",
+                array(json!({
+                    "type": "array",
+                    "prefixItems": [millis(), one_of_strings(["pm25", "pm10", "o3", "co", "so2", "no2"])],
+                    "minItems": 2,
+                    "maxItems": 2,
+                    "description": "an air index at its own step (an hour; a day for vn_aqi_daily): `[t, pollutant]`, the dominant pollutant of the worst station",
+                })),
+            ),
         ],
         &[
             "domain", "agg", "from", "to", "step_s", "source", "partial", "points",
