@@ -42,6 +42,7 @@ pub mod indicators;
 pub mod ingest;
 pub mod model;
 pub mod ngsi;
+pub mod notify;
 pub mod pipeline;
 pub mod push;
 pub mod report;

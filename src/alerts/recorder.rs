@@ -52,6 +52,8 @@ pub(super) enum Job {
     /// Store these changes (one transaction), then broadcast them.
     Apply {
         changes: Vec<AlertChange>,
+        /// True for this node's own decisions: those are also enqueued for notification.
+        notify: bool,
         done: Done<Result<(), RepoError>>,
     },
     /// What an engine resumes from, and the next free id (see `AlertRepo::load_current`).
@@ -110,9 +112,10 @@ fn run(
         match job {
             Job::Apply {
                 changes: batch,
+                notify,
                 done,
             } => {
-                let stored = repo.apply(&batch);
+                let stored = repo.apply(&batch, notify);
                 if stored.is_ok() {
                     for c in batch {
                         // An error only means nobody subscribes right now.

@@ -10,8 +10,9 @@ use crate::shell::RepoError;
 pub trait AlertRepo: Send + 'static {
     /// Records changes in one transaction: the alert row as it now is, plus its event; a
     /// dropped pending alert is deleted with its events instead. Refuses a second open alert
-    /// for the same rule and subject.
-    fn apply(&mut self, changes: &[AlertChange]) -> Result<(), RepoError>;
+    /// for the same rule and subject. With `notify` (this node decided them), the changes
+    /// people are told of are also enqueued for notification in the same transaction.
+    fn apply(&mut self, changes: &[AlertChange], notify: bool) -> Result<(), RepoError>;
 
     /// What the engine resumes from: every open alert, and for each (rule, subject) the latest
     /// alert resolved at or after `resolved_since_ms` (for flap detection).

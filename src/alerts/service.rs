@@ -59,7 +59,7 @@ impl AlertService {
     ) -> Result<AlertService, RepoError> {
         let loaded = repo.load_current(now_ms - rules.max_flap_window_ms())?;
         let (engine, changes) = Engine::new(rules, loaded, repo.next_id()?, now_ms);
-        repo.apply(&changes)?;
+        repo.apply(&changes, false)?;
         let (changes, _) = broadcast::channel(CHANGES_CAPACITY);
         let recorder = Recorder::spawn(Box::new(repo), changes.clone())?;
         Ok(AlertService {
@@ -274,7 +274,13 @@ impl AlertService {
             return Ok(());
         }
         state.generation += 1;
-        self.recorder.send(Job::Apply { changes, done })
+        // A follower adopts the decider's changes; the decider alone notifies of them.
+        let notify = self.role.deciding();
+        self.recorder.send(Job::Apply {
+            changes,
+            notify,
+            done,
+        })
     }
 
     /// A poisoned lock is taken anyway: engine transitions are applied to one alert at a time

@@ -31,7 +31,7 @@ use crate::snapshot::{SharedForeign, SnapshotRx, Territory};
 use crate::store::{run_retention, SqliteStore};
 use crate::telemetry::Metrics;
 use cluster::{start_link, territory, with_cluster};
-use open::{broker_url, open_alerts, open_keys, open_store, start_export, Export};
+use open::{broker_url, open_alerts, open_keys, open_store, start_export, start_notifier, Export};
 
 pub struct Application {
     http_addr: SocketAddr,
@@ -45,6 +45,7 @@ pub struct Application {
     retention: JoinHandle<()>,
     exporter: Option<JoinHandle<()>>,
     evaluator: JoinHandle<()>,
+    notifier: Option<JoinHandle<()>>,
     /// Builds the indicator snapshot every tick; ends on shutdown.
     snapshot_thread: Option<std::thread::JoinHandle<()>>,
     /// Flushed at shutdown: its recorder thread stores the last changes.
@@ -78,7 +79,7 @@ impl Application {
         let territory = territory(&settings, &city, &foreign)?;
         let (snapshots, snapshot_thread) =
             start_snapshots(&settings, &live, territory, &metrics, &shutdown).await?;
-        let background = Background::start(&settings, &parts, &snapshots, &metrics, &shutdown);
+        let background = Background::start(&settings, &parts, &snapshots, &metrics, &shutdown)?;
         let rejections = Arc::new(RejectionLog::new(settings.ingest.rejection_log_size));
         let stages = Stages {
             city: city.clone(),
@@ -143,6 +144,7 @@ impl Application {
             retention: background.retention,
             exporter: background.export.map(|e| e.task),
             evaluator: background.evaluator,
+            notifier: background.notifier,
             snapshot_thread: Some(snapshot_thread),
             alerts: parts.alerts,
             store: parts.store.clone(),
@@ -207,6 +209,9 @@ impl Application {
             Err(e) => tracing::warn!(error = %e, "rollup flush at shutdown did not run"),
         }
         let _ = self.evaluator.await;
+        if let Some(n) = self.notifier.take() {
+            let _ = n.await;
+        }
         if let Some(t) = self.snapshot_thread.take() {
             // Ends within one 50 ms sleep step of the cancel; joined off the executor.
             let _ = tokio::task::spawn_blocking(move || t.join()).await;
@@ -285,12 +290,13 @@ impl Parts {
     }
 }
 
-/// The tasks beside the pipeline: retention, the exporter (when configured), the alert
-/// evaluator.
+/// The tasks beside the pipeline: retention, the exporter and the notifier (when configured),
+/// the alert evaluator.
 struct Background {
     retention: JoinHandle<()>,
     export: Option<Export>,
     evaluator: JoinHandle<()>,
+    notifier: Option<JoinHandle<()>>,
 }
 
 impl Background {
@@ -300,7 +306,7 @@ impl Background {
         snapshots: &SnapshotRx,
         metrics: &Arc<Metrics>,
         shutdown: &CancellationToken,
-    ) -> Background {
+    ) -> Result<Background, AppError> {
         let retention = tokio::spawn(run_retention(
             parts.store.clone(),
             settings.store.retention_interval_s,
@@ -314,11 +320,12 @@ impl Background {
             Duration::from_secs(settings.indicators.alert_eval_interval_s),
             shutdown.clone(),
         ));
-        Background {
+        Ok(Background {
             retention,
             export,
             evaluator,
-        }
+            notifier: start_notifier(settings, &parts.alerts, shutdown)?,
+        })
     }
 }
 

@@ -48,8 +48,10 @@ pub(super) async fn open_alerts(settings: &Settings) -> Result<Arc<AlertService>
         path => RuleSet::load(std::path::Path::new(path)),
     }?;
     let path = settings.store.path.clone();
+    let notify = settings.notify.enabled();
     let service = tokio::task::spawn_blocking(move || {
         let repo = SqliteAlerts::open(&path)?;
+        let repo = if notify { repo.with_notify()? } else { repo };
         AlertService::open(rules, repo, crate::shell::now_ms())
     })
     .await
@@ -136,4 +138,33 @@ pub(super) fn broker_url(settings: &mut Settings) -> Result<BrokerUrl, AppError>
         let _ = (IpAddr::V4(Ipv4Addr::LOCALHOST),);
         Err(AppError::NoEmbeddedBroker)
     }
+}
+
+/// The notifier, when `notify.webhook_url` is set: it delivers the outbox while this node
+/// decides alerts.
+pub(super) fn start_notifier(
+    settings: &Settings,
+    alerts: &Arc<AlertService>,
+    shutdown: &CancellationToken,
+) -> Result<Option<JoinHandle<()>>, AppError> {
+    let n = &settings.notify;
+    if !n.enabled() {
+        return Ok(None);
+    }
+    let secret = n.secret().map_err(|e| {
+        AppError::Startup(format!(
+            "notify.webhook_secret_file {:?}: {e}",
+            n.webhook_secret_file
+        ))
+    })?;
+    let repo = crate::store::SqliteNotify::open(&settings.store.path)?;
+    let alerts = alerts.clone();
+    let deciding = Box::new(move || alerts.is_deciding());
+    let notifier = crate::notify::Notifier::new(Box::new(repo), n, secret, deciding)
+        .map_err(|e| AppError::Startup(format!("the webhook client: {e}")))?;
+    tracing::info!(url = %n.webhook_url, "alert notifications go to the webhook");
+    Ok(Some(tokio::spawn(crate::notify::run_notifier(
+        notifier,
+        shutdown.clone(),
+    ))))
 }

@@ -12,6 +12,7 @@ use crate::cluster::ClusterSettings;
 use crate::export::ExportSettings;
 use crate::indicators::IndicatorSettings;
 use crate::ingest::{BrokerSettings, MqttSettings};
+use crate::notify::NotifySettings;
 use crate::pipeline::IngestSettings;
 use crate::push::PushSettings;
 use crate::report::ReportSettings;
@@ -32,6 +33,7 @@ pub struct Settings {
     pub indicators: IndicatorSettings,
     pub reports: ReportSettings,
     pub alerts: AlertSettings,
+    pub notify: NotifySettings,
     pub push: PushSettings,
     pub auth: AuthSettings,
     pub city: CitySettings,

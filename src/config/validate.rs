@@ -16,6 +16,7 @@ impl Settings {
         self.store.validate()?;
         self.indicators.validate()?;
         self.reports.validate()?;
+        self.notify.validate()?;
         self.export.influxdb.validate()?;
         self.push.validate()?;
         self.cluster.validate(self.uses_embedded_broker())?;

@@ -32,6 +32,7 @@ mod mosquitto;
 mod mosquitto_acl;
 mod mqtt_security;
 mod ngsi;
+mod notify;
 mod openapi;
 mod pages;
 mod quality;

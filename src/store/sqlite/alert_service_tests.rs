@@ -264,9 +264,10 @@ fn the_store_refuses_a_second_open_alert_for_the_same_rule_and_subject() {
     let mut e = engine(PM25_150_120);
     let mut change = e.observe(&pm25(151.0, T0), T0).remove(1);
     let mut repo = SqliteAlerts::open(&dir.path().join("ioc.db")).expect("open");
-    repo.apply(std::slice::from_ref(&change)).expect("first");
+    repo.apply(std::slice::from_ref(&change), false)
+        .expect("first");
     change.alert.id += 1;
-    assert!(repo.apply(&[change]).is_err());
+    assert!(repo.apply(&[change], false).is_err());
 }
 
 #[tokio::test]

@@ -64,6 +64,8 @@ const COLUMNS: &str = "id, rule_id, subject, domain, district, signal, severity,
 /// The alert tables behind one connection: [`AlertRepo`] on SQLite.
 pub struct SqliteAlerts {
     conn: Connection,
+    /// Set when notifications are configured: the changes this node decides are enqueued.
+    notify: bool,
 }
 
 impl SqliteAlerts {
@@ -72,14 +74,25 @@ impl SqliteAlerts {
     pub fn open(path: &Path) -> Result<SqliteAlerts, RepoError> {
         Ok(SqliteAlerts {
             conn: side::open(path, SCHEMA, WHAT)?,
+            notify: false,
         })
+    }
+
+    /// From now on, the changes this node decides are also enqueued for notification
+    /// (`notify_outbox`, in the same transaction as the changes).
+    pub fn with_notify(mut self) -> Result<SqliteAlerts, RepoError> {
+        self.conn
+            .execute_batch(super::notify::SCHEMA)
+            .or_repo(WHAT)?;
+        self.notify = true;
+        Ok(self)
     }
 }
 
 impl AlertRepo for SqliteAlerts {
     /// Records changes in one transaction: the alert row as it now is, plus its event. A
     /// dropped pending alert is deleted with its events instead.
-    fn apply(&mut self, changes: &[AlertChange]) -> Result<(), RepoError> {
+    fn apply(&mut self, changes: &[AlertChange], notify: bool) -> Result<(), RepoError> {
         if changes.is_empty() {
             return Ok(());
         }
@@ -132,6 +145,9 @@ impl AlertRepo for SqliteAlerts {
                 params![a.id, e.at_ms, e.kind.as_str(), e.value, e.by, e.comment],
             )
             .or_repo(WHAT)?;
+            if notify && self.notify {
+                super::notify::enqueue(&tx, c).or_repo(WHAT)?;
+            }
         }
         tx.commit().or_repo(WHAT)?;
         Ok(())

@@ -10,6 +10,7 @@ mod lock;
 mod migrate_v1;
 mod migrate_v2;
 mod migrate_v3;
+mod notify;
 mod open_bucket;
 mod outbox;
 mod packed;
@@ -25,6 +26,7 @@ mod write;
 
 pub use alerts::SqliteAlerts;
 pub use keys::SqliteKeys;
+pub use notify::SqliteNotify;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

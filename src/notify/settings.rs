@@ -1,0 +1,96 @@
+//! `[notify]`: where alert changes are delivered.
+
+use serde::Deserialize;
+
+use crate::setting::Invalid;
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySettings {
+    /// Every alert change people are told of is POSTed here; empty: no notifications.
+    pub webhook_url: String,
+    /// The HMAC key of the signature; required with a URL.
+    pub webhook_secret: String,
+    /// A file holding the key instead (its trailing newline dropped).
+    pub webhook_secret_file: String,
+    pub timeout_s: u64,
+    /// Retries of a failed delivery wait this long, doubling up to `retry_max_s`.
+    pub retry_initial_s: u64,
+    pub retry_max_s: u64,
+    /// Delivered rows are kept this long (for inspection), then deleted.
+    pub keep_delivered_days: u32,
+}
+
+impl NotifySettings {
+    pub fn enabled(&self) -> bool {
+        !self.webhook_url.trim().is_empty()
+    }
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let url = self.webhook_url.trim();
+        if url.is_empty() {
+            return Ok(());
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(Invalid::new(
+                "notify.webhook_url",
+                url,
+                "an http:// or https:// URL",
+            ));
+        }
+        if self.webhook_secret.is_empty() && self.webhook_secret_file.trim().is_empty() {
+            return Err(Invalid::new(
+                "notify.webhook_secret",
+                "(empty)",
+                "a secret (IOC__NOTIFY__WEBHOOK_SECRET) or notify.webhook_secret_file: every delivery is signed",
+            ));
+        }
+        if self.timeout_s == 0
+            || self.retry_initial_s == 0
+            || self.retry_max_s < self.retry_initial_s
+        {
+            return Err(Invalid::new(
+                "notify.timeout_s / retry_initial_s / retry_max_s",
+                format!(
+                    "{} / {} / {}",
+                    self.timeout_s, self.retry_initial_s, self.retry_max_s
+                ),
+                "at least 1 s each, and retry_max_s ≥ retry_initial_s",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The secret: the setting, or the file's contents.
+    pub fn secret(&self) -> std::io::Result<Vec<u8>> {
+        match self.webhook_secret_file.trim() {
+            "" => Ok(self.webhook_secret.clone().into_bytes()),
+            path => Ok(std::fs::read_to_string(path)?
+                .trim_end()
+                .as_bytes()
+                .to_vec()),
+        }
+    }
+}
+
+/// Never shows the secret (settings are printed in errors and debug logs).
+impl std::fmt::Debug for NotifySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotifySettings")
+            .field("webhook_url", &self.webhook_url)
+            .field(
+                "webhook_secret",
+                &if self.webhook_secret.is_empty() {
+                    ""
+                } else {
+                    "(set)"
+                },
+            )
+            .field("webhook_secret_file", &self.webhook_secret_file)
+            .field("timeout_s", &self.timeout_s)
+            .field("retry_initial_s", &self.retry_initial_s)
+            .field("retry_max_s", &self.retry_max_s)
+            .field("keep_delivered_days", &self.keep_delivered_days)
+            .finish()
+    }
+}

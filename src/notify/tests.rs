@@ -1,0 +1,70 @@
+use super::*;
+
+#[test]
+fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
+    // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+    let mac = sign(b"Jefe", 0, b"x");
+    assert_eq!(mac.len(), 64);
+    let rfc = {
+        use hmac::{Hmac, Mac};
+        let mut m = Hmac::<sha2::Sha256>::new_from_slice(b"Jefe").expect("key");
+        m.update(b"what do ya want for nothing?");
+        m.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    assert_eq!(
+        rfc,
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+    let expected = {
+        use hmac::{Hmac, Mac};
+        let mut m = Hmac::<sha2::Sha256>::new_from_slice(b"s3cret").expect("key");
+        m.update(b"1700000000.{\"a\":1}");
+        m.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    assert_eq!(
+        signature_header(b"s3cret", 1_700_000_000, br#"{"a":1}"#),
+        format!("sha256={expected}")
+    );
+}
+
+#[test]
+fn settings_refuse_an_unsigned_or_odd_webhook_with_the_reason() {
+    let ok = NotifySettings {
+        webhook_url: "http://127.0.0.1:9/hook".into(),
+        webhook_secret: "k".into(),
+        webhook_secret_file: String::new(),
+        timeout_s: 10,
+        retry_initial_s: 1,
+        retry_max_s: 300,
+        keep_delivered_days: 7,
+    };
+    assert!(ok.validate().is_ok());
+    let unsigned = NotifySettings {
+        webhook_secret: String::new(),
+        ..ok.clone()
+    };
+    assert!(unsigned
+        .validate()
+        .expect_err("refused")
+        .to_string()
+        .contains("signed"));
+    let ftp = NotifySettings {
+        webhook_url: "ftp://x".into(),
+        ..ok.clone()
+    };
+    assert!(ftp.validate().is_err());
+    let off = NotifySettings {
+        webhook_url: String::new(),
+        webhook_secret: String::new(),
+        ..ok
+    };
+    assert!(off.validate().is_ok() && !off.enabled());
+}

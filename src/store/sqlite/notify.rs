@@ -1,0 +1,148 @@
+//! The notification outbox (`notify_outbox`): one row per alert change people are told of,
+//! enqueued in the transaction that stores the change (`alerts.rs`), delivered and marked by
+//! the notifier (`notify::NotifyRepo`) through a connection of its own.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, Transaction};
+
+use super::side::{self, OrRepo};
+use crate::alerts::{AlertChange, EventKind};
+use crate::notify::{NotifyRepo, Queued};
+use crate::shell::RepoError;
+
+const WHAT: &str = "notification outbox";
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS notify_outbox (
+    id TEXT PRIMARY KEY,
+    event TEXT NOT NULL,
+    alert_id INTEGER NOT NULL,
+    object TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_ms INTEGER NOT NULL,
+    delivered_ms INTEGER,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS notify_outbox_due ON notify_outbox (delivered_ms, created_ms, id);
+";
+
+/// The event a change is told as, if people are told of it.
+fn event_of(kind: EventKind) -> Option<&'static str> {
+    match kind {
+        EventKind::Firing | EventKind::Reopened => Some("alert.firing"),
+        EventKind::Acknowledged => Some("alert.acknowledged"),
+        EventKind::Resolved => Some("alert.resolved"),
+        EventKind::Pending | EventKind::Dropped => None,
+    }
+}
+
+/// Enqueues `c` when people are told of it; its id is unique per alert, event and time, so a
+/// change stored twice is enqueued once.
+pub(super) fn enqueue(tx: &Transaction, c: &AlertChange) -> rusqlite::Result<()> {
+    let Some(event) = event_of(c.event.kind) else {
+        return Ok(());
+    };
+    let id = format!(
+        "alert-{}-{}-{}",
+        c.alert.id,
+        c.event.kind.as_str(),
+        c.event.at_ms
+    );
+    let object = serde_json::to_string(&c.alert).unwrap_or_default();
+    tx.execute(
+        "INSERT OR IGNORE INTO notify_outbox (id, event, alert_id, object, created_ms, next_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![id, event, c.alert.id, object, c.event.at_ms],
+    )?;
+    Ok(())
+}
+
+/// The outbox behind its own connection.
+pub struct SqliteNotify {
+    conn: Connection,
+}
+
+impl SqliteNotify {
+    /// Opens the outbox in the database at `path` (after the main store).
+    pub fn open(path: &Path) -> Result<SqliteNotify, RepoError> {
+        Ok(SqliteNotify {
+            conn: side::open(path, SCHEMA, WHAT)?,
+        })
+    }
+}
+
+impl NotifyRepo for SqliteNotify {
+    /// In order of the changes; a delivery waiting for its retry holds those after it.
+    fn due(&self, now_ms: i64, limit: usize) -> Result<Vec<Queued>, RepoError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, event, object, attempts, next_ms FROM notify_outbox \
+                 WHERE delivered_ms IS NULL ORDER BY created_ms, id LIMIT ?1",
+            )
+            .or_repo(WHAT)?;
+        let rows = stmt
+            .query_map(params![limit as i64], |r| {
+                let q = Queued {
+                    id: r.get(0)?,
+                    event: r.get(1)?,
+                    object: r.get(2)?,
+                    attempts: r.get::<_, i64>(3)? as u32,
+                };
+                Ok((q, r.get::<_, i64>(4)?))
+            })
+            .or_repo(WHAT)?;
+        let rows: Vec<(Queued, i64)> = rows.collect::<Result<_, _>>().or_repo(WHAT)?;
+        Ok(rows
+            .into_iter()
+            .take_while(|(_, next)| *next <= now_ms)
+            .map(|(q, _)| q)
+            .collect())
+    }
+
+    fn delivered(&mut self, id: &str, at_ms: i64) -> Result<(), RepoError> {
+        self.conn
+            .execute(
+                "UPDATE notify_outbox SET delivered_ms = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+                params![id, at_ms],
+            )
+            .or_repo(WHAT)?;
+        Ok(())
+    }
+
+    fn failed(&mut self, id: &str, next_ms: i64, error: &str) -> Result<(), RepoError> {
+        self.conn
+            .execute(
+                "UPDATE notify_outbox SET attempts = attempts + 1, next_ms = ?2, last_error = ?3 WHERE id = ?1",
+                params![id, next_ms, error],
+            )
+            .or_repo(WHAT)?;
+        Ok(())
+    }
+
+    fn waiting(&self) -> Result<u64, RepoError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM notify_outbox WHERE delivered_ms IS NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .or_repo(WHAT)
+    }
+
+    fn prune(&mut self, before_ms: i64) -> Result<usize, RepoError> {
+        self.conn
+            .execute(
+                "DELETE FROM notify_outbox WHERE delivered_ms IS NOT NULL AND delivered_ms < ?1",
+                [before_ms],
+            )
+            .or_repo(WHAT)
+    }
+}
+
+#[cfg(test)]
+#[path = "notify_tests.rs"]
+mod tests;

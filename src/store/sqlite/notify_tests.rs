@@ -1,0 +1,51 @@
+use super::*;
+use crate::alerts::tests::{engine, pm25, MIN, PM25_150_120, T0};
+use crate::alerts::AlertRepo;
+use crate::store::SqliteAlerts;
+
+#[test]
+fn decided_changes_are_enqueued_once_in_order_and_a_retry_holds_the_ones_after_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ioc.db");
+    let mut e = engine(PM25_150_120);
+    let fired = e.observe(&pm25(151.0, T0), T0);
+    let resolved = e.observe(&pm25(100.0, T0 + MIN), T0 + MIN);
+    let mut alerts = SqliteAlerts::open(&path)
+        .expect("open")
+        .with_notify()
+        .expect("notify");
+    alerts.apply(&fired, true).expect("apply");
+    alerts.apply(&fired, true).expect("a change stored twice");
+    alerts
+        .apply(&resolved, false)
+        .expect("adopted, not decided here");
+    let mut outbox = SqliteNotify::open(&path).expect("outbox");
+    let due = outbox.due(T0 + MIN, 10).expect("due");
+    let events: Vec<&str> = due.iter().map(|q| q.event.as_str()).collect();
+    assert_eq!(
+        events,
+        ["alert.firing"],
+        "pending is not told, and only decided changes"
+    );
+    alerts.apply(&resolved, true).expect("apply");
+    assert_eq!(outbox.waiting().expect("waiting"), 2);
+
+    let first = outbox.due(T0 + MIN, 10).expect("due")[0].id.clone();
+    outbox
+        .failed(&first, T0 + 10 * MIN, "down")
+        .expect("failed");
+    assert!(
+        outbox.due(T0 + 2 * MIN, 10).expect("due").is_empty(),
+        "the later one waits"
+    );
+    let retry = outbox.due(T0 + 10 * MIN, 10).expect("due");
+    assert_eq!((retry.len(), retry[0].attempts), (2, 1));
+    outbox.delivered(&first, T0 + 10 * MIN).expect("delivered");
+    let left = outbox.due(T0 + 10 * MIN, 10).expect("due");
+    assert_eq!(
+        left.iter().map(|q| q.event.as_str()).collect::<Vec<_>>(),
+        ["alert.resolved"]
+    );
+    assert_eq!(outbox.prune(T0 + 11 * MIN).expect("prune"), 1);
+    assert_eq!(outbox.waiting().expect("waiting"), 1);
+}
