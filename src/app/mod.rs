@@ -324,7 +324,7 @@ impl Background {
             retention,
             export,
             evaluator,
-            notifier: start_notifier(settings, &parts.alerts, shutdown)?,
+            notifier: start_notifier(settings, &parts.alerts, metrics, shutdown)?,
         })
     }
 }

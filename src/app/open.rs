@@ -145,6 +145,7 @@ pub(super) fn broker_url(settings: &mut Settings) -> Result<BrokerUrl, AppError>
 pub(super) fn start_notifier(
     settings: &Settings,
     alerts: &Arc<AlertService>,
+    metrics: &Metrics,
     shutdown: &CancellationToken,
 ) -> Result<Option<JoinHandle<()>>, AppError> {
     let n = &settings.notify;
@@ -160,8 +161,9 @@ pub(super) fn start_notifier(
     let repo = crate::store::SqliteNotify::open(&settings.store.path)?;
     let alerts = alerts.clone();
     let deciding = Box::new(move || alerts.is_deciding());
-    let notifier = crate::notify::Notifier::new(Box::new(repo), n, secret, deciding)
-        .map_err(|e| AppError::Startup(format!("the webhook client: {e}")))?;
+    let notifier =
+        crate::notify::Notifier::new(Box::new(repo), n, secret, deciding, metrics.notify.clone())
+            .map_err(|e| AppError::Startup(format!("the webhook client: {e}")))?;
     tracing::info!(url = %n.webhook_url, "alert notifications go to the webhook");
     Ok(Some(tokio::spawn(crate::notify::run_notifier(
         notifier,

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{signature_header, NotifyRepo, NotifySettings, Queued};
 use crate::shell::now_ms;
+use crate::telemetry::NotifyMetrics;
 
 /// How often the outbox is looked at.
 const POLL: Duration = Duration::from_millis(500);
@@ -28,6 +29,7 @@ pub struct Notifier {
     keep_ms: i64,
     /// True while this node decides alerts: only the decider delivers.
     deciding: Box<dyn Fn() -> bool + Send + Sync>,
+    metrics: NotifyMetrics,
 }
 
 impl Notifier {
@@ -36,6 +38,7 @@ impl Notifier {
         settings: &NotifySettings,
         secret: Vec<u8>,
         deciding: Box<dyn Fn() -> bool + Send + Sync>,
+        metrics: NotifyMetrics,
     ) -> Result<Notifier, reqwest::Error> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(settings.timeout_s))
@@ -49,6 +52,7 @@ impl Notifier {
             retry_max_ms: settings.retry_max_s as i64 * 1000,
             keep_ms: i64::from(settings.keep_delivered_days) * 24 * HOUR_MS,
             deciding,
+            metrics,
         })
     }
 
@@ -79,9 +83,13 @@ impl Notifier {
     /// Delivers what is due, in order, until one fails.
     async fn drain(&self, shutdown: &CancellationToken) {
         let now = now_ms();
-        let Some(due) = self.with_repo(move |r| r.due(now, BATCH)).await else {
+        let Some((due, waiting)) = self
+            .with_repo(move |r| Ok((r.due(now, BATCH)?, r.waiting()?)))
+            .await
+        else {
             return;
         };
+        self.metrics.waiting.set(waiting as i64);
         for q in due {
             if shutdown.is_cancelled() {
                 return;
@@ -116,12 +124,17 @@ impl Notifier {
         let id = q.id.clone();
         match failure {
             None => {
+                self.metrics
+                    .attempts
+                    .with_label_values(&["delivered"])
+                    .inc();
                 tracing::info!(id = %q.id, event = %q.event, "notification delivered");
                 self.with_repo(move |r| r.delivered(&id, now))
                     .await
                     .is_some()
             }
             Some(error) => {
+                self.metrics.attempts.with_label_values(&["failed"]).inc();
                 let wait = self
                     .retry_initial_ms
                     .saturating_mul(1i64 << q.attempts.min(20))

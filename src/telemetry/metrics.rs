@@ -19,6 +19,8 @@ pub struct Metrics {
     pub http: HttpMetrics,
     pub store: StoreMetrics,
     pub export: ExportMetrics,
+    /// Alert notifications (`ioc_notify_*`), declared in `notify.rs`.
+    pub notify: super::NotifyMetrics,
     /// WebSocket push (`ioc_push_*`), declared in `push.rs`.
     pub push: PushMetrics,
     pub snapshot: SnapshotMetrics,
@@ -39,6 +41,7 @@ impl Metrics {
             http: HttpMetrics::declare(&d)?,
             store: StoreMetrics::declare(&d)?,
             export: ExportMetrics::declare(&d)?,
+            notify: super::NotifyMetrics::declare(&d)?,
             push: PushMetrics::declare(&d)?,
             snapshot: SnapshotMetrics::declare(&d)?,
             registry,

@@ -4,12 +4,14 @@
 mod declare;
 mod logging;
 mod metrics;
+mod notify;
 mod push;
 mod settings;
 mod stages;
 
 pub use logging::init_logging;
 pub use metrics::{metrics_domain_label, Metrics, UNKNOWN_DOMAIN};
+pub use notify::NotifyMetrics;
 pub use push::PushMetrics;
 pub use settings::{LogFormat, LogSettings};
 pub use stages::{

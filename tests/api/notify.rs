@@ -177,13 +177,25 @@ async fn each_alert_change_is_delivered_once_signed_across_an_outage_and_a_resta
     // And never again.
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     let seen = receiver.stop().await;
-    let seen = seen.lock().expect("seen");
-    assert_eq!(seen.deliveries.len(), 3, "{:?}", seen.deliveries);
-    assert!(seen.bad.is_empty(), "badly signed: {:?}", seen.bad);
-    let mut ids: Vec<&String> = seen.deliveries.iter().map(|d| &d.1).collect();
-    ids.sort();
-    ids.dedup();
-    assert_eq!(ids.len(), 3, "each delivery has its own id");
-    assert!(seen.deliveries.iter().all(|d| d.2 == id));
-    drop(app);
+    {
+        let seen = seen.lock().expect("seen");
+        assert_eq!(seen.deliveries.len(), 3, "{:?}", seen.deliveries);
+        assert!(seen.bad.is_empty(), "badly signed: {:?}", seen.bad);
+        let mut ids: Vec<&String> = seen.deliveries.iter().map(|d| &d.1).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 3, "each delivery has its own id");
+        assert!(seen.deliveries.iter().all(|d| d.2 == id));
+    }
+    let attempts = |result: &str| format!("ioc_notify_attempts_total{{result=\"{result}\"}}");
+    assert_eq!(
+        app.metric(&attempts("delivered")).await,
+        1.0,
+        "the restarted ioc delivered one"
+    );
+    assert!(
+        app.metric(&attempts("failed")).await >= 1.0,
+        "and failed while the receiver was down"
+    );
+    assert_eq!(app.metric("ioc_notify_outbox_waiting").await, 0.0);
 }
