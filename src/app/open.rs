@@ -159,10 +159,13 @@ pub(super) fn start_notifier(
         ))
     })?;
     let repo = crate::store::SqliteNotify::open(&settings.store.path)?;
-    let alerts = alerts.clone();
-    let deciding = Box::new(move || alerts.is_deciding());
+    let (a, b) = (alerts.clone(), alerts.clone());
+    let alerts = crate::notify::Alerts {
+        deciding: Box::new(move || a.is_deciding()),
+        open: Box::new(move || b.open_alerts()),
+    };
     let notifier =
-        crate::notify::Notifier::new(Box::new(repo), n, secret, deciding, metrics.notify.clone())
+        crate::notify::Notifier::new(Box::new(repo), n, secret, alerts, metrics.notify.clone())
             .map_err(|e| AppError::Startup(format!("the webhook client: {e}")))?;
     tracing::info!(url = %n.webhook_url, "alert notifications go to the webhook");
     Ok(Some(tokio::spawn(crate::notify::run_notifier(

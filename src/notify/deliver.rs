@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::{signature_header, NotifyRepo, NotifySettings, Queued};
+use crate::alerts::Alert;
 use crate::shell::now_ms;
 use crate::telemetry::NotifyMetrics;
 
@@ -29,7 +30,17 @@ pub struct Notifier {
     keep_ms: i64,
     /// True while this node decides alerts: only the decider delivers.
     deciding: Box<dyn Fn() -> bool + Send + Sync>,
+    /// This node's open alerts, for escalation.
+    open: Box<dyn Fn() -> Vec<Alert> + Send + Sync>,
     metrics: NotifyMetrics,
+    /// `notify.escalate_after_s` in ms; 0: no escalation.
+    escalate_after_ms: i64,
+}
+
+/// Where the notifier looks: whether this node decides alerts, and its open alerts.
+pub struct Alerts {
+    pub deciding: Box<dyn Fn() -> bool + Send + Sync>,
+    pub open: Box<dyn Fn() -> Vec<Alert> + Send + Sync>,
 }
 
 impl Notifier {
@@ -37,7 +48,7 @@ impl Notifier {
         repo: Box<dyn NotifyRepo>,
         settings: &NotifySettings,
         secret: Vec<u8>,
-        deciding: Box<dyn Fn() -> bool + Send + Sync>,
+        alerts: Alerts,
         metrics: NotifyMetrics,
     ) -> Result<Notifier, reqwest::Error> {
         let client = reqwest::Client::builder()
@@ -51,8 +62,10 @@ impl Notifier {
             retry_initial_ms: settings.retry_initial_s as i64 * 1000,
             retry_max_ms: settings.retry_max_s as i64 * 1000,
             keep_ms: i64::from(settings.keep_delivered_days) * 24 * HOUR_MS,
-            deciding,
+            deciding: alerts.deciding,
+            open: alerts.open,
             metrics,
+            escalate_after_ms: settings.escalate_after_s as i64 * 1000,
         })
     }
 
@@ -76,6 +89,38 @@ impl Notifier {
             Err(e) => {
                 tracing::warn!(error = %e, "the notification outbox task failed");
                 None
+            }
+        }
+    }
+
+    /// Enqueues `alert.escalated` for the open alerts overdue at `now`, each once (`told`
+    /// remembers them between looks; the outbox's ids keep it once across restarts).
+    async fn escalate(&self, now: i64, told: &mut std::collections::HashSet<String>) {
+        if self.escalate_after_ms <= 0 {
+            return;
+        }
+        let open = (self.open)();
+        let fresh: Vec<(String, i64, String)> =
+            super::escalate::due(&open, now, self.escalate_after_ms)
+                .into_iter()
+                .map(|a| {
+                    (
+                        super::escalate::id(a),
+                        a.id,
+                        serde_json::to_string(a).unwrap_or_default(),
+                    )
+                })
+                .filter(|(id, _, _)| !told.contains(id))
+                .collect();
+        told.retain(|id| open.iter().any(|a| super::escalate::id(a) == *id));
+        for (id, alert_id, object) in fresh {
+            let key = id.clone();
+            let added = self
+                .with_repo(move |r| r.enqueue(&id, "alert.escalated", alert_id, &object, now))
+                .await;
+            if added.is_some() {
+                tracing::info!(id = %key, "an unacknowledged alert is escalated");
+                told.insert(key);
             }
         }
     }
@@ -159,6 +204,7 @@ fn body(q: &Queued, now: i64) -> Value {
 /// Delivers until shutdown; forgets delivered rows past `keep_delivered_days` once an hour.
 pub async fn run_notifier(n: Notifier, shutdown: CancellationToken) {
     let mut last_prune = 0i64;
+    let mut escalated = std::collections::HashSet::new();
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -167,6 +213,7 @@ pub async fn run_notifier(n: Notifier, shutdown: CancellationToken) {
         if !(n.deciding)() {
             continue;
         }
+        n.escalate(now_ms(), &mut escalated).await;
         n.drain(&shutdown).await;
         let now = now_ms();
         if now - last_prune >= HOUR_MS {

@@ -6,6 +6,9 @@
 //! (this node's decisions only)           (store)            signed POST, capped backoff
 //! ```
 //!
+//! An alert still firing unacknowledged `notify.escalate_after_s` after it fired is told again
+//! as `alert.escalated` (`escalate.rs`).
+//!
 //! Each change (`alert.firing`, `alert.acknowledged`, `alert.resolved`) is enqueued in the
 //! transaction that stores it, so a change that is stored is delivered: across a restart and a
 //! receiver outage, retried with capped backoff, marked delivered on a 2xx. Its `id` is stable,
@@ -14,10 +17,11 @@
 //! alerts enqueues and sends (docs/scaling.md).
 
 mod deliver;
+pub mod escalate;
 mod settings;
 mod sign;
 
-pub use deliver::{run_notifier, Notifier};
+pub use deliver::{run_notifier, Alerts, Notifier};
 pub use settings::NotifySettings;
 pub use sign::{sign, signature_header};
 
@@ -46,6 +50,16 @@ pub trait NotifyRepo: Send + 'static {
     fn failed(&mut self, id: &str, next_ms: i64, error: &str) -> Result<(), RepoError>;
     /// Deliveries not yet made.
     fn waiting(&self) -> Result<u64, RepoError>;
+    /// Enqueues a delivery of `event` about alert `alert_id` (`object`, JSON) under `id`,
+    /// unless one with that id exists; true when it was new.
+    fn enqueue(
+        &mut self,
+        id: &str,
+        event: &str,
+        alert_id: i64,
+        object: &str,
+        at_ms: i64,
+    ) -> Result<bool, RepoError>;
     /// Forgets deliveries made before `before_ms`; returns how many.
     fn prune(&mut self, before_ms: i64) -> Result<usize, RepoError>;
 }

@@ -19,6 +19,9 @@ pub struct NotifySettings {
     pub retry_max_s: u64,
     /// Delivered rows are kept this long (for inspection), then deleted.
     pub keep_delivered_days: u32,
+    /// An alert still firing unacknowledged this long after it fired is told again as
+    /// `alert.escalated`; 0: never.
+    pub escalate_after_s: u64,
 }
 
 impl NotifySettings {
@@ -91,6 +94,7 @@ impl std::fmt::Debug for NotifySettings {
             .field("retry_initial_s", &self.retry_initial_s)
             .field("retry_max_s", &self.retry_max_s)
             .field("keep_delivered_days", &self.keep_delivered_days)
+            .field("escalate_after_s", &self.escalate_after_s)
             .finish()
     }
 }

@@ -37,6 +37,7 @@ fn settings_refuse_an_unsigned_or_odd_webhook_with_the_reason() {
         retry_initial_s: 1,
         retry_max_s: 300,
         keep_delivered_days: 7,
+        escalate_after_s: 900,
     };
     assert!(ok.validate().is_ok());
     let unsigned = NotifySettings {
@@ -59,4 +60,41 @@ fn settings_refuse_an_unsigned_or_odd_webhook_with_the_reason() {
         ..ok
     };
     assert!(off.validate().is_ok() && !off.enabled());
+}
+
+#[test]
+fn an_unacknowledged_firing_alert_escalates_after_its_delay_once_per_firing() {
+    use crate::alerts::tests::{engine, pm25, MIN, PM25_150_120, T0};
+    let mut e = engine(PM25_150_120);
+    let firing: Vec<crate::alerts::Alert> = e
+        .observe(&pm25(151.0, T0), T0)
+        .into_iter()
+        .map(|c| c.alert)
+        .filter(|a| a.state == crate::alerts::AlertState::Firing)
+        .collect();
+    assert_eq!(firing.len(), 1);
+    let fired = firing[0].fired_ms.expect("fired");
+    let after = 15 * MIN;
+    assert!(
+        escalate::due(&firing, fired + after - 1, after).is_empty(),
+        "not before the delay"
+    );
+    assert_eq!(escalate::due(&firing, fired + after, after).len(), 1);
+    let mut acked = firing.clone();
+    acked[0].acknowledged = Some(crate::alerts::Ack {
+        by: "lan".into(),
+        at_ms: fired + MIN,
+        comment: String::new(),
+    });
+    assert!(
+        escalate::due(&acked, fired + 2 * after, after).is_empty(),
+        "never once acknowledged"
+    );
+    let mut reopened = firing.clone();
+    reopened[0].fired_ms = Some(fired + 3 * after);
+    assert_ne!(
+        escalate::id(&firing[0]),
+        escalate::id(&reopened[0]),
+        "a new firing escalates anew"
+    );
 }

@@ -17,6 +17,8 @@ const SECRET: &str = "s3cret-for-the-test";
 struct Seen {
     /// (event, delivery id, alert id) per accepted delivery.
     deliveries: Vec<(String, String, i64)>,
+    /// (event, the alert's subject) per accepted delivery.
+    subjects: Vec<(String, String)>,
     /// Deliveries whose signature or timestamp did not check out.
     bad: Vec<String>,
 }
@@ -60,6 +62,11 @@ async fn hook(
     let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
     seen.deliveries
         .push((s("event"), s("id"), v["alert"]["id"].as_i64().unwrap_or(-1)));
+    let subject = v["alert"]["subject"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    seen.subjects.push((s("event"), subject));
     HttpResponse::Ok().finish()
 }
 
@@ -100,6 +107,10 @@ impl Receiver {
 }
 
 async fn start(dir: &Arc<tempfile::TempDir>, port: u16) -> TestApp {
+    start_with(dir, port, "900").await
+}
+
+async fn start_with(dir: &Arc<tempfile::TempDir>, port: u16, escalate_after_s: &str) -> TestApp {
     let url = format!("http://127.0.0.1:{port}/hook");
     spawn_app_with_rules(
         dir.clone(),
@@ -109,19 +120,22 @@ async fn start(dir: &Arc<tempfile::TempDir>, port: u16) -> TestApp {
             ("IOC__NOTIFY__WEBHOOK_SECRET", SECRET),
             ("IOC__NOTIFY__RETRY_INITIAL_S", "1"),
             ("IOC__NOTIFY__RETRY_MAX_S", "1"),
+            ("IOC__NOTIFY__ESCALATE_AFTER_S", escalate_after_s),
         ],
     )
     .await
 }
 
 async fn pm25(app: &TestApp, value: u32, n: usize) {
+    pm25_at(app, "aq-0001", value, n).await;
+}
+
+async fn pm25_at(app: &TestApp, sensor: &str, value: u32, n: usize) {
     let p = app.publisher().await;
     let now = ioc::shell::now_ms();
-    p.publish(
-        "city/environment/hai-van/aq-0001",
-        format!(r#"{{"ts":{now},"pm25":{value}}}"#),
-    )
-    .await;
+    let topic = format!("city/environment/hai-van/{sensor}");
+    p.publish(&topic, format!(r#"{{"ts":{now},"pm25":{value}}}"#))
+        .await;
     p.wait_acked(n).await;
 }
 
@@ -198,4 +212,55 @@ async fn each_alert_change_is_delivered_once_signed_across_an_outage_and_a_resta
         "and failed while the receiver was down"
     );
     assert_eq!(app.metric("ioc_notify_outbox_waiting").await, 0.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_left_unacknowledged_escalates_once_and_an_acknowledged_one_does_not() {
+    let port = free_port();
+    let receiver = Receiver::start(port, Arc::new(Mutex::new(Seen::default())));
+    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+    let app = start_with(&dir, port, "3").await;
+    pm25_at(&app, "aq-0001", 180, 1).await;
+    pm25_at(&app, "aq-0002", 180, 1).await;
+    let told = |event: &'static str, subject: &'static str| {
+        let seen = receiver.seen.clone();
+        move || {
+            let seen = seen.lock().expect("seen");
+            seen.subjects
+                .iter()
+                .filter(|(e, s)| e == event && s == subject)
+                .count()
+        }
+    };
+    let second_fired = told("alert.firing", "sensor:aq-0002");
+    eventually("both alerts are told", || async { second_fired() == 1 }).await;
+    // aq-0002's alert is acknowledged at once; aq-0001's is left.
+    let (_, all) = app.get("/api/v1/alerts?state=firing").await;
+    let id = all["alerts"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["subject"] == "sensor:aq-0002"))
+        .and_then(|x| x["id"].as_i64())
+        .expect("aq-0002's alert");
+    let ack = app
+        .http
+        .post(app.url(&format!("/api/v1/alerts/{id}/ack")))
+        .json(&serde_json::json!({"by": "minh"}))
+        .send()
+        .await
+        .expect("ack");
+    assert_eq!(ack.status(), 200);
+    let escalated = told("alert.escalated", "sensor:aq-0001");
+    eventually("the unacknowledged alert escalates", || async {
+        escalated() == 1
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(escalated(), 1, "once per firing");
+    assert_eq!(
+        told("alert.escalated", "sensor:aq-0002")(),
+        0,
+        "an acknowledged alert never escalates"
+    );
+    drop(app);
+    let _ = receiver.stop().await;
 }

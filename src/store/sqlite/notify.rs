@@ -133,6 +133,25 @@ impl NotifyRepo for SqliteNotify {
             .or_repo(WHAT)
     }
 
+    fn enqueue(
+        &mut self,
+        id: &str,
+        event: &str,
+        alert_id: i64,
+        object: &str,
+        at_ms: i64,
+    ) -> Result<bool, RepoError> {
+        let added = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO notify_outbox (id, event, alert_id, object, created_ms, next_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![id, event, alert_id, object, at_ms],
+            )
+            .or_repo(WHAT)?;
+        Ok(added > 0)
+    }
+
     fn prune(&mut self, before_ms: i64) -> Result<usize, RepoError> {
         self.conn
             .execute(
