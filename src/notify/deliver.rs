@@ -16,8 +16,9 @@ use crate::telemetry::NotifyMetrics;
 
 /// How often the outbox is looked at.
 const POLL: Duration = Duration::from_millis(500);
-/// Deliveries taken per look.
-const BATCH: usize = 50;
+/// Deliveries taken per look, and so the most one digest carries (about 100 kB).
+const BATCH: usize = 200;
+const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
 
 pub struct Notifier {
@@ -35,6 +36,9 @@ pub struct Notifier {
     metrics: NotifyMetrics,
     /// `notify.escalate_after_s` in ms; 0: no escalation.
     escalate_after_ms: i64,
+    /// `notify.max_per_minute`, and when the messages of the last minute left.
+    max_per_minute: usize,
+    sent: Mutex<std::collections::VecDeque<i64>>,
 }
 
 /// Where the notifier looks: whether this node decides alerts, and its open alerts.
@@ -66,6 +70,8 @@ impl Notifier {
             open: alerts.open,
             metrics,
             escalate_after_ms: settings.escalate_after_s as i64 * 1000,
+            max_per_minute: settings.max_per_minute as usize,
+            sent: Mutex::new(std::collections::VecDeque::new()),
         })
     }
 
@@ -125,7 +131,8 @@ impl Notifier {
         }
     }
 
-    /// Delivers what is due, in order, until one fails.
+    /// Delivers what is due, in order, until one fails; within `max_per_minute` messages: when
+    /// as many are due as the minute has room for, they leave together as one digest.
     async fn drain(&self, shutdown: &CancellationToken) {
         let now = now_ms();
         let Some((due, waiting)) = self
@@ -135,27 +142,43 @@ impl Notifier {
             return;
         };
         self.metrics.waiting.set(waiting as i64);
+        let room = self.room(now);
+        if room == 0 || due.is_empty() {
+            return;
+        }
+        // The minute's last message is kept for a digest of whatever is due by then.
+        if due.len() >= room && due.len() > 1 {
+            self.send(digest(&due, now)).await;
+            return;
+        }
         for q in due {
-            if shutdown.is_cancelled() {
-                return;
-            }
-            if !self.deliver(&q).await {
+            if shutdown.is_cancelled() || !self.send(single(&q, now)).await {
                 return;
             }
         }
     }
 
-    /// One POST; true when it was delivered.
-    async fn deliver(&self, q: &Queued) -> bool {
+    /// Messages the last minute still has room for.
+    fn room(&self, now: i64) -> usize {
+        let mut sent = crate::shell::lock::lock(&self.sent);
+        while sent.front().is_some_and(|t| now - t >= MINUTE_MS) {
+            sent.pop_front();
+        }
+        self.max_per_minute.saturating_sub(sent.len())
+    }
+
+    /// One signed POST; true when it was delivered (then every delivery it covers is marked).
+    async fn send(&self, out: Outgoing) -> bool {
         let now = now_ms();
-        let body = body(q, now).to_string().into_bytes();
+        crate::shell::lock::lock(&self.sent).push_back(now);
+        let body = out.body.to_string().into_bytes();
         let ts = now.div_euclid(1000);
         let sent = self
             .client
             .post(&self.url)
             .header("Content-Type", "application/json")
-            .header("X-IOC-Event", q.event.as_str())
-            .header("X-IOC-Delivery", q.id.as_str())
+            .header("X-IOC-Event", out.event.as_str())
+            .header("X-IOC-Delivery", out.id.as_str())
             .header("X-IOC-Timestamp", ts.to_string())
             .header("X-IOC-Signature", signature_header(&self.secret, ts, &body))
             .body(body)
@@ -166,15 +189,15 @@ impl Notifier {
             Ok(r) => Some(format!("the webhook answered {}", r.status())),
             Err(e) => Some(format!("the webhook could not be reached: {e}")),
         };
-        let id = q.id.clone();
+        let covers = out.covers;
         match failure {
             None => {
                 self.metrics
                     .attempts
                     .with_label_values(&["delivered"])
                     .inc();
-                tracing::info!(id = %q.id, event = %q.event, "notification delivered");
-                self.with_repo(move |r| r.delivered(&id, now))
+                tracing::info!(id = %out.id, event = %out.event, deliveries = covers.len(), "notification delivered");
+                self.with_repo(move |r| covers.iter().try_for_each(|id| r.delivered(id, now)))
                     .await
                     .is_some()
             }
@@ -182,15 +205,63 @@ impl Notifier {
                 self.metrics.attempts.with_label_values(&["failed"]).inc();
                 let wait = self
                     .retry_initial_ms
-                    .saturating_mul(1i64 << q.attempts.min(20))
+                    .saturating_mul(1i64 << out.attempts.min(20))
                     .min(self.retry_max_ms);
-                tracing::warn!(id = %q.id, attempts = q.attempts + 1, retry_in_ms = wait, %error, "notification not delivered");
-                self.with_repo(move |r| r.failed(&id, now + wait, &error))
-                    .await;
+                tracing::warn!(id = %out.id, attempts = out.attempts + 1, retry_in_ms = wait, %error, "notification not delivered");
+                self.with_repo(move |r| {
+                    covers
+                        .iter()
+                        .try_for_each(|id| r.failed(id, now + wait, &error))
+                })
+                .await;
                 false
             }
         }
     }
+}
+
+/// One message: what it says and which outbox deliveries it makes.
+struct Outgoing {
+    event: String,
+    id: String,
+    body: Value,
+    covers: Vec<String>,
+    attempts: u32,
+}
+
+fn single(q: &Queued, now: i64) -> Outgoing {
+    Outgoing {
+        event: q.event.clone(),
+        id: q.id.clone(),
+        body: body(q, now),
+        covers: vec![q.id.clone()],
+        attempts: q.attempts,
+    }
+}
+
+/// The deliveries `due` as one `alert.digest`: `{"event", "id", "sent_at", "count",
+/// "deliveries": [{"event", "id", "alert"}, …]}`, in order.
+fn digest(due: &[Queued], now: i64) -> Outgoing {
+    let first = due.first().map_or("", |q| q.id.as_str());
+    let id = format!("digest-{}-{first}", due.len());
+    let deliveries: Vec<Value> = due
+        .iter()
+        .map(|q| {
+            let alert: Value = serde_json::from_str(&q.object).unwrap_or(Value::Null);
+            json!({"event": q.event, "id": q.id, "alert": alert})
+        })
+        .collect();
+    Outgoing {
+        event: "alert.digest".into(),
+        body: json!({"event": "alert.digest", "id": id, "sent_at": rfc3339(now), "count": due.len(), "deliveries": deliveries}),
+        id,
+        covers: due.iter().map(|q| q.id.clone()).collect(),
+        attempts: due.first().map_or(0, |q| q.attempts),
+    }
+}
+
+fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
 }
 
 /// What the webhook receives: `{"event", "id", "sent_at", "alert"}`.

@@ -22,6 +22,8 @@ pub struct NotifySettings {
     /// An alert still firing unacknowledged this long after it fired is told again as
     /// `alert.escalated`; 0: never.
     pub escalate_after_s: u64,
+    /// Messages a minute at most: beyond, what is due leaves as one `alert.digest`.
+    pub max_per_minute: u32,
 }
 
 impl NotifySettings {
@@ -95,6 +97,7 @@ impl std::fmt::Debug for NotifySettings {
             .field("retry_max_s", &self.retry_max_s)
             .field("keep_delivered_days", &self.keep_delivered_days)
             .field("escalate_after_s", &self.escalate_after_s)
+            .field("max_per_minute", &self.max_per_minute)
             .finish()
     }
 }

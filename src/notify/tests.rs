@@ -38,6 +38,7 @@ fn settings_refuse_an_unsigned_or_odd_webhook_with_the_reason() {
         retry_max_s: 300,
         keep_delivered_days: 7,
         escalate_after_s: 900,
+        max_per_minute: 30,
     };
     assert!(ok.validate().is_ok());
     let unsigned = NotifySettings {

@@ -19,6 +19,8 @@ struct Seen {
     deliveries: Vec<(String, String, i64)>,
     /// (event, the alert's subject) per accepted delivery.
     subjects: Vec<(String, String)>,
+    /// The alert ids a digest carried, per accepted digest.
+    digests: Vec<Vec<i64>>,
     /// Deliveries whose signature or timestamp did not check out.
     bad: Vec<String>,
 }
@@ -67,6 +69,13 @@ async fn hook(
         .unwrap_or_default()
         .to_owned();
     seen.subjects.push((s("event"), subject));
+    if let Some(items) = v["deliveries"].as_array() {
+        let ids = items
+            .iter()
+            .filter_map(|d| d["alert"]["id"].as_i64())
+            .collect();
+        seen.digests.push(ids);
+    }
     HttpResponse::Ok().finish()
 }
 
@@ -76,6 +85,7 @@ impl Receiver {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .app_data(web::PayloadConfig::new(4 << 20))
                 .route("/hook", web::post().to(hook))
         })
         .workers(1)
@@ -111,6 +121,15 @@ async fn start(dir: &Arc<tempfile::TempDir>, port: u16) -> TestApp {
 }
 
 async fn start_with(dir: &Arc<tempfile::TempDir>, port: u16, escalate_after_s: &str) -> TestApp {
+    start_limited(dir, port, escalate_after_s, "30").await
+}
+
+async fn start_limited(
+    dir: &Arc<tempfile::TempDir>,
+    port: u16,
+    escalate_after_s: &str,
+    max_per_minute: &str,
+) -> TestApp {
     let url = format!("http://127.0.0.1:{port}/hook");
     spawn_app_with_rules(
         dir.clone(),
@@ -121,6 +140,7 @@ async fn start_with(dir: &Arc<tempfile::TempDir>, port: u16, escalate_after_s: &
             ("IOC__NOTIFY__RETRY_INITIAL_S", "1"),
             ("IOC__NOTIFY__RETRY_MAX_S", "1"),
             ("IOC__NOTIFY__ESCALATE_AFTER_S", escalate_after_s),
+            ("IOC__NOTIFY__MAX_PER_MINUTE", max_per_minute),
         ],
     )
     .await
@@ -262,5 +282,46 @@ async fn an_alert_left_unacknowledged_escalates_once_and_an_acknowledged_one_doe
         "an acknowledged alert never escalates"
     );
     drop(app);
+    let _ = receiver.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_a_thousand_alerts_is_a_bounded_number_of_messages_covering_each_once() {
+    let port = free_port();
+    let receiver = Receiver::start(port, Arc::new(Mutex::new(Seen::default())));
+    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+    let app = start_limited(&dir, port, "900", "10").await;
+    let p = app.publisher().await;
+    let now = ioc::shell::now_ms();
+    for i in 0..1000 {
+        let topic = format!("city/environment/hai-van/storm-{i:04}");
+        p.publish(&topic, format!(r#"{{"ts":{now},"pm25":180}}"#))
+            .await;
+    }
+    p.wait_acked(1000).await;
+    let covered = || {
+        let seen = receiver.seen.lock().expect("seen");
+        let mut ids: Vec<i64> = seen.digests.iter().flatten().copied().collect();
+        ids.extend(
+            seen.deliveries
+                .iter()
+                .filter(|d| d.0 == "alert.firing")
+                .map(|d| d.2),
+        );
+        ids
+    };
+    eventually("every alert of the storm is told", || async {
+        covered().len() >= 1000
+    })
+    .await;
+    let mut ids = covered();
+    let messages = receiver.seen.lock().expect("seen").deliveries.len();
+    assert!(
+        messages <= 10,
+        "{messages} messages in a minute for 1,000 alerts"
+    );
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 1000, "each alert told once");
     let _ = receiver.stop().await;
 }
