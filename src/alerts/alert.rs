@@ -186,6 +186,23 @@ pub struct AlertDetail {
     #[serde(flatten)]
     pub alert: Alert,
     pub history: Vec<AlertEvent>,
+    /// The notifications of its changes, oldest first (when notifications are configured).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notifications: Vec<Notification>,
+}
+
+/// One notification of an alert's change and how its delivery went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notification {
+    /// `alert.firing`, `alert.acknowledged`, `alert.resolved` or `alert.escalated`.
+    pub event: String,
+    /// The delivery id the receiver sees.
+    pub id: String,
+    pub attempts: u32,
+    /// When it was delivered; `None` while it waits or retries.
+    pub delivered_ms: Option<i64>,
+    /// Why the last attempt failed, while it retries.
+    pub last_error: Option<String>,
 }
 
 /// Open (firing or acknowledged) alerts per severity, for the city KPI header. Pending alerts

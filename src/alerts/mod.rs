@@ -39,7 +39,7 @@ mod subject;
 
 pub use alert::{
     Ack, Alert, AlertChange, AlertDetail, AlertEvent, AlertFilter, AlertState, EventKind,
-    Observation, SeverityCounts, StateFilter,
+    Notification, Observation, SeverityCounts, StateFilter,
 };
 pub use config::{RulesError, BUILTIN_RULES};
 pub use engine::{AckError, Engine};

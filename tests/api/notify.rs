@@ -201,6 +201,29 @@ async fn each_alert_change_is_delivered_once_signed_across_an_outage_and_a_resta
         2,
         "nothing arrives while the receiver is down"
     );
+    // The alert's history shows each notification and how its delivery goes.
+    let (_, detail) = app.get(&format!("/api/v1/alerts/{id}")).await;
+    let told = detail["notifications"]
+        .as_array()
+        .expect("notifications")
+        .clone();
+    let events: Vec<&str> = told.iter().filter_map(|n| n["event"].as_str()).collect();
+    assert_eq!(
+        events,
+        ["alert.firing", "alert.acknowledged", "alert.resolved"],
+        "{detail}"
+    );
+    assert!(
+        told[0]["delivered_ms"].is_i64() && told[2]["delivered_ms"].is_null(),
+        "{detail}"
+    );
+    assert!(told[2]["attempts"].as_u64() >= Some(1), "{detail}");
+    assert!(
+        told[2]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("could not be reached")),
+        "{detail}"
+    );
 
     let receiver = Receiver::start(port, seen);
     eventually(

@@ -3,7 +3,9 @@
 use serde_json::{json, Value};
 
 use super::doc::Doc;
-use super::schema::{array, millis, named, nullable, number, object, page_of, severity, string};
+use super::schema::{
+    array, integer, millis, named, nullable, number, object, page_of, severity, string,
+};
 use crate::serve::table::Verb::{Get, Post};
 
 pub(super) fn docs() -> Vec<Doc> {
@@ -62,10 +64,23 @@ fn alert_detail() -> Value {
         ],
         &["kind", "at_ms"],
     );
+    let notification = object(
+        &[
+            ("event", string()),
+            ("id", string()),
+            ("attempts", integer()),
+            ("delivered_ms", nullable(millis())),
+            ("last_error", nullable(string())),
+        ],
+        &["event", "id", "attempts"],
+    );
     json!({
         "allOf": [
             named("Alert"),
-            object(&[("history", array(event))], &["history"]),
+            object(
+                &[("history", array(event)), ("notifications", array(notification))],
+                &["history"],
+            ),
         ],
     })
 }

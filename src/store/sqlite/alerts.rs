@@ -254,7 +254,16 @@ impl AlertRepo for SqliteAlerts {
             .or_repo(WHAT)?
             .map(|r| r.or_repo(WHAT)?)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(AlertDetail { alert, history }))
+        let notifications = if self.notify {
+            super::notify::of_alert(&self.conn, id).or_repo(WHAT)?
+        } else {
+            Vec::new()
+        };
+        Ok(Some(AlertDetail {
+            alert,
+            history,
+            notifications,
+        }))
     }
 }
 

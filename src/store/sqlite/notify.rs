@@ -7,7 +7,7 @@ use std::path::Path;
 use rusqlite::{params, Connection, Transaction};
 
 use super::side::{self, OrRepo};
-use crate::alerts::{AlertChange, EventKind};
+use crate::alerts::{AlertChange, EventKind, Notification};
 use crate::notify::{NotifyRepo, Queued};
 use crate::shell::RepoError;
 
@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS notify_outbox (
     last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS notify_outbox_due ON notify_outbox (delivered_ms, created_ms, id);
+CREATE INDEX IF NOT EXISTS notify_outbox_alert ON notify_outbox (alert_id);
 ";
 
 /// The event a change is told as, if people are told of it.
@@ -57,6 +58,24 @@ pub(super) fn enqueue(tx: &Transaction, c: &AlertChange) -> rusqlite::Result<()>
         params![id, event, c.alert.id, object, c.event.at_ms],
     )?;
     Ok(())
+}
+
+/// The notifications of alert `alert_id`, oldest first.
+pub(super) fn of_alert(conn: &Connection, alert_id: i64) -> rusqlite::Result<Vec<Notification>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT event, id, attempts, delivered_ms, last_error FROM notify_outbox \
+         WHERE alert_id = ?1 ORDER BY created_ms, id",
+    )?;
+    let rows = stmt.query_map([alert_id], |r| {
+        Ok(Notification {
+            event: r.get(0)?,
+            id: r.get(1)?,
+            attempts: r.get::<_, i64>(2)? as u32,
+            delivered_ms: r.get(3)?,
+            last_error: r.get(4)?,
+        })
+    })?;
+    rows.collect()
 }
 
 /// The outbox behind its own connection.
