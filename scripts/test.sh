@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need when it is missing (Debian's Mosquitto,
 # VictoriaMetrics, which speaks the InfluxDB v2 write API, openssl for test certificates, and chromium with chromedriver for
-# the dashboard's browser test, HAProxy and docker-compose for deploy/, and pysmartdatamodels from PyPI
-# in a venv for the NGSI-LD schemas), then checks formatting and lints and runs every test of the
+# the dashboard's browser test, HAProxy and docker-compose for deploy/, and pysmartdatamodels and
+# aiosmtpd from PyPI in a venv), then checks formatting and lints and runs every test of the
 # workspace.
 #
 #   ./scripts/test.sh            # everything
@@ -34,17 +34,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The NGSI-LD test (tests/api/ngsi.rs) validates what ioc serves against the official Smart
-# Data Models schemas (vendored in tests/ngsi/schemas) with the jsonschema pysmartdatamodels
-# brings, in a venv of its own under target/.
-venv=target/ngsi-venv
-if ! "$venv/bin/python" -c "import pysmartdatamodels, jsonschema, referencing" >/dev/null 2>&1; then
-  echo "== installing pysmartdatamodels (PyPI) into $venv"
+# Python peers from PyPI, in a venv of their own under target/: pysmartdatamodels (its jsonschema
+# validates what ioc serves as NGSI-LD against the vendored Smart Data Models schemas,
+# tests/api/ngsi.rs) and aiosmtpd (the SMTP server the email notifications reach,
+# tests/api/notify.rs).
+venv=target/test-venv
+if ! "$venv/bin/python" -c "import pysmartdatamodels, jsonschema, referencing, aiosmtpd" >/dev/null 2>&1; then
+  echo "== installing pysmartdatamodels and aiosmtpd (PyPI) into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q pysmartdatamodels
+  "$venv/bin/pip" install -q pysmartdatamodels aiosmtpd
 fi
-export IOC_NGSI_PYTHON="$PWD/$venv/bin/python"
-"$IOC_NGSI_PYTHON" tests/ngsi/selftest.py >/dev/null
+export IOC_TEST_PYTHON="$PWD/$venv/bin/python"
+"$IOC_TEST_PYTHON" tests/ngsi/selftest.py >/dev/null
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -203,6 +203,8 @@ pub struct Notification {
     pub delivered_ms: Option<i64>,
     /// Why the last attempt failed, while it retries.
     pub last_error: Option<String>,
+    /// `webhook` or `email`.
+    pub channel: String,
 }
 
 /// Open (firing or acknowledged) alerts per severity, for the city KPI header. Pending alerts

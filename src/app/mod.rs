@@ -31,7 +31,7 @@ use crate::snapshot::{SharedForeign, SnapshotRx, Territory};
 use crate::store::{run_retention, SqliteStore};
 use crate::telemetry::Metrics;
 use cluster::{start_link, territory, with_cluster};
-use open::{broker_url, open_alerts, open_keys, open_store, start_export, start_notifier, Export};
+use open::{broker_url, open_alerts, open_keys, open_store, start_export, start_notifiers, Export};
 
 pub struct Application {
     http_addr: SocketAddr,
@@ -45,7 +45,7 @@ pub struct Application {
     retention: JoinHandle<()>,
     exporter: Option<JoinHandle<()>>,
     evaluator: JoinHandle<()>,
-    notifier: Option<JoinHandle<()>>,
+    notifiers: Vec<JoinHandle<()>>,
     /// Builds the indicator snapshot every tick; ends on shutdown.
     snapshot_thread: Option<std::thread::JoinHandle<()>>,
     /// Flushed at shutdown: its recorder thread stores the last changes.
@@ -144,7 +144,7 @@ impl Application {
             retention: background.retention,
             exporter: background.export.map(|e| e.task),
             evaluator: background.evaluator,
-            notifier: background.notifier,
+            notifiers: background.notifiers,
             snapshot_thread: Some(snapshot_thread),
             alerts: parts.alerts,
             store: parts.store.clone(),
@@ -209,7 +209,7 @@ impl Application {
             Err(e) => tracing::warn!(error = %e, "rollup flush at shutdown did not run"),
         }
         let _ = self.evaluator.await;
-        if let Some(n) = self.notifier.take() {
+        for n in std::mem::take(&mut self.notifiers) {
             let _ = n.await;
         }
         if let Some(t) = self.snapshot_thread.take() {
@@ -290,13 +290,13 @@ impl Parts {
     }
 }
 
-/// The tasks beside the pipeline: retention, the exporter and the notifier (when configured),
+/// The tasks beside the pipeline: retention, the exporter and the notifiers (when configured),
 /// the alert evaluator.
 struct Background {
     retention: JoinHandle<()>,
     export: Option<Export>,
     evaluator: JoinHandle<()>,
-    notifier: Option<JoinHandle<()>>,
+    notifiers: Vec<JoinHandle<()>>,
 }
 
 impl Background {
@@ -324,7 +324,7 @@ impl Background {
             retention,
             export,
             evaluator,
-            notifier: start_notifier(settings, &parts.alerts, metrics, shutdown)?,
+            notifiers: start_notifiers(settings, &parts.alerts, metrics, shutdown)?,
         })
     }
 }

@@ -13,6 +13,7 @@ use crate::config::{ConfigError, Settings};
 use crate::export::{run_exporter, ExportStatus, FluxClient};
 use crate::ingest::BrokerUrl;
 use crate::model::City;
+use crate::notify::{run_notifier, Alerts, Email, Notifier, Transport, Webhook};
 use crate::store::{SqliteAlerts, SqliteKeys, SqliteStore, StoreError};
 use crate::telemetry::Metrics;
 
@@ -48,10 +49,14 @@ pub(super) async fn open_alerts(settings: &Settings) -> Result<Arc<AlertService>
         path => RuleSet::load(std::path::Path::new(path)),
     }?;
     let path = settings.store.path.clone();
-    let notify = settings.notify.enabled();
+    let channels = settings.notify.channels();
     let service = tokio::task::spawn_blocking(move || {
         let repo = SqliteAlerts::open(&path)?;
-        let repo = if notify { repo.with_notify()? } else { repo };
+        let repo = if channels.is_empty() {
+            repo
+        } else {
+            repo.with_notify(channels)?
+        };
         AlertService::open(rules, repo, crate::shell::now_ms())
     })
     .await
@@ -140,36 +145,45 @@ pub(super) fn broker_url(settings: &mut Settings) -> Result<BrokerUrl, AppError>
     }
 }
 
-/// The notifier, when `notify.webhook_url` is set: it delivers the outbox while this node
-/// decides alerts.
-pub(super) fn start_notifier(
+/// A notifier per configured channel (`notify.webhook_url`, `notify.email_smtp_url`); each
+/// delivers its outbox while this node decides alerts.
+pub(super) fn start_notifiers(
     settings: &Settings,
     alerts: &Arc<AlertService>,
     metrics: &Metrics,
     shutdown: &CancellationToken,
-) -> Result<Option<JoinHandle<()>>, AppError> {
+) -> Result<Vec<JoinHandle<()>>, AppError> {
     let n = &settings.notify;
-    if !n.enabled() {
-        return Ok(None);
-    }
-    let secret = n.secret().map_err(|e| {
-        AppError::Startup(format!(
-            "notify.webhook_secret_file {:?}: {e}",
-            n.webhook_secret_file
-        ))
-    })?;
-    let repo = crate::store::SqliteNotify::open(&settings.store.path)?;
-    let (a, b) = (alerts.clone(), alerts.clone());
-    let alerts = crate::notify::Alerts {
-        deciding: Box::new(move || a.is_deciding()),
-        open: Box::new(move || b.open_alerts()),
-    };
-    let notifier =
-        crate::notify::Notifier::new(Box::new(repo), n, secret, alerts, metrics.notify.clone())
+    let mut transports = Vec::new();
+    if n.webhook() {
+        let secret = n.secret().map_err(|e| {
+            AppError::Startup(format!(
+                "notify.webhook_secret_file {:?}: {e}",
+                n.webhook_secret_file
+            ))
+        })?;
+        let timeout = std::time::Duration::from_secs(n.timeout_s);
+        let webhook = Webhook::new(&n.webhook_url, secret, timeout)
             .map_err(|e| AppError::Startup(format!("the webhook client: {e}")))?;
-    tracing::info!(url = %n.webhook_url, "alert notifications go to the webhook");
-    Ok(Some(tokio::spawn(crate::notify::run_notifier(
-        notifier,
-        shutdown.clone(),
-    ))))
+        transports.push(Transport::Webhook(webhook));
+    }
+    if n.email() {
+        let email =
+            Email::new(&n.email_smtp_url, &n.email_from, &n.email_to).map_err(AppError::Startup)?;
+        transports.push(Transport::Email(Box::new(email)));
+    }
+    let mut tasks = Vec::new();
+    for transport in transports {
+        let channel = transport.channel();
+        let repo = crate::store::SqliteNotify::open(&settings.store.path, channel)?;
+        let (a, b) = (alerts.clone(), alerts.clone());
+        let alerts = Alerts {
+            deciding: Box::new(move || a.is_deciding()),
+            open: Box::new(move || b.open_alerts()),
+        };
+        let notifier = Notifier::new(Box::new(repo), transport, n, alerts, metrics.notify.clone());
+        tracing::info!(channel, "alert notifications are on");
+        tasks.push(tokio::spawn(run_notifier(notifier, shutdown.clone())));
+    }
+    Ok(tasks)
 }

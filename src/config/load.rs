@@ -46,6 +46,8 @@ pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
             .with_list_parse_key("http.cors_allowed_origins")
             // IOC__CLUSTER__DISTRICTS="hai-chau,son-tra"
             .with_list_parse_key("cluster.districts")
+            // IOC__NOTIFY__EMAIL_TO="truc.ban@example.vn,so.tnmt@example.vn"
+            .with_list_parse_key("notify.email_to")
             .source(Some(env)),
     );
     let config = builder.build()?;

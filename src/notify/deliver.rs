@@ -1,7 +1,7 @@
-//! The notifier: the outbox's due deliveries POSTed in order, each signed; a 2xx marks one
-//! delivered, anything else schedules it again with capped backoff and holds those after it,
-//! so a receiver sees each alert's changes in the order they happened. Async shell; the
-//! outbox is read and written off the executor.
+//! The notifier of one channel: the outbox's due deliveries sent in order through its
+//! transport (`transport.rs`); a success marks one delivered, a failure schedules it again with
+//! capped backoff and holds those after it, so a receiver sees each alert's changes in the
+//! order they happened. Async shell; the outbox is read and written off the executor.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,7 +9,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::{signature_header, NotifyRepo, NotifySettings, Queued};
+use super::transport::Transport;
+use super::{NotifyRepo, NotifySettings, Queued};
 use crate::alerts::Alert;
 use crate::shell::now_ms;
 use crate::telemetry::NotifyMetrics;
@@ -22,10 +23,9 @@ const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
 
 pub struct Notifier {
+    /// The outbox of this notifier's channel.
     repo: Arc<Mutex<Box<dyn NotifyRepo>>>,
-    client: reqwest::Client,
-    url: String,
-    secret: Vec<u8>,
+    transport: Transport,
     retry_initial_ms: i64,
     retry_max_ms: i64,
     keep_ms: i64,
@@ -48,21 +48,17 @@ pub struct Alerts {
 }
 
 impl Notifier {
+    /// A notifier sending `repo`'s channel through `transport`.
     pub fn new(
         repo: Box<dyn NotifyRepo>,
+        transport: Transport,
         settings: &NotifySettings,
-        secret: Vec<u8>,
         alerts: Alerts,
         metrics: NotifyMetrics,
-    ) -> Result<Notifier, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(settings.timeout_s))
-            .build()?;
-        Ok(Notifier {
+    ) -> Notifier {
+        Notifier {
             repo: Arc::new(Mutex::new(repo)),
-            client,
-            url: settings.webhook_url.trim().to_owned(),
-            secret,
+            transport,
             retry_initial_ms: settings.retry_initial_s as i64 * 1000,
             retry_max_ms: settings.retry_max_s as i64 * 1000,
             keep_ms: i64::from(settings.keep_delivered_days) * 24 * HOUR_MS,
@@ -72,7 +68,7 @@ impl Notifier {
             escalate_after_ms: settings.escalate_after_s as i64 * 1000,
             max_per_minute: settings.max_per_minute as usize,
             sent: Mutex::new(std::collections::VecDeque::new()),
-        })
+        }
     }
 
     /// Runs `f` on the outbox off the executor.
@@ -141,7 +137,11 @@ impl Notifier {
         else {
             return;
         };
-        self.metrics.waiting.set(waiting as i64);
+        let channel = self.transport.channel();
+        self.metrics
+            .waiting
+            .with_label_values(&[channel])
+            .set(waiting as i64);
         let room = self.room(now);
         if room == 0 || due.is_empty() {
             return;
@@ -167,34 +167,18 @@ impl Notifier {
         self.max_per_minute.saturating_sub(sent.len())
     }
 
-    /// One signed POST; true when it was delivered (then every delivery it covers is marked).
+    /// One message; true when it was delivered (then every delivery it covers is marked).
     async fn send(&self, out: Outgoing) -> bool {
         let now = now_ms();
         crate::shell::lock::lock(&self.sent).push_back(now);
-        let body = out.body.to_string().into_bytes();
-        let ts = now.div_euclid(1000);
-        let sent = self
-            .client
-            .post(&self.url)
-            .header("Content-Type", "application/json")
-            .header("X-IOC-Event", out.event.as_str())
-            .header("X-IOC-Delivery", out.id.as_str())
-            .header("X-IOC-Timestamp", ts.to_string())
-            .header("X-IOC-Signature", signature_header(&self.secret, ts, &body))
-            .body(body)
-            .send()
-            .await;
-        let failure = match sent {
-            Ok(r) if r.status().is_success() => None,
-            Ok(r) => Some(format!("the webhook answered {}", r.status())),
-            Err(e) => Some(format!("the webhook could not be reached: {e}")),
-        };
+        let failure = self.transport.send(&out, now).await.err();
+        let channel = self.transport.channel();
         let covers = out.covers;
         match failure {
             None => {
                 self.metrics
                     .attempts
-                    .with_label_values(&["delivered"])
+                    .with_label_values(&[channel, "delivered"])
                     .inc();
                 tracing::info!(id = %out.id, event = %out.event, deliveries = covers.len(), "notification delivered");
                 self.with_repo(move |r| covers.iter().try_for_each(|id| r.delivered(id, now)))
@@ -202,7 +186,10 @@ impl Notifier {
                     .is_some()
             }
             Some(error) => {
-                self.metrics.attempts.with_label_values(&["failed"]).inc();
+                self.metrics
+                    .attempts
+                    .with_label_values(&[channel, "failed"])
+                    .inc();
                 let wait = self
                     .retry_initial_ms
                     .saturating_mul(1i64 << out.attempts.min(20))
@@ -221,10 +208,11 @@ impl Notifier {
 }
 
 /// One message: what it says and which outbox deliveries it makes.
-struct Outgoing {
-    event: String,
-    id: String,
-    body: Value,
+pub struct Outgoing {
+    pub event: String,
+    pub id: String,
+    /// The webhook's JSON; what an email is written from.
+    pub body: Value,
     covers: Vec<String>,
     attempts: u32,
 }

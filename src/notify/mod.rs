@@ -1,5 +1,5 @@
-//! Notifications: the alert changes people are told of, delivered to a webhook from a durable
-//! outbox.
+//! Notifications: the alert changes people are told of, delivered from a durable outbox to
+//! each channel configured: a signed webhook, and email.
 //!
 //! ```text
 //! alert recorder ──(same transaction)──► notify_outbox ──► notifier (deliver.rs) ──► webhook
@@ -17,13 +17,17 @@
 //! alerts enqueues and sends (docs/scaling.md).
 
 mod deliver;
+mod email;
 pub mod escalate;
 mod settings;
 mod sign;
+mod transport;
 
 pub use deliver::{run_notifier, Alerts, Notifier};
+pub use email::{render, Email};
 pub use settings::NotifySettings;
 pub use sign::{sign, signature_header};
+pub use transport::{Transport, Webhook};
 
 use crate::shell::RepoError;
 
@@ -40,7 +44,7 @@ pub struct Queued {
     pub attempts: u32,
 }
 
-/// The outbox, as the notifier drains it. Blocking: call it off the async executor.
+/// One channel's outbox, as its notifier drains it. Blocking: call it off the async executor.
 pub trait NotifyRepo: Send + 'static {
     /// Up to `limit` deliveries due at `now_ms`, oldest first.
     fn due(&self, now_ms: i64, limit: usize) -> Result<Vec<Queued>, RepoError>;

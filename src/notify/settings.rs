@@ -24,14 +24,68 @@ pub struct NotifySettings {
     pub escalate_after_s: u64,
     /// Messages a minute at most: beyond, what is due leaves as one `alert.digest`.
     pub max_per_minute: u32,
+    /// The SMTP server of the email channel; empty: no email.
+    pub email_smtp_url: String,
+    pub email_from: String,
+    /// The recipients.
+    pub email_to: Vec<String>,
 }
 
 impl NotifySettings {
+    /// True when some channel is configured.
     pub fn enabled(&self) -> bool {
+        self.webhook() || self.email()
+    }
+
+    pub fn webhook(&self) -> bool {
         !self.webhook_url.trim().is_empty()
     }
 
+    pub fn email(&self) -> bool {
+        !self.email_smtp_url.trim().is_empty()
+    }
+
+    /// The configured channels, as the outbox names them.
+    pub fn channels(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.webhook() {
+            out.push("webhook".to_owned());
+        }
+        if self.email() {
+            out.push("email".to_owned());
+        }
+        out
+    }
+
     pub fn validate(&self) -> Result<(), Invalid> {
+        if self.email() && (self.email_from.trim().is_empty() || self.email_to.is_empty()) {
+            return Err(Invalid::new(
+                "notify.email_from / notify.email_to",
+                "(empty)",
+                "a sender and at least one recipient with notify.email_smtp_url",
+            ));
+        }
+        self.validate_webhook()?;
+        if self.max_per_minute == 0 {
+            return Err(Invalid::new("notify.max_per_minute", 0, "at least 1"));
+        }
+        if self.timeout_s == 0
+            || self.retry_initial_s == 0
+            || self.retry_max_s < self.retry_initial_s
+        {
+            return Err(Invalid::new(
+                "notify.timeout_s / retry_initial_s / retry_max_s",
+                format!(
+                    "{} / {} / {}",
+                    self.timeout_s, self.retry_initial_s, self.retry_max_s
+                ),
+                "at least 1 s each, and retry_max_s ≥ retry_initial_s",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_webhook(&self) -> Result<(), Invalid> {
         let url = self.webhook_url.trim();
         if url.is_empty() {
             return Ok(());
@@ -48,19 +102,6 @@ impl NotifySettings {
                 "notify.webhook_secret",
                 "(empty)",
                 "a secret (IOC__NOTIFY__WEBHOOK_SECRET) or notify.webhook_secret_file: every delivery is signed",
-            ));
-        }
-        if self.timeout_s == 0
-            || self.retry_initial_s == 0
-            || self.retry_max_s < self.retry_initial_s
-        {
-            return Err(Invalid::new(
-                "notify.timeout_s / retry_initial_s / retry_max_s",
-                format!(
-                    "{} / {} / {}",
-                    self.timeout_s, self.retry_initial_s, self.retry_max_s
-                ),
-                "at least 1 s each, and retry_max_s ≥ retry_initial_s",
             ));
         }
         Ok(())
@@ -98,6 +139,9 @@ impl std::fmt::Debug for NotifySettings {
             .field("keep_delivered_days", &self.keep_delivered_days)
             .field("escalate_after_s", &self.escalate_after_s)
             .field("max_per_minute", &self.max_per_minute)
+            .field("email_smtp_url", &if self.email() { "(set)" } else { "" })
+            .field("email_from", &self.email_from)
+            .field("email_to", &self.email_to)
             .finish()
     }
 }

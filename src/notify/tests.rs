@@ -39,6 +39,9 @@ fn settings_refuse_an_unsigned_or_odd_webhook_with_the_reason() {
         keep_delivered_days: 7,
         escalate_after_s: 900,
         max_per_minute: 30,
+        email_smtp_url: String::new(),
+        email_from: String::new(),
+        email_to: Vec::new(),
     };
     assert!(ok.validate().is_ok());
     let unsigned = NotifySettings {
@@ -50,6 +53,19 @@ fn settings_refuse_an_unsigned_or_odd_webhook_with_the_reason() {
         .expect_err("refused")
         .to_string()
         .contains("signed"));
+    let silent = NotifySettings {
+        max_per_minute: 0,
+        ..ok.clone()
+    };
+    assert!(silent.validate().is_err(), "a cap of 0 would never send");
+    let mailless = NotifySettings {
+        email_smtp_url: "smtp://127.0.0.1:25".into(),
+        ..ok.clone()
+    };
+    assert!(
+        mailless.validate().is_err(),
+        "email needs a sender and recipients"
+    );
     let ftp = NotifySettings {
         webhook_url: "ftp://x".into(),
         ..ok.clone()
@@ -97,5 +113,34 @@ fn an_unacknowledged_firing_alert_escalates_after_its_delay_once_per_firing() {
         escalate::id(&firing[0]),
         escalate::id(&reopened[0]),
         "a new firing escalates anew"
+    );
+}
+
+#[test]
+fn an_email_says_it_in_vietnamese_and_english() {
+    let body = serde_json::json!({
+        "event": "alert.firing",
+        "id": "alert-7-firing-1",
+        "alert": {"id": 7, "title": "PM2.5 above 150", "severity": "major", "subject": "sensor:aq-0001", "district": "hai-van", "value": 180.0}
+    });
+    let (subject, text) = render(&body);
+    assert_eq!(
+        subject,
+        "[IOC] Cảnh báo mới / Alert firing: PM2.5 above 150 (sensor:aq-0001, major)"
+    );
+    assert!(
+        text.contains("Mức độ: major") && text.contains("Severity: major"),
+        "{text}"
+    );
+    let digest = serde_json::json!({"event": "alert.digest", "deliveries": [
+        {"event": "alert.firing", "alert": body["alert"]},
+        {"event": "alert.resolved", "alert": body["alert"]}
+    ]});
+    let (subject, text) = render(&digest);
+    assert_eq!(subject, "[IOC] Tổng hợp cảnh báo: 2 / Alert digest: 2");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("- ")).count(),
+        2,
+        "{text}"
     );
 }

@@ -1,16 +1,16 @@
 //! The notification metrics (`ioc_notify_*`), declared by [`super::Metrics::new`].
 
-use prometheus::{IntCounterVec, IntGauge};
+use prometheus::{IntCounterVec, IntGaugeVec};
 
 use super::declare::Declare;
 
 /// Cheap to clone (every field is an `Arc` inside).
 #[derive(Clone)]
 pub struct NotifyMetrics {
-    /// Delivery attempts by `result`: delivered (a 2xx) or failed (retried).
+    /// Delivery attempts by `channel` and `result`: delivered or failed (retried).
     pub attempts: IntCounterVec,
-    /// Deliveries waiting in the outbox.
-    pub waiting: IntGauge,
+    /// Deliveries waiting in the outbox, by `channel`.
+    pub waiting: IntGaugeVec,
 }
 
 impl NotifyMetrics {
@@ -18,17 +18,15 @@ impl NotifyMetrics {
         let m = NotifyMetrics {
             attempts: d.counters(
                 "ioc_notify_attempts_total",
-                "Webhook delivery attempts: delivered (answered 2xx) or failed (retried with backoff)",
-                &["result"],
+                "Notification delivery attempts per channel: delivered (a webhook's 2xx, an SMTP server's acceptance) or failed (retried with backoff)",
+                &["channel", "result"],
             )?,
-            waiting: d.gauge(
+            waiting: d.gauges(
                 "ioc_notify_outbox_waiting",
-                "Notifications waiting in the outbox to be delivered",
+                "Notifications waiting in a channel's outbox to be delivered",
+                &["channel"],
             )?,
         };
-        for result in ["delivered", "failed"] {
-            m.attempts.with_label_values(&[result]);
-        }
         Ok(m)
     }
 }

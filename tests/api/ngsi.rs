@@ -1,7 +1,7 @@
 //! NGSI-LD for the province's platform: every entity type, in both representations, validated
 //! against the official Smart Data Models JSON Schemas (vendored under tests/ngsi/schemas,
 //! checked by tests/ngsi/validate.py with the jsonschema that pysmartdatamodels installs;
-//! scripts/test.sh makes the venv and sets IOC_NGSI_PYTHON). Also: q filters, the temporal
+//! scripts/test.sh makes the venv and sets IOC_TEST_PYTHON). Also: q filters, the temporal
 //! form, the Link header, and a department key that sees only its districts.
 
 use serde_json::Value;
@@ -84,7 +84,7 @@ fn validate(entities: &[Value], normalized: bool) {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("entities.json");
     std::fs::write(&file, Value::Array(entities.to_vec()).to_string()).expect("write");
-    let python = std::env::var("IOC_NGSI_PYTHON").unwrap_or_else(|_| "python3".into());
+    let python = std::env::var("IOC_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     let mut cmd = std::process::Command::new(&python);
     cmd.arg(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -94,7 +94,7 @@ fn validate(entities: &[Value], normalized: bool) {
         cmd.arg("--normalized");
     }
     let out = cmd.arg(&file).output().unwrap_or_else(|e| {
-        panic!("cannot run {python} (scripts/test.sh makes a venv with pysmartdatamodels and sets IOC_NGSI_PYTHON): {e}")
+        panic!("cannot run {python} (scripts/test.sh makes a venv with pysmartdatamodels and sets IOC_TEST_PYTHON): {e}")
     });
     assert!(
         out.status.success(),

@@ -244,7 +244,9 @@ async fn each_alert_change_is_delivered_once_signed_across_an_outage_and_a_resta
         assert_eq!(ids.len(), 3, "each delivery has its own id");
         assert!(seen.deliveries.iter().all(|d| d.2 == id));
     }
-    let attempts = |result: &str| format!("ioc_notify_attempts_total{{result=\"{result}\"}}");
+    let attempts = |result: &str| {
+        format!("ioc_notify_attempts_total{{channel=\"webhook\",result=\"{result}\"}}")
+    };
     assert_eq!(
         app.metric(&attempts("delivered")).await,
         1.0,
@@ -254,7 +256,11 @@ async fn each_alert_change_is_delivered_once_signed_across_an_outage_and_a_resta
         app.metric(&attempts("failed")).await >= 1.0,
         "and failed while the receiver was down"
     );
-    assert_eq!(app.metric("ioc_notify_outbox_waiting").await, 0.0);
+    assert_eq!(
+        app.metric("ioc_notify_outbox_waiting{channel=\"webhook\"}")
+            .await,
+        0.0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -347,4 +353,135 @@ async fn a_storm_of_a_thousand_alerts_is_a_bounded_number_of_messages_covering_e
     ids.dedup();
     assert_eq!(ids.len(), 1000, "each alert told once");
     let _ = receiver.stop().await;
+}
+
+/// The interpreter with aiosmtpd (scripts/test.sh makes the venv and sets IOC_TEST_PYTHON).
+fn python() -> String {
+    std::env::var("IOC_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Python's aiosmtpd on `port`, keeping what it receives in the maildir `dir`.
+struct SmtpServer(std::process::Child);
+
+impl SmtpServer {
+    fn start(port: u16, dir: &std::path::Path) -> SmtpServer {
+        let child = std::process::Command::new(python())
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start aiosmtpd with {} (scripts/test.sh installs it): {e}",
+                    python()
+                )
+            });
+        SmtpServer(child)
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_in_vietnamese_and_english_reaches_a_real_smtp_server() {
+    let port = free_port();
+    let mail = tempfile::tempdir().expect("tempdir");
+    let maildir = mail.path().join("box");
+    let _smtp = SmtpServer::start(port, &maildir);
+    eventually("aiosmtpd listens", || async {
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+    })
+    .await;
+    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+    let url = format!("smtp://127.0.0.1:{port}");
+    let app = spawn_app_with_rules(
+        dir,
+        PM25_STATION_RULE,
+        &[
+            ("IOC__NOTIFY__EMAIL_SMTP_URL", url.as_str()),
+            ("IOC__NOTIFY__EMAIL_FROM", "IOC Đà Nẵng <ioc@danang.test>"),
+            (
+                "IOC__NOTIFY__EMAIL_TO",
+                "truc.ban@danang.test,so.tnmt@danang.test",
+            ),
+        ],
+    )
+    .await;
+    pm25(&app, 180, 1).await;
+    let read = || -> Vec<String> {
+        std::fs::read_dir(maildir.join("new"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    eventually("the email arrives", || async { !read().is_empty() }).await;
+    let mails = read();
+    assert_eq!(mails.len(), 1, "one email for one change");
+    let m = &mails[0];
+    assert!(
+        m.contains("truc.ban@danang.test") && m.contains("so.tnmt@danang.test"),
+        "{m}"
+    );
+    // Headers and body may be encoded (RFC 2047, quoted-printable or base64): decode the body
+    // and check both languages.
+    let text = decoded_body(m);
+    assert!(
+        text.contains("Cảnh báo mới") && text.contains("Alert firing"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Mức độ: major") && text.contains("Severity: major"),
+        "{text}"
+    );
+    let attempts = "ioc_notify_attempts_total{channel=\"email\",result=\"delivered\"}";
+    assert_eq!(app.metric(attempts).await, 1.0);
+}
+
+/// The text body of a plain-text email, undoing its transfer encoding.
+fn decoded_body(mail: &str) -> String {
+    let (head, body) = mail
+        .split_once("\n\n")
+        .or_else(|| mail.split_once("\r\n\r\n"))
+        .unwrap_or((mail, ""));
+    let head = head.to_ascii_lowercase();
+    if head.contains("content-transfer-encoding: base64") {
+        use base64::Engine;
+        let joined: String = body.split_whitespace().collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(joined)
+            .unwrap_or_default();
+        return String::from_utf8_lossy(&bytes).into_owned();
+    }
+    if head.contains("content-transfer-encoding: quoted-printable") {
+        return quoted_printable(body);
+    }
+    body.to_owned()
+}
+
+fn quoted_printable(body: &str) -> String {
+    let mut bytes = Vec::new();
+    let raw = body.replace("=\r\n", "").replace("=\n", "");
+    let mut it = raw.bytes().peekable();
+    while let Some(b) = it.next() {
+        if b == b'=' {
+            let hex: Vec<u8> = it.by_ref().take(2).collect();
+            match u8::from_str_radix(std::str::from_utf8(&hex).unwrap_or(""), 16) {
+                Ok(v) => bytes.push(v),
+                Err(_) => bytes.extend([b'=']),
+            }
+        } else {
+            bytes.push(b);
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }

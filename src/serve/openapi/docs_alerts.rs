@@ -66,13 +66,14 @@ fn alert_detail() -> Value {
     );
     let notification = object(
         &[
+            ("channel", string()),
             ("event", string()),
             ("id", string()),
             ("attempts", integer()),
             ("delivered_ms", nullable(millis())),
             ("last_error", nullable(string())),
         ],
-        &["event", "id", "attempts"],
+        &["channel", "event", "id", "attempts"],
     );
     json!({
         "allOf": [

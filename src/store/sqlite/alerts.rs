@@ -64,8 +64,9 @@ const COLUMNS: &str = "id, rule_id, subject, domain, district, signal, severity,
 /// The alert tables behind one connection: [`AlertRepo`] on SQLite.
 pub struct SqliteAlerts {
     conn: Connection,
-    /// Set when notifications are configured: the changes this node decides are enqueued.
-    notify: bool,
+    /// The notification channels configured: the changes this node decides are enqueued on
+    /// each.
+    notify: Vec<String>,
 }
 
 impl SqliteAlerts {
@@ -74,17 +75,17 @@ impl SqliteAlerts {
     pub fn open(path: &Path) -> Result<SqliteAlerts, RepoError> {
         Ok(SqliteAlerts {
             conn: side::open(path, SCHEMA, WHAT)?,
-            notify: false,
+            notify: Vec::new(),
         })
     }
 
-    /// From now on, the changes this node decides are also enqueued for notification
-    /// (`notify_outbox`, in the same transaction as the changes).
-    pub fn with_notify(mut self) -> Result<SqliteAlerts, RepoError> {
+    /// From now on, the changes this node decides are also enqueued for notification on each
+    /// of `channels` (`notify_outbox`, in the same transaction as the changes).
+    pub fn with_notify(mut self, channels: Vec<String>) -> Result<SqliteAlerts, RepoError> {
         self.conn
             .execute_batch(super::notify::SCHEMA)
             .or_repo(WHAT)?;
-        self.notify = true;
+        self.notify = channels;
         Ok(self)
     }
 }
@@ -145,8 +146,8 @@ impl AlertRepo for SqliteAlerts {
                 params![a.id, e.at_ms, e.kind.as_str(), e.value, e.by, e.comment],
             )
             .or_repo(WHAT)?;
-            if notify && self.notify {
-                super::notify::enqueue(&tx, c).or_repo(WHAT)?;
+            if notify {
+                super::notify::enqueue(&tx, c, &self.notify).or_repo(WHAT)?;
             }
         }
         tx.commit().or_repo(WHAT)?;
@@ -254,7 +255,7 @@ impl AlertRepo for SqliteAlerts {
             .or_repo(WHAT)?
             .map(|r| r.or_repo(WHAT)?)
             .collect::<Result<Vec<_>, _>>()?;
-        let notifications = if self.notify {
+        let notifications = if !self.notify.is_empty() {
             super::notify::of_alert(&self.conn, id).or_repo(WHAT)?
         } else {
             Vec::new()

@@ -15,7 +15,8 @@ const WHAT: &str = "notification outbox";
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS notify_outbox (
-    id TEXT PRIMARY KEY,
+    channel TEXT NOT NULL,
+    id TEXT NOT NULL,
     event TEXT NOT NULL,
     alert_id INTEGER NOT NULL,
     object TEXT NOT NULL,
@@ -23,9 +24,10 @@ CREATE TABLE IF NOT EXISTS notify_outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     next_ms INTEGER NOT NULL,
     delivered_ms INTEGER,
-    last_error TEXT
+    last_error TEXT,
+    PRIMARY KEY (channel, id)
 );
-CREATE INDEX IF NOT EXISTS notify_outbox_due ON notify_outbox (delivered_ms, created_ms, id);
+CREATE INDEX IF NOT EXISTS notify_outbox_due ON notify_outbox (channel, delivered_ms, created_ms, id);
 CREATE INDEX IF NOT EXISTS notify_outbox_alert ON notify_outbox (alert_id);
 ";
 
@@ -39,9 +41,13 @@ fn event_of(kind: EventKind) -> Option<&'static str> {
     }
 }
 
-/// Enqueues `c` when people are told of it; its id is unique per alert, event and time, so a
-/// change stored twice is enqueued once.
-pub(super) fn enqueue(tx: &Transaction, c: &AlertChange) -> rusqlite::Result<()> {
+/// Enqueues `c` on every channel when people are told of it; its id is unique per alert, event
+/// and time, so a change stored twice is enqueued once per channel.
+pub(super) fn enqueue(
+    tx: &Transaction,
+    c: &AlertChange,
+    channels: &[String],
+) -> rusqlite::Result<()> {
     let Some(event) = event_of(c.event.kind) else {
         return Ok(());
     };
@@ -52,19 +58,21 @@ pub(super) fn enqueue(tx: &Transaction, c: &AlertChange) -> rusqlite::Result<()>
         c.event.at_ms
     );
     let object = serde_json::to_string(&c.alert).unwrap_or_default();
-    tx.execute(
-        "INSERT OR IGNORE INTO notify_outbox (id, event, alert_id, object, created_ms, next_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![id, event, c.alert.id, object, c.event.at_ms],
-    )?;
+    for channel in channels {
+        tx.execute(
+            "INSERT OR IGNORE INTO notify_outbox (channel, id, event, alert_id, object, created_ms, next_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![channel, id, event, c.alert.id, object, c.event.at_ms],
+        )?;
+    }
     Ok(())
 }
 
 /// The notifications of alert `alert_id`, oldest first.
 pub(super) fn of_alert(conn: &Connection, alert_id: i64) -> rusqlite::Result<Vec<Notification>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT event, id, attempts, delivered_ms, last_error FROM notify_outbox \
-         WHERE alert_id = ?1 ORDER BY created_ms, id",
+        "SELECT event, id, attempts, delivered_ms, last_error, channel FROM notify_outbox \
+         WHERE alert_id = ?1 ORDER BY created_ms, id, channel",
     )?;
     let rows = stmt.query_map([alert_id], |r| {
         Ok(Notification {
@@ -73,21 +81,24 @@ pub(super) fn of_alert(conn: &Connection, alert_id: i64) -> rusqlite::Result<Vec
             attempts: r.get::<_, i64>(2)? as u32,
             delivered_ms: r.get(3)?,
             last_error: r.get(4)?,
+            channel: r.get(5)?,
         })
     })?;
     rows.collect()
 }
 
-/// The outbox behind its own connection.
+/// One channel's outbox behind its own connection.
 pub struct SqliteNotify {
     conn: Connection,
+    channel: String,
 }
 
 impl SqliteNotify {
-    /// Opens the outbox in the database at `path` (after the main store).
-    pub fn open(path: &Path) -> Result<SqliteNotify, RepoError> {
+    /// Opens `channel`'s outbox in the database at `path` (after the main store).
+    pub fn open(path: &Path, channel: &str) -> Result<SqliteNotify, RepoError> {
         Ok(SqliteNotify {
             conn: side::open(path, SCHEMA, WHAT)?,
+            channel: channel.to_owned(),
         })
     }
 }
@@ -99,11 +110,11 @@ impl NotifyRepo for SqliteNotify {
             .conn
             .prepare_cached(
                 "SELECT id, event, object, attempts, next_ms FROM notify_outbox \
-                 WHERE delivered_ms IS NULL ORDER BY created_ms, id LIMIT ?1",
+                 WHERE channel = ?1 AND delivered_ms IS NULL ORDER BY created_ms, id LIMIT ?2",
             )
             .or_repo(WHAT)?;
         let rows = stmt
-            .query_map(params![limit as i64], |r| {
+            .query_map(params![self.channel, limit as i64], |r| {
                 let q = Queued {
                     id: r.get(0)?,
                     event: r.get(1)?,
@@ -124,8 +135,9 @@ impl NotifyRepo for SqliteNotify {
     fn delivered(&mut self, id: &str, at_ms: i64) -> Result<(), RepoError> {
         self.conn
             .execute(
-                "UPDATE notify_outbox SET delivered_ms = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
-                params![id, at_ms],
+                "UPDATE notify_outbox SET delivered_ms = ?3, attempts = attempts + 1, last_error = NULL \
+                 WHERE channel = ?1 AND id = ?2",
+                params![self.channel, id, at_ms],
             )
             .or_repo(WHAT)?;
         Ok(())
@@ -134,8 +146,9 @@ impl NotifyRepo for SqliteNotify {
     fn failed(&mut self, id: &str, next_ms: i64, error: &str) -> Result<(), RepoError> {
         self.conn
             .execute(
-                "UPDATE notify_outbox SET attempts = attempts + 1, next_ms = ?2, last_error = ?3 WHERE id = ?1",
-                params![id, next_ms, error],
+                "UPDATE notify_outbox SET attempts = attempts + 1, next_ms = ?3, last_error = ?4 \
+                 WHERE channel = ?1 AND id = ?2",
+                params![self.channel, id, next_ms, error],
             )
             .or_repo(WHAT)?;
         Ok(())
@@ -144,8 +157,8 @@ impl NotifyRepo for SqliteNotify {
     fn waiting(&self) -> Result<u64, RepoError> {
         self.conn
             .query_row(
-                "SELECT count(*) FROM notify_outbox WHERE delivered_ms IS NULL",
-                [],
+                "SELECT count(*) FROM notify_outbox WHERE channel = ?1 AND delivered_ms IS NULL",
+                [&self.channel],
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| n as u64)
@@ -163,9 +176,9 @@ impl NotifyRepo for SqliteNotify {
         let added = self
             .conn
             .execute(
-                "INSERT OR IGNORE INTO notify_outbox (id, event, alert_id, object, created_ms, next_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                params![id, event, alert_id, object, at_ms],
+                "INSERT OR IGNORE INTO notify_outbox (channel, id, event, alert_id, object, created_ms, next_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![self.channel, id, event, alert_id, object, at_ms],
             )
             .or_repo(WHAT)?;
         Ok(added > 0)
@@ -174,8 +187,8 @@ impl NotifyRepo for SqliteNotify {
     fn prune(&mut self, before_ms: i64) -> Result<usize, RepoError> {
         self.conn
             .execute(
-                "DELETE FROM notify_outbox WHERE delivered_ms IS NOT NULL AND delivered_ms < ?1",
-                [before_ms],
+                "DELETE FROM notify_outbox WHERE channel = ?1 AND delivered_ms IS NOT NULL AND delivered_ms < ?2",
+                params![self.channel, before_ms],
             )
             .or_repo(WHAT)
     }

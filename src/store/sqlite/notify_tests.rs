@@ -12,14 +12,14 @@ fn decided_changes_are_enqueued_once_in_order_and_a_retry_holds_the_ones_after_i
     let resolved = e.observe(&pm25(100.0, T0 + MIN), T0 + MIN);
     let mut alerts = SqliteAlerts::open(&path)
         .expect("open")
-        .with_notify()
+        .with_notify(vec!["webhook".into()])
         .expect("notify");
     alerts.apply(&fired, true).expect("apply");
     alerts.apply(&fired, true).expect("a change stored twice");
     alerts
         .apply(&resolved, false)
         .expect("adopted, not decided here");
-    let mut outbox = SqliteNotify::open(&path).expect("outbox");
+    let mut outbox = SqliteNotify::open(&path, "webhook").expect("outbox");
     let due = outbox.due(T0 + MIN, 10).expect("due");
     let events: Vec<&str> = due.iter().map(|q| q.event.as_str()).collect();
     assert_eq!(
