@@ -49,13 +49,13 @@ pub(super) async fn open_alerts(settings: &Settings) -> Result<Arc<AlertService>
         path => RuleSet::load(std::path::Path::new(path)),
     }?;
     let path = settings.store.path.clone();
-    let channels = settings.notify.channels();
+    let routes = settings.notify.routes();
     let service = tokio::task::spawn_blocking(move || {
         let repo = SqliteAlerts::open(&path)?;
-        let repo = if channels.is_empty() {
+        let repo = if routes.is_empty() {
             repo
         } else {
-            repo.with_notify(channels)?
+            repo.with_notify(routes)?
         };
         AlertService::open(rules, repo, crate::shell::now_ms())
     })

@@ -36,6 +36,8 @@ pub struct Notifier {
     metrics: NotifyMetrics,
     /// `notify.escalate_after_s` in ms; 0: no escalation.
     escalate_after_ms: i64,
+    /// Whether an escalation goes to this channel.
+    routes: super::Routes,
     /// `notify.max_per_minute`, and when the messages of the last minute left.
     max_per_minute: usize,
     sent: Mutex<std::collections::VecDeque<i64>>,
@@ -66,6 +68,7 @@ impl Notifier {
             open: alerts.open,
             metrics,
             escalate_after_ms: settings.escalate_after_s as i64 * 1000,
+            routes: settings.routes(),
             max_per_minute: settings.max_per_minute as usize,
             sent: Mutex::new(std::collections::VecDeque::new()),
         }
@@ -101,7 +104,15 @@ impl Notifier {
         if self.escalate_after_ms <= 0 {
             return;
         }
-        let open = (self.open)();
+        let channel = self.transport.channel();
+        let open: Vec<Alert> = (self.open)()
+            .into_iter()
+            .filter(|a| {
+                self.routes
+                    .channels_for(a, "alert.escalated")
+                    .contains(&channel)
+            })
+            .collect();
         let fresh: Vec<(String, i64, String)> =
             super::escalate::due(&open, now, self.escalate_after_ms)
                 .into_iter()

@@ -19,12 +19,14 @@
 mod deliver;
 mod email;
 pub mod escalate;
+mod routes;
 mod settings;
 mod sign;
 mod transport;
 
 pub use deliver::{run_notifier, Alerts, Notifier};
 pub use email::{render, Email};
+pub use routes::{Route, Routes, EVENTS};
 pub use settings::NotifySettings;
 pub use sign::{sign, signature_header};
 pub use transport::{Transport, Webhook};

@@ -29,6 +29,8 @@ pub struct NotifySettings {
     pub email_from: String,
     /// The recipients.
     pub email_to: Vec<String>,
+    /// Which channels each change goes to; none: every channel.
+    pub routes: Vec<super::Route>,
 }
 
 impl NotifySettings {
@@ -66,6 +68,7 @@ impl NotifySettings {
             ));
         }
         self.validate_webhook()?;
+        super::routes::validate(&self.routes, &self.channels())?;
         if self.max_per_minute == 0 {
             return Err(Invalid::new("notify.max_per_minute", 0, "at least 1"));
         }
@@ -107,6 +110,11 @@ impl NotifySettings {
         Ok(())
     }
 
+    /// The routes over the configured channels.
+    pub fn routes(&self) -> super::Routes {
+        super::Routes::new(self.routes.clone(), self.channels())
+    }
+
     /// The secret: the setting, or the file's contents.
     pub fn secret(&self) -> std::io::Result<Vec<u8>> {
         match self.webhook_secret_file.trim() {
@@ -142,6 +150,7 @@ impl std::fmt::Debug for NotifySettings {
             .field("email_smtp_url", &if self.email() { "(set)" } else { "" })
             .field("email_from", &self.email_from)
             .field("email_to", &self.email_to)
+            .field("routes", &self.routes)
             .finish()
     }
 }

@@ -42,6 +42,7 @@ fn settings_refuse_an_unsigned_or_odd_webhook_with_the_reason() {
         email_smtp_url: String::new(),
         email_from: String::new(),
         email_to: Vec::new(),
+        routes: Vec::new(),
     };
     assert!(ok.validate().is_ok());
     let unsigned = NotifySettings {
@@ -143,4 +144,57 @@ fn an_email_says_it_in_vietnamese_and_english() {
         2,
         "{text}"
     );
+}
+
+#[test]
+fn routes_send_each_change_to_the_channels_of_the_routes_it_matches() {
+    use crate::alerts::tests::{engine, pm25, PM25_150_120, T0};
+    let alert = engine(PM25_150_120)
+        .observe(&pm25(151.0, T0), T0)
+        .into_iter()
+        .map(|c| c.alert)
+        .find(|a| a.state == crate::alerts::AlertState::Firing)
+        .expect("firing");
+    let channels = vec!["webhook".to_owned(), "email".to_owned()];
+    let everything = Routes::new(Vec::new(), channels.clone());
+    assert_eq!(
+        everything.channels_for(&alert, "alert.firing"),
+        ["webhook", "email"]
+    );
+    let routes: Vec<Route> = toml::from_str::<toml::Table>(
+        r#"
+        [[r]]
+        min_severity = "critical"
+        channels = ["email"]
+        [[r]]
+        domains = ["environment"]
+        events = ["alert.firing", "alert.escalated"]
+        channels = ["webhook"]
+        "#,
+    )
+    .expect("toml")["r"]
+        .clone()
+        .try_into()
+        .expect("routes");
+    let routed = Routes::new(routes.clone(), channels.clone());
+    assert_eq!(
+        routed.channels_for(&alert, "alert.firing"),
+        ["webhook"],
+        "major is below critical"
+    );
+    assert!(routed.channels_for(&alert, "alert.resolved").is_empty());
+    let mut critical = alert.clone();
+    critical.severity = crate::alerts::Severity::Critical;
+    assert_eq!(routed.channels_for(&critical, "alert.resolved"), ["email"]);
+    assert!(routes::validate(&routes, &channels).is_ok());
+    assert!(
+        routes::validate(&routes, &["webhook".to_owned()]).is_err(),
+        "email is not configured"
+    );
+    let mut odd = routes.clone();
+    odd[0].min_severity = Some("huge".into());
+    let err = routes::validate(&odd, &channels)
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("huge") && err.contains("critical"), "{err}");
 }

@@ -64,9 +64,9 @@ const COLUMNS: &str = "id, rule_id, subject, domain, district, signal, severity,
 /// The alert tables behind one connection: [`AlertRepo`] on SQLite.
 pub struct SqliteAlerts {
     conn: Connection,
-    /// The notification channels configured: the changes this node decides are enqueued on
-    /// each.
-    notify: Vec<String>,
+    /// The notification channels and routes: the changes this node decides are enqueued on
+    /// the channels their routes name.
+    notify: crate::notify::Routes,
 }
 
 impl SqliteAlerts {
@@ -75,17 +75,17 @@ impl SqliteAlerts {
     pub fn open(path: &Path) -> Result<SqliteAlerts, RepoError> {
         Ok(SqliteAlerts {
             conn: side::open(path, SCHEMA, WHAT)?,
-            notify: Vec::new(),
+            notify: crate::notify::Routes::default(),
         })
     }
 
-    /// From now on, the changes this node decides are also enqueued for notification on each
-    /// of `channels` (`notify_outbox`, in the same transaction as the changes).
-    pub fn with_notify(mut self, channels: Vec<String>) -> Result<SqliteAlerts, RepoError> {
+    /// From now on, the changes this node decides are also enqueued for notification on the
+    /// channels `routes` name (`notify_outbox`, in the same transaction as the changes).
+    pub fn with_notify(mut self, routes: crate::notify::Routes) -> Result<SqliteAlerts, RepoError> {
         self.conn
             .execute_batch(super::notify::SCHEMA)
             .or_repo(WHAT)?;
-        self.notify = channels;
+        self.notify = routes;
         Ok(self)
     }
 }

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, Transaction};
 
 use super::side::{self, OrRepo};
 use crate::alerts::{AlertChange, EventKind, Notification};
-use crate::notify::{NotifyRepo, Queued};
+use crate::notify::{NotifyRepo, Queued, Routes};
 use crate::shell::RepoError;
 
 const WHAT: &str = "notification outbox";
@@ -41,13 +41,9 @@ fn event_of(kind: EventKind) -> Option<&'static str> {
     }
 }
 
-/// Enqueues `c` on every channel when people are told of it; its id is unique per alert, event
-/// and time, so a change stored twice is enqueued once per channel.
-pub(super) fn enqueue(
-    tx: &Transaction,
-    c: &AlertChange,
-    channels: &[String],
-) -> rusqlite::Result<()> {
+/// Enqueues `c` on the channels its routes name, when people are told of it; its id is unique
+/// per alert, event and time, so a change stored twice is enqueued once per channel.
+pub(super) fn enqueue(tx: &Transaction, c: &AlertChange, routes: &Routes) -> rusqlite::Result<()> {
     let Some(event) = event_of(c.event.kind) else {
         return Ok(());
     };
@@ -58,7 +54,7 @@ pub(super) fn enqueue(
         c.event.at_ms
     );
     let object = serde_json::to_string(&c.alert).unwrap_or_default();
-    for channel in channels {
+    for channel in routes.channels_for(&c.alert, event) {
         tx.execute(
             "INSERT OR IGNORE INTO notify_outbox (channel, id, event, alert_id, object, created_ms, next_ms) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",

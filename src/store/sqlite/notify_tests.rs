@@ -12,7 +12,10 @@ fn decided_changes_are_enqueued_once_in_order_and_a_retry_holds_the_ones_after_i
     let resolved = e.observe(&pm25(100.0, T0 + MIN), T0 + MIN);
     let mut alerts = SqliteAlerts::open(&path)
         .expect("open")
-        .with_notify(vec!["webhook".into()])
+        .with_notify(crate::notify::Routes::new(
+            Vec::new(),
+            vec!["webhook".into()],
+        ))
         .expect("notify");
     alerts.apply(&fired, true).expect("apply");
     alerts.apply(&fired, true).expect("a change stored twice");
@@ -48,4 +51,31 @@ fn decided_changes_are_enqueued_once_in_order_and_a_retry_holds_the_ones_after_i
     );
     assert_eq!(outbox.prune(T0 + 11 * MIN).expect("prune"), 1);
     assert_eq!(outbox.waiting().expect("waiting"), 1);
+}
+
+#[test]
+fn a_change_no_route_matches_is_not_enqueued() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ioc.db");
+    let fired = engine(PM25_150_120).observe(&pm25(151.0, T0), T0);
+    let route = crate::notify::Route {
+        min_severity: Some("critical".into()),
+        domains: Vec::new(),
+        districts: Vec::new(),
+        rules: Vec::new(),
+        events: Vec::new(),
+        channels: vec!["webhook".into()],
+    };
+    let routes = crate::notify::Routes::new(vec![route], vec!["webhook".into()]);
+    let mut alerts = SqliteAlerts::open(&path)
+        .expect("open")
+        .with_notify(routes)
+        .expect("notify");
+    alerts.apply(&fired, true).expect("apply");
+    let outbox = SqliteNotify::open(&path, "webhook").expect("outbox");
+    assert_eq!(
+        outbox.waiting().expect("waiting"),
+        0,
+        "a major alert under a critical-only route"
+    );
 }
