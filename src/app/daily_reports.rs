@@ -111,7 +111,7 @@ impl Nightly {
             Kind::ALL
                 .into_iter()
                 .flat_map(|k| districts.iter().map(move |d| (k, d.clone())))
-                .filter(|(k, d)| !kept.has(&date, &[k.name()], &[d.as_str()]))
+                .filter(|(k, d)| !kept.has(&date, k.name(), d))
                 .collect()
         });
         found.await.unwrap_or_default()

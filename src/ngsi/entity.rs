@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value as Json};
 
 use super::attrs::{self, Attr, Value};
-use super::{entity_id, rfc3339, EntityType, CORE_CONTEXT};
+use super::{entity_id, EntityType, CORE_CONTEXT};
 use crate::aggregate::LatestValue;
 use crate::model::Sensor;
+use crate::shell::rfc3339_utc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Form {
@@ -48,7 +49,7 @@ pub(super) fn key_value(v: &Value) -> Json {
         Value::Number(n) => json!(n),
         Value::Integer(i) => json!(i),
         Value::Text(s) => json!(s),
-        Value::Time(ms) => json!(rfc3339(*ms)),
+        Value::Time(ms) => json!(rfc3339_utc(*ms)),
         Value::Point { lon, lat } => json!({"type": "Point", "coordinates": [lon, lat]}),
     }
 }
@@ -59,14 +60,14 @@ fn normalized(a: &Attr) -> Json {
         Value::Point { .. } => ("GeoProperty", key_value(&a.value)),
         Value::Time(ms) => (
             "Property",
-            json!({"@type": "DateTime", "@value": rfc3339(*ms)}),
+            json!({"@type": "DateTime", "@value": rfc3339_utc(*ms)}),
         ),
         other => ("Property", key_value(other)),
     };
     out.insert("type".into(), kind.into());
     out.insert("value".into(), value);
     if let Some(ts) = a.observed {
-        out.insert("observedAt".into(), rfc3339(ts).into());
+        out.insert("observedAt".into(), rfc3339_utc(ts).into());
     }
     if let Some(unit) = a.unit {
         out.insert("unitCode".into(), unit.into());

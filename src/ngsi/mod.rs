@@ -140,10 +140,5 @@ fn fold(c: char) -> Option<char> {
         .map(|(_, a)| *a)
 }
 
-/// Unix ms as RFC 3339 in UTC.
-pub(crate) fn rfc3339(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
-}
-
 #[cfg(test)]
 mod tests;

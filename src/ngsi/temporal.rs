@@ -4,7 +4,9 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use super::{attrs, entity_id, rfc3339, EntityType, Form, CORE_CONTEXT};
+use crate::shell::rfc3339_utc;
+
+use super::{attrs, entity_id, EntityType, Form, CORE_CONTEXT};
 
 /// `series` holds, per metric name, its `[t, value]` points (oldest first).
 pub fn temporal(
@@ -29,12 +31,12 @@ pub fn temporal(
             Form::Normalized => Json::Array(
                 points
                     .iter()
-                    .map(|(ts, v)| json!({"type": "Property", "value": v / scale, "observedAt": rfc3339(*ts)}))
+                    .map(|(ts, v)| json!({"type": "Property", "value": v / scale, "observedAt": rfc3339_utc(*ts)}))
                     .collect(),
             ),
             Form::KeyValues => json!({
                 "type": "Property",
-                "values": points.iter().map(|(ts, v)| json!([v / scale, rfc3339(*ts)])).collect::<Vec<_>>(),
+                "values": points.iter().map(|(ts, v)| json!([v / scale, rfc3339_utc(*ts)])).collect::<Vec<_>>(),
             }),
         };
         out.insert(attr.into(), value);

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::transport::Transport;
 use super::{NotifyRepo, NotifySettings, Queued};
 use crate::alerts::Alert;
-use crate::shell::now_ms;
+use crate::shell::{now_ms, rfc3339_utc};
 use crate::telemetry::NotifyMetrics;
 
 /// How often the outbox is looked at.
@@ -113,19 +113,17 @@ impl Notifier {
                     .contains(&channel)
             })
             .collect();
+        // Only what is not told yet is written out; what is no longer open is forgotten.
         let fresh: Vec<(String, i64, String)> =
             super::escalate::due(&open, now, self.escalate_after_ms)
                 .into_iter()
-                .map(|a| {
-                    (
-                        super::escalate::id(a),
-                        a.id,
-                        serde_json::to_string(a).unwrap_or_default(),
-                    )
-                })
-                .filter(|(id, _, _)| !told.contains(id))
+                .map(|a| (super::escalate::id(a), a))
+                .filter(|(id, _)| !told.contains(id))
+                .map(|(id, a)| (id, a.id, serde_json::to_string(a).unwrap_or_default()))
                 .collect();
-        told.retain(|id| open.iter().any(|a| super::escalate::id(a) == *id));
+        let current: std::collections::HashSet<String> =
+            open.iter().map(super::escalate::id).collect();
+        told.retain(|id| current.contains(id));
         for (id, alert_id, object) in fresh {
             let key = id.clone();
             let added = self
@@ -252,23 +250,17 @@ fn digest(due: &[Queued], now: i64) -> Outgoing {
         .collect();
     Outgoing {
         event: "alert.digest".into(),
-        body: json!({"event": "alert.digest", "id": id, "sent_at": rfc3339(now), "count": due.len(), "deliveries": deliveries}),
+        body: json!({"event": "alert.digest", "id": id, "sent_at": rfc3339_utc(now), "count": due.len(), "deliveries": deliveries}),
         id,
         covers: due.iter().map(|q| q.id.clone()).collect(),
         attempts: due.first().map_or(0, |q| q.attempts),
     }
 }
 
-fn rfc3339(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
-}
-
 /// What the webhook receives: `{"event", "id", "sent_at", "alert"}`.
 fn body(q: &Queued, now: i64) -> Value {
     let alert: Value = serde_json::from_str(&q.object).unwrap_or(Value::Null);
-    let sent_at =
-        jiff::Timestamp::from_millisecond(now).map_or_else(|_| now.to_string(), |t| t.to_string());
-    json!({"event": q.event, "id": q.id, "sent_at": sent_at, "alert": alert})
+    json!({"event": q.event, "id": q.id, "sent_at": rfc3339_utc(now), "alert": alert})
 }
 
 /// Delivers until shutdown; forgets delivered rows past `keep_delivered_days` once an hour.

@@ -131,10 +131,13 @@ impl Worker {
 
     fn handle(&mut self, msg: RawMessage) -> Pending<InFlight> {
         let started = Instant::now();
+        let admitted = self.validator.unregistered();
         let mut decoded = self
             .validator
             .decode(&msg.topic, &msg.payload, msg.received_ms);
-        self.count_unregistered();
+        if self.validator.unregistered() != admitted {
+            self.count_unregistered();
+        }
         let m = &self.metrics;
         m.decode_seconds.observe(started.elapsed().as_secs_f64());
         let slot = decoded.domain.map_or(0, |d| usize::from(d.0) + 1);

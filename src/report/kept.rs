@@ -71,14 +71,12 @@ impl KeptReports {
         Ok(())
     }
 
-    /// True when every kind in `kinds` of `date` is kept for every district in `districts`.
-    pub fn has(&self, date: &str, kinds: &[&str], districts: &[&str]) -> bool {
-        let day = self.dir.join(date);
-        kinds.iter().all(|k| {
-            districts
-                .iter()
-                .all(|d| day.join(format!("{k}.{d}.json")).is_file())
-        })
+    /// True when `date`'s report `kind` of `district` is kept.
+    pub fn has(&self, date: &str, kind: &str, district: &str) -> bool {
+        self.dir
+            .join(date)
+            .join(format!("{kind}.{district}.json"))
+            .is_file()
     }
 
     /// The kept reports of dates in `[from, to]` (`YYYY-MM-DD`) that `wanted` lets through,

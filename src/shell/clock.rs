@@ -10,3 +10,9 @@ pub fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+/// Unix milliseconds as RFC 3339 in UTC (`2026-12-01T03:00:00Z`); the number itself when it is
+/// outside the calendar.
+pub fn rfc3339_utc(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
+}

@@ -10,5 +10,5 @@ pub mod lock;
 mod repo;
 
 pub use backoff::Backoff;
-pub use clock::now_ms;
+pub use clock::{now_ms, rfc3339_utc};
 pub use repo::{Cause, RepoError};

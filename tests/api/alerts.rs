@@ -108,22 +108,15 @@ async fn a_pollution_episode_and_a_jam_raise_alerts_that_an_operator_acknowledge
     );
 
     let id = aqi["id"].as_i64().expect("id");
-    let ack = app
-        .http
-        .post(app.url(&format!("/api/v1/alerts/{id}/ack")))
-        .json(&serde_json::json!({"by": "lan.nguyen", "comment": "checking the stations"}))
-        .send()
-        .await
-        .expect("ack");
-    assert_eq!(ack.status().as_u16(), 200);
-    let again = app
-        .http
-        .post(app.url(&format!("/api/v1/alerts/{id}/ack")))
-        .json(&serde_json::json!({"by": "minh"}))
-        .send()
-        .await
-        .expect("ack");
-    assert_eq!(again.status().as_u16(), 409);
+    assert_eq!(
+        app.ack(
+            id,
+            serde_json::json!({"by": "lan.nguyen", "comment": "checking the stations"})
+        )
+        .await,
+        200
+    );
+    assert_eq!(app.ack(id, serde_json::json!({"by": "minh"})).await, 409);
     let (_, detail) = app.get(&format!("/api/v1/alerts/{id}")).await;
     assert_eq!(detail["state"], "acknowledged");
     assert_eq!(detail["acknowledged"]["by"], "bootstrap (lan.nguyen)");

@@ -297,6 +297,18 @@ impl TestApp {
             .expect("text")
     }
 
+    /// Acknowledges alert `id` with `body` (`{"by", "comment"}`); returns the status.
+    pub async fn ack(&self, id: i64, body: Value) -> u16 {
+        self.http
+            .post(self.url(&format!("/api/v1/alerts/{id}/ack")))
+            .json(&body)
+            .send()
+            .await
+            .expect("ack")
+            .status()
+            .as_u16()
+    }
+
     /// The value of one Prometheus series, e.g. `ioc_mqtt_reconnects_total`, 0 when absent.
     pub async fn metric(&self, series: &str) -> f64 {
         metric_value(&self.metrics().await, series)

@@ -172,14 +172,7 @@ async fn each_alert_change_is_delivered_once_signed_across_an_outage_and_a_resta
     })
     .await;
     let id = receiver.seen.lock().expect("seen").deliveries[0].2;
-    let ack = app
-        .http
-        .post(app.url(&format!("/api/v1/alerts/{id}/ack")))
-        .json(&serde_json::json!({"by": "lan"}))
-        .send()
-        .await
-        .expect("ack");
-    assert_eq!(ack.status(), 200);
+    assert_eq!(app.ack(id, serde_json::json!({"by": "lan"})).await, 200);
     eventually("alert.acknowledged is delivered", || async {
         receiver.events() == ["alert.firing", "alert.acknowledged"]
     })
@@ -290,14 +283,7 @@ async fn an_alert_left_unacknowledged_escalates_once_and_an_acknowledged_one_doe
         .and_then(|a| a.iter().find(|x| x["subject"] == "sensor:aq-0002"))
         .and_then(|x| x["id"].as_i64())
         .expect("aq-0002's alert");
-    let ack = app
-        .http
-        .post(app.url(&format!("/api/v1/alerts/{id}/ack")))
-        .json(&serde_json::json!({"by": "minh"}))
-        .send()
-        .await
-        .expect("ack");
-    assert_eq!(ack.status(), 200);
+    assert_eq!(app.ack(id, serde_json::json!({"by": "minh"})).await, 200);
     let escalated = told("alert.escalated", "sensor:aq-0001");
     eventually("the unacknowledged alert escalates", || async {
         escalated() == 1
