@@ -23,6 +23,8 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # HAProxy runs in front of two replicas; docker-compose only parses the compose file.
 [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+# The CAP test (tests/api/cap.rs) validates each public warning against OASIS's schema with xmllint.
+command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 # The venv for pysmartdatamodels (below): Debian's python3 makes venvs with python3-venv.
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c "import ensurepip" >/dev/null 2>&1 || missing+=(python3-venv)

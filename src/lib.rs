@@ -17,6 +17,12 @@
 //! - [`snapshot`]: one immutable indicator snapshot per tick, built incrementally (only the
 //!   sensors changed by readings or by time), shared by push, alerts and the REST routes.
 //! - [`alerts`]: rules, the pure alert state machine, and the service around it.
+//! - [`incidents`]: incidents worked through their category's procedure, with service levels.
+//! - [`events`]: point events from citizens and cameras, validated, and the rules that turn
+//!   them into incidents.
+//! - [`notify`]: notifications of alert and incident changes from a durable outbox.
+//! - [`cap`]: the alerts of public rules as CAP 1.2 warnings (Vietnamese and English) and their
+//!   Atom index, for the province's public-warning channels. Pure.
 //! - [`auth`]: API keys, JWT, roles, scopes, rate limits.
 //! - [`store`]: the embedded SQLite store, the durable point; the only persistence layer.
 //! - [`export`]: the InfluxDB 2 sink fed from the store's outbox, and Flux history.
@@ -34,10 +40,13 @@ pub mod aggregate;
 pub mod alerts;
 pub mod app;
 pub mod auth;
+pub mod cap;
 pub mod cluster;
 pub mod config;
+pub mod events;
 pub mod export;
 pub mod import;
+pub mod incidents;
 pub mod indicators;
 pub mod ingest;
 pub mod model;

@@ -175,6 +175,7 @@ fn parse_rule(index: usize, v: &Value, flap_default: i64) -> Result<Rule, RulesE
     };
     let for_ms = f.secs("for_s", 0, DAY_S)?.unwrap_or(0) * 1000;
     let flap_window_ms = f.secs("flap_window_s", 0, DAY_S)?.unwrap_or(flap_default) * 1000;
+    let public = f.opt_bool("public")?.unwrap_or(false);
     f.finish(&kind)?;
     Ok(Rule {
         id,
@@ -185,6 +186,7 @@ fn parse_rule(index: usize, v: &Value, flap_default: i64) -> Result<Rule, RulesE
         condition,
         for_ms,
         flap_window_ms,
+        public,
     })
 }
 
@@ -300,6 +302,14 @@ impl<'a> Fields<'a> {
     fn string(&mut self, key: &'static str) -> Result<String, RulesError> {
         self.opt_string(key)?
             .ok_or_else(|| self.err(key, "(missing)", "required, a string"))
+    }
+
+    fn opt_bool(&mut self, key: &'static str) -> Result<Option<bool>, RulesError> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Boolean(b)) => Ok(Some(*b)),
+            Some(v) => Err(self.err(key, v, "true or false")),
+        }
     }
 
     fn number(&mut self, key: &'static str) -> Result<f64, RulesError> {

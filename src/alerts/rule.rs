@@ -128,6 +128,9 @@ pub struct Rule {
     pub for_ms: i64,
     /// A resolved alert whose condition returns within this time is reopened as flapping.
     pub flap_window_ms: i64,
+    /// Its alerts are public warnings: published to the province's public-warning channels
+    /// as CAP 1.2 (`GET /api/v1/cap`, `cap/`). Off unless the rule file says `public = true`.
+    pub public: bool,
 }
 
 /// The parsed rule file: the rules in file order, indexed by signal.
@@ -167,6 +170,15 @@ impl RuleSet {
             .flatten()
             .copied()
             .filter(move |&i| self.rules[i].scope.matches(obs))
+    }
+
+    /// The ids of the rules marked `public`, in file order: whose alerts are public warnings.
+    pub fn public_ids(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .filter(|r| r.public)
+            .map(|r| r.id.clone())
+            .collect()
     }
 
     /// The longest flap window of any rule: how long resolved alerts stay interesting.

@@ -211,6 +211,12 @@ impl AlertService {
         self.lock().engine.rules().rules().len()
     }
 
+    /// The ids of the running rules marked `public`: whose alerts are the public warnings of
+    /// `GET /api/v1/cap`. A reload may change them.
+    pub fn public_rule_ids(&self) -> Vec<String> {
+        self.lock().engine.rules().public_ids()
+    }
+
     /// Stored alerts matching `filter`, newest (highest id) first.
     pub async fn list(&self, filter: &AlertFilter) -> Result<Vec<Alert>, RepoError> {
         let (done, listed) = Done::awaited();

@@ -5,7 +5,9 @@
 mod cluster;
 mod daily_reports;
 mod error;
+mod http;
 mod open;
+mod operations;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -19,18 +21,18 @@ pub use error::AppError;
 
 use crate::aggregate::{LiveState, SharedLive};
 use crate::alerts::{run_evaluator, AlertService};
-use crate::auth::{Auth, RateLimits};
+use crate::auth::Auth;
 use crate::cluster::{Link, LinkParts};
 use crate::config::{load_city, Settings};
 use crate::ingest::Ingest;
 use crate::model::City;
 use crate::pipeline::{seed_hourly, Pipeline, RejectionLog, Sizes, Stages};
 use crate::push::{AlertFeed, Push};
-use crate::serve::{self, Gate, LiveView, Readiness, RuleReloader, Services};
 use crate::snapshot::{SharedForeign, SnapshotRx, Territory};
 use crate::store::{run_retention, SqliteStore};
 use crate::telemetry::Metrics;
-use cluster::{start_link, territory, with_cluster};
+use cluster::{start_link, territory};
+use http::{start_http, Wired};
 use open::{broker_url, open_alerts, open_keys, open_store, start_export, start_notifiers, Export};
 
 pub struct Application {
@@ -46,6 +48,9 @@ pub struct Application {
     exporter: Option<JoinHandle<()>>,
     evaluator: JoinHandle<()>,
     notifiers: Vec<JoinHandle<()>>,
+    /// The events' own MQTT session, its worker and the service-level watch.
+    events_ingest: Ingest,
+    operations: Vec<JoinHandle<()>>,
     /// Builds the indicator snapshot every tick; ends on shutdown.
     snapshot_thread: Option<std::thread::JoinHandle<()>>,
     /// Flushed at shutdown: its recorder thread stores the last changes.
@@ -99,7 +104,8 @@ impl Application {
         let mut mqtt = settings.mqtt.clone();
         mqtt.client_id = settings.cluster.ingest_client_id(&mqtt.client_id);
         let districts = settings.cluster.district_ids();
-        let ingest = Ingest::start(&mqtt, &url, &districts, ends, &metrics, shutdown.clone())?;
+        let filters = Ingest::reading_filters(&mqtt.topic_prefix, &districts);
+        let ingest = Ingest::start(&mqtt, &url, filters, ends, &metrics, shutdown.clone())?;
         let link_parts = LinkParts {
             city: city.clone(),
             snapshots: snapshots.clone(),
@@ -109,6 +115,22 @@ impl Application {
             rules_path: settings.alerts.rules_path.clone(),
         };
         let link = start_link(&settings, &url, link_parts, &shutdown)?;
+        let ops = &parts.ops;
+        let (events_ingest, events_worker) = operations::start_mqtt(
+            &settings,
+            &url,
+            ops.events.clone(),
+            &metrics,
+            shutdown.clone(),
+        )?;
+        let sla_every = Duration::from_secs(settings.incidents.sla_check_s);
+        let sla = operations::run_sla(
+            ops.incidents.clone(),
+            parts.alerts.clone(),
+            sla_every,
+            shutdown.clone(),
+        );
+        let operations = vec![events_worker, tokio::spawn(sla)];
         let (push, push_tasks) = Push::start(
             settings
                 .push
@@ -120,6 +142,12 @@ impl Application {
             metrics.push.clone(),
             shutdown.clone(),
         );
+        let mut push_tasks = push_tasks;
+        push_tasks.extend(push.follow_operations(
+            ops.incidents.clone(),
+            ops.events.clone(),
+            shutdown.clone(),
+        ));
         let wired = Wired {
             parts: &parts,
             live: &live,
@@ -145,6 +173,8 @@ impl Application {
             exporter: background.export.map(|e| e.task),
             evaluator: background.evaluator,
             notifiers: background.notifiers,
+            events_ingest,
+            operations,
             snapshot_thread: Some(snapshot_thread),
             alerts: parts.alerts,
             store: parts.store.clone(),
@@ -199,6 +229,10 @@ impl Application {
         }
         self.pipeline.drained().await;
         self.ingest.closed().await;
+        self.events_ingest.closed().await;
+        for task in std::mem::take(&mut self.operations) {
+            let _ = task.await;
+        }
         let _ = self.retention.await;
         let store = self.store.clone();
         match tokio::task::spawn_blocking(move || store.flush_rollups()).await {
@@ -261,6 +295,8 @@ async fn start_snapshots(
 struct Parts {
     store: Arc<SqliteStore>,
     alerts: Arc<AlertService>,
+    /// Incidents and events, whose tables are in the store's file too.
+    ops: operations::Operations,
     auth: Arc<Auth>,
     bootstrap_token: Option<String>,
 }
@@ -278,12 +314,14 @@ impl Parts {
         )
         .await?;
         let alerts = open_alerts(settings).await?;
+        let ops = operations::open(settings, city.clone()).await?;
         let keys = open_keys(settings).await?;
         let (auth, bootstrap_token) =
             crate::auth::open(&settings.auth, keys, settings.http.listen, city).await?;
         Ok(Parts {
             store,
             alerts,
+            ops,
             auth,
             bootstrap_token,
         })
@@ -327,71 +365,4 @@ impl Background {
             notifiers: start_notifiers(settings, &parts.alerts, metrics, shutdown)?,
         })
     }
-}
-
-/// What the HTTP services are built from.
-struct Wired<'a> {
-    parts: &'a Parts,
-    live: &'a SharedLive,
-    snapshots: &'a SnapshotRx,
-    metrics: &'a Arc<Metrics>,
-    export: Option<&'a Export>,
-    ingest: &'a Ingest,
-    push: Arc<Push>,
-    rejections: Arc<RejectionLog>,
-    foreign: &'a SharedForeign,
-}
-
-/// Binds `http.listen` and starts the server with one service per resource.
-fn start_http(
-    settings: &Settings,
-    w: Wired<'_>,
-    shutdown: &CancellationToken,
-) -> Result<(SocketAddr, actix_web::dev::Server), AppError> {
-    let addr = settings.http.listen;
-    let listener =
-        std::net::TcpListener::bind(addr).map_err(|cause| AppError::HttpBind { addr, cause })?;
-    let http_addr = listener.local_addr().map_err(AppError::Http)?;
-    let limits = Arc::new(RateLimits::new(settings.http.rates()));
-    crate::auth::spawn_pruner(limits.clone(), shutdown.clone());
-    let (auth, alerts) = (&w.parts.auth, &w.parts.alerts);
-    let view = LiveView::new(w.live.clone(), w.snapshots.clone());
-    let services = Services {
-        history: daily_reports::history(settings, &w, view.clone(), shutdown)?,
-        live: view,
-        readiness: with_cluster(
-            Readiness::new(
-                w.ingest.status.clone(),
-                w.parts.store.clone(),
-                w.metrics.clone(),
-                w.export.map(|e| e.status.clone()),
-                settings.export.influxdb.warn_outbox_fill,
-            ),
-            settings,
-            w.foreign,
-            &w.parts.alerts,
-            w.snapshots,
-        ),
-        gate: Gate::new(auth.clone(), limits, settings.http.max_body_bytes),
-        reloader: RuleReloader::new(
-            alerts.clone(),
-            auth.clone(),
-            settings.alerts.rules_path.clone(),
-        ),
-        alerts: alerts.clone(),
-        auth: auth.clone(),
-        push: w.push,
-        rejections: w.rejections,
-        metrics: w.metrics.clone(),
-    };
-    let timeout = Duration::from_secs(settings.http.shutdown_timeout_s);
-    let server = serve::start(
-        listener,
-        services,
-        settings.http.workers,
-        timeout,
-        settings.http.cors_allowed_origins.clone(),
-    )
-    .map_err(AppError::Http)?;
-    Ok((http_addr, server))
 }

@@ -28,8 +28,11 @@ pub enum Access {
     /// Operational views of the whole system (metrics, rejected messages): an unscoped
     /// viewer, operator or admin.
     Operations,
-    /// Acknowledge alerts.
+    /// Acknowledge alerts, post events, assign incidents.
     Acknowledge,
+    /// Work incidents: open, comment, tick steps, move status (a department only its own,
+    /// and it may not assign).
+    Respond,
     /// Keys, audit log, configuration reload.
     Admin,
 }
@@ -56,6 +59,7 @@ impl Role {
             Access::Public | Access::Read => true,
             Access::Operations => self != Role::Department,
             Access::Acknowledge => matches!(self, Role::Operator | Role::Admin),
+            Access::Respond => self != Role::Viewer,
             Access::Admin => self == Role::Admin,
         }
     }
@@ -75,13 +79,14 @@ mod tests {
     fn policy_table() {
         use Access::*;
         let table = [
-            (Role::Viewer, [true, true, true, false, false]),
-            (Role::Operator, [true, true, true, true, false]),
-            (Role::Department, [true, true, false, false, false]),
-            (Role::Admin, [true, true, true, true, true]),
+            (Role::Viewer, [true, true, true, false, false, false]),
+            (Role::Operator, [true, true, true, true, true, false]),
+            (Role::Department, [true, true, false, false, true, false]),
+            (Role::Admin, [true, true, true, true, true, true]),
         ];
         for (role, expected) in table {
-            let got = [Public, Read, Operations, Acknowledge, Admin].map(|a| role.permits(a));
+            let got =
+                [Public, Read, Operations, Acknowledge, Respond, Admin].map(|a| role.permits(a));
             assert_eq!(got, expected, "{role}");
         }
     }

@@ -9,7 +9,9 @@ use crate::aggregate::StatusThresholds;
 use crate::alerts::AlertSettings;
 use crate::auth::AuthSettings;
 use crate::cluster::ClusterSettings;
+use crate::events::EventSettings;
 use crate::export::ExportSettings;
+use crate::incidents::IncidentSettings;
 use crate::indicators::IndicatorSettings;
 use crate::ingest::{BrokerSettings, MqttSettings};
 use crate::notify::NotifySettings;
@@ -34,6 +36,8 @@ pub struct Settings {
     pub reports: ReportSettings,
     pub alerts: AlertSettings,
     pub notify: NotifySettings,
+    pub incidents: IncidentSettings,
+    pub events: EventSettings,
     pub push: PushSettings,
     pub auth: AuthSettings,
     pub city: CitySettings,

@@ -17,6 +17,8 @@ impl Settings {
         self.indicators.validate()?;
         self.reports.validate()?;
         self.notify.validate()?;
+        self.incidents.validate()?;
+        self.events.validate()?;
         self.export.influxdb.validate()?;
         self.push.validate()?;
         self.cluster.validate(self.uses_embedded_broker())?;

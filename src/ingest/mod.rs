@@ -85,7 +85,7 @@ impl Ingest {
     pub fn start(
         settings: &MqttSettings,
         url: &BrokerUrl,
-        districts: &[String],
+        filters: Vec<String>,
         ends: AdapterEnds,
         metrics: &Metrics,
         shutdown: CancellationToken,
@@ -95,11 +95,6 @@ impl Ingest {
         let (client, eventloop) = rumqttc::AsyncClient::new(options, 64);
         let (status_tx, status_rx) = watch::channel(BrokerStatus::connecting());
         let resubscribe = Arc::new(Notify::new());
-        let p = &settings.topic_prefix;
-        let filters = match districts {
-            [] => vec![format!("{p}/+/+/+")],
-            ds => ds.iter().map(|d| format!("{p}/+/{d}/+")).collect(),
-        };
         let connection = tokio::spawn(
             connection::Connection {
                 client: client.clone(),
@@ -121,6 +116,28 @@ impl Ingest {
             connection,
             subscriber,
         })
+    }
+
+    /// The readings' subscriptions: every `{prefix}/{domain}/{district}/{sensor}`, or only
+    /// those of `districts` (a partition's). They also match `{prefix}/events/…`, which the
+    /// decoder leaves to the events adapter.
+    pub fn reading_filters(prefix: &str, districts: &[String]) -> Vec<String> {
+        match districts {
+            [] => vec![format!("{prefix}/+/+/+")],
+            ds => ds.iter().map(|d| format!("{prefix}/+/{d}/+")).collect(),
+        }
+    }
+
+    /// The events' subscriptions: `{prefix}/events/{district}/{source}` of every district, or
+    /// of `districts`.
+    pub fn event_filters(prefix: &str, districts: &[String]) -> Vec<String> {
+        match districts {
+            [] => vec![format!("{prefix}/events/+/+")],
+            ds => ds
+                .iter()
+                .map(|d| format!("{prefix}/events/{d}/+"))
+                .collect(),
+        }
     }
 
     /// Waits until the connection is closed. Call after cancelling the shutdown token.

@@ -82,6 +82,11 @@ fn build_domains(cfg: &[DomainConfig]) -> Result<Domains, CityError> {
         if !is_valid_id(&d.name) {
             return Err(err(key, format!("{:?}", d.name), ID_RULE));
         }
+        if d.name == "events" {
+            let why =
+                "a name other than \"events\": {prefix}/events/… carries events, not readings";
+            return Err(err(key, format!("{:?}", d.name), why));
+        }
         let idx = DomainIdx(i as u16);
         if out.by_name.insert(d.name.clone(), idx).is_some() {
             return Err(err(

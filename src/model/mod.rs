@@ -19,6 +19,7 @@ mod timestamp;
 mod topic;
 mod zone;
 
+pub(crate) use city::is_valid_id;
 pub use city::{
     City, CityError, District, DistrictIdx, Domain, DomainIdx, Metric, MetricIdx, Sensor,
 };

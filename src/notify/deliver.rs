@@ -237,15 +237,15 @@ fn single(q: &Queued, now: i64) -> Outgoing {
 }
 
 /// The deliveries `due` as one `alert.digest`: `{"event", "id", "sent_at", "count",
-/// "deliveries": [{"event", "id", "alert"}, …]}`, in order.
+/// "deliveries": [{"event", "id", "alert" or "incident"}, …]}`, in order.
 fn digest(due: &[Queued], now: i64) -> Outgoing {
     let first = due.first().map_or("", |q| q.id.as_str());
     let id = format!("digest-{}-{first}", due.len());
     let deliveries: Vec<Value> = due
         .iter()
         .map(|q| {
-            let alert: Value = serde_json::from_str(&q.object).unwrap_or(Value::Null);
-            json!({"event": q.event, "id": q.id, "alert": alert})
+            let object: Value = serde_json::from_str(&q.object).unwrap_or(Value::Null);
+            json!({"event": q.event, "id": q.id, object_key(&q.event): object})
         })
         .collect();
     Outgoing {
@@ -257,10 +257,20 @@ fn digest(due: &[Queued], now: i64) -> Outgoing {
     }
 }
 
-/// What the webhook receives: `{"event", "id", "sent_at", "alert"}`.
+/// What the webhook receives: `{"event", "id", "sent_at", "alert"}`, or `"incident"` in
+/// place of `"alert"` for an `incident.*` event.
 fn body(q: &Queued, now: i64) -> Value {
-    let alert: Value = serde_json::from_str(&q.object).unwrap_or(Value::Null);
-    json!({"event": q.event, "id": q.id, "sent_at": rfc3339_utc(now), "alert": alert})
+    let object: Value = serde_json::from_str(&q.object).unwrap_or(Value::Null);
+    json!({"event": q.event, "id": q.id, "sent_at": rfc3339_utc(now), object_key(&q.event): object})
+}
+
+/// The key of the object a delivery carries: `incident` for `incident.*`, else `alert`.
+pub fn object_key(event: &str) -> &'static str {
+    if event.starts_with("incident.") {
+        "incident"
+    } else {
+        "alert"
+    }
 }
 
 /// Delivers until shutdown; forgets delivered rows past `keep_delivered_days` once an hour.

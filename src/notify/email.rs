@@ -65,6 +65,16 @@ fn event_names(event: &str) -> (&'static str, &'static str) {
             "Alert escalated: not acknowledged",
         ),
         "alert.digest" => ("Tổng hợp cảnh báo", "Alert digest"),
+        "incident.opened" => ("Sự vụ mới", "Incident opened"),
+        "incident.assigned" => ("Sự vụ đã được giao", "Incident assigned"),
+        "incident.in_progress" => ("Sự vụ đang xử lý", "Incident in progress"),
+        "incident.resolved" => ("Sự vụ đã xử lý xong", "Incident resolved"),
+        "incident.closed" => ("Sự vụ đã đóng", "Incident closed"),
+        "incident.cancelled" => ("Sự vụ đã hủy", "Incident cancelled"),
+        "incident.commented" => ("Ý kiến mới về sự vụ", "Incident comment"),
+        "incident.step" => ("Bước quy trình đã cập nhật", "Procedure step updated"),
+        "incident.linked" => ("Sự vụ có thêm liên kết", "Incident linked"),
+        "incident.sla_breached" => ("Sự vụ quá hạn xử lý", "Incident past its service level"),
         _ => ("Thông báo", "Notification"),
     }
 }
@@ -79,12 +89,16 @@ pub fn render(body: &Value) -> (String, String) {
             .iter()
             .map(|d| {
                 let (dvi, den) = event_names(d["event"].as_str().unwrap_or_default());
-                format!("- {dvi} / {den}: {}", summary(&d["alert"]))
+                let object = d.get("incident").unwrap_or(&d["alert"]);
+                format!("- {dvi} / {den}: {}", summary(object))
             })
             .collect();
         let subject = format!("[IOC] {vi}: {n} / {en}: {n}");
         let text = format!("{vi} ({n}) / {en} ({n})\n\n{}\n", lines.join("\n"));
         return (subject, text);
+    }
+    if let Some(incident) = body.get("incident") {
+        return incident_text(vi, en, incident, body);
     }
     let alert = &body["alert"];
     let subject = format!("[IOC] {vi} / {en}: {}", summary(alert));
@@ -106,11 +120,34 @@ pub fn render(body: &Value) -> (String, String) {
     (subject, text)
 }
 
-fn summary(alert: &Value) -> String {
+fn summary(object: &Value) -> String {
+    let about = object["subject"].as_str().or(object["district"].as_str());
     format!(
         "{} ({}, {})",
-        alert["title"].as_str().unwrap_or_default(),
-        alert["subject"].as_str().unwrap_or_default(),
-        alert["severity"].as_str().unwrap_or_default()
+        object["title"].as_str().unwrap_or_default(),
+        about.unwrap_or_default(),
+        object["severity"].as_str().unwrap_or_default()
     )
+}
+
+/// An incident's change, in both languages.
+fn incident_text(vi: &str, en: &str, incident: &Value, body: &Value) -> (String, String) {
+    let subject = format!("[IOC] {vi} / {en}: {}", summary(incident));
+    let field = |k: &str| incident[k].as_str().unwrap_or("—").to_owned();
+    let text = format!(
+        "{vi}\n\
+         Sự vụ: {title}\nLoại: {category}\nMức độ: {severity}\nKhu vực: {district}\nTrạng thái: {status}\nĐơn vị xử lý: {assignee}\n\n\
+         {en}\n\
+         Incident: {title}\nCategory: {category}\nSeverity: {severity}\nDistrict: {district}\nStatus: {status}\nAssignee: {assignee}\n\n\
+         Mã sự vụ / Incident id: {id} · Mã thông báo / Delivery id: {delivery}\n",
+        title = field("title"),
+        category = field("category"),
+        severity = field("severity"),
+        district = field("district"),
+        status = field("status"),
+        assignee = field("assignee"),
+        id = incident["id"],
+        delivery = body["id"].as_str().unwrap_or_default(),
+    );
+    (subject, text)
 }

@@ -26,7 +26,7 @@ mod transport;
 
 pub use deliver::{run_notifier, Alerts, Notifier};
 pub use email::{render, Email};
-pub use routes::{Route, Routes, EVENTS};
+pub use routes::{Facts, Route, Routes, EVENTS};
 pub use settings::NotifySettings;
 pub use sign::{sign, signature_header};
 pub use transport::{Transport, Webhook};

@@ -1,19 +1,44 @@
-//! `[[notify.routes]]`: which channels an alert change goes to. Without routes every change
-//! goes to every configured channel; with routes, to the channels of the routes it matches.
-//! Pure.
+//! `[[notify.routes]]`: which channels an alert or incident change goes to. Without routes
+//! every change goes to every configured channel; with routes, to the channels of the routes it
+//! matches. Pure.
 
 use serde::Deserialize;
 
 use crate::alerts::{Alert, Severity};
 use crate::setting::Invalid;
 
-/// The events a route may name.
+/// The alert events a route may name (besides [`crate::incidents::EVENTS`]).
 pub const EVENTS: [&str; 4] = [
     "alert.firing",
     "alert.acknowledged",
     "alert.resolved",
     "alert.escalated",
 ];
+
+/// What a route matches a change on: its severity, domain, district and rule.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    pub severity: Severity,
+    pub domain: &'a str,
+    pub district: Option<&'a str>,
+    /// The alert's rule; `None` for an incident (a route naming rules does not match it).
+    pub rule: Option<&'a str>,
+}
+
+impl<'a> Facts<'a> {
+    pub fn of_alert(a: &'a Alert) -> Facts<'a> {
+        Facts {
+            severity: a.severity,
+            domain: &a.domain,
+            district: a.district.as_deref(),
+            rule: Some(&a.rule_id),
+        }
+    }
+}
+
+fn known_event(e: &str) -> bool {
+    EVENTS.contains(&e) || crate::incidents::EVENTS.contains(&e)
+}
 
 /// One route: what it matches (each list empty: anything) and where it sends.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -41,12 +66,12 @@ impl Route {
         self.min_severity.as_deref().and_then(Severity::parse)
     }
 
-    fn matches(&self, a: &Alert, event: &str) -> bool {
+    fn matches(&self, f: &Facts<'_>, event: &str) -> bool {
         let any = |list: &[String], v: &str| list.is_empty() || list.iter().any(|x| x == v);
-        self.least().is_none_or(|m| a.severity >= m)
-            && any(&self.domains, &a.domain)
-            && any(&self.districts, a.district.as_deref().unwrap_or(""))
-            && any(&self.rules, &a.rule_id)
+        self.least().is_none_or(|m| f.severity >= m)
+            && any(&self.domains, f.domain)
+            && any(&self.districts, f.district.unwrap_or(""))
+            && (self.rules.is_empty() || f.rule.is_some_and(|r| any(&self.rules, r)))
             && any(&self.events, event)
     }
 }
@@ -65,6 +90,11 @@ impl Routes {
 
     /// The channels `alert`'s `event` goes to, in configuration order.
     pub fn channels_for(&self, alert: &Alert, event: &str) -> Vec<&str> {
+        self.channels_of(&Facts::of_alert(alert), event)
+    }
+
+    /// The channels a change with these `facts` goes to for `event`.
+    pub fn channels_of(&self, facts: &Facts<'_>, event: &str) -> Vec<&str> {
         self.channels
             .iter()
             .filter(|c| {
@@ -72,7 +102,7 @@ impl Routes {
                     || self
                         .routes
                         .iter()
-                        .any(|r| r.channels.contains(c) && r.matches(alert, event))
+                        .any(|r| r.channels.contains(c) && r.matches(facts, event))
             })
             .map(String::as_str)
             .collect()
@@ -108,12 +138,9 @@ pub fn validate(routes: &[Route], channels: &[String]) -> Result<(), Invalid> {
                 "warning, minor, major or critical",
             ));
         }
-        if let Some(e) = r.events.iter().find(|e| !EVENTS.contains(&e.as_str())) {
-            return Err(Invalid::new(
-                &key,
-                format!("event {e:?}"),
-                EVENTS.join(", "),
-            ));
+        if let Some(e) = r.events.iter().find(|e| !known_event(e)) {
+            let known = [&EVENTS[..], &crate::incidents::EVENTS[..]].concat();
+            return Err(Invalid::new(&key, format!("event {e:?}"), known.join(", ")));
         }
     }
     Ok(())

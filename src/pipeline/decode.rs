@@ -130,6 +130,16 @@ impl Worker {
     }
 
     fn handle(&mut self, msg: RawMessage) -> Pending<InFlight> {
+        if self.validator.is_event_topic(&msg.topic) {
+            // Not a reading: acknowledged in its turn, stored by the events adapter.
+            return Pending {
+                message: InFlight {
+                    ack: msg.ack,
+                    received_ms: msg.received_ms,
+                },
+                readings: Vec::new(),
+            };
+        }
         let started = Instant::now();
         let admitted = self.validator.unregistered();
         let mut decoded = self

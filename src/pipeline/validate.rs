@@ -44,6 +44,15 @@ impl Validator {
         &self.city
     }
 
+    /// True for `{prefix}/events/…`: an event, which the events adapter takes (its own MQTT
+    /// session); the readings' wildcard subscription receives a copy that is not a reading.
+    pub fn is_event_topic(&self, topic: &str) -> bool {
+        topic
+            .strip_prefix(self.limits.topic_prefix.as_str())
+            .and_then(|rest| rest.strip_prefix("/events/"))
+            .is_some()
+    }
+
     /// The topic a reading of `sensor` under `domain`/`district` is published on.
     pub fn topic(&self, domain: &str, district: &str, sensor: &str) -> String {
         format!("{}/{domain}/{district}/{sensor}", self.limits.topic_prefix)

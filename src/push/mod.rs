@@ -26,6 +26,7 @@ mod hub;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod invariants;
 mod mailbox;
+mod operations;
 mod pending;
 mod producer;
 pub mod protocol;

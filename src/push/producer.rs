@@ -168,7 +168,10 @@ pub fn refresh(
                 batch.offer(name, Some(snap.generated_at), state, now, trigger);
             }
         }
-        super::StreamKind::Alerts | super::StreamKind::Sensor => {}
+        super::StreamKind::Alerts
+        | super::StreamKind::Sensor
+        | super::StreamKind::Incidents
+        | super::StreamKind::Events => {}
     }
 }
 

@@ -14,15 +14,21 @@ pub enum StreamKind {
     Alerts,
     SensorStatus,
     Sensor,
+    /// `incidents`: the open incidents and each change.
+    Incidents,
+    /// `events`: the recent events and each new one.
+    Events,
 }
 
 impl StreamKind {
-    pub const ALL: [StreamKind; 5] = [
+    pub const ALL: [StreamKind; 7] = [
         StreamKind::Indicators,
         StreamKind::Kpi,
         StreamKind::Alerts,
         StreamKind::SensorStatus,
         StreamKind::Sensor,
+        StreamKind::Incidents,
+        StreamKind::Events,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +38,8 @@ impl StreamKind {
             StreamKind::Alerts => "alerts",
             StreamKind::SensorStatus => "sensor_status",
             StreamKind::Sensor => "sensor",
+            StreamKind::Incidents => "incidents",
+            StreamKind::Events => "events",
         }
     }
 }
@@ -43,6 +51,8 @@ pub fn kind_label(name: &str) -> &'static str {
         Some("sensor") => StreamKind::Sensor.as_str(),
         Some("kpi") => StreamKind::Kpi.as_str(),
         Some("alerts") => StreamKind::Alerts.as_str(),
+        Some("incidents") => StreamKind::Incidents.as_str(),
+        Some("events") => StreamKind::Events.as_str(),
         _ => StreamKind::SensorStatus.as_str(),
     }
 }
@@ -61,6 +71,12 @@ impl StreamName {
     }
     pub fn alerts() -> Self {
         Self::of(StreamKind::Alerts, "alerts".into())
+    }
+    pub fn incidents() -> Self {
+        Self::of(StreamKind::Incidents, "incidents".into())
+    }
+    pub fn events() -> Self {
+        Self::of(StreamKind::Events, "events".into())
     }
     pub fn sensor_status() -> Self {
         Self::of(StreamKind::SensorStatus, "sensor-status".into())
@@ -165,13 +181,18 @@ pub fn resolve(spec: &str, catalog: &dyn Catalog) -> Result<Vec<StreamName>, Pro
         return Err(invalid("longer than 128 bytes"));
     }
     let parts: Vec<&str> = spec.split('/').collect();
-    if matches!(parts.as_slice(), ["kpi"] | ["alerts"] | ["sensor-status"]) && !catalog.whole_city()
-    {
+    let whole = matches!(
+        parts.as_slice(),
+        ["kpi"] | ["alerts"] | ["sensor-status"] | ["incidents"] | ["events"]
+    );
+    if whole && !catalog.whole_city() {
         return Err(forbidden(spec, WHOLE_CITY));
     }
     match parts.as_slice() {
         ["kpi"] => Ok(vec![StreamName::kpi()]),
         ["alerts"] => Ok(vec![StreamName::alerts()]),
+        ["incidents"] => Ok(vec![StreamName::incidents()]),
+        ["events"] => Ok(vec![StreamName::events()]),
         ["sensor-status"] => Ok(vec![StreamName::sensor_status()]),
         ["sensor-status", district] => sensor_status_in(spec, seg(district), catalog),
         ["sensor", id] => {
@@ -190,8 +211,8 @@ pub fn resolve(spec: &str, catalog: &dyn Catalog) -> Result<Vec<StreamName>, Pro
         ["indicators", d] => indicators(seg(d), Seg::Any, catalog),
         ["indicators", d, a] => indicators(seg(d), seg(a), catalog),
         _ => Err(invalid(
-            "expected kpi, alerts, sensor-status, sensor-status/{district|*}, sensor/{id} or \
-             indicators/{domain|*}/{district|city|*}",
+            "expected kpi, alerts, incidents, events, sensor-status, sensor-status/{district|*}, \
+             sensor/{id} or indicators/{domain|*}/{district|city|*}",
         )),
     }
 }

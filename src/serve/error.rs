@@ -71,6 +71,19 @@ pub enum ApiError {
     AlertAlreadyAcknowledged(String),
     #[error("{0}")]
     AlertNotFiring(String),
+    #[error("no incident {0:?}")]
+    IncidentNotFound(String),
+    /// An incident action its status, checklist or assignee does not allow.
+    #[error("{0}")]
+    IncidentConflict(String),
+    #[error("no event {0:?}")]
+    EventNotFound(String),
+    /// An event that failed validation: `reason` is the validator's stable code.
+    #[error("{reason}: {message}")]
+    InvalidEvent {
+        reason: &'static str,
+        message: String,
+    },
     /// An acknowledgement body over its own 16 KiB limit (not `http.max_body_bytes`, so the
     /// message names no setting).
     #[error("request body is larger than {0} bytes")]
@@ -118,6 +131,10 @@ impl ApiError {
             ApiError::AlertAlreadyAcknowledged(_) => "alert_already_acknowledged",
             ApiError::AlertNotFiring(_) => "alert_not_firing",
             ApiError::AckTooLarge(_) => "payload_too_large",
+            ApiError::IncidentNotFound(_) => "incident_not_found",
+            ApiError::IncidentConflict(_) => "incident_conflict",
+            ApiError::EventNotFound(_) => "event_not_found",
+            ApiError::InvalidEvent { .. } => "invalid_event",
         }
     }
 }
@@ -133,6 +150,7 @@ impl ResponseError for ApiError {
             | ApiError::InvalidRange(_)
             | ApiError::TooManyPoints(_)
             | ApiError::InvalidBody(_)
+            | ApiError::InvalidEvent { .. }
             | ApiError::WebSocketRequired(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -144,11 +162,14 @@ impl ResponseError for ApiError {
             | ApiError::RouteNotFound { .. }
             | ApiError::KeyNotFound(_)
             | ApiError::AlertNotFound(_)
-            | ApiError::ReportNotFound(_) => StatusCode::NOT_FOUND,
+            | ApiError::ReportNotFound(_)
+            | ApiError::IncidentNotFound(_)
+            | ApiError::EventNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::AlertResolved(_)
             | ApiError::NotOwned(_)
             | ApiError::AlertAlreadyAcknowledged(_)
-            | ApiError::AlertNotFiring(_) => StatusCode::CONFLICT,
+            | ApiError::AlertNotFiring(_)
+            | ApiError::IncidentConflict(_) => StatusCode::CONFLICT,
             ApiError::InvalidConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
@@ -202,6 +223,23 @@ impl From<AckError> for ApiError {
             AckError::Pending(_) => ApiError::AlertNotFiring(message),
             AckError::Storage(_) => ApiError::Internal(message),
             AckError::Unconfirmed(_) => ApiError::Upstream(message),
+        }
+    }
+}
+
+impl From<crate::incidents::IncidentError> for ApiError {
+    fn from(e: crate::incidents::IncidentError) -> Self {
+        use crate::incidents::IncidentError as E;
+        let message = e.to_string();
+        match e {
+            E::NotFound(id) => ApiError::IncidentNotFound(id),
+            E::UnknownCategory { .. } | E::UnknownDepartment { .. } | E::UnknownStep { .. } => {
+                ApiError::InvalidBody(message)
+            }
+            E::Transition { .. } | E::NeedsAssignee(_) | E::StepsLeft(..) | E::Finished(..) => {
+                ApiError::IncidentConflict(message)
+            }
+            E::Repo(_) => ApiError::Internal(message),
         }
     }
 }

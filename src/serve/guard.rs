@@ -13,7 +13,7 @@ use actix_web::{web, Error, HttpMessage, ResponseError};
 
 use super::credentials::{bearer, query_has_token, subprotocol_token};
 use super::error::ApiError;
-use super::table::{access_of, STREAM_ROUTE};
+use super::table::{access_of, has_template, STREAM_ROUTE};
 use crate::auth::{Access, Auth, AuthError, Principal, RateLimits};
 
 /// What the guard needs: who is who, how fast each may go, and how large a body may be.
@@ -77,7 +77,10 @@ async fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
     let Some(pattern) = req.match_pattern() else {
         return Ok(None); // no such route: the 404 handler answers
     };
-    let access = access_of(&pattern).ok_or_else(|| {
+    if access_of(req.method(), &pattern).is_none() && has_template(&pattern) {
+        return Ok(None); // a method the route does not answer: the 404 handler answers
+    }
+    let access = access_of(req.method(), &pattern).ok_or_else(|| {
         tracing::error!(route = %pattern, "route has no access policy; refusing");
         ApiError::Forbidden(format!("route {pattern} has no access policy"))
     })?;
@@ -119,6 +122,7 @@ fn permit(principal: &Principal, access: Access) -> Result<(), ApiError> {
     if !principal.role.permits(access) {
         let needs = match access {
             Access::Acknowledge => "the operator or admin role",
+            Access::Respond => "the operator, department or admin role",
             Access::Admin => "the admin role",
             Access::Operations => "the viewer, operator or admin role",
             Access::Public | Access::Read => "any role",

@@ -63,6 +63,8 @@ pub struct Services {
     pub gate: Gate,
     pub reloader: RuleReloader,
     pub alerts: Arc<AlertService>,
+    pub incidents: Arc<crate::incidents::IncidentService>,
+    pub events: Arc<crate::events::EventService>,
     pub auth: Arc<Auth>,
     pub push: Arc<Push>,
     pub rejections: Arc<RejectionLog>,
@@ -79,6 +81,8 @@ impl Services {
         let gate = web::Data::new(self.gate);
         let reloader = web::Data::new(self.reloader);
         let alerts = web::Data::from(self.alerts);
+        let incidents = web::Data::from(self.incidents);
+        let events = web::Data::from(self.events);
         let auth = web::Data::from(self.auth);
         let push = web::Data::from(self.push);
         let rejections = web::Data::from(self.rejections);
@@ -90,6 +94,8 @@ impl Services {
                 .app_data(gate.clone())
                 .app_data(reloader.clone())
                 .app_data(alerts.clone())
+                .app_data(incidents.clone())
+                .app_data(events.clone())
                 .app_data(auth.clone())
                 .app_data(push.clone())
                 .app_data(rejections.clone())

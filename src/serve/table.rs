@@ -11,8 +11,8 @@ use actix_web::{guard, web};
 
 use super::error::ApiError;
 use super::routes::{
-    admin, alerts, city_indicators, dashboard, health, indicators, metrics, ngsi, not_found,
-    rejections, reports, sensors, series, stream,
+    admin, alerts, cap, city_indicators, dashboard, events, health, incidents, indicators, metrics,
+    ngsi, not_found, rejections, reports, sensors, series, stream,
 };
 use crate::auth::Access;
 
@@ -28,6 +28,15 @@ pub enum Verb {
 }
 
 impl Verb {
+    /// `GET`, `POST` or `DELETE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+            Verb::Delete => "DELETE",
+        }
+    }
+
     fn method(self) -> Method {
         match self {
             Verb::Get => Method::GET,
@@ -71,11 +80,11 @@ impl Route {
     }
 }
 
-use Access::{Acknowledge, Admin, Operations, Public, Read};
+use Access::{Acknowledge, Admin, Operations, Public, Read, Respond};
 use Verb::{Delete, Get, Post};
 
-/// Every route. Templates with several methods keep one access for all of them (the guard
-/// looks up the template; a unit test checks it).
+/// Every route. One template may need a different access per method (reading incidents is
+/// `Read`, opening one `Respond`): the guard looks up the method and the template.
 pub const ROUTES: &[Route] = &[
     Route::new(Get, "/healthz", Public, |r| r.to(health::healthz)),
     Route::new(Get, "/readyz", Public, |r| r.to(health::readyz)),
@@ -116,6 +125,47 @@ pub const ROUTES: &[Route] = &[
         r.to(alerts::acknowledge)
     })
     .with_json(alerts::ack_json),
+    Route::new(Get, "/api/v1/cap", Public, |r| r.to(cap::feed)),
+    Route::new(Get, "/api/v1/cap/{id}", Public, |r| r.to(cap::document)),
+    Route::new(Post, "/api/v1/alerts/{id}/incident", Respond, |r| {
+        r.to(incidents::from_alert)
+    }),
+    Route::new(Get, "/api/v1/incidents", Read, |r| r.to(incidents::list)),
+    Route::new(Post, "/api/v1/incidents", Respond, |r| {
+        r.to(incidents::create)
+    })
+    .with_json(incidents::json),
+    Route::new(Get, "/api/v1/incidents/{id}", Read, |r| {
+        r.to(incidents::detail)
+    }),
+    Route::new(Post, "/api/v1/incidents/{id}/assign", Acknowledge, |r| {
+        r.to(incidents::assign)
+    })
+    .with_json(incidents::json),
+    Route::new(Post, "/api/v1/incidents/{id}/comment", Respond, |r| {
+        r.to(incidents::comment)
+    })
+    .with_json(incidents::json),
+    Route::new(Post, "/api/v1/incidents/{id}/status", Respond, |r| {
+        r.to(incidents::status)
+    })
+    .with_json(incidents::json),
+    Route::new(
+        Post,
+        "/api/v1/incidents/{id}/checklist/{step}",
+        Respond,
+        |r| r.to(incidents::checklist),
+    ),
+    Route::new(Get, "/api/v1/procedures", Read, |r| {
+        r.to(incidents::procedures)
+    }),
+    Route::new(Get, "/api/v1/handover", Read, |r| r.to(incidents::handover)),
+    Route::new(Get, "/api/v1/events", Read, |r| r.to(events::list)),
+    Route::new(Post, "/api/v1/events", Acknowledge, |r| r.to(events::post)),
+    Route::new(Get, "/api/v1/events/{id}", Read, |r| r.to(events::detail)),
+    Route::new(Post, "/api/v1/events/{id}/incident", Respond, |r| {
+        r.to(incidents::from_event)
+    }),
     Route::new(Get, "/api/v1/ingest/rejections", Operations, |r| {
         r.to(rejections::recent)
     }),
@@ -130,24 +180,26 @@ pub const ROUTES: &[Route] = &[
     Route::new(Post, "/api/v1/admin/reload", Admin, |r| r.to(admin::reload)),
 ];
 
-/// Every template once, with the access it needs, in table order: what the role × endpoint
-/// test walks.
-pub static POLICY: LazyLock<Vec<(&'static str, Access)>> = LazyLock::new(|| {
-    let mut policy: Vec<(&'static str, Access)> = Vec::new();
-    for route in ROUTES {
-        if !policy.iter().any(|(t, _)| *t == route.template) {
-            policy.push((route.template, route.access));
-        }
-    }
-    policy
-});
-
-/// What the route with this template needs; `None` for a template not in the table.
-pub(crate) fn access_of(template: &str) -> Option<Access> {
+/// Every method and template, with the access it needs, in table order: what the role ×
+/// endpoint test walks.
+pub static POLICY: LazyLock<Vec<(Verb, &'static str, Access)>> = LazyLock::new(|| {
     ROUTES
         .iter()
-        .find(|r| r.template == template)
+        .map(|r| (r.verb, r.template, r.access))
+        .collect()
+});
+
+/// What the route with this method and template needs; `None` for one not in the table.
+pub(crate) fn access_of(method: &Method, template: &str) -> Option<Access> {
+    ROUTES
+        .iter()
+        .find(|r| r.template == template && r.verb.method() == method)
         .map(|r| r.access)
+}
+
+/// True when some row has this template (whatever its method).
+pub(crate) fn has_template(template: &str) -> bool {
+    ROUTES.iter().any(|r| r.template == template)
 }
 
 /// Registers every row, each as its own resource guarded by its method (a wrong method falls
@@ -172,10 +224,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_method_of_a_template_needs_the_same_access() {
+    fn the_guard_finds_each_rows_access() {
         for route in ROUTES {
             assert_eq!(
-                access_of(route.template),
+                access_of(&route.verb.method(), route.template),
                 Some(route.access),
                 "{}",
                 route.template
@@ -198,11 +250,13 @@ mod tests {
     }
 
     #[test]
-    fn the_policy_names_each_template_once() {
-        let templates: std::collections::BTreeSet<_> = ROUTES.iter().map(|r| r.template).collect();
-        assert_eq!(POLICY.len(), templates.len());
+    fn the_policy_names_each_row_once() {
+        assert_eq!(POLICY.len(), ROUTES.len());
         assert!(POLICY
             .iter()
-            .any(|(t, a)| *t == STREAM_ROUTE && *a == Access::Read));
+            .any(|(_, t, a)| *t == STREAM_ROUTE && *a == Access::Read));
+        let reads = access_of(&Method::GET, "/api/v1/incidents");
+        let opens = access_of(&Method::POST, "/api/v1/incidents");
+        assert_eq!((reads, opens), (Some(Access::Read), Some(Access::Respond)));
     }
 }

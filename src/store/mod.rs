@@ -23,7 +23,9 @@ pub use error::StoreError;
 pub use plan::{fold, fold_at, plan, Plan, PlanError, Resolution};
 pub use retention_task::run_retention;
 pub use settings::{Fsync, StoreSettings};
-pub use sqlite::{SqliteAlerts, SqliteKeys, SqliteNotify, SqliteStore};
+pub use sqlite::{
+    SqliteAlerts, SqliteEvents, SqliteIncidents, SqliteKeys, SqliteNotify, SqliteStore,
+};
 pub use types::{
     Agg, ImportMark, OutboxEntry, OutboxPoint, OutboxStats, Point, RejectionCount, RetentionPolicy,
     RetentionReport, Row, Scope, SeriesQuery, WriteReport,

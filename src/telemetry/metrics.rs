@@ -21,6 +21,8 @@ pub struct Metrics {
     pub export: ExportMetrics,
     /// Alert notifications (`ioc_notify_*`), declared in `notify.rs`.
     pub notify: super::NotifyMetrics,
+    /// Events from citizens and cameras (`ioc_events_*`), declared in `events.rs`.
+    pub events: super::EventMetrics,
     /// WebSocket push (`ioc_push_*`), declared in `push.rs`.
     pub push: PushMetrics,
     pub snapshot: SnapshotMetrics,
@@ -42,6 +44,7 @@ impl Metrics {
             store: StoreMetrics::declare(&d)?,
             export: ExportMetrics::declare(&d)?,
             notify: super::NotifyMetrics::declare(&d)?,
+            events: super::EventMetrics::declare(&d)?,
             push: PushMetrics::declare(&d)?,
             snapshot: SnapshotMetrics::declare(&d)?,
             registry,

@@ -2,6 +2,7 @@
 //! ones in `push.rs`, registered from there).
 
 mod declare;
+mod events;
 mod logging;
 mod metrics;
 mod notify;
@@ -9,6 +10,7 @@ mod push;
 mod settings;
 mod stages;
 
+pub use events::EventMetrics;
 pub use logging::init_logging;
 pub use metrics::{metrics_domain_label, Metrics, UNKNOWN_DOMAIN};
 pub use notify::NotifyMetrics;

@@ -15,49 +15,100 @@ use crate::stream::{connect_as, next_json, send, Ws};
 
 /// One request per route template: method, concrete path, JSON body. A route added to the
 /// policy without a sample here fails `every_route_is_in_the_matrix`.
-fn sample(pattern: &str) -> Option<(&'static str, &'static str, Option<Value>)> {
-    Some(match pattern {
-        "/healthz" => ("GET", "/healthz", None),
-        "/readyz" => ("GET", "/readyz", None),
-        "/" => ("GET", "/", None),
-        "/ui/{file}" => ("GET", "/ui/app.js", None),
-        "/metrics" => ("GET", "/metrics", None),
-        "/api/v1/whoami" => ("GET", "/api/v1/whoami", None),
-        "/api/v1/city" => ("GET", "/api/v1/city", None),
-        "/api/v1/sensors" => ("GET", "/api/v1/sensors", None),
-        "/api/v1/sensors/{id}" => ("GET", "/api/v1/sensors/tl-0042", None),
-        "/api/v1/indicators" => ("GET", "/api/v1/indicators", None),
-        "/api/v1/indicators/{domain}" => ("GET", "/api/v1/indicators/traffic", None),
-        "/api/v1/kpi" => ("GET", "/api/v1/kpi", None),
-        "/api/v1/sensor-health" => ("GET", "/api/v1/sensor-health", None),
-        "/api/v1/series" => (
+fn sample(method: &str, pattern: &str) -> Option<(&'static str, &'static str, Option<Value>)> {
+    Some(match (method, pattern) {
+        ("GET", "/healthz") => ("GET", "/healthz", None),
+        ("GET", "/readyz") => ("GET", "/readyz", None),
+        ("GET", "/") => ("GET", "/", None),
+        ("GET", "/ui/{file}") => ("GET", "/ui/app.js", None),
+        ("GET", "/metrics") => ("GET", "/metrics", None),
+        ("GET", "/api/v1/whoami") => ("GET", "/api/v1/whoami", None),
+        ("GET", "/api/v1/city") => ("GET", "/api/v1/city", None),
+        ("GET", "/api/v1/sensors") => ("GET", "/api/v1/sensors", None),
+        ("GET", "/api/v1/sensors/{id}") => ("GET", "/api/v1/sensors/tl-0042", None),
+        ("GET", "/api/v1/indicators") => ("GET", "/api/v1/indicators", None),
+        ("GET", "/api/v1/indicators/{domain}") => ("GET", "/api/v1/indicators/traffic", None),
+        ("GET", "/api/v1/kpi") => ("GET", "/api/v1/kpi", None),
+        ("GET", "/api/v1/sensor-health") => ("GET", "/api/v1/sensor-health", None),
+        ("GET", "/api/v1/series") => (
             "GET",
             "/api/v1/series?sensor=tl-0042&metric=vehicle_count",
             None,
         ),
-        "/api/v1/reports" => ("GET", "/api/v1/reports", None),
-        "/api/v1/reports/{kind}" => ("GET", "/api/v1/reports/air?date=2026-12-01", None),
-        "/api/v1/openapi.json" => ("GET", "/api/v1/openapi.json", None),
-        "/ngsi-ld/v1/entities" => ("GET", "/ngsi-ld/v1/entities?type=QueueMonitor", None),
-        "/ngsi-ld/v1/entities/{id}" => (
+        ("GET", "/api/v1/reports") => ("GET", "/api/v1/reports", None),
+        ("GET", "/api/v1/reports/{kind}") => ("GET", "/api/v1/reports/air?date=2026-12-01", None),
+        ("GET", "/api/v1/openapi.json") => ("GET", "/api/v1/openapi.json", None),
+        ("GET", "/ngsi-ld/v1/entities") => ("GET", "/ngsi-ld/v1/entities?type=QueueMonitor", None),
+        ("GET", "/ngsi-ld/v1/entities/{id}") => (
             "GET",
             "/ngsi-ld/v1/entities/urn:ngsi-ld:QueueMonitor:da-nang-demo:qs-0001",
             None,
         ),
-        "/ngsi-ld/v1/temporal/entities/{id}" => (
+        ("GET", "/ngsi-ld/v1/temporal/entities/{id}") => (
             "GET",
             "/ngsi-ld/v1/temporal/entities/urn:ngsi-ld:QueueMonitor:da-nang-demo:qs-0001",
             None,
         ),
-        "/api/v1/stream" => ("GET", "/api/v1/stream", None),
-        "/api/v1/alerts" => ("GET", "/api/v1/alerts", None),
-        "/api/v1/alerts/{id}" => ("GET", "/api/v1/alerts/1", None),
-        "/api/v1/alerts/{id}/ack" => ("POST", "/api/v1/alerts/1/ack", Some(json!({}))),
-        "/api/v1/ingest/rejections" => ("GET", "/api/v1/ingest/rejections", None),
-        "/api/v1/admin/keys" => ("GET", "/api/v1/admin/keys", None),
-        "/api/v1/admin/keys/{id}" => ("DELETE", "/api/v1/admin/keys/000000000000", None),
-        "/api/v1/admin/audit" => ("GET", "/api/v1/admin/audit", None),
-        "/api/v1/admin/reload" => ("POST", "/api/v1/admin/reload", None),
+        ("GET", "/api/v1/stream") => ("GET", "/api/v1/stream", None),
+        ("GET", "/api/v1/alerts") => ("GET", "/api/v1/alerts", None),
+        ("GET", "/api/v1/alerts/{id}") => ("GET", "/api/v1/alerts/1", None),
+        ("POST", "/api/v1/alerts/{id}/ack") => ("POST", "/api/v1/alerts/1/ack", Some(json!({}))),
+        ("POST", "/api/v1/alerts/{id}/incident") => ("POST", "/api/v1/alerts/1/incident", None),
+        ("GET", "/api/v1/cap") => ("GET", "/api/v1/cap", None),
+        ("GET", "/api/v1/cap/{id}") => ("GET", "/api/v1/cap/1", None),
+        ("POST", "/api/v1/incidents") => (
+            "POST",
+            "/api/v1/incidents",
+            Some(
+                json!({"title": "Ùn tắc", "category": "traffic_jam", "severity": "minor", "district": "hai-chau"}),
+            ),
+        ),
+        ("GET", "/api/v1/incidents") => ("GET", "/api/v1/incidents?status=open", None),
+        ("GET", "/api/v1/events") => ("GET", "/api/v1/events", None),
+        ("GET", "/api/v1/incidents/{id}") => ("GET", "/api/v1/incidents/1", None),
+        ("POST", "/api/v1/incidents/{id}/assign") => (
+            "POST",
+            "/api/v1/incidents/1/assign",
+            Some(json!({"assignee": "traffic-police"})),
+        ),
+        ("POST", "/api/v1/incidents/{id}/comment") => (
+            "POST",
+            "/api/v1/incidents/1/comment",
+            Some(json!({"text": "on it"})),
+        ),
+        ("POST", "/api/v1/incidents/{id}/status") => (
+            "POST",
+            "/api/v1/incidents/1/status",
+            Some(json!({"status": "in_progress"})),
+        ),
+        ("POST", "/api/v1/incidents/{id}/checklist/{step}") => {
+            ("POST", "/api/v1/incidents/1/checklist/confirm", None)
+        }
+        ("GET", "/api/v1/procedures") => ("GET", "/api/v1/procedures", None),
+        ("GET", "/api/v1/handover") => ("GET", "/api/v1/handover", None),
+        ("POST", "/api/v1/events") => (
+            "POST",
+            "/api/v1/events",
+            Some(
+                json!({"id": "access-1", "kind": "citizen_report", "category": "jam", "district": "hai-chau", "lat": 16.06, "lon": 108.22}),
+            ),
+        ),
+        ("GET", "/api/v1/events/{id}") => ("GET", "/api/v1/events/access-1", None),
+        ("POST", "/api/v1/events/{id}/incident") => {
+            ("POST", "/api/v1/events/access-1/incident", None)
+        }
+        ("GET", "/api/v1/ingest/rejections") => ("GET", "/api/v1/ingest/rejections", None),
+        ("GET", "/api/v1/admin/keys") => ("GET", "/api/v1/admin/keys", None),
+        ("POST", "/api/v1/admin/keys") => (
+            "POST",
+            "/api/v1/admin/keys",
+            Some(json!({"role": "viewer", "label": "matrix"})),
+        ),
+        ("DELETE", "/api/v1/admin/keys/{id}") => {
+            ("DELETE", "/api/v1/admin/keys/000000000000", None)
+        }
+        ("GET", "/api/v1/admin/audit") => ("GET", "/api/v1/admin/audit", None),
+        ("POST", "/api/v1/admin/reload") => ("POST", "/api/v1/admin/reload", None),
         _ => return None,
     })
 }
@@ -69,6 +120,7 @@ fn allowed(access: &str, caller: &str) -> bool {
         ("Public" | "Read", _) => true,
         ("Operations", c) => matches!(c, "viewer" | "operator" | "admin"),
         ("Acknowledge", c) => matches!(c, "operator" | "admin"),
+        ("Respond", c) => matches!(c, "operator" | "department" | "admin"),
         ("Admin", c) => c == "admin",
         (a, _) => panic!("unknown access {a}"),
     }
@@ -94,8 +146,12 @@ pub(crate) async fn call(
 
 #[test]
 fn every_route_is_in_the_matrix() {
-    for (pattern, _) in ioc::serve::POLICY.iter() {
-        assert!(sample(pattern).is_some(), "no matrix sample for {pattern}");
+    for (verb, pattern, _) in ioc::serve::POLICY.iter() {
+        let method = verb.as_str();
+        assert!(
+            sample(method, pattern).is_some(),
+            "no matrix sample for {method} {pattern}"
+        );
     }
 }
 
@@ -111,10 +167,10 @@ async fn role_by_endpoint_matrix_allows_401s_and_403s_every_route() {
     callers.insert("department", client_with_token(&dept));
     // Reload last: it re-reads the rules, which the other rows do not mind either way.
     let mut routes: Vec<_> = ioc::serve::POLICY.iter().collect();
-    routes.sort_by_key(|(p, _)| *p == "/api/v1/admin/reload");
-    for (pattern, access) in routes {
+    routes.sort_by_key(|(_, p, _)| *p == "/api/v1/admin/reload");
+    for (verb, pattern, access) in routes {
         let access = format!("{access:?}");
-        let (method, path, body) = sample(pattern).expect("sample");
+        let (method, path, body) = sample(verb.as_str(), pattern).expect("sample");
         for (caller, http) in &callers {
             let (status, resp) = call(&app, http, method, path, body.clone()).await;
             let row = format!("{caller} {method} {path} ({access}) -> {status} {resp}");

@@ -61,7 +61,11 @@ pub(crate) async fn next_json(ws: &mut Ws) -> Value {
 }
 
 /// Reads until a data frame of `stream` satisfies `done`; returns every data frame of it seen.
-async fn frames_until(ws: &mut Ws, stream: &str, done: impl Fn(&Value) -> bool) -> Vec<Value> {
+pub(crate) async fn frames_until(
+    ws: &mut Ws,
+    stream: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Vec<Value> {
     let mut seen = Vec::new();
     loop {
         let m = next_json(ws).await;

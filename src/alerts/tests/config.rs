@@ -192,3 +192,53 @@ fn invalid_toml_and_unknown_top_level_keys_are_reported() {
         "{e}"
     );
 }
+
+#[test]
+fn a_rule_is_public_only_when_its_file_says_public_true() {
+    assert!(
+        !rules(PM25_150_120).rules()[0].public,
+        "default: not public"
+    );
+    let set = rules(&format!("{PM25_150_120}public = true\n"));
+    assert!(set.rules()[0].public);
+    assert_eq!(set.public_ids(), ["pm25-high"]);
+    assert!(!rules(&format!("{PM25_150_120}public = false\n")).rules()[0].public);
+}
+
+#[test]
+fn a_public_value_that_is_not_a_boolean_names_the_rule_and_key() {
+    let e = parse_err(&format!("[[rules]]\n{PM25_150_120}public = \"yes\"\n"));
+    for part in [
+        "rules[0]",
+        "\"pm25-high\"",
+        "`public`",
+        "\"yes\"",
+        "true or false",
+    ] {
+        assert!(e.contains(part), "{e:?} lacks {part:?}");
+    }
+}
+
+#[test]
+fn the_shipped_flood_and_very_unhealthy_air_rules_are_public_warnings() {
+    let set = RuleSet::builtin().expect("config/alerts.toml is valid");
+    let public = set.public_ids();
+    assert!(
+        public.iter().any(|id| id == "water-level-warning-3"),
+        "{public:?}"
+    );
+    let aqi_201: Vec<&Rule> = set
+        .rules()
+        .iter()
+        .filter(|r| {
+            r.signal == "vn_aqi"
+                && matches!(r.condition, Condition::Threshold { levels } if levels.raise == 201.0)
+        })
+        .collect();
+    assert!(!aqi_201.is_empty(), "a VN_AQI rule raises at 201");
+    assert!(aqi_201.iter().all(|r| r.public), "{aqi_201:?}");
+    assert!(
+        set.rules().iter().any(|r| !r.public),
+        "operational rules stay internal"
+    );
+}

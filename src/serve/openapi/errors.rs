@@ -49,6 +49,13 @@ fn samples() -> Vec<ApiError> {
         ApiError::AlertResolved(text()),
         ApiError::AlertAlreadyAcknowledged(text()),
         ApiError::AlertNotFiring(text()),
+        ApiError::IncidentNotFound(text()),
+        ApiError::IncidentConflict(text()),
+        ApiError::EventNotFound(text()),
+        ApiError::InvalidEvent {
+            reason: "",
+            message: text(),
+        },
     ]
 }
 

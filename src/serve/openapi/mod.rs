@@ -12,12 +12,14 @@
 //!   shared `components.schemas`; `errors.rs`: error answers grouped by status.
 //! - `docs_ops.rs` (health, dashboard, metrics, the caller, this document, rejections),
 //!   `docs_city.rs` (city, sensors, indicators, KPI), `docs_series.rs` (history, the
-//!   WebSocket), `docs_reports.rs`, `docs_ngsi.rs`, `docs_alerts.rs`, `docs_admin.rs`.
+//!   WebSocket), `docs_reports.rs`, `docs_ngsi.rs`, `docs_alerts.rs`, `docs_cap.rs` (the CAP feed), `docs_admin.rs`.
 
 mod doc;
 mod docs_admin;
 mod docs_alerts;
+mod docs_cap;
 mod docs_city;
+mod docs_incidents;
 mod docs_ngsi;
 mod docs_ops;
 mod docs_reports;
@@ -85,6 +87,8 @@ fn docs() -> Vec<Doc> {
         docs_reports::docs(),
         docs_ngsi::docs(),
         docs_alerts::docs(),
+        docs_cap::docs(),
+        docs_incidents::docs(),
         docs_admin::docs(),
     ]
     .into_iter()

@@ -4,9 +4,12 @@
 
 pub(crate) mod admin;
 pub(crate) mod alerts;
+pub(crate) mod cap;
 pub(crate) mod city_indicators;
 pub(crate) mod dashboard;
+pub(crate) mod events;
 pub(crate) mod health;
+pub(crate) mod incidents;
 pub(crate) mod indicators;
 pub(crate) mod metrics;
 pub(crate) mod ngsi;

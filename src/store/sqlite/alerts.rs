@@ -82,9 +82,7 @@ impl SqliteAlerts {
     /// From now on, the changes this node decides are also enqueued for notification on the
     /// channels `routes` name (`notify_outbox`, in the same transaction as the changes).
     pub fn with_notify(mut self, routes: crate::notify::Routes) -> Result<SqliteAlerts, RepoError> {
-        self.conn
-            .execute_batch(super::notify::SCHEMA)
-            .or_repo(WHAT)?;
+        super::notify::prepare(&self.conn).or_repo(WHAT)?;
         self.notify = routes;
         Ok(self)
     }

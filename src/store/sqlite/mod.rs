@@ -3,8 +3,10 @@
 
 mod alerts;
 mod audit;
+mod events;
 mod fold;
 mod imports;
+mod incidents;
 mod keys;
 mod lock;
 mod migrate_v1;
@@ -25,6 +27,8 @@ mod side;
 mod write;
 
 pub use alerts::SqliteAlerts;
+pub use events::SqliteEvents;
+pub use incidents::SqliteIncidents;
 pub use keys::SqliteKeys;
 pub use notify::SqliteNotify;
 

@@ -31,6 +31,56 @@ CREATE INDEX IF NOT EXISTS notify_outbox_due ON notify_outbox (channel, delivere
 CREATE INDEX IF NOT EXISTS notify_outbox_alert ON notify_outbox (alert_id);
 ";
 
+/// Creates the outbox when missing, and adds `incident_id` to an outbox made before incidents
+/// were told (`alert_id` is 0 on an incident's rows).
+pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(SCHEMA)?;
+    let has: i64 = conn.query_row(
+        "SELECT count(*) FROM pragma_table_info('notify_outbox') WHERE name = 'incident_id'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has == 0 {
+        conn.execute_batch(
+            "ALTER TABLE notify_outbox ADD COLUMN incident_id INTEGER; \
+             CREATE INDEX IF NOT EXISTS notify_outbox_incident ON notify_outbox (incident_id);",
+        )?;
+    }
+    Ok(())
+}
+
+/// Enqueues an incident's change on the channels its routes name; its id is unique per
+/// incident, entry kind and time.
+pub(super) fn enqueue_incident(
+    tx: &Transaction,
+    inc: &crate::incidents::Incident,
+    entry: &crate::incidents::Entry,
+    routes: &Routes,
+) -> rusqlite::Result<()> {
+    let event = crate::incidents::event_of(entry, inc);
+    let facts = crate::notify::Facts {
+        severity: inc.severity,
+        domain: &inc.domain,
+        district: Some(&inc.district),
+        rule: None,
+    };
+    let id = format!(
+        "incident-{}-{}-{}",
+        inc.id,
+        entry.kind.as_str(),
+        entry.at_ms
+    );
+    let object = serde_json::to_string(inc).unwrap_or_default();
+    for channel in routes.channels_of(&facts, &event) {
+        tx.execute(
+            "INSERT OR IGNORE INTO notify_outbox (channel, id, event, alert_id, incident_id, object, created_ms, next_ms) \
+             VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?6)",
+            params![channel, id, event, inc.id, object, entry.at_ms],
+        )?;
+    }
+    Ok(())
+}
+
 /// The event a change is told as, if people are told of it.
 fn event_of(kind: EventKind) -> Option<&'static str> {
     match kind {
@@ -68,7 +118,7 @@ pub(super) fn enqueue(tx: &Transaction, c: &AlertChange, routes: &Routes) -> rus
 pub(super) fn of_alert(conn: &Connection, alert_id: i64) -> rusqlite::Result<Vec<Notification>> {
     let mut stmt = conn.prepare_cached(
         "SELECT event, id, attempts, delivered_ms, last_error, channel FROM notify_outbox \
-         WHERE alert_id = ?1 ORDER BY created_ms, id, channel",
+         WHERE alert_id = ?1 AND incident_id IS NULL ORDER BY created_ms, id, channel",
     )?;
     let rows = stmt.query_map([alert_id], |r| {
         Ok(Notification {
@@ -92,8 +142,10 @@ pub struct SqliteNotify {
 impl SqliteNotify {
     /// Opens `channel`'s outbox in the database at `path` (after the main store).
     pub fn open(path: &Path, channel: &str) -> Result<SqliteNotify, RepoError> {
+        let conn = side::open(path, SCHEMA, WHAT)?;
+        prepare(&conn).or_repo(WHAT)?;
         Ok(SqliteNotify {
-            conn: side::open(path, SCHEMA, WHAT)?,
+            conn,
             channel: channel.to_owned(),
         })
     }

@@ -226,7 +226,7 @@ pub(crate) async fn acknowledge(
 }
 
 /// Ids are positive integers; anything else names no alert.
-fn parse_id(raw: &str) -> Result<i64, ApiError> {
+pub(crate) fn parse_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)

@@ -1,0 +1,194 @@
+//! The incident service: the pure lifecycle (`lifecycle.rs`) over the repository, one action
+//! at a time, and a broadcast of every stored change for the `incidents` stream. Every method
+//! but [`subscribe`](IncidentService::subscribe) blocks on the database: call them from
+//! blocking threads.
+
+use std::sync::{Mutex, MutexGuard};
+
+use tokio::sync::broadcast;
+
+use super::incident::{Change, Entry, Incident, IncidentFilter, Status};
+use super::lifecycle::{self, Action, NewIncident};
+use super::procedures::Procedures;
+use super::repo::{IncidentRepo, Link};
+use super::IncidentError;
+use crate::shell::RepoError;
+
+/// Changes buffered per subscriber; a subscriber that falls behind re-reads the open list.
+pub const CHANGES_CAPACITY: usize = 256;
+
+/// The most open incidents one read returns (the stream's snapshot, the SLA watch).
+pub const MAX_OPEN: u32 = 5_000;
+
+pub struct IncidentService {
+    repo: Mutex<Box<dyn IncidentRepo>>,
+    procedures: Procedures,
+    changes: broadcast::Sender<Change>,
+}
+
+impl IncidentService {
+    pub fn new(repo: Box<dyn IncidentRepo>, procedures: Procedures) -> IncidentService {
+        let (changes, _) = broadcast::channel(CHANGES_CAPACITY);
+        IncidentService {
+            repo: Mutex::new(repo),
+            procedures,
+            changes,
+        }
+    }
+
+    pub fn procedures(&self) -> &Procedures {
+        &self.procedures
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    fn repo(&self) -> MutexGuard<'_, Box<dyn IncidentRepo>> {
+        crate::shell::lock::lock(&self.repo)
+    }
+
+    fn told(&self, incident: &Incident, entry: Entry) {
+        let _ = self.changes.send(Change {
+            incident: incident.clone(),
+            entry,
+        });
+    }
+
+    /// Opens an incident. From an alert or an event that already belongs to one, answers that
+    /// one instead (`false`: nothing was opened).
+    pub fn open(
+        &self,
+        new: NewIncident,
+        by: &str,
+        link: Link,
+        now_ms: i64,
+    ) -> Result<(Incident, bool), IncidentError> {
+        let mut repo = self.repo();
+        if let Some(id) = repo.linked_to(&link)? {
+            let found = repo
+                .get(id)?
+                .ok_or_else(|| IncidentError::NotFound(id.to_string()))?;
+            return Ok((found, false));
+        }
+        let from = match &link {
+            Link::None => "by hand".to_owned(),
+            Link::Alert(a) => format!("from alert {a}"),
+            Link::Event(e) => format!("from event {e}"),
+        };
+        let (mut inc, entry) = lifecycle::open(new, &self.procedures, by, &from, now_ms)?;
+        match &link {
+            Link::Alert(a) => inc.alerts.push(*a),
+            Link::Event(e) => inc.events.push(e.clone()),
+            Link::None => {}
+        }
+        inc.id = repo.create(&inc, &entry, &link)?;
+        inc.timeline = vec![entry.clone()];
+        drop(repo);
+        self.told(&inc, entry);
+        Ok((inc, true))
+    }
+
+    /// Applies `action` to incident `id` when `visible` allows the caller to see it (else it
+    /// is not found, like an id that does not exist).
+    pub fn act(
+        &self,
+        id: i64,
+        action: Action,
+        by: &str,
+        visible: &dyn Fn(&Incident) -> bool,
+        now_ms: i64,
+    ) -> Result<Incident, IncidentError> {
+        let mut repo = self.repo();
+        let mut inc = repo
+            .get(id)?
+            .filter(|i| visible(i))
+            .ok_or_else(|| IncidentError::NotFound(id.to_string()))?;
+        let entry = lifecycle::act(&mut inc, action, &self.procedures, by, now_ms)?;
+        repo.update(&inc, &entry, &Link::None)?;
+        inc.timeline.push(entry.clone());
+        drop(repo);
+        self.told(&inc, entry);
+        Ok(inc)
+    }
+
+    /// Links an alert or an event to incident `id` (an event rule adding a detection to the
+    /// incident it opened). Nothing changes when it is already linked.
+    pub fn link(&self, id: i64, link: Link, by: &str, now_ms: i64) -> Result<(), IncidentError> {
+        let mut repo = self.repo();
+        let Some(mut inc) = repo.get(id)? else {
+            return Err(IncidentError::NotFound(id.to_string()));
+        };
+        let (alert, event) = match &link {
+            Link::Alert(a) => (Some(*a), None),
+            Link::Event(e) => (None, Some(e.as_str())),
+            Link::None => return Ok(()),
+        };
+        if let Some(entry) = lifecycle::link(&mut inc, alert, event, by, now_ms) {
+            repo.update(&inc, &entry, &link)?;
+            drop(repo);
+            self.told(&inc, entry);
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, id: i64) -> Result<Option<Incident>, RepoError> {
+        self.repo().get(id)
+    }
+
+    pub fn list(&self, filter: &IncidentFilter) -> Result<Vec<Incident>, RepoError> {
+        self.repo().list(filter)
+    }
+
+    /// Every open incident (up to [`MAX_OPEN`]), newest first.
+    pub fn open_incidents(&self) -> Result<Vec<Incident>, RepoError> {
+        self.repo().list(&IncidentFilter {
+            status: Some(None),
+            limit: MAX_OPEN,
+            ..IncidentFilter::default()
+        })
+    }
+
+    /// The open incident of `category` in `district` opened at or after `since_ms`, if any:
+    /// where an event rule adds a new detection instead of opening another incident.
+    pub fn recent_open(
+        &self,
+        category: &str,
+        district: &str,
+        since_ms: i64,
+    ) -> Result<Option<Incident>, RepoError> {
+        let found = self.repo().list(&IncidentFilter {
+            status: Some(None),
+            district: Some(district.to_owned()),
+            category: Some(category.to_owned()),
+            limit: 1,
+            ..IncidentFilter::default()
+        })?;
+        Ok(found
+            .into_iter()
+            .find(|i| i.opened_ms >= since_ms && i.status != Status::Resolved))
+    }
+
+    /// Records the service levels missed by `now_ms` (each once per incident); returns the
+    /// changes. Cost: one read of the open incidents.
+    pub fn check_sla(&self, now_ms: i64) -> Result<Vec<Change>, RepoError> {
+        let open = self.open_incidents()?;
+        let mut changes = Vec::new();
+        for mut inc in open {
+            for target in lifecycle::overdue(&inc, now_ms) {
+                let entry = lifecycle::breach(&mut inc, target, now_ms);
+                self.repo().update(&inc, &entry, &Link::None)?;
+                self.told(&inc, entry.clone());
+                changes.push(Change {
+                    incident: inc.clone(),
+                    entry,
+                });
+            }
+        }
+        Ok(changes)
+    }
+
+    pub fn log_since(&self, since_ms: i64, limit: usize) -> Result<Vec<(i64, Entry)>, RepoError> {
+        self.repo().log_since(since_ms, limit)
+    }
+}
