@@ -1,6 +1,7 @@
 // The control-room page: wires the city layout (GET /api/v1/city?sensors=false), the live
 // streams (/api/v1/stream) and the history API (/api/v1/series) to the header, the map, the
-// details with trends and the alert panel. Plain ES modules; nothing is loaded from elsewhere.
+// details with trends, the alert panel, the incident panel and the event markers. Plain ES
+// modules; nothing is loaded from elsewhere.
 // A city may hold 100,000 sensors: the page loads and follows those of the open district only.
 import { applyLabels, currentLang, fmtTime, t, toggleLang } from './i18n.js';
 import { LiveStream } from './stream.js';
@@ -8,6 +9,8 @@ import { drawMap, drawSensors } from './map.js';
 import { foldStatus } from './status.js';
 import { drawChart } from './chart.js';
 import { createAlertPanel, SEVERITIES } from './alerts.js';
+import { createIncidentPanel } from './incidents.js';
+import { createEventLayer } from './events.js';
 
 // --- Access control ------------------------------------------------------------------------
 // The API token (an API key or a JWT) lives in sessionStorage for this tab only. It arrives by
@@ -103,6 +106,7 @@ const state = {
   hour: [],              // live points of the selection's trend
   day: [],
   sensor: null,          // the selected sensor's latest state
+  me: null,              // GET /api/v1/whoami: { id, role, scope }
 };
 
 async function api(path, init = {}) {
@@ -111,11 +115,13 @@ async function api(path, init = {}) {
   if (token) headers.Authorization = `Bearer ${token}`;
   const res = await fetch(path, { ...init, headers });
   const body = await res.json().catch(() => null);
+  // Errors are `{code, message}` (src/serve/error.rs); `{error: {code, message}}` read too.
+  const message = body?.message ?? body?.error?.message;
   if (res.status === 401) {
     sessionStorage.removeItem(TOKEN_KEY);
-    showLogin(body?.message ?? '');
+    showLogin(message ?? '');
   }
-  if (!res.ok) throw new Error(body?.message || `${res.status}`);
+  if (!res.ok) throw new Error(message || `${res.status}`);
   return body;
 }
 
@@ -136,9 +142,37 @@ async function apiAll(path, list) {
   return items;
 }
 
+const districtName = (id) => state.city?.districts.find((d) => d.id === id)?.name ?? id;
+
 const alerts = createAlertPanel({
   api,
-  districtName: (id) => state.city?.districts.find((d) => d.id === id)?.name ?? id,
+  districtName,
+  incidentOf: (id) => incidents.ofAlert(id),
+  canOpenIncident: () => incidents.mayOpen(),
+  onOpenIncident: (id) => {
+    const linked = incidents.ofAlert(id);
+    if (linked !== null) incidents.openIncident(linked);
+    else incidents.openFromAlert(id).catch((e) => console.warn('incident from alert', e));
+  },
+});
+
+const incidents = createIncidentPanel({
+  api,
+  districtName,
+  districts: () => state.city?.districts ?? [],
+  role: () => state.me?.role ?? 'viewer',
+  onChange: (inc) => {
+    alerts.render();
+    if (inc) events.link(inc); else for (const i of incidents.open()) events.link(i);
+  },
+});
+
+const events = createEventLayer({
+  api,
+  districtName,
+  mayOpen: () => incidents.mayOpen(),
+  openFromEvent: (id) => incidents.openFromEvent(id),
+  showIncident: (id) => incidents.openIncident(id),
 });
 
 // --- Tiles and freshness -----------------------------------------------------------------
@@ -482,6 +516,12 @@ function onData(msg) {
   } else if (name === 'alerts') {
     if (msg.type === 'snapshot') alerts.setOpen(msg.data.open);
     else if (msg.data.change) alerts.upsert(msg.data.change.alert);
+  } else if (name === 'incidents') {
+    if (msg.type === 'snapshot') incidents.setOpen(msg.data.open);
+    else if (msg.data.change) incidents.apply(msg.data.change.incident, msg.data.change.entry);
+  } else if (name === 'events') {
+    if (msg.type === 'snapshot') events.setRecent(msg.data.recent);
+    else if (msg.data.event) events.add(msg.data.event);
   } else if (name.startsWith('sensor-status/')) {
     const shown = state.shown;
     if (!shown || name !== `sensor-status/${shown.id}`) return; // a district closed since
@@ -523,12 +563,14 @@ function onConnState(s) {
 }
 
 // Made once signed in. A key limited to part of the city may not subscribe to the whole-city
-// streams (kpi, alerts); it gets its indicators live and polls the REST API, which answers
-// within its scope, for the rest. The open district's sensors: see showDistrict.
+// streams (kpi, alerts, incidents, events); it gets its indicators live and polls the REST
+// API, which answers within its scope, for the rest. The open district's sensors: see
+// showDistrict.
 let live = null;
 let pollStatus = false;  // true for a key limited to some domains (see showDistrict)
-const WHOLE_CITY = ['kpi', 'alerts', 'indicators'];
+const WHOLE_CITY = ['kpi', 'alerts', 'incidents', 'events', 'indicators'];
 const SCOPED_POLL_MS = 5000;
+const SCOPED_INCIDENT_POLL_MS = 15_000;
 
 async function pollScoped() {
   const [kpi, open] = await Promise.all([
@@ -539,12 +581,21 @@ async function pollScoped() {
   onData({ stream: 'alerts', type: 'snapshot', data: { open } });
 }
 
+async function pollScopedIncidents() {
+  await incidents.poll();
+  const recent = await api('/api/v1/events?limit=100');
+  onData({ stream: 'events', type: 'snapshot', data: { recent: recent.events } });
+}
+
 function startLive(scoped) {
   live = new LiveStream(scoped ? ['indicators'] : WHOLE_CITY, onData, onConnState);
   if (scoped) {
     const poll = () => pollScoped().catch((e) => console.error('poll', e));
     poll();
     setInterval(poll, SCOPED_POLL_MS);
+    const pollIncidents = () => pollScopedIncidents().catch((e) => console.error('poll incidents', e));
+    pollIncidents();
+    setInterval(pollIncidents, SCOPED_INCIDENT_POLL_MS);
   }
   setInterval(() => pollDistrict().catch((e) => console.error('poll district', e)), SCOPED_POLL_MS);
 }
@@ -567,6 +618,8 @@ async function start() {
     renderMap();
     renderDetails();
     alerts.refresh();
+    incidents.refresh();
+    events.refresh();
   });
   $('#operator').value = localStorage.getItem('ioc.operator') ?? '';
   for (const b of document.querySelectorAll('[data-layer]')) {
@@ -596,6 +649,7 @@ async function start() {
   setInterval(() => { if (state.sel) loadTrends(); }, 300_000);
 
   const me = await api('/api/v1/whoami');
+  state.me = me;
   const scope = [...me.scope.domains, ...me.scope.districts];
   $('#who').textContent = `${me.role}${scope.length ? ` · ${scope.join(', ')}` : ''}`;
   pollStatus = me.scope.domains.length > 0;
@@ -605,8 +659,10 @@ async function start() {
   for (const [domain, s] of Object.entries(state.city.domain_interval_s)) byDomain[domain] = s * 1000;
   state.interval = { ...byDomain, min: Math.min(...Object.values(byDomain)) };
   state.map = drawMap($('#map'), state.city, select);
+  events.attach(state.map);
   renderMap();
   alerts.render();
+  incidents.loadProcedures();
   startLive(scope.length > 0);
   document.body.dataset.ready = '1';
   followFragment();

@@ -1,11 +1,13 @@
 // The district map: SVG paths from the city's [lon, lat] polygons (no tiles), projected
 // equirectangularly around the city's mean latitude; the sensors of one district at a time as
-// circles coloured by status (a city may have 100,000 sensors: never one node each).
+// circles coloured by status (a city may have 100,000 sensors: never one node each); above
+// them a layer for the recent events' markers (events.js).
 const NS = 'http://www.w3.org/2000/svg';
 
 /**
  * Draws the districts into `svg` and returns the elements by id, with an empty sensor layer
- * that `drawSensors` fills. `onPick(kind, id)` is called on a click on a district or a sensor.
+ * that `drawSensors` fills and an empty event layer (`events`) that events.js fills.
+ * `onPick(kind, id)` is called on a click on a district or a sensor.
  */
 export function drawMap(svg, city, onPick) {
   const all = city.districts.flatMap((d) => d.polygon);
@@ -24,6 +26,8 @@ export function drawMap(svg, city, onPick) {
   const gD = document.createElementNS(NS, 'g');
   const gL = document.createElementNS(NS, 'g');
   const gS = document.createElementNS(NS, 'g');
+  const gE = document.createElementNS(NS, 'g');
+  gE.setAttribute('class', 'events');
   for (const d of city.districts) {
     const path = document.createElementNS(NS, 'path');
     path.setAttribute('d', `M${d.polygon.map((p) => proj(p).join(',')).join('L')}Z`);
@@ -48,8 +52,8 @@ export function drawMap(svg, city, onPick) {
     gL.append(text);
     labels.set(d.id, value);
   }
-  svg.replaceChildren(gD, gS, gL);
-  return { districts, labels, sensors, layer: gS, proj, onPick };
+  svg.replaceChildren(gD, gS, gE, gL);
+  return { districts, labels, sensors, layer: gS, events: gE, proj, onPick };
 }
 
 /**

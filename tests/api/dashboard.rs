@@ -35,7 +35,7 @@ clear = 120
 
 /// Polls `check` every 200 ms until it holds; panics with `what` after `deadline`. Generous
 /// deadlines: a browser on a loaded 2-core machine is slow, and correctness is what we assert.
-async fn within<F, Fut>(what: &str, deadline: Duration, mut check: F)
+pub(crate) async fn within<F, Fut>(what: &str, deadline: Duration, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
@@ -51,7 +51,7 @@ where
 }
 
 /// Fails the test (never skips it) when chromium or chromedriver is missing.
-fn require_browser() {
+pub(crate) fn require_browser() {
     for bin in [CHROMIUM, CHROMEDRIVER] {
         assert!(
             Path::new(bin).exists(),
@@ -62,7 +62,7 @@ fn require_browser() {
 }
 
 /// One chromedriver process and one headless chromium session.
-struct Browser {
+pub(crate) struct Browser {
     driver: Child,
     port: u16,
     session: String,
@@ -71,7 +71,7 @@ struct Browser {
 }
 
 impl Browser {
-    async fn start() -> Browser {
+    pub(crate) async fn start() -> Browser {
         require_browser();
         let port = free_port();
         let driver = Command::new(CHROMEDRIVER)
@@ -146,12 +146,12 @@ impl Browser {
         res["value"].clone()
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.cmd("POST", "/url", Some(json!({ "url": url }))).await;
     }
 
     /// Runs `script` (a function body) in the page and returns what it returns.
-    async fn js(&self, script: &str) -> Value {
+    pub(crate) async fn js(&self, script: &str) -> Value {
         self.cmd(
             "POST",
             "/execute/sync",
@@ -162,7 +162,7 @@ impl Browser {
 
     /// Runs `script` (a function body whose last argument is the callback) in the page and
     /// returns what it passes to the callback.
-    async fn js_async(&self, script: &str) -> Value {
+    pub(crate) async fn js_async(&self, script: &str) -> Value {
         self.cmd(
             "POST",
             "/execute/async",
@@ -185,13 +185,13 @@ impl Browser {
             .to_owned()
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let id = self.find(css).await;
         self.cmd("POST", &format!("/element/{id}/click"), None)
             .await;
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let id = self.find(css).await;
         self.cmd("POST", &format!("/element/{id}/clear"), None)
             .await;
@@ -204,7 +204,7 @@ impl Browser {
     }
 
     /// Saves a 1920×1080 PNG of the page under `target/dashboard-test/`.
-    async fn screenshot(&self, name: &str) -> PathBuf {
+    pub(crate) async fn screenshot(&self, name: &str) -> PathBuf {
         let b64 = self.cmd("GET", "/screenshot", None).await;
         let png = base64_decode(b64.as_str().expect("base64 screenshot"));
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/dashboard-test");
@@ -276,15 +276,15 @@ return {
 };
 "#;
 
-struct City {
-    districts: Vec<(String, String)>,
+pub(crate) struct City {
+    pub(crate) districts: Vec<(String, String)>,
     /// Per district: an air station, a road, a service centre.
-    first: Vec<(String, String, String)>,
+    pub(crate) first: Vec<(String, String, String)>,
     /// A second air station per district (the spike's).
-    second_station: Vec<String>,
+    pub(crate) second_station: Vec<String>,
 }
 
-async fn city(app: &TestApp) -> City {
+pub(crate) async fn city(app: &TestApp) -> City {
     let (status, body) = app.get("/api/v1/city").await;
     assert_eq!(status, 200, "{body}");
     let sensors = body["sensors"].as_array().expect("sensors");
@@ -327,7 +327,7 @@ async fn city(app: &TestApp) -> City {
 }
 
 /// Twelve hourly PM2.5 means ending now: enough for the NowCast behind the hourly VN_AQI.
-fn hourly_pm25(now: i64, pm25: f64) -> String {
+pub(crate) fn hourly_pm25(now: i64, pm25: f64) -> String {
     let batch: Vec<String> = (0..12)
         .map(|k| format!(r#"{{"ts": {}, "pm25": {pm25}}}"#, now - k * HOUR))
         .collect();
@@ -336,7 +336,7 @@ fn hourly_pm25(now: i64, pm25: f64) -> String {
 
 /// What the simulator does, cut down: every district's roads and service centres report every
 /// second; `stopped` silences the watched road.
-fn simulate(
+pub(crate) fn simulate(
     p: Arc<Publisher>,
     city: &City,
     watched: String,

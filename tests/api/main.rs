@@ -18,6 +18,7 @@ mod cluster_failover;
 mod cluster_history;
 mod cluster_node;
 mod dashboard;
+mod dashboard_incidents;
 mod deploy;
 mod events;
 mod export;

@@ -53,6 +53,26 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../../dashboards/control-room/alerts.js"),
     ),
+    (
+        "incidents.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../dashboards/control-room/incidents.js"),
+    ),
+    (
+        "incident-detail.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../dashboards/control-room/incident-detail.js"),
+    ),
+    (
+        "sla.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../dashboards/control-room/sla.js"),
+    ),
+    (
+        "events.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../dashboards/control-room/events.js"),
+    ),
 ];
 
 const INDEX: &str = include_str!("../../../dashboards/control-room/index.html");
