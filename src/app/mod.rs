@@ -84,7 +84,9 @@ impl Application {
         let territory = territory(&settings, &city, &foreign)?;
         let (snapshots, snapshot_thread) =
             start_snapshots(&settings, &live, territory, &metrics, &shutdown).await?;
-        let background = Background::start(&settings, &parts, &snapshots, &metrics, &shutdown)?;
+        let background = Background::start(
+            &settings, &parts, &city.zone, &snapshots, &metrics, &shutdown,
+        )?;
         let rejections = Arc::new(RejectionLog::new(settings.ingest.rejection_log_size));
         let stages = Stages {
             city: city.clone(),
@@ -341,6 +343,7 @@ impl Background {
     fn start(
         settings: &Settings,
         parts: &Parts,
+        zone: &crate::model::Zone,
         snapshots: &SnapshotRx,
         metrics: &Arc<Metrics>,
         shutdown: &CancellationToken,
@@ -362,7 +365,7 @@ impl Background {
             retention,
             export,
             evaluator,
-            notifiers: start_notifiers(settings, &parts.alerts, metrics, shutdown)?,
+            notifiers: start_notifiers(settings, &parts.alerts, zone, metrics, shutdown)?,
         })
     }
 }

@@ -13,7 +13,7 @@ use crate::config::{ConfigError, Settings};
 use crate::export::{run_exporter, ExportStatus, FluxClient};
 use crate::ingest::BrokerUrl;
 use crate::model::City;
-use crate::notify::{run_notifier, Alerts, Email, Notifier, Transport, Webhook};
+use crate::notify::{run_notifier, Alerts, Email, Messaging, Notifier, Transport, Webhook};
 use crate::store::{SqliteAlerts, SqliteKeys, SqliteStore, StoreError};
 use crate::telemetry::Metrics;
 
@@ -150,6 +150,7 @@ pub(super) fn broker_url(settings: &mut Settings) -> Result<BrokerUrl, AppError>
 pub(super) fn start_notifiers(
     settings: &Settings,
     alerts: &Arc<AlertService>,
+    zone: &crate::model::Zone,
     metrics: &Metrics,
     shutdown: &CancellationToken,
 ) -> Result<Vec<JoinHandle<()>>, AppError> {
@@ -172,17 +173,30 @@ pub(super) fn start_notifiers(
             Email::new(&n.email_smtp_url, &n.email_from, &n.email_to).map_err(AppError::Startup)?;
         transports.push(Transport::Email(Box::new(email)));
     }
+    let timeout = std::time::Duration::from_secs(n.timeout_s);
+    for m in &n.messaging {
+        let channel = Messaging::new(m, timeout).map_err(AppError::Startup)?;
+        transports.push(Transport::Messaging(Box::new(channel)));
+    }
     let mut tasks = Vec::new();
     for transport in transports {
-        let channel = transport.channel();
-        let repo = crate::store::SqliteNotify::open(&settings.store.path, channel)?;
+        let channel = transport.channel().to_owned();
+        let repo = crate::store::SqliteNotify::open(&settings.store.path, &channel)?;
         let (a, b) = (alerts.clone(), alerts.clone());
         let alerts = Alerts {
             deciding: Box::new(move || a.is_deciding()),
             open: Box::new(move || b.open_alerts()),
         };
-        let notifier = Notifier::new(Box::new(repo), transport, n, alerts, metrics.notify.clone());
-        tracing::info!(channel, "alert notifications are on");
+        let quiet = n.quiet(zone);
+        let notifier = Notifier::new(
+            Box::new(repo),
+            transport,
+            n,
+            alerts,
+            metrics.notify.clone(),
+            quiet,
+        );
+        tracing::info!(%channel, quiet_hours = %n.quiet_hours, "notifications are on");
         tasks.push(tokio::spawn(run_notifier(notifier, shutdown.clone())));
     }
     Ok(tasks)

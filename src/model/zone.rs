@@ -106,6 +106,14 @@ impl Zone {
         &self.name
     }
 
+    /// Minutes since local midnight at `t_ms` (0 to 1439); 0 for a time outside the calendar.
+    pub fn minute_of_day(&self, t_ms: i64) -> u32 {
+        Timestamp::from_millisecond(t_ms).map_or(0, |ts| {
+            let t = ts.to_zoned(self.tz.clone()).time();
+            u32::from(t.hour().unsigned_abs()) * 60 + u32::from(t.minute().unsigned_abs())
+        })
+    }
+
     /// `t_ms` as local time with its offset, RFC 3339: `2026-12-07T07:00:00+07:00`.
     pub fn format(&self, t_ms: i64) -> String {
         match Timestamp::from_millisecond(t_ms) {

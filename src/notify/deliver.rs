@@ -41,6 +41,8 @@ pub struct Notifier {
     /// `notify.max_per_minute`, and when the messages of the last minute left.
     max_per_minute: usize,
     sent: Mutex<std::collections::VecDeque<i64>>,
+    /// Quiet hours, when configured.
+    quiet: Option<super::Quiet>,
 }
 
 /// Where the notifier looks: whether this node decides alerts, and its open alerts.
@@ -57,6 +59,7 @@ impl Notifier {
         settings: &NotifySettings,
         alerts: Alerts,
         metrics: NotifyMetrics,
+        quiet: Option<super::Quiet>,
     ) -> Notifier {
         Notifier {
             repo: Arc::new(Mutex::new(repo)),
@@ -71,6 +74,7 @@ impl Notifier {
             routes: settings.routes(),
             max_per_minute: settings.max_per_minute as usize,
             sent: Mutex::new(std::collections::VecDeque::new()),
+            quiet,
         }
     }
 
@@ -140,13 +144,20 @@ impl Notifier {
     /// as many are due as the minute has room for, they leave together as one digest.
     async fn drain(&self, shutdown: &CancellationToken) {
         let now = now_ms();
+        let channel = self.transport.channel();
+        // In quiet hours only what is severe enough is due; the rest waits in the outbox.
+        let only: Vec<&'static str> = self
+            .quiet
+            .as_ref()
+            .filter(|q| q.is_quiet(channel, now))
+            .map(super::Quiet::allowed)
+            .unwrap_or_default();
         let Some((due, waiting)) = self
-            .with_repo(move |r| Ok((r.due(now, BATCH)?, r.waiting()?)))
+            .with_repo(move |r| Ok((r.due(now, BATCH, &only)?, r.waiting()?)))
             .await
         else {
             return;
         };
-        let channel = self.transport.channel();
         self.metrics
             .waiting
             .with_label_values(&[channel])
@@ -224,6 +235,20 @@ pub struct Outgoing {
     pub body: Value,
     covers: Vec<String>,
     attempts: u32,
+}
+
+#[cfg(test)]
+impl Outgoing {
+    /// A message for a transport's rendering test.
+    pub(super) fn for_test(event: &str, id: &str, body: Value) -> Outgoing {
+        Outgoing {
+            event: event.into(),
+            id: id.into(),
+            body,
+            covers: Vec::new(),
+            attempts: 0,
+        }
+    }
 }
 
 fn single(q: &Queued, now: i64) -> Outgoing {

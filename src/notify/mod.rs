@@ -1,5 +1,6 @@
-//! Notifications: the alert changes people are told of, delivered from a durable outbox to
-//! each channel configured: a signed webhook, and email.
+//! Notifications: the alert and incident changes people are told of, delivered from a durable
+//! outbox to each channel configured: a signed webhook, email, and short messages through a
+//! provider's API (Telegram, Zalo, SMS: `messaging.rs`), with quiet hours (`quiet.rs`).
 //!
 //! ```text
 //! alert recorder ──(same transaction)──► notify_outbox ──► notifier (deliver.rs) ──► webhook
@@ -19,6 +20,8 @@
 mod deliver;
 mod email;
 pub mod escalate;
+mod messaging;
+mod quiet;
 mod routes;
 mod settings;
 mod sign;
@@ -26,6 +29,8 @@ mod transport;
 
 pub use deliver::{run_notifier, Alerts, Notifier};
 pub use email::{render, Email};
+pub use messaging::{Messaging, MessagingSettings};
+pub use quiet::{parse_window, Quiet};
 pub use routes::{Facts, Route, Routes, EVENTS};
 pub use settings::NotifySettings;
 pub use sign::{sign, signature_header};
@@ -48,8 +53,9 @@ pub struct Queued {
 
 /// One channel's outbox, as its notifier drains it. Blocking: call it off the async executor.
 pub trait NotifyRepo: Send + 'static {
-    /// Up to `limit` deliveries due at `now_ms`, oldest first.
-    fn due(&self, now_ms: i64, limit: usize) -> Result<Vec<Queued>, RepoError>;
+    /// Up to `limit` deliveries due at `now_ms`, oldest first; when `only` names severities,
+    /// only deliveries of alerts or incidents of those (quiet hours), the others skipped.
+    fn due(&self, now_ms: i64, limit: usize, only: &[&str]) -> Result<Vec<Queued>, RepoError>;
     /// Marks `id` delivered: it is never sent again.
     fn delivered(&mut self, id: &str, at_ms: i64) -> Result<(), RepoError>;
     /// Records a failed attempt of `id` and when to try again.

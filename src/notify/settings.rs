@@ -31,12 +31,20 @@ pub struct NotifySettings {
     pub email_to: Vec<String>,
     /// Which channels each change goes to; none: every channel.
     pub routes: Vec<super::Route>,
+    /// Short messages through a provider's API (Telegram, Zalo, SMS), one channel each.
+    pub messaging: Vec<super::MessagingSettings>,
+    /// `HH:MM-HH:MM` of the city's local time; empty: never quiet.
+    pub quiet_hours: String,
+    /// The channels that keep quiet; empty: every channel.
+    pub quiet_channels: Vec<String>,
+    /// What still goes out in quiet hours: this severity and above.
+    pub quiet_min_severity: String,
 }
 
 impl NotifySettings {
     /// True when some channel is configured.
     pub fn enabled(&self) -> bool {
-        self.webhook() || self.email()
+        !self.channels().is_empty()
     }
 
     pub fn webhook(&self) -> bool {
@@ -56,7 +64,59 @@ impl NotifySettings {
         if self.email() {
             out.push("email".to_owned());
         }
+        out.extend(self.messaging.iter().map(|m| m.name.clone()));
         out
+    }
+
+    /// The quiet hours in `zone`, when configured (validated first).
+    pub fn quiet(&self, zone: &crate::model::Zone) -> Option<super::Quiet> {
+        let window = super::parse_window(self.quiet_hours.trim()).ok()?;
+        let least = crate::alerts::Severity::parse(&self.quiet_min_severity)?;
+        Some(super::Quiet::new(
+            window,
+            self.quiet_channels.clone(),
+            least,
+            zone.clone(),
+        ))
+    }
+
+    fn validate_quiet(&self) -> Result<(), Invalid> {
+        for m in &self.messaging {
+            m.validate()?;
+        }
+        let names = self.channels();
+        if let Some(n) = names
+            .iter()
+            .enumerate()
+            .find(|(i, n)| names[..*i].contains(n))
+            .map(|(_, n)| n)
+        {
+            return Err(Invalid::new(
+                "notify.messaging[].name",
+                n,
+                "a name no other channel has",
+            ));
+        }
+        if self.quiet_hours.trim().is_empty() {
+            return Ok(());
+        }
+        super::parse_window(self.quiet_hours.trim())
+            .map_err(|why| Invalid::new("notify.quiet_hours", &self.quiet_hours, why))?;
+        if crate::alerts::Severity::parse(&self.quiet_min_severity).is_none() {
+            return Err(Invalid::new(
+                "notify.quiet_min_severity",
+                &self.quiet_min_severity,
+                "warning, minor, major or critical",
+            ));
+        }
+        if let Some(c) = self.quiet_channels.iter().find(|c| !names.contains(c)) {
+            return Err(Invalid::new(
+                "notify.quiet_channels",
+                c,
+                format!("a configured channel: {}", names.join(", ")),
+            ));
+        }
+        Ok(())
     }
 
     pub fn validate(&self) -> Result<(), Invalid> {
@@ -68,6 +128,7 @@ impl NotifySettings {
             ));
         }
         self.validate_webhook()?;
+        self.validate_quiet()?;
         super::routes::validate(&self.routes, &self.channels())?;
         if self.max_per_minute == 0 {
             return Err(Invalid::new("notify.max_per_minute", 0, "at least 1"));
@@ -151,6 +212,17 @@ impl std::fmt::Debug for NotifySettings {
             .field("email_from", &self.email_from)
             .field("email_to", &self.email_to)
             .field("routes", &self.routes)
+            .field(
+                "messaging",
+                &self
+                    .messaging
+                    .iter()
+                    .map(|m| (&m.name, &m.preset))
+                    .collect::<Vec<_>>(),
+            )
+            .field("quiet_hours", &self.quiet_hours)
+            .field("quiet_channels", &self.quiet_channels)
+            .field("quiet_min_severity", &self.quiet_min_severity)
             .finish()
     }
 }

@@ -43,8 +43,31 @@ fn settings_refuse_an_unsigned_or_odd_webhook_with_the_reason() {
         email_from: String::new(),
         email_to: Vec::new(),
         routes: Vec::new(),
+        messaging: Vec::new(),
+        quiet_hours: String::new(),
+        quiet_channels: Vec::new(),
+        quiet_min_severity: "critical".into(),
     };
     assert!(ok.validate().is_ok());
+    for (hours, channels, least, says) in [
+        ("22h-6h", vec![], "critical", "quiet_hours"),
+        (
+            "22:00-06:00",
+            vec!["sms".to_owned()],
+            "critical",
+            "quiet_channels",
+        ),
+        ("22:00-06:00", vec![], "loud", "quiet_min_severity"),
+    ] {
+        let quiet = NotifySettings {
+            quiet_hours: hours.into(),
+            quiet_channels: channels,
+            quiet_min_severity: least.into(),
+            ..ok.clone()
+        };
+        let e = quiet.validate().expect_err("refused").to_string();
+        assert!(e.contains(says), "{e}");
+    }
     let unsigned = NotifySettings {
         webhook_secret: String::new(),
         ..ok.clone()

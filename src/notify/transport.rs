@@ -1,4 +1,5 @@
-//! How a channel's messages leave: a signed POST to the webhook, or an email over SMTP.
+//! How a channel's messages leave: a signed POST to the webhook, an email over SMTP, or a short
+//! message through a provider's API.
 
 use std::time::Duration;
 
@@ -10,14 +11,16 @@ pub enum Transport {
     Webhook(Webhook),
     /// Boxed: the SMTP transport is several times a webhook's size.
     Email(Box<Email>),
+    Messaging(Box<super::Messaging>),
 }
 
 impl Transport {
     /// The channel's name: the outbox's and the metrics' `channel`.
-    pub fn channel(&self) -> &'static str {
+    pub fn channel(&self) -> &str {
         match self {
             Transport::Webhook(_) => "webhook",
             Transport::Email(_) => "email",
+            Transport::Messaging(m) => m.name(),
         }
     }
 
@@ -25,6 +28,7 @@ impl Transport {
         match self {
             Transport::Webhook(w) => w.send(out, now_ms).await,
             Transport::Email(e) => e.send(out).await,
+            Transport::Messaging(m) => m.send(out).await,
         }
     }
 }
@@ -63,7 +67,10 @@ impl Webhook {
         match sent {
             Ok(r) if r.status().is_success() => Ok(()),
             Ok(r) => Err(format!("the webhook answered {}", r.status())),
-            Err(e) => Err(format!("the webhook could not be reached: {e}")),
+            Err(e) => Err(format!(
+                "the webhook could not be reached: {}",
+                e.without_url()
+            )),
         }
     }
 }

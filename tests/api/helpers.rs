@@ -100,13 +100,24 @@ pub async fn spawn_app_in(
     broker: BrokerKind,
     extra: &[(&str, &str)],
 ) -> TestApp {
+    spawn_app_from(dir, None, broker, extra).await
+}
+
+/// Like [`spawn_app_in`], reading the settings file `file` under the environment's settings
+/// (what tables of tables, such as `[[notify.messaging]]`, need).
+pub async fn spawn_app_from(
+    dir: Arc<tempfile::TempDir>,
+    file: Option<std::path::PathBuf>,
+    broker: BrokerKind,
+    extra: &[(&str, &str)],
+) -> TestApp {
     let mut env = test_env(&broker);
     env.push((
         "IOC__STORE__PATH".to_owned(),
         dir.path().join("ioc.db").display().to_string(),
     ));
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let settings = load(&Overrides { file: None, env }).expect("test settings are valid");
+    let settings = load(&Overrides { file, env }).expect("test settings are valid");
     ioc::telemetry::init_logging(&settings.log);
     let app = Application::build(settings)
         .await

@@ -37,6 +37,7 @@ mod mosquitto_acl;
 mod mqtt_security;
 mod ngsi;
 mod notify;
+mod notify_channels;
 mod openapi;
 mod pages;
 mod quality;

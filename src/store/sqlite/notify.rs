@@ -153,16 +153,24 @@ impl SqliteNotify {
 
 impl NotifyRepo for SqliteNotify {
     /// In order of the changes; a delivery waiting for its retry holds those after it.
-    fn due(&self, now_ms: i64, limit: usize) -> Result<Vec<Queued>, RepoError> {
+    fn due(&self, now_ms: i64, limit: usize, only: &[&str]) -> Result<Vec<Queued>, RepoError> {
+        // `only` as ",critical,major," so a row's severity is found by one `instr`.
+        let only = if only.is_empty() {
+            String::new()
+        } else {
+            format!(",{},", only.join(","))
+        };
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT id, event, object, attempts, next_ms FROM notify_outbox \
-                 WHERE channel = ?1 AND delivered_ms IS NULL ORDER BY created_ms, id LIMIT ?2",
+                 WHERE channel = ?1 AND delivered_ms IS NULL \
+                 AND (?3 = '' OR instr(?3, ',' || json_extract(object, '$.severity') || ',') > 0) \
+                 ORDER BY created_ms, id LIMIT ?2",
             )
             .or_repo(WHAT)?;
         let rows = stmt
-            .query_map(params![self.channel, limit as i64], |r| {
+            .query_map(params![self.channel, limit as i64, only], |r| {
                 let q = Queued {
                     id: r.get(0)?,
                     event: r.get(1)?,

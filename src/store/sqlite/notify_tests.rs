@@ -23,7 +23,7 @@ fn decided_changes_are_enqueued_once_in_order_and_a_retry_holds_the_ones_after_i
         .apply(&resolved, false)
         .expect("adopted, not decided here");
     let mut outbox = SqliteNotify::open(&path, "webhook").expect("outbox");
-    let due = outbox.due(T0 + MIN, 10).expect("due");
+    let due = outbox.due(T0 + MIN, 10, &[]).expect("due");
     let events: Vec<&str> = due.iter().map(|q| q.event.as_str()).collect();
     assert_eq!(
         events,
@@ -33,18 +33,18 @@ fn decided_changes_are_enqueued_once_in_order_and_a_retry_holds_the_ones_after_i
     alerts.apply(&resolved, true).expect("apply");
     assert_eq!(outbox.waiting().expect("waiting"), 2);
 
-    let first = outbox.due(T0 + MIN, 10).expect("due")[0].id.clone();
+    let first = outbox.due(T0 + MIN, 10, &[]).expect("due")[0].id.clone();
     outbox
         .failed(&first, T0 + 10 * MIN, "down")
         .expect("failed");
     assert!(
-        outbox.due(T0 + 2 * MIN, 10).expect("due").is_empty(),
+        outbox.due(T0 + 2 * MIN, 10, &[]).expect("due").is_empty(),
         "the later one waits"
     );
-    let retry = outbox.due(T0 + 10 * MIN, 10).expect("due");
+    let retry = outbox.due(T0 + 10 * MIN, 10, &[]).expect("due");
     assert_eq!((retry.len(), retry[0].attempts), (2, 1));
     outbox.delivered(&first, T0 + 10 * MIN).expect("delivered");
-    let left = outbox.due(T0 + 10 * MIN, 10).expect("due");
+    let left = outbox.due(T0 + 10 * MIN, 10, &[]).expect("due");
     assert_eq!(
         left.iter().map(|q| q.event.as_str()).collect::<Vec<_>>(),
         ["alert.resolved"]
@@ -77,5 +77,39 @@ fn a_change_no_route_matches_is_not_enqueued() {
         outbox.waiting().expect("waiting"),
         0,
         "a major alert under a critical-only route"
+    );
+}
+
+#[test]
+fn in_quiet_hours_only_the_severities_allowed_are_due_and_the_rest_wait() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ioc.db");
+    let mut alerts = SqliteAlerts::open(&path)
+        .expect("open")
+        .with_notify(crate::notify::Routes::new(Vec::new(), vec!["email".into()]))
+        .expect("notify");
+    // PM25_150_120 is a major rule.
+    alerts
+        .apply(&engine(PM25_150_120).observe(&pm25(151.0, T0), T0), true)
+        .expect("apply");
+    let outbox = SqliteNotify::open(&path, "email").expect("outbox");
+    assert!(
+        outbox
+            .due(T0 + MIN, 10, &["critical"])
+            .expect("due")
+            .is_empty(),
+        "held"
+    );
+    assert_eq!(
+        outbox
+            .due(T0 + MIN, 10, &["critical", "major"])
+            .expect("due")
+            .len(),
+        1
+    );
+    assert_eq!(
+        outbox.due(T0 + MIN, 10, &[]).expect("due").len(),
+        1,
+        "after the window"
     );
 }
