@@ -48,8 +48,7 @@ pub struct Application {
     exporter: Option<JoinHandle<()>>,
     evaluator: JoinHandle<()>,
     notifiers: Vec<JoinHandle<()>>,
-    /// The events' own MQTT session, its worker and the service-level watch.
-    events_ingest: Ingest,
+    /// The service-level watch of the incidents.
     operations: Vec<JoinHandle<()>>,
     /// Builds the indicator snapshot every tick; ends on shutdown.
     snapshot_thread: Option<std::thread::JoinHandle<()>>,
@@ -95,6 +94,7 @@ impl Application {
             alerts: parts.alerts.clone(),
             rejections: rejections.clone(),
             metrics: metrics.clone(),
+            events: parts.ops.events.clone(),
         };
         let sizes = Sizes {
             ingest: &settings.ingest,
@@ -118,13 +118,6 @@ impl Application {
         };
         let link = start_link(&settings, &url, link_parts, &shutdown)?;
         let ops = &parts.ops;
-        let (events_ingest, events_worker) = operations::start_mqtt(
-            &settings,
-            &url,
-            ops.events.clone(),
-            &metrics,
-            shutdown.clone(),
-        )?;
         let sla_every = Duration::from_secs(settings.incidents.sla_check_s);
         let sla = operations::run_sla(
             ops.incidents.clone(),
@@ -132,7 +125,7 @@ impl Application {
             sla_every,
             shutdown.clone(),
         );
-        let operations = vec![events_worker, tokio::spawn(sla)];
+        let operations = vec![tokio::spawn(sla)];
         let (push, push_tasks) = Push::start(
             settings
                 .push
@@ -175,7 +168,6 @@ impl Application {
             exporter: background.export.map(|e| e.task),
             evaluator: background.evaluator,
             notifiers: background.notifiers,
-            events_ingest,
             operations,
             snapshot_thread: Some(snapshot_thread),
             alerts: parts.alerts,
@@ -231,7 +223,6 @@ impl Application {
         }
         self.pipeline.drained().await;
         self.ingest.closed().await;
-        self.events_ingest.closed().await;
         for task in std::mem::take(&mut self.operations) {
             let _ = task.await;
         }

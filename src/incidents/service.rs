@@ -161,7 +161,7 @@ impl IncidentService {
             status: Some(None),
             district: Some(district.to_owned()),
             category: Some(category.to_owned()),
-            limit: 1,
+            limit: 10,
             ..IncidentFilter::default()
         })?;
         Ok(found
@@ -170,14 +170,30 @@ impl IncidentService {
     }
 
     /// Records the service levels missed by `now_ms` (each once per incident); returns the
-    /// changes. Cost: one read of the open incidents.
+    /// changes. Cost: one read of the open incidents, and one read and write of each overdue
+    /// one, under the lock (so an operator's change made meanwhile is not written over).
     pub fn check_sla(&self, now_ms: i64) -> Result<Vec<Change>, RepoError> {
-        let open = self.open_incidents()?;
+        let overdue: Vec<i64> = self
+            .open_incidents()?
+            .iter()
+            .filter(|i| !lifecycle::overdue(i, now_ms).is_empty())
+            .map(|i| i.id)
+            .collect();
         let mut changes = Vec::new();
-        for mut inc in open {
+        for id in overdue {
+            let mut repo = self.repo();
+            let Some(mut inc) = repo.get(id)? else {
+                continue;
+            };
+            let mut made = Vec::new();
             for target in lifecycle::overdue(&inc, now_ms) {
                 let entry = lifecycle::breach(&mut inc, target, now_ms);
-                self.repo().update(&inc, &entry, &Link::None)?;
+                repo.update(&inc, &entry, &Link::None)?;
+                inc.timeline.push(entry.clone());
+                made.push(entry);
+            }
+            drop(repo);
+            for entry in made {
                 self.told(&inc, entry.clone());
                 changes.push(Change {
                     incident: inc.clone(),

@@ -119,24 +119,12 @@ impl Ingest {
     }
 
     /// The readings' subscriptions: every `{prefix}/{domain}/{district}/{sensor}`, or only
-    /// those of `districts` (a partition's). They also match `{prefix}/events/…`, which the
-    /// decoder leaves to the events adapter.
+    /// those of `districts` (a partition's). They also match `{prefix}/events/{district}/…`,
+    /// which the decode stage hands to the event service.
     pub fn reading_filters(prefix: &str, districts: &[String]) -> Vec<String> {
         match districts {
             [] => vec![format!("{prefix}/+/+/+")],
             ds => ds.iter().map(|d| format!("{prefix}/+/{d}/+")).collect(),
-        }
-    }
-
-    /// The events' subscriptions: `{prefix}/events/{district}/{source}` of every district, or
-    /// of `districts`.
-    pub fn event_filters(prefix: &str, districts: &[String]) -> Vec<String> {
-        match districts {
-            [] => vec![format!("{prefix}/events/+/+")],
-            ds => ds
-                .iter()
-                .map(|d| format!("{prefix}/events/{d}/+"))
-                .collect(),
         }
     }
 

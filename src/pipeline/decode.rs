@@ -50,7 +50,7 @@ struct DomainCounters {
 pub(super) async fn run(
     mut queue: mpsc::Receiver<RawMessage>,
     writer: mpsc::Sender<Pending<InFlight>>,
-    mut worker: Worker,
+    (mut worker, events): (Worker, super::events::EventSink),
     store: Arc<dyn ReadingWriter>,
 ) {
     let homes = store.clone();
@@ -73,6 +73,9 @@ pub(super) async fn run(
             msg = queue.recv() => {
                 let Some(msg) = msg else { break };
                 worker.metrics.queue_messages.set(queue.len() as i64);
+                if let Some(rest) = worker.validator.event_topic(&msg.topic) {
+                    events.store(&msg, rest).await;
+                }
                 let pending = worker.handle(msg);
                 if writer.send(pending).await.is_err() {
                     break;
@@ -130,8 +133,8 @@ impl Worker {
     }
 
     fn handle(&mut self, msg: RawMessage) -> Pending<InFlight> {
-        if self.validator.is_event_topic(&msg.topic) {
-            // Not a reading: acknowledged in its turn, stored by the events adapter.
+        if self.validator.event_topic(&msg.topic).is_some() {
+            // An event, already stored (`events.rs`): acknowledged in its turn.
             return Pending {
                 message: InFlight {
                     ack: msg.ack,

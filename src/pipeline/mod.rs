@@ -16,6 +16,7 @@
 
 mod commit;
 mod decode;
+mod events;
 mod rejections;
 mod seed;
 mod settings;
@@ -67,6 +68,8 @@ pub struct Stages {
     pub alerts: Arc<AlertService>,
     pub rejections: Arc<RejectionLog>,
     pub metrics: Arc<Metrics>,
+    /// Where the messages on `{prefix}/events/…` go.
+    pub events: Arc<crate::events::EventService>,
 }
 
 /// The running stages.
@@ -113,10 +116,14 @@ impl Pipeline {
             stages.rejections.clone(),
             ingest.max_unregistered_sensors,
         );
+        let sink = events::EventSink {
+            events: stages.events.clone(),
+            metrics: stages.metrics.events.clone(),
+        };
         let decode = tokio::spawn(decode::run(
             messages_rx,
             writer_tx,
-            worker,
+            (worker, sink),
             stages.store.clone(),
         ));
         let writer = spawn_writer(

@@ -44,13 +44,12 @@ impl Validator {
         &self.city
     }
 
-    /// True for `{prefix}/events/…`: an event, which the events adapter takes (its own MQTT
-    /// session); the readings' wildcard subscription receives a copy that is not a reading.
-    pub fn is_event_topic(&self, topic: &str) -> bool {
+    /// For `{prefix}/events/{rest}`, `rest`: an event, which the decode stage hands to the
+    /// event service; `None` for every other topic.
+    pub fn event_topic<'t>(&self, topic: &'t str) -> Option<&'t str> {
         topic
             .strip_prefix(self.limits.topic_prefix.as_str())
             .and_then(|rest| rest.strip_prefix("/events/"))
-            .is_some()
     }
 
     /// The topic a reading of `sensor` under `domain`/`district` is published on.

@@ -23,9 +23,10 @@ pub use error::StoreError;
 pub use plan::{fold, fold_at, plan, Plan, PlanError, Resolution};
 pub use retention_task::run_retention;
 pub use settings::{Fsync, StoreSettings};
-pub use sqlite::{
-    SqliteAlerts, SqliteEvents, SqliteIncidents, SqliteKeys, SqliteNotify, SqliteStore,
-};
+pub use sqlite::events::SqliteEvents;
+pub use sqlite::incidents::SqliteIncidents;
+pub use sqlite::notify::SqliteNotify;
+pub use sqlite::{SqliteAlerts, SqliteKeys, SqliteStore};
 pub use types::{
     Agg, ImportMark, OutboxEntry, OutboxPoint, OutboxStats, Point, RejectionCount, RetentionPolicy,
     RetentionReport, Row, Scope, SeriesQuery, WriteReport,

@@ -100,6 +100,16 @@ async fn mosquitto_with_the_documented_acl_lets_only_ioc_read_and_keeps_its_sess
         app.get("/api/v1/sensors/tl-0042").await.1["readings_received"] == 1
     })
     .await;
+    // An event on the same session and ACL: no second session to fight over the client id.
+    p.publish(
+        "city/events/hai-chau/cam-17",
+        r#"{"id": "cam-17-1", "kind": "camera", "class": "crowd", "confidence": 0.5, "lat": 16.07, "lon": 108.22}"#,
+    )
+    .await;
+    eventually("the event reaches ioc", || async {
+        app.get("/api/v1/events").await.1["count"] == 1
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         snooped.load(Ordering::SeqCst),

@@ -3,16 +3,16 @@
 
 mod alerts;
 mod audit;
-mod events;
+pub(super) mod events;
 mod fold;
 mod imports;
-mod incidents;
+pub(super) mod incidents;
 mod keys;
 mod lock;
 mod migrate_v1;
 mod migrate_v2;
 mod migrate_v3;
-mod notify;
+pub(super) mod notify;
 mod open_bucket;
 mod outbox;
 mod packed;
@@ -27,18 +27,14 @@ mod side;
 mod write;
 
 pub use alerts::SqliteAlerts;
-pub use events::SqliteEvents;
-pub use incidents::SqliteIncidents;
 pub use keys::SqliteKeys;
-pub use notify::SqliteNotify;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::time::Duration;
 
 use super::{
     Health, Outbox, OutboxEntry, OutboxStats, ReadingWriter, Resolution, Retention,
