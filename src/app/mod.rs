@@ -115,6 +115,8 @@ impl Application {
             auth: parts.auth.clone(),
             foreign: foreign.clone(),
             rules_path: settings.alerts.rules_path.clone(),
+            incidents: parts.ops.incidents.clone(),
+            events: parts.ops.events.clone(),
         };
         let link = start_link(&settings, &url, link_parts, &shutdown)?;
         let ops = &parts.ops;

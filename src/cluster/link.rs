@@ -35,6 +35,8 @@ pub struct LinkParts {
     pub foreign: SharedForeign,
     /// `alerts.rules_path`, re-read when a peer's operator reloads the rules.
     pub rules_path: String,
+    pub incidents: Arc<crate::incidents::IncidentService>,
+    pub events: Arc<crate::events::EventService>,
 }
 
 /// A forwarded acknowledgement older than this is dropped (the follower waits 3 s).
@@ -82,11 +84,26 @@ impl Link {
             format!("{}/current/+", settings.alerts_topic()),
             format!("{}/changes", settings.alerts_topic()),
             format!("{}/reload", settings.alerts_topic()),
+            format!("{}/incidents", settings.alerts_topic()),
+            format!("{}/incidents-current/+", settings.alerts_topic()),
         ];
         let done = CancellationToken::new();
         let territory = territory(settings, &parts.city, &parts.snapshots.borrow());
         let heard = HeardTables::default();
         let (acks, acks_rx) = tokio::sync::mpsc::unbounded_channel();
+        let place = super::incidents::Place {
+            cluster: settings.name.clone(),
+            node_id: settings.node_id.clone(),
+            territory: territory.ids.clone(),
+            topic: format!("{}/incidents", settings.alerts_topic()),
+            current_topic: format!(
+                "{}/incidents-current/{}",
+                settings.alerts_topic(),
+                settings.node_id
+            ),
+        };
+        let (ears, mouth, forward_incidents) =
+            super::incidents::wire(place, parts.incidents.clone(), parts.events.clone());
         let replication = Replication {
             territory: territory.clone(),
             alerts: parts.alerts.clone(),
@@ -100,6 +117,9 @@ impl Link {
             adopted: None,
             decides_since: None,
             dirty: true,
+            incidents: parts.incidents.clone(),
+            forward_incidents,
+            primary: None,
         };
         let listener = Listener {
             me: me.clone(),
@@ -118,6 +138,7 @@ impl Link {
             territory,
             alerts: parts.alerts.clone(),
             heard,
+            ears,
             connected: connected.clone(),
             up,
             backoff: Backoff::new(mqtt.reconnect_initial_ms, mqtt.reconnect_max_ms),
@@ -132,6 +153,7 @@ impl Link {
             connected,
             replication,
             acks: acks_rx,
+            mouth,
             reload_topic: format!("{}/reload", settings.alerts_topic()),
             topics,
         };
@@ -170,6 +192,8 @@ struct Listener {
     territory: Territory,
     alerts: Arc<AlertService>,
     heard: HeardTables,
+    /// Incident messages and tables (`incidents.rs`).
+    ears: super::incidents::Ears,
     connected: Arc<Notify>,
     /// Whether the link is connected now (a node changes no role while it is not).
     up: Arc<std::sync::atomic::AtomicBool>,
@@ -220,8 +244,8 @@ impl Listener {
     }
 
     fn hear(&self, topic: &str, payload: &[u8]) {
-        if payload.is_empty() {
-            return; // a retained message cleared by hand
+        if payload.is_empty() || self.ears.hear(topic, payload) {
+            return; // a retained message cleared by hand, or an incident topic
         }
         if topic.starts_with(self.keys.trim_end_matches('+')) {
             self.hear_keys(topic, payload);

@@ -9,6 +9,8 @@
 //! - `origin.rs`: the version and deployment every message between nodes carries.
 //! - `summary.rs`: the pure core: a node's summary, and what a received one means here.
 //! - `alerts.rs`: alert changes and tables between replicas, and forwarded acknowledgements.
+//! - `incidents.rs`: incident changes, forwarded actions and replies, posted events and the
+//!   incident table between replicas.
 //! - `reload.rs`: a rule reload on one node makes the others re-read their rules.
 //! - `role.rs`: which replica decides alerts.
 //! - `replication.rs`: the link's alert side: the role, a primary's changes and table, a
@@ -21,6 +23,7 @@
 //! - `status.rs`: what `/readyz` says of the cluster.
 
 mod alerts;
+mod incidents;
 mod keys;
 mod link;
 mod origin;

@@ -46,6 +46,8 @@ pub(super) struct Publisher {
     pub connected: Arc<Notify>,
     pub replication: Replication,
     pub acks: mpsc::UnboundedReceiver<ForwardedAck>,
+    /// Incidents and posted events (`incidents.rs`).
+    pub mouth: super::incidents::Mouth,
     /// Where this node says its operator reloaded the rules.
     pub reload_topic: String,
     /// What the link subscribes to after every connection (its session is clean).
@@ -61,6 +63,8 @@ impl Publisher {
         let mut key_changes = self.auth.key_changes();
         let mut alert_changes = self.alerts.subscribe();
         let mut reloads = self.alerts.reload_announcements();
+        let mut incident_changes = self.mouth.incidents.subscribe();
+        let mut posted = self.mouth.events.subscribe_posted();
         let mut published: Option<Vec<KeyRecord>> = None;
         loop {
             // Keys: at once on a change made here; at every (re)connection (a broker without
@@ -102,6 +106,42 @@ impl Publisher {
                     }
                     continue;
                 }
+                c = incident_changes.recv() => {
+                    if !self.send_incident_changes(c, &mut incident_changes, &shutdown).await {
+                        break;
+                    }
+                    continue;
+                }
+                Some(f) = self.mouth.forwarded.recv() => {
+                    let m = super::incidents::IncidentMessage { forwarded: Some(f), ..self.mouth.place.message() };
+                    if !self.send(&self.mouth.place.topic, &m, false, &shutdown).await {
+                        break;
+                    }
+                    continue;
+                }
+                Some(r) = self.mouth.replies.recv() => {
+                    // The changes the action made leave first: a follower adopts them before
+                    // it answers its caller.
+                    let pending = incident_changes.try_recv();
+                    if !matches!(pending, Err(broadcast::error::TryRecvError::Empty)) {
+                        let first = pending.map_err(|_| RecvError::Lagged(0));
+                        if !self.send_incident_changes(first, &mut incident_changes, &shutdown).await {
+                            break;
+                        }
+                    }
+                    let m = super::incidents::IncidentMessage { reply: Some(r), ..self.mouth.place.message() };
+                    if !self.send(&self.mouth.place.topic, &m, false, &shutdown).await {
+                        break;
+                    }
+                    continue;
+                }
+                Ok(e) = posted.recv() => {
+                    let m = super::incidents::IncidentMessage { events: vec![e], ..self.mouth.place.message() };
+                    if !self.send(&self.mouth.place.topic, &m, false, &shutdown).await {
+                        break;
+                    }
+                    continue;
+                }
                 Some(ack) = self.acks.recv() => {
                     let out = Some(self.replication.ack(ack));
                     if !self.send_alerts(out, &shutdown).await {
@@ -116,6 +156,14 @@ impl Publisher {
             let out = self.replication.tick();
             if !self.send_alerts(out, &shutdown).await {
                 break;
+            }
+            let deciding = self.alerts.is_deciding();
+            let primary = self.replication.primary.clone();
+            if let Some(table) = self.mouth.tick(deciding, primary).await {
+                let topic = self.mouth.place.current_topic.clone();
+                if !self.send(&topic, &table, true, &shutdown).await {
+                    break;
+                }
             }
             let snap = self.snapshots.borrow().clone();
             let open = self.alerts.open_alerts();
@@ -174,6 +222,32 @@ impl Publisher {
         let sent = self.send(&self.me.keys_topic, &table, true, stop).await;
         *published = Some(table.keys);
         sent
+    }
+
+    /// The incident changes this node decided (the one received and those behind it), at
+    /// once; a follower's adopted changes are not sent on. False when `stop` fired first.
+    async fn send_incident_changes(
+        &mut self,
+        first: Result<crate::incidents::Change, RecvError>,
+        rx: &mut broadcast::Receiver<crate::incidents::Change>,
+        stop: &CancellationToken,
+    ) -> bool {
+        if matches!(first, Err(RecvError::Lagged(_))) {
+            self.mouth.dirty = true;
+        }
+        let mut changes: Vec<_> = first.into_iter().collect();
+        while let Ok(c) = rx.try_recv() {
+            changes.push(c);
+        }
+        if changes.is_empty() || !self.mouth.incidents.is_deciding() {
+            return true;
+        }
+        self.mouth.dirty = true;
+        let m = super::incidents::IncidentMessage {
+            changes,
+            ..self.mouth.place.message()
+        };
+        self.send(&self.mouth.place.topic, &m, false, stop).await
     }
 
     /// A primary's changes (at once, not retained) or current alerts (retained); a

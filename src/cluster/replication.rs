@@ -59,6 +59,11 @@ pub(super) struct Replication {
     pub decides_since: Option<i64>,
     /// Whether the current alerts changed since last published (or were never published).
     pub dirty: bool,
+    /// Incidents follow the alerts' role: where a follower's incident actions go.
+    pub incidents: Arc<crate::incidents::IncidentService>,
+    pub forward_incidents: mpsc::UnboundedSender<crate::incidents::Forwarded>,
+    /// While following: the primary and since when it decides.
+    pub primary: Option<(Arc<str>, i64)>,
 }
 
 impl Replication {
@@ -83,6 +88,9 @@ impl Replication {
         // A follower, settled or not, forwards: only the decider makes acknowledgements.
         let forward = (!deciding).then(|| self.acks.clone());
         self.alerts.set_role(deciding, forward);
+        let forward = (!deciding).then(|| self.forward_incidents.clone());
+        self.incidents.set_role(deciding, forward);
+        self.primary = None;
         if deciding {
             self.decides_since.get_or_insert(now);
             self.adopted = None;
@@ -93,6 +101,7 @@ impl Replication {
         let primary = role::leader(&t.indices, &peers)?;
         let since = peers.get(primary).and_then(|p| p.decides_since)?;
         let primary: Arc<str> = primary.into();
+        self.primary = Some((primary.clone(), since));
         let heard = lock::lock(&self.heard);
         // Only a table of the primary's current term: an older one may be the retained
         // table of a term it had before it restarted.

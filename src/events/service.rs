@@ -42,6 +42,8 @@ pub struct EventService {
     rules: Vec<EventRule>,
     incidents: Arc<IncidentService>,
     changes: broadcast::Sender<Event>,
+    /// The events posted here over HTTP, for the other replicas (MQTT reaches them all).
+    posted: broadcast::Sender<Event>,
 }
 
 impl EventService {
@@ -52,12 +54,14 @@ impl EventService {
         incidents: Arc<IncidentService>,
     ) -> EventService {
         let (changes, _) = broadcast::channel(CHANGES_CAPACITY);
+        let (posted, _) = broadcast::channel(CHANGES_CAPACITY);
         EventService {
             repo: Mutex::new(repo),
             city,
             rules,
             incidents,
             changes,
+            posted,
         }
     }
 
@@ -67,6 +71,37 @@ impl EventService {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.changes.subscribe()
+    }
+
+    /// Every event newly posted over HTTP on this node.
+    pub fn subscribe_posted(&self) -> broadcast::Receiver<Event> {
+        self.posted.subscribe()
+    }
+
+    /// Takes an event another replica was posted: stored once, pushed, and its rules applied
+    /// when this node decides incidents. Blocking.
+    pub fn adopt(&self, event: &Event) {
+        let inserted = self.repo().insert(event);
+        match inserted {
+            Ok(true) => {
+                self.stored(event.clone());
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(event = %event.id, error = %e, "a replica's event not stored"),
+        }
+    }
+
+    /// A new event: pushed, then given to the rules.
+    fn stored(&self, event: Event) -> Event {
+        let _ = self.changes.send(event.clone());
+        let incident = match self.apply_rules(&event) {
+            Ok(i) => i,
+            Err(e) => {
+                tracing::warn!(event = %event.id, error = %e, "an event rule could not open or link its incident");
+                None
+            }
+        };
+        Event { incident, ..event }
     }
 
     /// Validates, checks the sender may report in the event's district (`allowed`), stores
@@ -85,15 +120,10 @@ impl EventService {
             let stored = self.repo().get(&event.id)?.unwrap_or(event);
             return Ok(Received::Duplicate(stored));
         }
-        let _ = self.changes.send(event.clone());
-        let incident = match self.apply_rules(&event) {
-            Ok(i) => i,
-            Err(e) => {
-                tracing::warn!(event = %event.id, error = %e, "an event rule could not open or link its incident");
-                None
-            }
-        };
-        Ok(Received::Stored(Event { incident, ..event }))
+        if event.source == "http" {
+            let _ = self.posted.send(event.clone());
+        }
+        Ok(Received::Stored(self.stored(event)))
     }
 
     /// The first rule matching `e` links it to the open incident of its category in its
@@ -102,6 +132,9 @@ impl EventService {
         let Some(rule) = self.rules.iter().find(|r| r.matches(e)) else {
             return Ok(None);
         };
+        if !self.incidents.is_deciding() {
+            return Ok(None); // the deciding replica applies them; its changes come back here
+        }
         let procedures = self.incidents.procedures();
         let category = rule.category(e, procedures).to_owned();
         let now = e.received_ms;

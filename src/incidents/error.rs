@@ -30,6 +30,31 @@ pub enum IncidentError {
     StepsLeft(i64, String),
     #[error("incident {0} is {status}: it can no longer change", status = .1.as_str())]
     Finished(i64, Status),
+    /// On a follower: the deciding node did not answer a forwarded action.
+    #[error("{0}")]
+    Unconfirmed(String),
+    /// On a follower: the deciding node refused a forwarded action (`code` as the API's).
+    #[error("{message}")]
+    Refused { code: String, message: String },
     #[error(transparent)]
     Repo(#[from] RepoError),
+}
+
+impl IncidentError {
+    /// The API's error code of this refusal.
+    pub fn code(&self) -> &str {
+        match self {
+            IncidentError::NotFound(_) => "incident_not_found",
+            IncidentError::UnknownCategory { .. }
+            | IncidentError::UnknownDepartment { .. }
+            | IncidentError::UnknownStep { .. } => "invalid_body",
+            IncidentError::Transition { .. }
+            | IncidentError::NeedsAssignee(_)
+            | IncidentError::StepsLeft(..)
+            | IncidentError::Finished(..) => "incident_conflict",
+            IncidentError::Unconfirmed(_) => "upstream_unavailable",
+            IncidentError::Refused { code, .. } => code,
+            IncidentError::Repo(_) => "internal",
+        }
+    }
 }

@@ -169,11 +169,20 @@ pub struct Incident {
     pub timeline: Vec<Entry>,
 }
 
-/// One stored change: the incident as it now is and the entry that was recorded.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One stored change: the incident as it now is and the entry that was recorded; in a cluster,
+/// what it linked and the forwarded request it answers (replicas adopt both).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub incident: Incident,
     pub entry: Entry,
+    #[serde(default, skip_serializing_if = "is_none_link")]
+    pub link: super::Link,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+}
+
+fn is_none_link(l: &super::Link) -> bool {
+    *l == super::Link::None
 }
 
 /// Which incidents a listing returns. Every field that is set must match.

@@ -9,7 +9,7 @@ use crate::alerts::Severity;
 const MINUTE_MS: i64 = 60_000;
 
 /// What opens an incident: typed by an operator, or made from an alert or an event.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewIncident {
     pub title: String,
     pub category: String,
@@ -21,7 +21,8 @@ pub struct NewIncident {
 }
 
 /// One change an operator or a department asks for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     Assign(String),
     Comment(String),

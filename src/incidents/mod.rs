@@ -13,6 +13,8 @@
 //! - `repo.rs`: [`IncidentRepo`], what the service needs from storage.
 //! - `service.rs`: [`IncidentService`], one action at a time over the repository, and the
 //!   change broadcast.
+//! - `replica.rs`: in a cluster, the node deciding alerts decides incidents; a follower
+//!   forwards its actions and adopts the changes.
 //! - `handover.rs`: the shift handover and the per-district breach counts.
 //!
 //! Cost: an action reads and writes one incident (a few rows); the SLA watch reads the open
@@ -23,6 +25,7 @@ mod handover;
 mod incident;
 pub(crate) mod lifecycle;
 mod procedures;
+mod replica;
 mod repo;
 mod service;
 mod settings;
@@ -36,6 +39,7 @@ pub use lifecycle::{Action, NewIncident};
 pub use procedures::{
     Category, Department, Procedures, ProceduresError, Step, BUILTIN_PROCEDURES, OTHER,
 };
+pub use replica::{Forward, Forwarded, Reply, CURRENT_MAX};
 pub use repo::{IncidentRepo, Link};
 pub use service::{IncidentService, CHANGES_CAPACITY, MAX_OPEN};
 pub use settings::IncidentSettings;

@@ -7,8 +7,10 @@ use crate::shell::RepoError;
 
 /// What an incident is opened from or linked to, kept so one alert or event belongs to one
 /// incident at most.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Link {
+    #[default]
     None,
     Alert(i64),
     Event(String),
@@ -30,4 +32,9 @@ pub trait IncidentRepo: Send + 'static {
     /// Timeline entries recorded at or after `since_ms`, oldest first, with their incident
     /// ids; at most `limit`.
     fn log_since(&self, since_ms: i64, limit: usize) -> Result<Vec<(i64, Entry)>, RepoError>;
+    /// Takes a change the deciding node made (a replica): the row as given (same id), its
+    /// entry once (a repeat is ignored) and its link; nothing is enqueued for notification.
+    fn adopt(&mut self, inc: &Incident, entry: &Entry, link: &Link) -> Result<(), RepoError>;
+    /// Takes an incident whole, its timeline replacing the one stored (catching up).
+    fn replace(&mut self, inc: &Incident) -> Result<(), RepoError>;
 }

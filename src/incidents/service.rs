@@ -24,6 +24,8 @@ pub struct IncidentService {
     repo: Mutex<Box<dyn IncidentRepo>>,
     procedures: Procedures,
     changes: broadcast::Sender<Change>,
+    /// In a cluster: whether this node decides, and where a follower forwards (`replica.rs`).
+    pub(super) role: super::replica::Role,
 }
 
 impl IncidentService {
@@ -33,6 +35,7 @@ impl IncidentService {
             repo: Mutex::new(repo),
             procedures,
             changes,
+            role: super::replica::Role::default(),
         }
     }
 
@@ -44,25 +47,52 @@ impl IncidentService {
         self.changes.subscribe()
     }
 
-    fn repo(&self) -> MutexGuard<'_, Box<dyn IncidentRepo>> {
+    pub(super) fn repo(&self) -> MutexGuard<'_, Box<dyn IncidentRepo>> {
         crate::shell::lock::lock(&self.repo)
     }
 
-    fn told(&self, incident: &Incident, entry: Entry) {
+    pub(super) fn told(
+        &self,
+        incident: &Incident,
+        entry: Entry,
+        link: Link,
+        request: Option<String>,
+    ) {
         let _ = self.changes.send(Change {
             incident: incident.clone(),
             entry,
+            link,
+            request,
         });
     }
 
     /// Opens an incident. From an alert or an event that already belongs to one, answers that
-    /// one instead (`false`: nothing was opened).
+    /// one instead (`false`: nothing was opened). On a follower, forwarded.
     pub fn open(
         &self,
         new: NewIncident,
         by: &str,
         link: Link,
         now_ms: i64,
+    ) -> Result<(Incident, bool), IncidentError> {
+        if !self.is_deciding() {
+            let forward = super::replica::Forward::Open { new, link };
+            return self.forwarded(forward, by, now_ms).unwrap_or_else(|| {
+                Err(IncidentError::Unconfirmed(
+                    "the incident role changed; try again".into(),
+                ))
+            });
+        }
+        self.open_tagged(new, by, link, now_ms, None)
+    }
+
+    pub(super) fn open_tagged(
+        &self,
+        new: NewIncident,
+        by: &str,
+        link: Link,
+        now_ms: i64,
+        request: Option<String>,
     ) -> Result<(Incident, bool), IncidentError> {
         let mut repo = self.repo();
         if let Some(id) = repo.linked_to(&link)? {
@@ -85,12 +115,13 @@ impl IncidentService {
         inc.id = repo.create(&inc, &entry, &link)?;
         inc.timeline = vec![entry.clone()];
         drop(repo);
-        self.told(&inc, entry);
+        self.told(&inc, entry, link, request);
         Ok((inc, true))
     }
 
     /// Applies `action` to incident `id` when `visible` allows the caller to see it (else it
-    /// is not found, like an id that does not exist).
+    /// is not found, like an id that does not exist). On a follower, forwarded once the
+    /// caller may see the incident here.
     pub fn act(
         &self,
         id: i64,
@@ -98,6 +129,31 @@ impl IncidentService {
         by: &str,
         visible: &dyn Fn(&Incident) -> bool,
         now_ms: i64,
+    ) -> Result<Incident, IncidentError> {
+        if !self.is_deciding() {
+            let seen = self.get(id)?.filter(|i| visible(i)).is_some();
+            if !seen {
+                return Err(IncidentError::NotFound(id.to_string()));
+            }
+            let forward = super::replica::Forward::Act { id, action };
+            if let Some(done) = self.forwarded(forward, by, now_ms) {
+                return done.map(|(i, _)| i);
+            }
+            return Err(IncidentError::Unconfirmed(
+                "the incident role changed; try again".into(),
+            ));
+        }
+        self.act_tagged(id, action, by, visible, now_ms, None)
+    }
+
+    pub(super) fn act_tagged(
+        &self,
+        id: i64,
+        action: Action,
+        by: &str,
+        visible: &dyn Fn(&Incident) -> bool,
+        now_ms: i64,
+        request: Option<String>,
     ) -> Result<Incident, IncidentError> {
         let mut repo = self.repo();
         let mut inc = repo
@@ -108,7 +164,7 @@ impl IncidentService {
         repo.update(&inc, &entry, &Link::None)?;
         inc.timeline.push(entry.clone());
         drop(repo);
-        self.told(&inc, entry);
+        self.told(&inc, entry, Link::None, request);
         Ok(inc)
     }
 
@@ -127,7 +183,7 @@ impl IncidentService {
         if let Some(entry) = lifecycle::link(&mut inc, alert, event, by, now_ms) {
             repo.update(&inc, &entry, &link)?;
             drop(repo);
-            self.told(&inc, entry);
+            self.told(&inc, entry, link, None);
         }
         Ok(())
     }
@@ -173,6 +229,9 @@ impl IncidentService {
     /// changes. Cost: one read of the open incidents, and one read and write of each overdue
     /// one, under the lock (so an operator's change made meanwhile is not written over).
     pub fn check_sla(&self, now_ms: i64) -> Result<Vec<Change>, RepoError> {
+        if !self.is_deciding() {
+            return Ok(Vec::new()); // the deciding node records breaches; followers adopt them
+        }
         let overdue: Vec<i64> = self
             .open_incidents()?
             .iter()
@@ -194,10 +253,12 @@ impl IncidentService {
             }
             drop(repo);
             for entry in made {
-                self.told(&inc, entry.clone());
+                self.told(&inc, entry.clone(), Link::None, None);
                 changes.push(Change {
                     incident: inc.clone(),
                     entry,
+                    link: Link::None,
+                    request: None,
                 });
             }
         }

@@ -229,17 +229,16 @@ impl From<AckError> for ApiError {
 
 impl From<crate::incidents::IncidentError> for ApiError {
     fn from(e: crate::incidents::IncidentError) -> Self {
-        use crate::incidents::IncidentError as E;
         let message = e.to_string();
-        match e {
-            E::NotFound(id) => ApiError::IncidentNotFound(id),
-            E::UnknownCategory { .. } | E::UnknownDepartment { .. } | E::UnknownStep { .. } => {
-                ApiError::InvalidBody(message)
-            }
-            E::Transition { .. } | E::NeedsAssignee(_) | E::StepsLeft(..) | E::Finished(..) => {
-                ApiError::IncidentConflict(message)
-            }
-            E::Repo(_) => ApiError::Internal(message),
+        match e.code() {
+            "incident_not_found" => ApiError::IncidentNotFound(match e {
+                crate::incidents::IncidentError::NotFound(id) => id,
+                _ => message,
+            }),
+            "invalid_body" => ApiError::InvalidBody(message),
+            "incident_conflict" => ApiError::IncidentConflict(message),
+            "upstream_unavailable" => ApiError::Upstream(message),
+            _ => ApiError::Internal(message),
         }
     }
 }

@@ -16,6 +16,7 @@ mod cluster;
 mod cluster_crash;
 mod cluster_failover;
 mod cluster_history;
+mod cluster_incidents;
 mod cluster_node;
 mod dashboard;
 mod dashboard_incidents;

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS incident_log (
 );
 CREATE INDEX IF NOT EXISTS incident_log_incident ON incident_log (incident_id, id);
 CREATE INDEX IF NOT EXISTS incident_log_at ON incident_log (at_ms);
+CREATE UNIQUE INDEX IF NOT EXISTS incident_log_once ON incident_log (incident_id, at_ms, kind, by, detail);
 CREATE TABLE IF NOT EXISTS incident_alerts (
     alert_id INTEGER PRIMARY KEY,
     incident_id INTEGER NOT NULL
@@ -80,27 +81,44 @@ fn record(
     link: &Link,
 ) -> rusqlite::Result<()> {
     tx.execute(
-            "INSERT INTO incident_log (incident_id, at_ms, by, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR IGNORE INTO incident_log (incident_id, at_ms, by, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![inc.id, entry.at_ms, entry.by, entry.kind.as_str(), entry.detail],
         )?;
+    record_link(tx, inc.id, link)?;
+    if !routes.is_empty() {
+        super::notify::enqueue_incident(tx, inc, entry, routes)?;
+    }
+    Ok(())
+}
+
+/// Keeps that `link` belongs to incident `id` (once).
+fn record_link(tx: &Transaction, id: i64, link: &Link) -> rusqlite::Result<()> {
     match link {
         Link::Alert(a) => {
             tx.execute(
                 "INSERT OR IGNORE INTO incident_alerts (alert_id, incident_id) VALUES (?1, ?2)",
-                params![a, inc.id],
+                params![a, id],
             )?;
         }
         Link::Event(e) => {
             tx.execute(
                 "UPDATE events SET incident_id = ?2 WHERE id = ?1 AND incident_id IS NULL",
-                params![e, inc.id],
+                params![e, id],
             )?;
         }
         Link::None => {}
     }
-    if !routes.is_empty() {
-        super::notify::enqueue_incident(tx, inc, entry, routes)?;
-    }
+    Ok(())
+}
+
+/// Writes `inc`'s row as it is, with its id (a replica takes the deciding node's ids).
+fn upsert(tx: &Transaction, inc: &Incident) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO incidents (id, status, category, domain, district, opened_ms, updated_ms, body) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+         ON CONFLICT (id) DO UPDATE SET status = ?2, updated_ms = ?7, body = ?8",
+        params![inc.id, inc.status.as_str(), inc.category, inc.domain, inc.district, inc.opened_ms, inc.updated_ms, body(inc)],
+    )?;
     Ok(())
 }
 
@@ -146,6 +164,31 @@ impl IncidentRepo for SqliteIncidents {
         )
         .or_repo(WHAT)?;
         record(&tx, &self.notify, inc, entry, link).or_repo(WHAT)?;
+        tx.commit().or_repo(WHAT)
+    }
+
+    fn adopt(&mut self, inc: &Incident, entry: &Entry, link: &Link) -> Result<(), RepoError> {
+        let tx = self.conn.transaction().or_repo(WHAT)?;
+        upsert(&tx, inc).or_repo(WHAT)?;
+        record(&tx, &crate::notify::Routes::default(), inc, entry, link).or_repo(WHAT)?;
+        tx.commit().or_repo(WHAT)
+    }
+
+    fn replace(&mut self, inc: &Incident) -> Result<(), RepoError> {
+        let tx = self.conn.transaction().or_repo(WHAT)?;
+        upsert(&tx, inc).or_repo(WHAT)?;
+        tx.execute("DELETE FROM incident_log WHERE incident_id = ?1", [inc.id])
+            .or_repo(WHAT)?;
+        let none = crate::notify::Routes::default();
+        for entry in &inc.timeline {
+            record(&tx, &none, inc, entry, &Link::None).or_repo(WHAT)?;
+        }
+        for a in &inc.alerts {
+            record_link(&tx, inc.id, &Link::Alert(*a)).or_repo(WHAT)?;
+        }
+        for e in &inc.events {
+            record_link(&tx, inc.id, &Link::Event(e.clone())).or_repo(WHAT)?;
+        }
         tx.commit().or_repo(WHAT)
     }
 
