@@ -25,8 +25,9 @@ pub use retention_task::run_retention;
 pub use settings::{Fsync, StoreSettings};
 pub use sqlite::events::SqliteEvents;
 pub use sqlite::incidents::SqliteIncidents;
+pub use sqlite::keys::SqliteKeys;
 pub use sqlite::notify::SqliteNotify;
-pub use sqlite::{SqliteAlerts, SqliteKeys, SqliteStore};
+pub use sqlite::{SqliteAlerts, SqliteStore};
 pub use types::{
     Agg, ImportMark, OutboxEntry, OutboxPoint, OutboxStats, Point, RejectionCount, RetentionPolicy,
     RetentionReport, Row, Scope, SeriesQuery, WriteReport,

@@ -538,3 +538,32 @@ fn mosquitto_binary() -> PathBuf {
     .find(|p| p.exists())
     .unwrap_or_else(|| PathBuf::from("mosquitto"))
 }
+
+/// Every request a [`recorder`] received: its path and JSON body (`Null` when not JSON).
+pub type Recorded = Arc<std::sync::Mutex<Vec<(String, Value)>>>;
+
+/// A real local HTTP server on `port` that records every request and answers `200` with
+/// `answer`: a webhook receiver, or a stand-in for a provider's API the test cannot reach.
+pub fn recorder(port: u16, answer: Value) -> (Recorded, actix_web::dev::ServerHandle) {
+    use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+    let seen: Recorded = Arc::default();
+    let data = web::Data::new((seen.clone(), answer));
+    let server = HttpServer::new(move || {
+        App::new().app_data(data.clone()).default_service(web::to(
+            |req: HttpRequest, body: web::Bytes, d: web::Data<(Recorded, Value)>| async move {
+                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                d.0.lock()
+                    .expect("recorded")
+                    .push((req.path().to_owned(), v));
+                HttpResponse::Ok().json(&d.1)
+            },
+        ))
+    })
+    .workers(1)
+    .bind(("127.0.0.1", port))
+    .expect("bind the recorder")
+    .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (seen, handle)
+}

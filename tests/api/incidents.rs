@@ -3,9 +3,8 @@
 //! closed; refused with reasons; a department key limited to its own incidents (others are
 //! 404); service levels that breach raise an alert, and the shift handover tells it all.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 
 use crate::helpers::{
@@ -13,32 +12,6 @@ use crate::helpers::{
     TestApp, PM25_STATION_RULE,
 };
 use crate::stream::{connect_as, frames_until, send};
-
-/// Every webhook body received, in order.
-type Bodies = Arc<Mutex<Vec<Value>>>;
-
-/// A real HTTP receiver for the incident notifications (their signing is checked by
-/// tests/api/notify.rs); it records each body.
-fn receiver(port: u16) -> (Bodies, actix_web::dev::ServerHandle) {
-    let bodies: Bodies = Arc::default();
-    let data = web::Data::new(bodies.clone());
-    let server = HttpServer::new(move || {
-        App::new().app_data(data.clone()).route(
-            "/hook",
-            web::post().to(|b: web::Json<Value>, seen: web::Data<Bodies>| async move {
-                seen.lock().expect("bodies").push(b.into_inner());
-                HttpResponse::Ok().finish()
-            }),
-        )
-    })
-    .workers(1)
-    .bind(("127.0.0.1", port))
-    .expect("bind the receiver")
-    .run();
-    let handle = server.handle();
-    tokio::spawn(server);
-    (bodies, handle)
-}
 
 async fn post(http: &reqwest::Client, app: &TestApp, path: &str, body: Value) -> (u16, Value) {
     let res = http
@@ -49,6 +22,17 @@ async fn post(http: &reqwest::Client, app: &TestApp, path: &str, body: Value) ->
         .expect("request");
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// POST `/api/v1/incidents/{id}/{what}`.
+async fn work(
+    http: &reqwest::Client,
+    app: &TestApp,
+    id: i64,
+    what: &str,
+    body: Value,
+) -> (u16, Value) {
+    post(http, app, &format!("/api/v1/incidents/{id}/{what}"), body).await
 }
 
 async fn fire_pm25(app: &TestApp) -> i64 {
@@ -71,7 +55,7 @@ async fn fire_pm25(app: &TestApp) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incident_opened_from_an_alert_walks_its_procedure_pushed_and_told_at_each_step() {
     let port = free_port();
-    let (bodies, server) = receiver(port);
+    let (bodies, server) = crate::helpers::recorder(port, json!({}));
     let url = format!("http://127.0.0.1:{port}/hook");
     let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
     let env = [
@@ -124,26 +108,13 @@ async fn an_incident_opened_from_an_alert_walks_its_procedure_pushed_and_told_at
         (Some(id), Some("opened"))
     );
 
-    let act = |path: &str| format!("/api/v1/incidents/{id}/{path}");
-    let (s, v) = post(
-        &operator,
-        &app,
-        &act("status"),
-        json!({"status": "resolved"}),
-    )
-    .await;
+    let (s, v) = work(&operator, &app, id, "status", json!({"status": "resolved"})).await;
     assert_eq!(
         (s, v["code"].as_str()),
         (409, Some("incident_conflict")),
         "{v}"
     );
-    let (s, v) = post(
-        &operator,
-        &app,
-        &act("assign"),
-        json!({"assignee": "nobody"}),
-    )
-    .await;
+    let (s, v) = work(&operator, &app, id, "assign", json!({"assignee": "nobody"})).await;
     assert!(
         s == 400
             && v["message"]
@@ -152,10 +123,11 @@ async fn an_incident_opened_from_an_alert_walks_its_procedure_pushed_and_told_at
                 .contains("environment"),
         "{v}"
     );
-    let (s, v) = post(
+    let (s, v) = work(
         &operator,
         &app,
-        &act("assign"),
+        id,
+        "assign",
         json!({"assignee": "environment"}),
     )
     .await;
@@ -164,21 +136,16 @@ async fn an_incident_opened_from_an_alert_walks_its_procedure_pushed_and_told_at
         (200, Some("assigned"), Some("environment")),
         "{v}"
     );
-    let (s, _) = post(
+    let (s, _) = work(
         &operator,
         &app,
-        &act("status"),
+        id,
+        "status",
         json!({"status": "in_progress"}),
     )
     .await;
     assert_eq!(s, 200);
-    let (s, v) = post(
-        &operator,
-        &app,
-        &act("status"),
-        json!({"status": "resolved"}),
-    )
-    .await;
+    let (s, v) = work(&operator, &app, id, "status", json!({"status": "resolved"})).await;
     assert!(
         s == 409
             && v["message"]
@@ -188,33 +155,28 @@ async fn an_incident_opened_from_an_alert_walks_its_procedure_pushed_and_told_at
         "{v}"
     );
     for step in &steps {
-        let (s, v) = post(
-            &operator,
-            &app,
-            &act(&format!("checklist/{step}")),
-            json!({}),
-        )
-        .await;
+        let (s, v) = work(&operator, &app, id, &format!("checklist/{step}"), json!({})).await;
         assert_eq!(s, 200, "{v}");
     }
-    let (s, v) = post(&operator, &app, &act("checklist/not-a-step"), json!({})).await;
+    let (s, v) = work(&operator, &app, id, "checklist/not-a-step", json!({})).await;
     assert_eq!((s, v["code"].as_str()), (400, Some("invalid_body")), "{v}");
-    let (s, _) = post(
+    let (s, _) = work(
         &operator,
         &app,
-        &act("comment"),
+        id,
+        "comment",
         json!({"text": "Đã xử lý nguồn đốt rác"}),
     )
     .await;
     assert_eq!(s, 200);
-    let (s, v) = post(&operator, &app, &act("status"), json!({"status": "bogus"})).await;
+    let (s, v) = work(&operator, &app, id, "status", json!({"status": "bogus"})).await;
     assert_eq!((s, v["code"].as_str()), (400, Some("invalid_body")));
     for to in ["resolved", "closed"] {
-        let (s, v) = post(&operator, &app, &act("status"), json!({"status": to})).await;
+        let (s, v) = work(&operator, &app, id, "status", json!({"status": to})).await;
         assert_eq!((s, v["status"].as_str()), (200, Some(to)), "{v}");
     }
     let viewer = client_with_token(&app.create_key("viewer", &[]).await);
-    let (s, _) = post(&viewer, &app, &act("comment"), json!({"text": "x"})).await;
+    let (s, _) = work(&viewer, &app, id, "comment", json!({"text": "x"})).await;
     assert_eq!(s, 403, "a viewer reads incidents but does not work them");
 
     let (_, done) = app.get(&format!("/api/v1/incidents/{id}")).await;
@@ -241,12 +203,12 @@ async fn an_incident_opened_from_an_alert_walks_its_procedure_pushed_and_told_at
     let (s, v) = app.get("/api/v1/incidents/999").await;
     assert_eq!((s, v["code"].as_str()), (404, Some("incident_not_found")));
 
-    let told = |b: &Bodies| -> Vec<String> {
-        b.lock()
-            .expect("bodies")
-            .iter()
-            .filter(|v| v["incident"]["id"].as_i64() == Some(id))
-            .map(|v| v["event"].as_str().unwrap_or("").to_owned())
+    let told = |b: &crate::helpers::Recorded| -> Vec<String> {
+        let seen = b.lock().expect("bodies");
+        let about = |v: &Value| v["incident"]["id"].as_i64() == Some(id);
+        let events = seen.iter().filter(|(_, v)| about(v));
+        events
+            .map(|(_, v)| v["event"].as_str().unwrap_or("").to_owned())
             .collect()
     };
     let mut want = vec![

@@ -4,38 +4,13 @@
 //! is set around the current local time, so a major alert is held on the quiet channel while
 //! the webhook (not quiet) gets it, and a critical one goes out at once.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 
 use crate::helpers::{eventually, free_port, spawn_app_from, BrokerKind, TestApp};
 
 const TOKEN: &str = "123456:test-token";
-
-/// (path, body) of every request the stand-in for Telegram received.
-type Seen = Arc<Mutex<Vec<(String, Value)>>>;
-
-fn telegram(port: u16) -> (Seen, actix_web::dev::ServerHandle) {
-    let seen: Seen = Arc::default();
-    let data = web::Data::new(seen.clone());
-    let server = HttpServer::new(move || {
-        App::new().app_data(data.clone()).default_service(web::to(
-            |req: HttpRequest, body: web::Bytes, seen: web::Data<Seen>| async move {
-                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                seen.lock().expect("seen").push((req.path().to_owned(), v));
-                HttpResponse::Ok().json(json!({"ok": true, "result": {"message_id": 1}}))
-            },
-        ))
-    })
-    .workers(1)
-    .bind(("127.0.0.1", port))
-    .expect("bind")
-    .run();
-    let handle = server.handle();
-    tokio::spawn(server);
-    (seen, handle)
-}
 
 const RULES: &str = r#"
 [[rules]]
@@ -104,7 +79,8 @@ max_chars = 300
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_telegram_channel_keeps_quiet_hours_for_all_but_the_critical() {
     let port = free_port();
-    let (seen, server) = telegram(port);
+    let telegram = json!({"ok": true, "result": {"message_id": 1}});
+    let (seen, server) = crate::helpers::recorder(port, telegram);
     let app = start(Arc::new(tempfile::tempdir().expect("tempdir")), port).await;
     let p = app.publisher().await;
     let now = ioc::shell::now_ms();
@@ -113,14 +89,14 @@ async fn a_telegram_channel_keeps_quiet_hours_for_all_but_the_critical() {
         format!(r#"{{"ts":{now},"pm25":220}}"#),
     )
     .await;
-    let hook = |s: &Seen| {
+    let hook = |s: &crate::helpers::Recorded| {
         s.lock()
             .expect("seen")
             .iter()
             .filter(|(p, _)| p == "/hook")
             .count()
     };
-    let sent = |s: &Seen| -> Vec<Value> {
+    let sent = |s: &crate::helpers::Recorded| -> Vec<Value> {
         s.lock()
             .expect("seen")
             .iter()

@@ -98,50 +98,29 @@ impl EventRepo for SqliteEvents {
 }
 
 fn list_sql(f: &EventFilter) -> (String, Vec<Box<dyn ToSql>>) {
-    let mut clauses: Vec<String> = Vec::new();
-    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    let mut add = |clause: &str, arg: Box<dyn ToSql>| {
-        args.push(arg);
-        clauses.push(format!("{clause} ?{}", args.len()));
-    };
+    let mut w = super::query::Where::default();
     if let Some(k) = f.kind {
-        add("kind =", Box::new(k.as_str()));
+        w.and("kind =", Box::new(k.as_str()));
     }
     if let Some(d) = &f.district {
-        add("district =", Box::new(d.clone()));
+        w.and("district =", Box::new(d.clone()));
     }
-    if let Some(w) = &f.what {
-        add("what =", Box::new(w.clone()));
+    if let Some(x) = &f.what {
+        w.and("what =", Box::new(x.clone()));
     }
     if let Some(c) = f.min_confidence {
-        add("coalesce(confidence, 1) >=", Box::new(c));
+        w.and("coalesce(confidence, 1) >=", Box::new(c));
     }
     if let Some(t) = f.since_ms {
-        add("ts_ms >=", Box::new(t));
+        w.and("ts_ms >=", Box::new(t));
     }
     if let Some(b) = f.before_seq {
-        add("seq <", Box::new(b));
+        w.and("seq <", Box::new(b));
     }
-    if !f.within_districts.is_empty() {
-        let marks: Vec<String> = f
-            .within_districts
-            .iter()
-            .map(|d| {
-                args.push(Box::new(d.clone()));
-                format!("?{}", args.len())
-            })
-            .collect();
-        clauses.push(format!("district IN ({})", marks.join(", ")));
-    }
-    args.push(Box::new(i64::from(f.limit)));
-    let filter = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    };
-    let sql = format!(
-        "SELECT seq, body, incident_id FROM events {filter} ORDER BY seq DESC LIMIT ?{}",
-        args.len()
-    );
-    (sql, args)
+    w.within("district", &f.within_districts);
+    w.finish(
+        "SELECT seq, body, incident_id FROM events",
+        "seq DESC",
+        f.limit,
+    )
 }

@@ -283,57 +283,29 @@ fn read_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Entry, RepoError
 
 /// The listing's query and its arguments.
 fn list_sql(f: &IncidentFilter) -> (String, Vec<Box<dyn ToSql>>) {
-    let mut clauses: Vec<String> = Vec::new();
-    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    let push = |clause: &str, arg: Box<dyn ToSql>, args: &mut Vec<Box<dyn ToSql>>| {
-        args.push(arg);
-        clause.replace('?', &format!("?{}", args.len()))
-    };
+    let mut w = super::query::Where::default();
     match f.status {
         None => {}
-        Some(None) => clauses.push(format!(
+        Some(None) => w.and_sql(format!(
             "status NOT IN ('{}', '{}')",
             Status::Closed.as_str(),
             Status::Cancelled.as_str()
         )),
-        Some(Some(s)) => clauses.push(push("status = ?", Box::new(s.as_str()), &mut args)),
+        Some(Some(s)) => w.and("status =", Box::new(s.as_str())),
     }
     if let Some(d) = &f.district {
-        clauses.push(push("district = ?", Box::new(d.clone()), &mut args));
+        w.and("district =", Box::new(d.clone()));
     }
     if let Some(c) = &f.category {
-        clauses.push(push("category = ?", Box::new(c.clone()), &mut args));
+        w.and("category =", Box::new(c.clone()));
     }
     if let Some(t) = f.opened_since {
-        clauses.push(push("opened_ms >= ?", Box::new(t), &mut args));
+        w.and("opened_ms >=", Box::new(t));
     }
     if let Some(b) = f.before_id {
-        clauses.push(push("id < ?", Box::new(b), &mut args));
+        w.and("id <", Box::new(b));
     }
-    for (column, values) in [
-        ("district", &f.within_districts),
-        ("domain", &f.within_domains),
-    ] {
-        if !values.is_empty() {
-            let marks: Vec<String> = values
-                .iter()
-                .map(|v| {
-                    args.push(Box::new(v.clone()));
-                    format!("?{}", args.len())
-                })
-                .collect();
-            clauses.push(format!("{column} IN ({})", marks.join(", ")));
-        }
-    }
-    args.push(Box::new(i64::from(f.limit)));
-    let filter = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    };
-    let sql = format!(
-        "SELECT body FROM incidents {filter} ORDER BY id DESC LIMIT ?{}",
-        args.len()
-    );
-    (sql, args)
+    w.within("district", &f.within_districts);
+    w.within("domain", &f.within_domains);
+    w.finish("SELECT body FROM incidents", "id DESC", f.limit)
 }

@@ -7,7 +7,7 @@ pub(super) mod events;
 mod fold;
 mod imports;
 pub(super) mod incidents;
-mod keys;
+pub(super) mod keys;
 mod lock;
 mod migrate_v1;
 mod migrate_v2;
@@ -16,6 +16,7 @@ pub(super) mod notify;
 mod open_bucket;
 mod outbox;
 mod packed;
+mod query;
 mod raw_rows;
 mod read;
 mod recover;
@@ -27,7 +28,6 @@ mod side;
 mod write;
 
 pub use alerts::SqliteAlerts;
-pub use keys::SqliteKeys;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
