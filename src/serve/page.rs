@@ -139,6 +139,19 @@ impl Page {
     }
 }
 
+/// One page's answer: `{"count", "<key>": [items], "next_cursor"}`.
+pub(crate) fn answer<T: serde::Serialize>(
+    key: &str,
+    items: &[T],
+    next: Option<String>,
+) -> actix_web::HttpResponse {
+    let mut body = serde_json::Map::new();
+    body.insert("count".into(), items.len().into());
+    body.insert(key.into(), serde_json::to_value(items).unwrap_or_default());
+    body.insert("next_cursor".into(), next.into());
+    actix_web::HttpResponse::Ok().json(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -142,11 +142,7 @@ pub(crate) async fn list(
         .into_iter()
         .map(|(_, e)| shown(&principal, e))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "count": events.len(),
-        "events": events,
-        "next_cursor": next,
-    })))
+    Ok(crate::serve::page::answer("events", &events, next))
 }
 
 /// `GET /api/v1/events/{id}`.

@@ -1,6 +1,5 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::aggregate::{SensorFilter, SensorStatus};
 use crate::auth::Principal;
@@ -46,11 +45,7 @@ pub(crate) async fn list(
         status,
     };
     let (sensors, next) = live.sensor_page(&principal, filter, &page)?;
-    Ok(HttpResponse::Ok().json(json!({
-        "count": sensors.len(),
-        "sensors": sensors,
-        "next_cursor": next,
-    })))
+    Ok(crate::serve::page::answer("sensors", &sensors, next))
 }
 
 /// `GET /api/v1/sensors/{id}`; a sensor outside the caller's scope is answered like an

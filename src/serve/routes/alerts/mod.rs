@@ -5,7 +5,6 @@
 use actix_web::error::JsonPayloadError;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::alerts::{Alert, AlertFilter, AlertService, Severity, StateFilter};
 use crate::auth::{AuditRecord, Auth, Principal};
@@ -113,11 +112,7 @@ pub(crate) async fn list(
     filter.within_districts = principal.scope.districts.iter().cloned().collect();
     let mut alerts = service.list(&filter).await.map_err(internal)?;
     let next = page.finish(&mut alerts, |a| Cursor::Alert(a.id));
-    Ok(HttpResponse::Ok().json(json!({
-        "count": alerts.len(),
-        "alerts": alerts,
-        "next_cursor": next,
-    })))
+    Ok(crate::serve::page::answer("alerts", &alerts, next))
 }
 
 /// `GET /api/v1/alerts/{id}`: the alert with its history.

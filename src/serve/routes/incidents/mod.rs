@@ -92,11 +92,7 @@ pub(crate) async fn list(
     let service = service.into_inner();
     let mut incidents = blocking(move || service.list(&filter).map_err(internal)).await?;
     let next = page.finish(&mut incidents, |i| Cursor::Alert(i.id));
-    Ok(HttpResponse::Ok().json(json!({
-        "count": incidents.len(),
-        "incidents": incidents,
-        "next_cursor": next,
-    })))
+    Ok(crate::serve::page::answer("incidents", &incidents, next))
 }
 
 /// `GET /api/v1/incidents/{id}`: the incident with its checklist and timeline.
