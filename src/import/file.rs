@@ -13,6 +13,9 @@ use crate::model::Reading;
 use crate::pipeline::Validator;
 use crate::store::{ImportMark, SqliteStore};
 
+/// The reason an event line is left out of an import (only readings are imported).
+const EVENT: &str = "event";
+
 /// A reading of a district another partition owns.
 pub const NOT_OWNED: &str = "not_owned";
 
@@ -243,6 +246,12 @@ impl<'s> Importer<'s> {
                 payload,
                 received_ms,
             } => {
+                if self.validator.event_topic(&topic).is_some() {
+                    tally.reject(EVENT, || {
+                        format!("{}: an event, not a reading: replay it to the broker (ioc-sim replay) or POST it to /api/v1/events while ioc runs", at())
+                    });
+                    return;
+                }
                 let decoded = self.validator.decode(&topic, &payload, received_ms);
                 for r in &decoded.rejections {
                     tally.reject(r.reason.as_str(), || format!("{}: {}", at(), r.detail));
