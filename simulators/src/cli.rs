@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "ioc-sim",
     version,
-    about = "Simulated city sensors for ioc: generate, publish, record and replay MQTT traffic"
+    about = "Simulated city sensors for ioc: generate, publish, record and replay MQTT traffic; receive its webhooks"
 )]
 pub struct Cli {
     /// ioc's configuration file: the city (city.path), the topic prefix (mqtt.topic_prefix) and
@@ -24,7 +24,14 @@ pub struct Cli {
     pub log: String,
 
     /// Hide progress bars (they are hidden anyway when stderr is not a terminal).
-    #[arg(long, global = true, env = "IOC_SIM_NO_PROGRESS")]
+    /// IOC_SIM_NO_PROGRESS takes 1/0, true/false, yes/no, on/off.
+    #[arg(
+        long,
+        global = true,
+        env = "IOC_SIM_NO_PROGRESS",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub no_progress: bool,
 
     #[command(subcommand)]
@@ -42,6 +49,21 @@ pub enum Command {
     /// Write a synthetic city file of any size (the demo city's domains and sensor mix,
     /// districts tiling a bounding box), e.g. `gen-city --sensors 100000 > big.toml`.
     GenCity(GenCityArgs),
+    /// Receive ioc's webhook notifications: check each signature, print one line per
+    /// delivery (point IOC__NOTIFY__WEBHOOK_URL and _SECRET at it).
+    Hook(HookArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// Address to listen on, host:port.
+    #[arg(long, env = "IOC_SIM_HOOK_LISTEN", default_value = "127.0.0.1:9099")]
+    pub listen: String,
+
+    /// The secret ioc signs with (its notify.webhook_secret). Prefer the environment
+    /// variable: a flag shows in the process list.
+    #[arg(long, env = "IOC_SIM_HOOK_SECRET", hide_env_values = true)]
+    pub secret: String,
 }
 
 #[derive(Debug, Args)]
@@ -286,6 +308,15 @@ mod tests {
             "108.1,15.98,108.28,16.14",
         ])
         .expect("gen-city");
+        Cli::try_parse_from([
+            "ioc-sim",
+            "hook",
+            "--listen",
+            "127.0.0.1:0",
+            "--secret",
+            "s",
+        ])
+        .expect("hook");
         assert!(Cli::try_parse_from(["ioc-sim", "run", "--speed", "0"]).is_err());
         assert!(
             Cli::try_parse_from(["ioc-sim", "gen-city", "--sensors", "9", "--bbox", "1,2"])

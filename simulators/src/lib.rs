@@ -7,7 +7,8 @@
 //!
 //! - [`scenario`]: the declarative TOML scenario (models, rates, patterns, faults), validated.
 //! - [`generate`]: the pure generator: `World` (weather, traffic level, incidents, episodes as
-//!   functions of seed and time), one `SensorSim` per sensor, and the time-ordered `Generator`.
+//!   functions of seed and time), one `SensorSim` per sensor, `Events` (citizen reports and
+//!   camera detections), and the time-ordered `Generator` that merges them.
 //! - [`faults`]: fault decisions per reading (dropouts, stuck values, spikes, clock skew,
 //!   duplicates, out-of-order delivery, malformed payloads).
 //! - [`jsonl`]: the one line format of recordings and dry runs: time, topic, payload.
@@ -18,12 +19,14 @@
 //! - [`run`], [`record`], [`replay`]: the three commands' shells; [`progress`] draws their bars;
 //!   [`retime`] moves a recording's payload times for `replay --retime`.
 //! - [`city_file`]: synthetic city files of any size (`gen-city`), for load tests and benches.
+//! - [`hook`]: the webhook receiver (`hook`) that checks and prints ioc's notifications.
 //! - [`cli`]: the clap definitions; `main.rs` only wires them to the shells.
 
 pub mod city_file;
 pub mod cli;
 pub mod faults;
 pub mod generate;
+pub mod hook;
 pub mod jsonl;
 pub mod mqtt;
 pub mod pacing;

@@ -1,4 +1,5 @@
-//! `ioc-sim`: flags → logging → ioc's config (city, prefix, credentials) → one command.
+//! `ioc-sim`: flags → logging → ioc's config (city, prefix, credentials) → one command
+//! (`gen-city` and `hook` need no config).
 
 use std::io::{BufWriter, Write};
 use std::time::Duration;
@@ -10,7 +11,7 @@ use ioc::model::{parse_rfc3339_ms, City};
 use rumqttc::QoS;
 use simulators::city_file::{expected_rate, write_city, CitySpec};
 use simulators::cli::{
-    Cli, Command, Connection, GenCityArgs, Pace, RecordArgs, ReplayArgs, RunArgs,
+    Cli, Command, Connection, GenCityArgs, HookArgs, Pace, RecordArgs, ReplayArgs, RunArgs,
 };
 use simulators::pacing::wall_clock_ms;
 use simulators::pacing::Pacing;
@@ -31,6 +32,10 @@ async fn main() -> anyhow::Result<()> {
         // A city file needs none of ioc's settings.
         return gen_city(args);
     }
+    if let Command::Hook(args) = &cli.command {
+        // Nor does the webhook receiver.
+        return hook(args).await;
+    }
     let settings = load(&Overrides {
         file: cli.config.clone(),
         env: std::env::vars().collect(),
@@ -50,7 +55,29 @@ async fn main() -> anyhow::Result<()> {
         Command::Record(args) => record(args, &settings, progress, &stop).await,
         Command::Replay(args) => replay(args, &settings, progress, &stop).await,
         Command::GenCity(args) => gen_city(&args),
+        Command::Hook(args) => hook(&args).await,
     }
+}
+
+async fn hook(args: &HookArgs) -> anyhow::Result<()> {
+    if args.secret.is_empty() {
+        bail!("the secret is empty: give --secret or IOC_SIM_HOOK_SECRET, the value of ioc's notify.webhook_secret");
+    }
+    let listener = std::net::TcpListener::bind(&args.listen)
+        .with_context(|| format!("listen on {}", args.listen))?;
+    let addr = listener.local_addr().context("listening address")?;
+    let stop = CancellationToken::new();
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_signal.cancel();
+        }
+    });
+    tracing::info!("hook: taking ioc's signed notifications on http://{addr}/ (any path)");
+    let hook = simulators::hook::Hook::to_terminal(args.secret.clone().into_bytes());
+    simulators::hook::serve(listener, hook, stop)
+        .await
+        .context("hook server")
 }
 
 fn gen_city(args: &GenCityArgs) -> anyhow::Result<()> {
@@ -204,7 +231,7 @@ async fn run(
         .filter(|f| summary.stats.of(**f) > 0)
         .map(|f| format!("{}={}", f.as_str(), summary.stats.of(*f)))
         .collect();
-    tracing::info!(sensors = summary.sensors, readings = summary.stats.readings, sent = summary.sent, faults = %faults.join(" "), "run finished");
+    tracing::info!(sensors = summary.sensors, readings = summary.stats.readings, events = summary.stats.events, sent = summary.sent, faults = %faults.join(" "), "run finished");
     Ok(())
 }
 

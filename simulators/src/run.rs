@@ -85,6 +85,10 @@ pub async fn run(plan: RunPlan, stop: &CancellationToken) -> Result<Summary, Run
         plan.start_ms,
         end_ms,
     )?;
+    let warnings = generator.warnings();
+    if !warnings.is_empty() {
+        tracing::warn!("scenario: {}", warnings.join("; "));
+    }
     if generator.skipped_sensors() > 0 {
         tracing::info!(
             skipped = generator.skipped_sensors(),

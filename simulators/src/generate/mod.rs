@@ -7,13 +7,18 @@
 //! SensorSim × N (model state, value rng, fault rng, seq) ──tick──► SimMessage(s)
 //!   ▲ scheduled by
 //! Generator: a min-heap of (next reading time, sensor) ── Iterator<Item = SimMessage>
+//!   ▲ merged by time with
+//! Events: citizen reports and camera detections (scheduled, and random per local day)
 //! ```
 //!
 //! Each sensor draws from generators seeded by (seed, sensor id), so the stream does not
-//! depend on how many sensors there are, in which order they are listed, or on scheduling.
+//! depend on how many sensors there are, in which order they are listed, or on scheduling;
+//! events draw from generators seeded by (seed, day or entry, place), likewise.
 
 mod air;
 pub mod clock;
+mod episode;
+pub mod events;
 mod payload;
 mod queue;
 pub mod rng;
@@ -30,6 +35,7 @@ use ioc::model::City;
 
 use crate::faults::{Fault, FaultSet, FaultState};
 use crate::scenario::{matches_any, Scenario};
+use events::Events;
 use payload::Field;
 use rng::{hash_str, mix, Rng};
 use sensor::{Model, SensorSim};
@@ -51,8 +57,10 @@ pub struct SimMessage {
 pub struct Stats {
     /// Readings taken by all sensors, including those lost to outages.
     pub readings: u64,
-    /// Messages emitted.
+    /// Messages emitted, events included.
     pub messages: u64,
+    /// Events emitted (citizen reports and camera detections).
+    pub events: u64,
     /// Per fault (in `Fault::ALL` order): readings or messages affected.
     pub faults: [u64; 7],
 }
@@ -69,7 +77,7 @@ impl Stats {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
-    #[error("the scenario drives no sensor of this city: no sensor id matches the `sensors` patterns of its sections")]
+    #[error("the scenario drives no sensor of this city and has no [events]: no sensor id matches the `sensors` patterns of its sections")]
     NoSensors,
     #[error("sensor {sensor} (domain {domain}) is driven by the {model} model, but its domain has none of the model's metrics ({metrics})")]
     NoMetrics {
@@ -90,8 +98,11 @@ pub struct Generator {
     out: VecDeque<SimMessage>,
     scratch: Vec<SimMessage>,
     now_ms: i64,
+    /// Simulated time of the last message emitted, readings or events.
+    last_ms: i64,
     stats: Stats,
     skipped: usize,
+    events: Option<Events>,
 }
 
 impl Generator {
@@ -115,7 +126,11 @@ impl Generator {
             let district = usize::from(c.district.0);
             let (model, name, metrics) = if pick(s.traffic.as_ref().map(|t| &t.sensors)) {
                 (
-                    Model::Traffic(traffic::TrafficSensor::new(&world, &mut setup)),
+                    Model::Traffic(traffic::TrafficSensor::new(
+                        &world,
+                        c.free_flow_kmh,
+                        &mut setup,
+                    )),
                     "traffic",
                     traffic::METRICS,
                 )
@@ -197,7 +212,16 @@ impl Generator {
                 due.push(Reverse((first, sensors.len() - 1)));
             }
         }
-        if sensors.is_empty() {
+        let events = world.scenario.events.clone().map(|spec| {
+            Events::new(
+                spec,
+                city,
+                (world.seed, world.utc_offset_ms),
+                topic_prefix,
+                (start_ms, end_ms),
+            )
+        });
+        if sensors.is_empty() && events.is_none() {
             return Err(GenerateError::NoSensors);
         }
         Ok(Generator {
@@ -208,8 +232,10 @@ impl Generator {
             out: VecDeque::new(),
             scratch: Vec::new(),
             now_ms: start_ms,
+            last_ms: start_ms,
             stats: Stats::default(),
             skipped,
+            events,
         })
     }
 
@@ -232,11 +258,27 @@ impl Generator {
         self.now_ms
     }
 
+    /// What of the scenario this city cannot play (a district it lacks), one line each.
+    pub fn warnings(&self) -> Vec<String> {
+        let events = self.events.iter().flat_map(|e| e.warnings());
+        self.world
+            .warnings()
+            .iter()
+            .chain(events)
+            .cloned()
+            .collect()
+    }
+
+    /// The cameras the run's events come from (none without `[events]`).
+    pub fn cameras(&self) -> &[events::Camera] {
+        self.events.as_ref().map_or(&[], |e| e.cameras())
+    }
+
     /// Delivers what sensors still hold back (out-of-order messages) once the run ends.
     fn flush_held(&mut self) {
         for s in &mut self.sensors {
             if let Some(mut m) = s.held.take() {
-                m.sim_ms = self.now_ms;
+                m.sim_ms = self.last_ms;
                 self.out.push_back(m);
             }
         }
@@ -250,7 +292,19 @@ impl Iterator for Generator {
         loop {
             if let Some(m) = self.out.pop_front() {
                 self.stats.messages += 1;
+                self.last_ms = self.last_ms.max(m.sim_ms);
                 return Some(m);
+            }
+            // An event due no later than the next reading goes first.
+            let next_reading = self.due.peek().map(|Reverse((t, _))| *t);
+            if let Some(e) = self
+                .events
+                .as_mut()
+                .and_then(|e| e.next_before(next_reading))
+            {
+                self.stats.events += 1;
+                self.out.push_back(e);
+                continue;
             }
             let Some(Reverse((t, pos))) = self.due.pop() else {
                 self.flush_held();

@@ -1,6 +1,6 @@
 //! A water-level station: the level rises with the rain over its district and drains back
-//! towards its dry-weather base, with a small semi-diurnal tide; it also reports the rain
-//! fallen in the last hour.
+//! towards its dry-weather base, with a small semi-diurnal tide, and flood waves raise it; it
+//! also reports the rain fallen in the last hour.
 
 use super::rng::Rng;
 use super::world::World;
@@ -49,7 +49,8 @@ impl WaterSensor {
             self.excess_cm * (1.0 - spec.drain_per_h).powf(dt_h) + spec.rise_cm_per_mm * rain_mm;
         let tide = spec.tide_cm
             * (std::f64::consts::TAU * t as f64 / TIDE_PERIOD_MS + self.tide_phase).sin();
-        out[0] = self.base_cm + self.excess_cm + tide + spec.noise_cm * rng.normal();
+        let flood = world.flood_cm(self.district, t);
+        out[0] = self.base_cm + self.excess_cm + flood + tide + spec.noise_cm * rng.normal();
         out[1] = world.rain_last_hour_mm(self.district, t);
     }
 }

@@ -1,40 +1,15 @@
-//! The city-wide state every sensor model reads: weather, traffic level, incidents and
-//! pollution episodes. All of it is a pure function of (seed, time, place), so it does not
-//! matter which sensor asks first: that is what keeps the stream independent of ordering.
+//! The city-wide state every sensor model reads: weather, traffic level, incidents, pollution
+//! episodes and flood waves. All of it is a pure function of (seed, time, place), so it does
+//! not matter which sensor asks first: that is what keeps the stream independent of ordering.
 
 use std::collections::HashMap;
 
 use ioc::model::City;
 
 use super::clock::{hourly, Local, MS_PER_DAY, MS_PER_HOUR};
+use super::episode::{Event, Schedule};
 use super::rng::{hash_str, mix, Rng};
-use crate::scenario::{matches_any, Episode, RandomEvents, Scenario, TrafficSpec};
-
-/// An event in absolute simulated time.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Event {
-    pub start_ms: i64,
-    pub end_ms: i64,
-    pub magnitude: f64,
-    /// Which road segment (incidents only).
-    pub segment: usize,
-}
-
-impl Event {
-    /// 0 outside the event; inside, a bump rising to 1 in the middle.
-    fn bump(&self, t: i64) -> f64 {
-        if t < self.start_ms || t >= self.end_ms {
-            return 0.0;
-        }
-        let x = (t - self.start_ms) as f64 / (self.end_ms - self.start_ms) as f64;
-        (std::f64::consts::PI * x).sin()
-    }
-
-    /// 0 outside the event; inside, ramps up over the first and down over the last fifth.
-    fn plateau(&self, t: i64) -> f64 {
-        (self.bump(t) * 2.0).min(1.0)
-    }
-}
+use crate::scenario::{matches_any, Plume, RandomEvents, Scenario, TrafficSpec};
 
 pub struct World {
     pub scenario: Scenario,
@@ -48,8 +23,12 @@ pub struct World {
     segment_of: Vec<Option<u32>>,
     incidents: Vec<Event>,
     rain: Vec<Event>,
-    air_episodes: Vec<Event>,
+    /// Scheduled pollution episodes and what each adds at full strength.
+    air_episodes: Vec<(Event, Plume)>,
+    floods: Vec<Event>,
     rain_factor: Vec<f64>,
+    /// What of the scenario this city cannot play (a district it does not have).
+    warnings: Vec<String>,
 }
 
 /// Stream tags for per-day random events, so each kind has its own generator.
@@ -68,25 +47,36 @@ impl World {
                 segment_of[i] = u32::try_from(seg).ok();
             }
         }
-        let scheduled = |e: &Episode, segment: usize| Event {
-            start_ms: start_ms + e.start_after_s as i64 * 1000,
-            end_ms: start_ms + (e.start_after_s + e.duration_s.max(1)) as i64 * 1000,
-            magnitude: e.magnitude,
-            segment,
+        let mut at = Schedule {
+            start_ms,
+            warnings: Vec::new(),
         };
         let mut incidents = Vec::new();
-        for inc in scenario.traffic.iter().flat_map(|t| &t.incidents) {
-            let ep = Episode {
-                start_after_s: inc.start_after_s,
-                duration_s: inc.duration_s,
-                magnitude: inc.severity,
+        for (i, inc) in scenario
+            .traffic
+            .iter()
+            .flat_map(|t| t.incidents.iter().enumerate())
+        {
+            let key = format!("traffic.incidents[{i}]");
+            let Some(event) = at.event(
+                city,
+                key,
+                &inc.district,
+                (inc.start_after_s, inc.duration_s, inc.ramp_s),
+                inc.severity,
+            ) else {
+                continue;
             };
             for (s, members) in segments.iter().enumerate() {
                 let first = &city.sensors[members[0]];
-                let district_ok =
-                    inc.district.is_empty() || city.district(first.district).id == inc.district;
+                let district_ok = event
+                    .district
+                    .is_none_or(|d| usize::from(first.district.0) == d);
                 if district_ok && first.name.contains(&inc.road) {
-                    incidents.push(scheduled(&ep, s));
+                    incidents.push(Event {
+                        segment: s,
+                        ..event
+                    });
                 }
             }
         }
@@ -94,13 +84,48 @@ impl World {
             .weather
             .rain
             .iter()
-            .map(|e| scheduled(e, 0))
+            .enumerate()
+            .filter_map(|(i, e)| {
+                let key = format!("weather.rain[{i}]");
+                at.event(
+                    city,
+                    key,
+                    &e.district,
+                    (e.start_after_s, e.duration_s, None),
+                    e.magnitude,
+                )
+            })
             .collect();
         let air_episodes = scenario
             .air
             .iter()
-            .flat_map(|a| &a.episodes)
-            .map(|e| scheduled(e, 0))
+            .flat_map(|a| a.episodes.iter().enumerate())
+            .filter_map(|(i, e)| {
+                let key = format!("air.episodes[{i}]");
+                at.event(
+                    city,
+                    key,
+                    &e.district,
+                    (e.start_after_s, e.duration_s, e.ramp_s),
+                    e.magnitude,
+                )
+                .map(|ev| (ev, e.add))
+            })
+            .collect();
+        let floods = scenario
+            .water
+            .iter()
+            .flat_map(|w| w.floods.iter().enumerate())
+            .filter_map(|(i, f)| {
+                let key = format!("water.floods[{i}]");
+                at.event(
+                    city,
+                    key,
+                    &f.district,
+                    (f.start_after_s, f.duration_s, f.ramp_s),
+                    f.rise_cm,
+                )
+            })
             .collect();
         let rain_factor = city
             .districts
@@ -117,8 +142,15 @@ impl World {
             incidents,
             rain,
             air_episodes,
+            floods,
             rain_factor,
+            warnings: at.warnings,
         }
+    }
+
+    /// What of the scenario this city cannot play, one sentence each.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     pub fn local(&self, t: i64) -> Local {
@@ -142,6 +174,8 @@ impl World {
                     end_ms: start_ms + duration_ms.max(1),
                     magnitude,
                     segment,
+                    district: None,
+                    ramp_ms: None,
                 });
             }
         }
@@ -193,7 +227,8 @@ impl World {
         self.incidents.iter().copied().chain(random)
     }
 
-    /// Rain intensity in mm/h over district `district` at `t`.
+    /// Rain intensity in mm/h over district `district` at `t`: city-wide rain, a little more
+    /// or less in each district, plus rain over this district alone.
     pub fn rain_mm_h(&self, district: usize, t: i64) -> f64 {
         let spec = &self.scenario.weather.random_rain;
         let random = if spec.per_day > 0.0 {
@@ -201,13 +236,15 @@ impl World {
         } else {
             Vec::new()
         };
-        let city_wide: f64 = self
-            .rain
-            .iter()
-            .chain(&random)
-            .map(|e| e.magnitude * e.bump(t))
-            .sum();
-        city_wide * self.rain_factor.get(district).copied().unwrap_or(1.0)
+        let (mut city_wide, mut local) = (0.0, 0.0);
+        for e in self.rain.iter().chain(&random) {
+            match e.district {
+                None => city_wide += e.magnitude * e.bump(t),
+                Some(d) if d == district => local += e.magnitude * e.bump(t),
+                Some(_) => {}
+            }
+        }
+        city_wide * self.rain_factor.get(district).copied().unwrap_or(1.0) + local
     }
 
     /// Rain fallen over district `district` in the hour before `t`, mm (5-minute steps).
@@ -217,8 +254,8 @@ impl World {
             .sum()
     }
 
-    /// Multiplier (≥ 1) on pollution above background from episodes at `t`.
-    pub fn air_episode(&self, t: i64) -> f64 {
+    /// Multiplier on pollution in district `district` from episodes at `t` (1: none).
+    pub fn air_episode(&self, district: usize, t: i64) -> f64 {
         let random = match &self.scenario.air {
             Some(a) if a.random_episodes.per_day > 0.0 => {
                 self.random_events(AIR, &a.random_episodes, t, 1)
@@ -228,9 +265,41 @@ impl World {
         1.0 + self
             .air_episodes
             .iter()
+            .map(|(e, _)| e)
             .chain(&random)
+            .filter(|e| e.applies_to(district))
             .map(|e| (e.magnitude - 1.0) * e.plateau(t))
             .sum::<f64>()
+    }
+
+    /// Pollutants that local sources add in district `district` at `t`, µg/m³.
+    pub fn air_plume(&self, district: usize, t: i64) -> Plume {
+        let mut sum = Plume::default();
+        for (e, add) in self
+            .air_episodes
+            .iter()
+            .filter(|(e, _)| e.applies_to(district))
+        {
+            let k = e.plateau(t);
+            if k > 0.0 {
+                sum.pm25 += add.pm25 * k;
+                sum.pm10 += add.pm10 * k;
+                sum.no2 += add.no2 * k;
+                sum.o3 += add.o3 * k;
+                sum.so2 += add.so2 * k;
+                sum.co += add.co * k;
+            }
+        }
+        sum
+    }
+
+    /// Rise of the water in district `district` from flood waves at `t`, cm.
+    pub fn flood_cm(&self, district: usize, t: i64) -> f64 {
+        self.floods
+            .iter()
+            .filter(|e| e.applies_to(district))
+            .map(|e| e.magnitude * e.plateau(t))
+            .sum()
     }
 
     /// Air temperature, °C: coolest before dawn, warmest mid-afternoon, cooler in rain.

@@ -4,16 +4,18 @@
 //! from the city registry by id pattern (`"tl-*"`), so one scenario fits any city file. Every
 //! key has a default; `docs/simulators.md` documents them and `scenarios/demo.toml` uses them.
 
+mod episodes;
 mod error;
+mod events;
 mod models;
 mod pattern;
 mod spec;
 
+pub use episodes::{AirEpisode, Episode, Flood, Incident, Plume, RandomEvents};
 pub use error::ScenarioError;
-pub use models::{
-    parse_span, AirSpec, Episode, Incident, Pollutants, QueueSpec, RandomEvents, TrafficSpec,
-    WaterSpec, WeatherSpec,
-};
+pub(crate) use events::is_id;
+pub use events::{CameraDetections, CitizenReports, EventKind, EventsSpec, ScheduledEvent};
+pub use models::{parse_span, AirSpec, Pollutants, QueueSpec, TrafficSpec, WaterSpec, WeatherSpec};
 pub use pattern::matches_any;
 pub use spec::{FaultSpec, FormatSpec, Scenario};
 

@@ -1,52 +1,11 @@
 //! The model sections of a scenario: traffic, weather, air, water, queues. Each selects its
-//! sensors by id pattern; every key has a default.
+//! sensors by id pattern; every key has a default. Their scheduled and random episodes are
+//! in `episodes.rs`.
 
 use serde::Deserialize;
 
+use super::episodes::{AirEpisode, Episode, Flood, Incident, RandomEvents};
 use super::spec::{at_least, share, span, Invalid};
-
-/// Events that happen at random, a Poisson number per local day, each with a duration and a
-/// magnitude drawn uniformly from their ranges.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RandomEvents {
-    pub per_day: f64,
-    pub duration_s: [f64; 2],
-    pub magnitude: [f64; 2],
-}
-
-impl RandomEvents {
-    fn validate(&self, key: &str, magnitude_min: f64) -> Result<(), Invalid> {
-        at_least(&format!("{key}.per_day"), self.per_day, 0.0)?;
-        span(&format!("{key}.duration_s"), self.duration_s, 1.0)?;
-        span(&format!("{key}.magnitude"), self.magnitude, magnitude_min)
-    }
-}
-
-/// A scheduled event, `start_after_s` simulated seconds after the scenario's start.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Episode {
-    pub start_after_s: u64,
-    pub duration_s: u64,
-    /// Rain: peak intensity in mm/h. Air: factor on pollutant levels above background.
-    pub magnitude: f64,
-}
-
-/// A traffic incident (a jam) on a road segment.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Incident {
-    /// Traffic sensors whose name contains this (e.g. a street name).
-    pub road: String,
-    /// Only sensors of this district; empty: all districts.
-    #[serde(default)]
-    pub district: String,
-    pub start_after_s: u64,
-    pub duration_s: u64,
-    /// 0..1: how badly flow and speed collapse (0.8 is a near standstill).
-    pub severity: f64,
-}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -56,6 +15,8 @@ pub struct TrafficSpec {
     pub vehicles_per_interval: f64,
     /// Per-sensor capacity factor range (roads differ).
     pub capacity_spread: [f64; 2],
+    /// Free-flow speed of the sensors whose city entry gives none (the city's
+    /// `free_flow_kmh` wins: it is what ioc's congestion index divides by).
     pub free_flow_kmh: f64,
     /// Relative noise (standard deviation) on speed and occupancy.
     pub noise: f64,
@@ -114,7 +75,7 @@ impl TrafficSpec {
             }
         }
         for (i, inc) in self.incidents.iter().enumerate() {
-            share(&format!("traffic.incidents[{i}].severity"), inc.severity)?;
+            inc.validate(&format!("traffic.incidents[{i}]"))?;
         }
         self.random_incidents
             .validate("traffic.random_incidents", 0.0)?;
@@ -156,6 +117,9 @@ impl WeatherSpec {
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         span("weather.temperature_c", self.temperature_c, -20.0)?;
         span("weather.humidity_pct", self.humidity_pct, 0.0)?;
+        for (i, e) in self.rain.iter().enumerate() {
+            e.validate(&format!("weather.rain[{i}]"))?;
+        }
         self.random_rain.validate("weather.random_rain", 0.0)
     }
 }
@@ -186,8 +150,8 @@ pub struct AirSpec {
     pub rain_washout: f64,
     /// Relative noise (standard deviation).
     pub noise: f64,
-    /// Scheduled pollution episodes; magnitude multiplies levels above background.
-    pub episodes: Vec<Episode>,
+    /// Scheduled pollution episodes: stagnant air multiplies levels, local sources add to them.
+    pub episodes: Vec<AirEpisode>,
     pub random_episodes: RandomEvents,
 }
 
@@ -229,6 +193,9 @@ impl AirSpec {
         span("air.noise_db", self.noise_db, 0.0)?;
         share("air.rain_washout", self.rain_washout)?;
         share("air.noise", self.noise)?;
+        for (i, e) in self.episodes.iter().enumerate() {
+            e.validate(&format!("air.episodes[{i}]"))?;
+        }
         self.random_episodes.validate("air.random_episodes", 1.0)
     }
 }
@@ -246,6 +213,8 @@ pub struct WaterSpec {
     /// Semi-diurnal tide amplitude (coastal stations), cm.
     pub tide_cm: f64,
     pub noise_cm: f64,
+    /// Scheduled flood waves.
+    pub floods: Vec<Flood>,
 }
 
 impl Default for WaterSpec {
@@ -257,6 +226,7 @@ impl Default for WaterSpec {
             drain_per_h: 0.35,
             tide_cm: 8.0,
             noise_cm: 0.8,
+            floods: Vec::new(),
         }
     }
 }
@@ -267,7 +237,11 @@ impl WaterSpec {
         at_least("water.rise_cm_per_mm", self.rise_cm_per_mm, 0.0)?;
         share("water.drain_per_h", self.drain_per_h)?;
         at_least("water.tide_cm", self.tide_cm, 0.0)?;
-        at_least("water.noise_cm", self.noise_cm, 0.0)
+        at_least("water.noise_cm", self.noise_cm, 0.0)?;
+        for (i, f) in self.floods.iter().enumerate() {
+            f.validate(&format!("water.floods[{i}]"))?;
+        }
+        Ok(())
     }
 }
 

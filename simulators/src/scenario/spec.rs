@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::events::EventsSpec;
 use super::models::{AirSpec, QueueSpec, TrafficSpec, WaterSpec, WeatherSpec};
 
 /// Validation failure: the key and what is wrong with its value.
@@ -29,6 +30,8 @@ pub struct Scenario {
     pub air: Option<AirSpec>,
     pub water: Option<WaterSpec>,
     pub queues: Option<QueueSpec>,
+    /// Citizen reports and camera detections.
+    pub events: Option<EventsSpec>,
 }
 
 impl Default for Scenario {
@@ -47,6 +50,7 @@ impl Default for Scenario {
             air: None,
             water: None,
             queues: None,
+            events: None,
         }
     }
 }
@@ -202,6 +206,9 @@ impl Scenario {
         }
         if let Some(q) = &self.queues {
             q.validate()?;
+        }
+        if let Some(e) = &self.events {
+            e.validate()?;
         }
         Ok(())
     }

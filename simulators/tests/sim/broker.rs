@@ -17,6 +17,7 @@ use simulators::scenario::Scenario;
 use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{demo_city, free_port, HOUR_MS, MONDAY_MS};
+use crate::ioc::Ioc;
 
 fn settings(env: &[(&str, String)]) -> ioc::config::Settings {
     let env = env
@@ -234,46 +235,9 @@ async fn replay_retimed_moves_every_payload_time_by_the_same_shift() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ioc_counts_the_simulators_malformed_messages_as_rejected_not_lost() {
-    let data = tempfile::tempdir().expect("tempdir");
-    let env: Vec<(String, String)> = [
-        ("IOC__HTTP__LISTEN", "127.0.0.1:0".to_owned()),
-        ("IOC__HTTP__WORKERS", "1".to_owned()),
-        ("IOC__BROKER__LISTEN", format!("127.0.0.1:{}", free_port())),
-        (
-            "IOC__MQTT__CLIENT_ID",
-            format!("ioc-sim-test-{}", std::process::id()),
-        ),
-        ("IOC__LOG__FILTER", "warn,rumqttd=off".to_owned()),
-        // The store (when this ioc has one) lives in a temporary directory, not the package's.
-        (
-            "IOC__STORE__PATH",
-            data.path().join("ioc.db").display().to_string(),
-        ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let s = load(&Overrides { file: None, env }).expect("settings");
-    let app = ioc::Application::build(s).await.expect("ioc starts");
-    let (http, mqtt_port) = (app.http_addr(), app.mqtt_addr().1);
-    // A loopback ioc without keys makes a one-run admin token; /metrics needs one.
-    let token = app.bootstrap_token().expect("one-run token").to_owned();
-    let shutdown = app.shutdown_token();
-    let task = tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::new();
-    let get = |path: &str| {
-        client
-            .get(format!("http://{http}{path}"))
-            .bearer_auth(&token)
-            .send()
-    };
-    eventually(|| async {
-        get("/readyz")
-            .await
-            .is_ok_and(|r| r.status().as_u16() == 200)
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let ioc = Ioc::start().await;
+    let mqtt_port = ioc.mqtt_port;
+    let get = |path: &'static str| ioc.get(path);
 
     // Two simulated minutes of the whole city ending now, 5 % malformed, as fast as possible.
     let mut scenario = Scenario::demo().expect("demo");
@@ -281,6 +245,8 @@ async fn ioc_counts_the_simulators_malformed_messages_as_rejected_not_lost() {
         malformed: 0.05,
         ..Default::default()
     };
+    // Readings only: events are counted apart from ioc_ingest_messages_total.
+    scenario.events = None;
     let start = ioc::shell::now_ms() - 180_000;
     let plan = RunPlan {
         scenario,
@@ -316,12 +282,7 @@ async fn ioc_counts_the_simulators_malformed_messages_as_rejected_not_lost() {
     };
     let mut text = String::new();
     for _ in 0..200 {
-        text = get("/metrics")
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
+        text = get("/metrics").await.text().await.expect("text");
         if series(&text, "accepted") + series(&text, "partial") + series(&text, "rejected")
             >= summary.sent as f64
         {
@@ -341,7 +302,6 @@ async fn ioc_counts_the_simulators_malformed_messages_as_rejected_not_lost() {
     );
     let body: serde_json::Value = get("/api/v1/ingest/rejections?limit=500")
         .await
-        .expect("rejections")
         .json()
         .await
         .expect("json");
@@ -364,20 +324,5 @@ async fn ioc_counts_the_simulators_malformed_messages_as_rejected_not_lost() {
         );
     }
     assert!(reasons.len() >= 3, "{reasons:?}");
-    shutdown.cancel();
-    let _ = task.await;
-}
-
-async fn eventually<F, Fut>(mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for ioc to be ready");
+    ioc.stop().await;
 }

@@ -3,6 +3,9 @@
 
 mod broker;
 mod city_file;
+mod demo;
 mod faults;
 mod helpers;
+mod ioc;
+mod ioc_events;
 mod patterns;

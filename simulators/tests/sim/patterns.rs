@@ -194,3 +194,60 @@ fn queues_form_only_in_opening_hours_with_counters_open() {
     assert!(at(9, "served_last_5m") > 1.0);
     assert_eq!(at(21, "counters_open"), 0.0);
 }
+
+#[test]
+fn a_cloudburst_a_flood_wave_and_a_plume_stay_in_their_district() {
+    let scenario = "[water]\n[air]\n\
+        [[weather.rain]]\ndistrict = \"cam-le\"\nstart_after_s = 0\nduration_s = 3600\nmagnitude = 40\n\
+        [[water.floods]]\ndistrict = \"son-tra\"\nstart_after_s = 0\nduration_s = 7200\nramp_s = 600\nrise_cm = 200\n\
+        [[air.episodes]]\ndistrict = \"hai-chau\"\nstart_after_s = 0\nduration_s = 7200\nramp_s = 60\nadd = { pm25 = 200 }\n";
+    let t0 = MONDAY_MS + 2 * HOUR_MS;
+    let (msgs, _) = generate(scenario, t0, 2.0);
+    let level = |district: &str| {
+        let topic = format!("/{district}/wl-");
+        mean_of(
+            &msgs,
+            "water_level_cm",
+            t0 + HOUR_MS,
+            t0 + 2 * HOUR_MS,
+            &topic,
+        )
+    };
+    let rain = |district: &str| {
+        let topic = format!("/{district}/wl-");
+        mean_of(
+            &msgs,
+            "rainfall_mm",
+            t0 + HOUR_MS,
+            t0 + HOUR_MS + 600_000,
+            &topic,
+        )
+    };
+    assert!(
+        rain("cam-le") > 20.0 && rain("hai-van") == 0.0,
+        "{} {}",
+        rain("cam-le"),
+        rain("hai-van")
+    );
+    assert!(
+        level("cam-le") > level("hai-van") + 40.0,
+        "{} {}",
+        level("cam-le"),
+        level("hai-van")
+    );
+    assert!(
+        level("son-tra") > 250.0 && level("hai-van") < 160.0,
+        "{}",
+        level("son-tra")
+    );
+    let pm = |district: &str| {
+        let topic = format!("/{district}/aq-");
+        mean_of(&msgs, "pm25", t0 + HOUR_MS, t0 + 2 * HOUR_MS, &topic)
+    };
+    assert!(
+        pm("hai-chau") > pm("hai-van") + 150.0,
+        "{} {}",
+        pm("hai-chau"),
+        pm("hai-van")
+    );
+}
