@@ -46,7 +46,7 @@ async fn an_event_posted_twice_is_stored_once_and_bad_ones_say_why() {
     let (_, inc) = app.get(&format!("/api/v1/incidents/{incident}")).await;
     assert_eq!(
         (inc["category"].as_str(), inc["events"].clone()),
-        (Some("other"), json!(["r-1"]))
+        (Some("road_damage"), json!(["r-1"]))
     );
 
     let mut bad = report("r-2");
