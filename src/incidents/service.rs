@@ -198,9 +198,14 @@ impl IncidentService {
 
     /// Every open incident (up to [`MAX_OPEN`]), newest first.
     pub fn open_incidents(&self) -> Result<Vec<Incident>, RepoError> {
+        self.newest_open(MAX_OPEN)
+    }
+
+    /// The newest `limit` open incidents.
+    pub fn newest_open(&self, limit: u32) -> Result<Vec<Incident>, RepoError> {
         self.repo().list(&IncidentFilter {
             status: Some(None),
-            limit: MAX_OPEN,
+            limit,
             ..IncidentFilter::default()
         })
     }

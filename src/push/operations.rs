@@ -1,6 +1,6 @@
-//! The `incidents` and `events` streams: the open incidents (and each change) and the recent
+//! The `incidents` and `events` streams: the newest open incidents (and each change) and the recent
 //! events (and each new one), kept in memory by their forwarders from the services'
-//! broadcasts. Cost per change: O(open incidents) to update the list and one frame; no
+//! broadcasts. Cost per change: at most 200 incidents to re-render and one frame; no
 //! database read after the first.
 
 use std::collections::VecDeque;
@@ -20,6 +20,10 @@ use crate::shell::now_ms;
 
 /// Events the `events` stream's snapshot holds.
 pub const RECENT_EVENTS: usize = 100;
+
+/// Open incidents the `incidents` stream's snapshot holds, the newest: what one change costs to
+/// render stays bounded however many are open (the REST list pages through the rest).
+pub const STREAMED_INCIDENTS: usize = 200;
 
 impl Push {
     /// Starts the forwarders of the `incidents` and `events` streams.
@@ -43,8 +47,8 @@ fn listed(mut i: Incident) -> Incident {
 
 async fn read_open(service: &Arc<IncidentService>) -> Vec<Incident> {
     let s = service.clone();
-    match tokio::task::spawn_blocking(move || s.open_incidents()).await {
-        Ok(Ok(open)) => open,
+    match tokio::task::spawn_blocking(move || s.newest_open(STREAMED_INCIDENTS as u32)).await {
+        Ok(Ok(open)) => open.into_iter().map(listed).collect(),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "the incidents stream cannot read the open incidents");
             Vec::new()
@@ -82,6 +86,7 @@ async fn run_incidents(hub: Arc<Hub>, service: Arc<IncidentService>, shutdown: C
                 if inc.status.is_open() {
                     open.push(inc.clone());
                     open.sort_by_key(|i| std::cmp::Reverse(i.id));
+                    open.truncate(STREAMED_INCIDENTS);
                 }
                 let delta = json!({ "change": { "incident": inc, "entry": c.entry } });
                 hub.publish(Publish {

@@ -9,20 +9,46 @@ use actix_web::{web, HttpResponse};
 use super::body::{self, Assign, Comment, Create, SetStatus, Tick};
 use super::{internal, parse_id, visible};
 use crate::alerts::AlertService;
-use crate::auth::Principal;
+use crate::auth::{AuditRecord, Auth, Principal};
 use crate::events::EventService;
-use crate::incidents::{Action, IncidentService, Link, NewIncident};
+use crate::incidents::{Action, Incident, IncidentService, Link, NewIncident};
 use crate::serve::blocking::blocking;
 use crate::serve::error::ApiError;
 use crate::serve::live::LiveView;
 use crate::shell::now_ms;
 
-fn opened(inc: crate::incidents::Incident, new: bool) -> HttpResponse {
-    if new {
-        HttpResponse::Created().json(inc)
-    } else {
-        HttpResponse::Ok().json(inc)
+/// Records the incident's latest timeline entry in the audit log as `incident.{kind}`, as the
+/// caller alone (the timeline keeps the same entry with the incident).
+async fn audited(auth: web::Data<Auth>, actor: &str, inc: &Incident) -> Result<(), ApiError> {
+    let Some(entry) = inc.timeline.last().cloned() else {
+        return Ok(());
+    };
+    let (actor, id, auth) = (actor.to_owned(), inc.id.to_string(), auth.into_inner());
+    blocking(move || {
+        auth.audit(&AuditRecord {
+            at_ms: entry.at_ms,
+            actor: &actor,
+            action: &format!("incident.{}", entry.kind.as_str()),
+            target: &id,
+            detail: &entry.detail,
+        })
+        .map_err(internal)
+    })
+    .await
+}
+
+/// 201 with a new incident (audited), 200 with the one the alert or event already belongs to.
+async fn opened(
+    auth: web::Data<Auth>,
+    actor: &str,
+    inc: Incident,
+    new: bool,
+) -> Result<HttpResponse, ApiError> {
+    if !new {
+        return Ok(HttpResponse::Ok().json(inc));
     }
+    audited(auth, actor, &inc).await?;
+    Ok(HttpResponse::Created().json(inc))
 }
 
 /// Refuses to open an incident of `category` the caller could not then see.
@@ -53,6 +79,7 @@ fn in_scope(
 pub(crate) async fn create(
     service: web::Data<IncidentService>,
     live: web::Data<LiveView>,
+    auth: web::Data<Auth>,
     principal: web::ReqData<Principal>,
     body: web::Json<Create>,
 ) -> Result<HttpResponse, ApiError> {
@@ -72,7 +99,7 @@ pub(crate) async fn create(
     let by = principal.id.clone();
     let service = service.into_inner();
     let (inc, new) = blocking(move || Ok(service.open(new, &by, Link::None, now_ms())?)).await?;
-    Ok(opened(inc, new))
+    opened(auth, &principal.id, inc, new).await
 }
 
 /// `POST /api/v1/alerts/{id}/incident` with `{"title"?, "category"?}`: 201 with a new
@@ -81,6 +108,7 @@ pub(crate) async fn create(
 pub(crate) async fn from_alert(
     service: web::Data<IncidentService>,
     alerts: web::Data<AlertService>,
+    auth: web::Data<Auth>,
     principal: web::ReqData<Principal>,
     id: web::Path<String>,
     raw: web::Bytes,
@@ -118,7 +146,7 @@ pub(crate) async fn from_alert(
     let service = service.into_inner();
     let (inc, new) =
         blocking(move || Ok(service.open(new, &by, Link::Alert(alert_id), now_ms())?)).await?;
-    Ok(opened(inc, new))
+    opened(auth, &principal.id, inc, new).await
 }
 
 /// `POST /api/v1/events/{id}/incident` with `{"title"?, "category"?}`: like
@@ -126,6 +154,7 @@ pub(crate) async fn from_alert(
 pub(crate) async fn from_event(
     service: web::Data<IncidentService>,
     events: web::Data<EventService>,
+    auth: web::Data<Auth>,
     principal: web::ReqData<Principal>,
     id: web::Path<String>,
     raw: web::Bytes,
@@ -160,23 +189,26 @@ pub(crate) async fn from_event(
     let service = service.into_inner();
     let (inc, new) =
         blocking(move || Ok(service.open(new, &by, Link::Event(event.id), now_ms())?)).await?;
-    Ok(opened(inc, new))
+    opened(auth, &principal.id, inc, new).await
 }
 
 /// Runs `action` on incident `id` for the caller; answers the incident as it now is.
 async fn run(
     service: web::Data<IncidentService>,
+    auth: web::Data<Auth>,
     principal: Principal,
     id: &str,
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(id)?;
     let service: Arc<IncidentService> = service.into_inner();
+    let actor = principal.id.clone();
     let inc = blocking(move || {
-        let seen = |i: &crate::incidents::Incident| visible(&principal, i);
+        let seen = |i: &Incident| visible(&principal, i);
         Ok(service.act(id, action, &principal.id, &seen, now_ms())?)
     })
     .await?;
+    audited(auth, &actor, &inc).await?;
     Ok(HttpResponse::Ok().json(inc))
 }
 
@@ -184,40 +216,58 @@ async fn run(
 /// admins only (the route's access): a department works what it is given.
 pub(crate) async fn assign(
     service: web::Data<IncidentService>,
+    auth: web::Data<Auth>,
     principal: web::ReqData<Principal>,
     id: web::Path<String>,
     body: web::Json<Assign>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = principal.into_inner();
     let who = body::text("assignee", &body.assignee, 64, false)?;
-    run(service, principal, &id, Action::Assign(who)).await
+    run(service, auth, principal, &id, Action::Assign(who)).await
 }
 
 /// `POST /api/v1/incidents/{id}/comment` with `{"text"}`.
 pub(crate) async fn comment(
     service: web::Data<IncidentService>,
+    auth: web::Data<Auth>,
     principal: web::ReqData<Principal>,
     id: web::Path<String>,
     body: web::Json<Comment>,
 ) -> Result<HttpResponse, ApiError> {
     let text = body.check()?;
-    run(service, principal.into_inner(), &id, Action::Comment(text)).await
+    run(
+        service,
+        auth,
+        principal.into_inner(),
+        &id,
+        Action::Comment(text),
+    )
+    .await
 }
 
 /// `POST /api/v1/incidents/{id}/status` with `{"status"}`.
 pub(crate) async fn status(
     service: web::Data<IncidentService>,
+    auth: web::Data<Auth>,
     principal: web::ReqData<Principal>,
     id: web::Path<String>,
     body: web::Json<SetStatus>,
 ) -> Result<HttpResponse, ApiError> {
     let to = body.check()?;
-    run(service, principal.into_inner(), &id, Action::Status(to)).await
+    run(
+        service,
+        auth,
+        principal.into_inner(),
+        &id,
+        Action::Status(to),
+    )
+    .await
 }
 
 /// `POST /api/v1/incidents/{id}/checklist/{step}`, body empty or `{"done": false}` to untick.
 pub(crate) async fn checklist(
     service: web::Data<IncidentService>,
+    auth: web::Data<Auth>,
     principal: web::ReqData<Principal>,
     path: web::Path<(String, String)>,
     raw: web::Bytes,
@@ -228,5 +278,5 @@ pub(crate) async fn checklist(
         step,
         done: tick.done,
     };
-    run(service, principal.into_inner(), &id, action).await
+    run(service, auth, principal.into_inner(), &id, action).await
 }
