@@ -79,16 +79,17 @@ def stored(node):
 def ioc_events(work, stream, n):
     broker, port = bench.mosquitto(work)
     node = bench.Node(work, "events", "", port, [])
-    node.ready()
-    start = time.monotonic()
-    replay(work, stream, port).wait()
-    while stored(node) < n and time.monotonic() - start < 300:
-        time.sleep(0.05)
-    secs = time.monotonic() - start
-    node.stop()
-    broker.terminate()
-    broker.wait()
-    return secs
+    try:
+        node.ready()
+        start = time.monotonic()
+        replay(work, stream, port).wait()
+        while stored(node) < n and time.monotonic() - start < 300:
+            time.sleep(0.05)
+        return time.monotonic() - start
+    finally:
+        node.stop()
+        broker.terminate()
+        broker.wait()
 
 
 def call(node, method, path, body=None):
@@ -114,22 +115,24 @@ def actions(work, k):
                        "IOC__HTTP__RATE_PER_IP_PER_S": "100000", "IOC__HTTP__RATE_PER_IP_BURST": "100000"})
     broker, port = bench.mosquitto(work)
     node = bench.Node(work, f"incidents-{k}", "", port, [])
-    node.ready()
-    new = {"title": "bench", "category": "traffic_jam", "severity": "minor", "district": "hai-chau"}
-    for _ in range(k):
-        call(node, "POST", "/api/v1/incidents", new)
-    opened, assigned, kpi = [], [], []
-    for _ in range(200):
-        inc, ms = call(node, "POST", "/api/v1/incidents", new)
-        opened.append(ms)
-        _, ms = call(node, "POST", f"/api/v1/incidents/{inc['id']}/assign", {"assignee": "traffic-police"})
-        assigned.append(ms)
-        _, ms = call(node, "GET", "/api/v1/kpi")
-        kpi.append(ms)
-    node.stop()
-    broker.terminate()
-    broker.wait()
-    return opened, assigned, kpi
+    try:
+        node.ready()
+        new = {"title": "bench", "category": "traffic_jam", "severity": "minor", "district": "hai-chau"}
+        for _ in range(k):
+            call(node, "POST", "/api/v1/incidents", new)
+        opened, assigned, kpi = [], [], []
+        for _ in range(200):
+            inc, ms = call(node, "POST", "/api/v1/incidents", new)
+            opened.append(ms)
+            _, ms = call(node, "POST", f"/api/v1/incidents/{inc['id']}/assign", {"assignee": "traffic-police"})
+            assigned.append(ms)
+            _, ms = call(node, "GET", "/api/v1/kpi")
+            kpi.append(ms)
+        return opened, assigned, kpi
+    finally:
+        node.stop()
+        broker.terminate()
+        broker.wait()
 
 
 def main():

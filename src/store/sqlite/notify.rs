@@ -118,7 +118,7 @@ pub(super) fn enqueue(tx: &Transaction, c: &AlertChange, routes: &Routes) -> rus
 pub(super) fn of_alert(conn: &Connection, alert_id: i64) -> rusqlite::Result<Vec<Notification>> {
     let mut stmt = conn.prepare_cached(
         "SELECT event, id, attempts, delivered_ms, last_error, channel FROM notify_outbox \
-         WHERE alert_id = ?1 AND incident_id IS NULL ORDER BY created_ms, id, channel",
+         WHERE alert_id = ?1 AND incident_id IS NULL ORDER BY created_ms, rowid",
     )?;
     let rows = stmt.query_map([alert_id], |r| {
         Ok(Notification {
@@ -166,7 +166,7 @@ impl NotifyRepo for SqliteNotify {
                 "SELECT id, event, object, attempts, next_ms FROM notify_outbox \
                  WHERE channel = ?1 AND delivered_ms IS NULL \
                  AND (?3 = '' OR instr(?3, ',' || json_extract(object, '$.severity') || ',') > 0) \
-                 ORDER BY created_ms, id LIMIT ?2",
+                 ORDER BY created_ms, rowid LIMIT ?2",
             )
             .or_repo(WHAT)?;
         let rows = stmt

@@ -113,3 +113,40 @@ fn in_quiet_hours_only_the_severities_allowed_are_due_and_the_rest_wait() {
         "after the window"
     );
 }
+
+#[test]
+fn changes_of_one_instant_leave_in_the_order_they_were_made() {
+    use crate::incidents::{Link, NewIncident, Procedures};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ioc.db");
+    let routes = crate::notify::Routes::new(Vec::new(), vec!["webhook".into()]);
+    let repo = crate::store::SqliteIncidents::open(&path)
+        .expect("open")
+        .with_notify(routes)
+        .expect("notify");
+    let service = crate::incidents::IncidentService::new(
+        Box::new(repo),
+        Procedures::builtin().expect("procedures"),
+    );
+    let new = NewIncident {
+        title: "Ngập".into(),
+        category: "flood".into(),
+        severity: crate::alerts::Severity::Major,
+        district: "cam-le".into(),
+        lat: None,
+        lon: None,
+        description: String::new(),
+    };
+    let (inc, _) = service.open(new, "ioc", Link::None, T0).expect("open");
+    service
+        .link(inc.id, Link::Event("cam-1".into()), "ioc", T0)
+        .expect("link");
+    let outbox = SqliteNotify::open(&path, "webhook").expect("outbox");
+    let due = outbox.due(T0 + MIN, 10, &[]).expect("due");
+    let events: Vec<&str> = due.iter().map(|q| q.event.as_str()).collect();
+    assert_eq!(
+        events,
+        ["incident.opened", "incident.linked"],
+        "not by id, which sorts linked first"
+    );
+}
