@@ -73,6 +73,17 @@ pub(super) struct Place {
 }
 
 impl Place {
+    pub fn new(settings: &super::ClusterSettings, territory: &[String]) -> Place {
+        let topic = format!("{}/incidents", settings.alerts_topic());
+        Place {
+            cluster: settings.name.clone(),
+            node_id: settings.node_id.clone(),
+            territory: territory.to_vec(),
+            current_topic: format!("{topic}-current/{}", settings.node_id),
+            topic,
+        }
+    }
+
     pub fn message(&self) -> IncidentMessage {
         IncidentMessage {
             v: VERSION,

@@ -91,17 +91,7 @@ impl Link {
         let territory = territory(settings, &parts.city, &parts.snapshots.borrow());
         let heard = HeardTables::default();
         let (acks, acks_rx) = tokio::sync::mpsc::unbounded_channel();
-        let place = super::incidents::Place {
-            cluster: settings.name.clone(),
-            node_id: settings.node_id.clone(),
-            territory: territory.ids.clone(),
-            topic: format!("{}/incidents", settings.alerts_topic()),
-            current_topic: format!(
-                "{}/incidents-current/{}",
-                settings.alerts_topic(),
-                settings.node_id
-            ),
-        };
+        let place = super::incidents::Place::new(settings, &territory.ids);
         let (ears, mouth, forward_incidents) =
             super::incidents::wire(place, parts.incidents.clone(), parts.events.clone());
         let replication = Replication {
