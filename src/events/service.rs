@@ -142,7 +142,7 @@ impl EventService {
         let joins = category != crate::incidents::OTHER;
         if let Some(open) = self
             .incidents
-            .recent_open(&category, &e.district, i64::MIN)?
+            .working_on(&category, &e.district)?
             .filter(|_| joins)
         {
             self.incidents

@@ -179,7 +179,7 @@ impl IncidentService {
     /// The deciding node's current incidents, with their timelines: the open ones and those
     /// changed in the last day (at most [`CURRENT_MAX`]). Blocking.
     pub fn current(&self, now_ms: i64) -> Result<Vec<Incident>, crate::shell::RepoError> {
-        let mut repo = self.repo();
+        let repo = self.repo();
         let listed = repo.list(&super::IncidentFilter {
             limit: CURRENT_MAX,
             ..super::IncidentFilter::default()
@@ -195,7 +195,6 @@ impl IncidentService {
                 out.push(i);
             }
         }
-        let _ = &mut repo;
         Ok(out)
     }
 

@@ -210,13 +210,13 @@ impl IncidentService {
         })
     }
 
-    /// The open incident of `category` in `district` opened at or after `since_ms`, if any:
-    /// where an event rule adds a new detection instead of opening another incident.
-    pub fn recent_open(
+    /// The newest incident of `category` in `district` still being worked (not resolved,
+    /// closed or cancelled), if any: where an event rule adds a new detection instead of
+    /// opening another incident.
+    pub fn working_on(
         &self,
         category: &str,
         district: &str,
-        since_ms: i64,
     ) -> Result<Option<Incident>, RepoError> {
         let found = self.repo().list(&IncidentFilter {
             status: Some(None),
@@ -225,9 +225,7 @@ impl IncidentService {
             limit: 10,
             ..IncidentFilter::default()
         })?;
-        Ok(found
-            .into_iter()
-            .find(|i| i.opened_ms >= since_ms && i.status != Status::Resolved))
+        Ok(found.into_iter().find(|i| i.status != Status::Resolved))
     }
 
     /// Records the service levels missed by `now_ms` (each once per incident); returns the

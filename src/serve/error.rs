@@ -213,6 +213,11 @@ impl ApiError {
     }
 }
 
+/// A failure of the server's own (storage, a task): `500 internal`, saying what failed.
+pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(e.to_string())
+}
+
 impl From<AckError> for ApiError {
     fn from(e: AckError) -> Self {
         let message = e.to_string();

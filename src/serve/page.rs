@@ -39,7 +39,8 @@ impl From<PageError> for ApiError {
 pub enum Cursor {
     /// `/api/v1/sensors`: the last sensor listed.
     Sensor(SensorKey),
-    /// `/api/v1/alerts`: the id of the last alert listed (the list runs by id, descending).
+    /// `/api/v1/alerts`, `/api/v1/incidents`, `/api/v1/events`: the id (an event's receive
+    /// order) of the last item listed (these lists run by id, descending).
     Alert(i64),
     /// `/api/v1/indicators/{domain}`: the last sensor whose item (road, station, gauge,
     /// centre) was listed.
@@ -108,6 +109,16 @@ pub struct Page {
 }
 
 impl Page {
+    /// Below which id the page starts, for the lists that run by id, descending (alerts,
+    /// incidents, events); a cursor of another list is refused.
+    pub fn after_id(&self) -> Result<Option<i64>, PageError> {
+        match self.after {
+            None => Ok(None),
+            Some(Cursor::Alert(id)) => Ok(Some(id)),
+            Some(_) => Err(PageError::Cursor),
+        }
+    }
+
     /// Parses the `limit` and `cursor` query values.
     pub fn parse(limit: Option<&str>, cursor: Option<&str>) -> Result<Page, PageError> {
         let limit = match limit {

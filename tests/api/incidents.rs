@@ -456,5 +456,5 @@ async fn a_missed_service_level_raises_an_alert_and_the_handover_tells_who_did_w
     )
     .await;
     let (s, v) = app.get("/api/v1/handover?since=yesterday").await;
-    assert_eq!((s, v["code"].as_str()), (400, Some("invalid_query")));
+    assert_eq!((s, v["code"].as_str()), (400, Some("invalid_range")));
 }

@@ -19,6 +19,7 @@ use crate::store::{
     SeriesReader,
 };
 pub use kept::KeptQuery;
+pub(crate) use range::parse_time;
 use range::{finest_for, Range};
 pub use report::ReportQuery;
 pub use shared::Shared;

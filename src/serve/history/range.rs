@@ -103,7 +103,7 @@ const MAX_TIME_MS: i64 = 253_402_300_799_999;
 
 /// Unix milliseconds or RFC 3339, from 1970 to 9999: outside it, `to - from` and the
 /// default `to - 1 day` could overflow and be reported as a reversed range.
-fn parse_time(key: &str, v: &str) -> Result<i64, ApiError> {
+pub(crate) fn parse_time(key: &str, v: &str) -> Result<i64, ApiError> {
     let t = v
         .parse::<i64>()
         .ok()

@@ -194,9 +194,9 @@ fn incidents() -> Vec<Doc> {
             .ok("the procedures", object(&[("categories", array(object(&[("id", string()), ("steps", array(object(&[("step", string())], &["step"])))], &["id", "steps"]))), ("departments", array(object(&[("id", string()), ("name_vi", string()), ("name_en", string())], &["id"])))], &["categories", "departments"])),
         Doc::new(Get, "/api/v1/handover", "getHandover", "incidents", "Shift handover")
             .describe("What opened since `since`, what is still open, what breached a service level since, who did what (at most 2,000 actions, `actions_truncated` when more), and the alerts still firing unacknowledged.")
-            .query("since", string(), "RFC 3339 or unix milliseconds; default 12 hours ago")
+            .query("since", string(), "RFC 3339 or unix milliseconds; default 12 hours ago; unreadable or in the future → `invalid_range`")
             .ok("the handover", object(&[("handover", object(&[("since_ms", millis()), ("opened", array(incident())), ("still_open", array(incident())), ("breached", array(incident())), ("actions", array(json!({"type": "object"})))], &["opened", "still_open", "breached", "actions"])), ("unacknowledged_alerts", array(json!({"type": "object"})))], &["handover"]))
-            .errors(&["invalid_query"]),
+            .errors(&["invalid_range"]),
     ]
 }
 
@@ -215,7 +215,7 @@ fn events() -> Vec<Doc> {
             .query("since", string(), "events that happened at or after: RFC 3339 or unix ms")
             .paged()
             .ok("one page", page_of("events", event()))
-            .errors(&["unknown_district", "invalid_query"]),
+            .errors(&["unknown_district", "invalid_query", "invalid_range"]),
         Doc::new(Get, "/api/v1/events/{id}", "getEvent", "events", "One event")
             .path("id", "the event's id")
             .ok("the event", event())

@@ -16,7 +16,7 @@ use crate::alerts::{Alert, AlertService};
 use crate::cap::{self, CapError, Issuer};
 use crate::model::{truncate, City};
 use crate::ngsi::city_slug;
-use crate::serve::error::ApiError;
+use crate::serve::error::{internal, ApiError};
 use crate::serve::live::LiveView;
 use crate::shell::now_ms;
 
@@ -94,8 +94,4 @@ fn issuer(req: &HttpRequest, city: &City) -> Issuer {
 
 fn xml(content_type: &'static str, body: String) -> HttpResponse {
     HttpResponse::Ok().content_type(content_type).body(body)
-}
-
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(e.to_string())
 }

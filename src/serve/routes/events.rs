@@ -10,14 +10,10 @@ use crate::auth::{Principal, Role};
 use crate::events::{Arrival, Event, EventFilter, EventService, Kind, ReceiveError, Received};
 use crate::model::truncate;
 use crate::serve::blocking::blocking;
-use crate::serve::error::ApiError;
+use crate::serve::error::{internal, ApiError};
 use crate::serve::live::LiveView;
-use crate::serve::page::{Cursor, Page, PageError};
+use crate::serve::page::{Cursor, Page};
 use crate::shell::now_ms;
-
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(e.to_string())
-}
 
 /// What `principal` may see of `e`.
 fn shown(principal: &Principal, e: Event) -> Event {
@@ -96,23 +92,9 @@ impl ListQuery {
         let since_ms = self
             .since
             .as_deref()
-            .map(|s| {
-                s.parse::<i64>()
-                    .ok()
-                    .or_else(|| crate::model::parse_rfc3339_ms(s))
-                    .ok_or_else(|| {
-                        ApiError::InvalidQuery(format!(
-                            "since {:?} is neither RFC 3339 nor unix milliseconds",
-                            truncate(s, 40)
-                        ))
-                    })
-            })
+            .map(|s| crate::serve::history::parse_time("since", s))
             .transpose()?;
-        let before_seq = match page.after {
-            None => None,
-            Some(Cursor::Alert(seq)) => Some(seq),
-            Some(_) => return Err(PageError::Cursor.into()),
-        };
+        let before_seq = page.after_id()?;
         Ok(EventFilter {
             kind,
             district: self.district.clone(),

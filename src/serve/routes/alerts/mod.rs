@@ -10,9 +10,9 @@ use crate::alerts::{Alert, AlertFilter, AlertService, Severity, StateFilter};
 use crate::auth::{AuditRecord, Auth, Principal};
 use crate::model::{char_name, forbidden_char, truncate};
 use crate::serve::blocking::blocking;
-use crate::serve::error::ApiError;
+use crate::serve::error::{internal, ApiError};
 use crate::serve::live::LiveView;
-use crate::serve::page::{Cursor, Page, PageError};
+use crate::serve::page::{Cursor, Page};
 use crate::shell::now_ms;
 
 /// Largest acknowledgement body.
@@ -30,10 +30,6 @@ pub(crate) fn ack_json() -> web::JsonConfig {
             }
             other => ApiError::InvalidBody(other.to_string()).into(),
         })
-}
-
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(e.to_string())
 }
 
 #[derive(Deserialize)]
@@ -71,11 +67,7 @@ impl ListQuery {
                     .ok_or_else(|| bad("severity", s, "critical, major, minor, warning"))
             })
             .transpose()?;
-        let before_id = match page.after {
-            None => None,
-            Some(Cursor::Alert(id)) => Some(id),
-            Some(Cursor::Sensor(_) | Cursor::Item(_)) => return Err(PageError::Cursor.into()),
-        };
+        let before_id = page.after_id()?;
         Ok(AlertFilter {
             state,
             severity,

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use actix_web::{web, HttpResponse};
 
 use super::body::{self, Assign, Comment, Create, SetStatus, Tick};
-use super::{internal, parse_id, visible};
+use super::{parse_id, visible};
 use crate::alerts::AlertService;
 use crate::auth::{AuditRecord, Auth, Principal};
 use crate::events::EventService;
 use crate::incidents::{Action, Incident, IncidentService, Link, NewIncident};
 use crate::serve::blocking::blocking;
-use crate::serve::error::ApiError;
+use crate::serve::error::{internal, ApiError};
 use crate::serve::live::LiveView;
 use crate::shell::now_ms;
 

@@ -20,18 +20,14 @@ use crate::auth::Principal;
 use crate::incidents::{Handover, Incident, IncidentFilter, IncidentService, Status};
 use crate::model::truncate;
 use crate::serve::blocking::blocking;
-use crate::serve::error::ApiError;
+use crate::serve::error::{internal, ApiError};
 use crate::serve::live::LiveView;
-use crate::serve::page::{Cursor, Page, PageError};
+use crate::serve::page::{Cursor, Page};
 use crate::shell::now_ms;
 
 /// True when `inc` is inside the caller's scope.
 pub(crate) fn visible(principal: &Principal, inc: &Incident) -> bool {
     principal.scope.allows(&inc.domain, &inc.district)
-}
-
-pub(super) fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(e.to_string())
 }
 
 pub(super) fn parse_id(raw: &str) -> Result<i64, ApiError> {
@@ -74,11 +70,7 @@ pub(crate) async fn list(
 ) -> Result<HttpResponse, ApiError> {
     live.resolve(&principal, None, q.district.as_deref())?;
     let page = Page::parse(q.limit.as_deref(), q.cursor.as_deref())?;
-    let before_id = match page.after {
-        None => None,
-        Some(Cursor::Alert(id)) => Some(id),
-        Some(_) => return Err(PageError::Cursor.into()),
-    };
+    let before_id = page.after_id()?;
     let filter = IncidentFilter {
         status: status_filter(q.status.as_deref())?,
         district: q.district.clone(),
@@ -153,19 +145,10 @@ pub(crate) async fn handover(
     let now = now_ms();
     let since = match q.since.as_deref() {
         None => now - 12 * 3_600_000,
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .or_else(|| crate::model::parse_rfc3339_ms(s))
-            .ok_or_else(|| {
-                ApiError::InvalidQuery(format!(
-                    "since {:?} is neither RFC 3339 nor unix milliseconds",
-                    truncate(s, 40)
-                ))
-            })?,
+        Some(s) => crate::serve::history::parse_time("since", s)?,
     };
     if since > now {
-        return Err(ApiError::InvalidQuery("since is in the future".into()));
+        return Err(ApiError::InvalidRange("since is in the future".into()));
     }
     let scope = principal.scope.clone();
     let service = service.into_inner();
@@ -174,14 +157,15 @@ pub(crate) async fn handover(
     h.opened.retain(seen);
     h.still_open.retain(seen);
     h.breached.retain(seen);
-    let ids: Vec<i64> = h
-        .still_open
-        .iter()
-        .chain(h.opened.iter())
-        .map(|i| i.id)
-        .collect();
-    h.actions
-        .retain(|d| ids.contains(&d.incident) || scope.is_unrestricted());
+    if !scope.is_unrestricted() {
+        let ids: std::collections::HashSet<i64> = h
+            .still_open
+            .iter()
+            .chain(h.opened.iter())
+            .map(|i| i.id)
+            .collect();
+        h.actions.retain(|d| ids.contains(&d.incident));
+    }
     let firing = unacknowledged(&alerts, &principal).await?;
     Ok(HttpResponse::Ok().json(json!({ "handover": h, "unacknowledged_alerts": firing })))
 }
